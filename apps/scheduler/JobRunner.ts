@@ -1,0 +1,113 @@
+/**
+ * The scheduler's job runner. Each registered job runs on its own Schedule in its own fiber, every run bounded by
+ * a timeout, traced as a span, counted in metrics and recorded in the job's state (last run, last success,
+ * consecutive failures) for operators. A failed run is logged and retried on the next tick; it never stops the
+ * loop.
+ *
+ * Graceful shutdown: when the runner's scope closes, a job that is mid-run gets `drainTimeout` to finish before
+ * it is interrupted; idle jobs stop at once.
+ */
+import { Context, DateTime, Duration, Effect, Fiber, Layer, Metric, Option, Ref, Schedule, Scope, Semaphore } from "effect"
+
+export interface Job<R = never> {
+  readonly name: string
+  readonly every: Duration.Duration
+  readonly timeout: Duration.Duration
+  readonly run: Effect.Effect<void, unknown, R>
+}
+
+export interface JobState {
+  readonly name: string
+  readonly every: Duration.Duration
+  readonly lastRunAt: Option.Option<DateTime.Utc>
+  readonly lastSuccessAt: Option.Option<DateTime.Utc>
+  readonly lastError: Option.Option<string>
+  readonly consecutiveFailures: number
+  readonly runs: number
+}
+
+const runs = Metric.counter("scheduler_job_runs_total", { description: "Job runs by job and outcome" })
+const runDuration = Metric.histogram("scheduler_job_duration_seconds", {
+  description: "Job run duration",
+  boundaries: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60]
+})
+
+export class JobRunner extends Context.Service<JobRunner, {
+  readonly start: <R>(job: Job<R>) => Effect.Effect<void, never, R>
+  readonly states: Effect.Effect<ReadonlyArray<JobState>>
+}>()("tradeport/apps/scheduler/JobRunner") {
+  static readonly layer = (drainTimeout: Duration.Input = "10 seconds") =>
+    Layer.effect(
+      JobRunner,
+      Effect.gen(function*() {
+        const states = yield* Ref.make(new Map<string, JobState>())
+        const scope = yield* Effect.scope
+
+        const update = (name: string, f: (s: JobState) => JobState) =>
+          Ref.update(states, (all) => {
+            const current = all.get(name)
+            return current === undefined ? all : new Map(all).set(name, f(current))
+          })
+
+        const runOnce = <R>(job: Job<R>) =>
+          Effect.gen(function*() {
+            const started = yield* DateTime.now
+            const t0 = performance.now()
+            const outcome = yield* job.run.pipe(
+              Effect.timeoutOrElse({
+                duration: job.timeout,
+                orElse: () => Effect.fail(`timed out after ${Duration.format(job.timeout)}`)
+              }),
+              Effect.withSpan(`job.${job.name}`),
+              Effect.result
+            )
+            const seconds = (performance.now() - t0) / 1000
+            const ok = outcome._tag === "Success"
+            yield* Metric.update(Metric.withAttributes(runs, { job: job.name, outcome: ok ? "success" : "failure" }), 1)
+            yield* Metric.update(Metric.withAttributes(runDuration, { job: job.name }), seconds)
+            if (ok) {
+              yield* update(job.name, (s) => ({
+                ...s, lastRunAt: Option.some(started), lastSuccessAt: Option.some(started), lastError: Option.none(),
+                consecutiveFailures: 0, runs: s.runs + 1
+              }))
+            } else {
+              const message = String(outcome.failure)
+              yield* Effect.logWarning("job run failed").pipe(Effect.annotateLogs({ job: job.name, error: message }))
+              yield* update(job.name, (s) => ({
+                ...s, lastRunAt: Option.some(started), lastError: Option.some(message),
+                consecutiveFailures: s.consecutiveFailures + 1, runs: s.runs + 1
+              }))
+            }
+          })
+
+        const start = <R>(job: Job<R>) =>
+          Effect.gen(function*() {
+            yield* Ref.update(states, (all) =>
+              new Map(all).set(job.name, {
+                name: job.name, every: job.every, lastRunAt: Option.none(), lastSuccessAt: Option.none(),
+                lastError: Option.none(), consecutiveFailures: 0, runs: 0
+              }))
+            // Holding the permit means "a run is in progress"; the finalizer takes it to wait for that run.
+            const running = yield* Semaphore.make(1)
+            const fiber = yield* running.withPermits(1)(runOnce(job)).pipe(
+              Effect.repeat(Schedule.spaced(job.every)),
+              Effect.forkIn(scope)
+            )
+            yield* Scope.addFinalizer(
+              scope,
+              running.take(1).pipe(
+                Effect.timeoutOption(drainTimeout),
+                Effect.andThen(Fiber.interrupt(fiber)),
+                Effect.andThen(Effect.logInfo("job stopped").pipe(Effect.annotateLogs({ job: job.name })))
+              )
+            )
+            yield* Effect.logInfo("job scheduled").pipe(Effect.annotateLogs({ job: job.name, every: Duration.format(job.every) }))
+          })
+
+        return JobRunner.of({
+          start,
+          states: Ref.get(states).pipe(Effect.map((all) => [...all.values()]))
+        })
+      })
+    )
+}

@@ -1,0 +1,136 @@
+/**
+ * Where the apps learn which environment they run in and get their secrets.
+ *
+ * - development: zero config. Missing secrets come from `.data/dev-secrets.json`, generated once (0600,
+ *   git-ignored) and announced in the log; the environment always wins over the file.
+ * - test: everything comes from the environment / the test's ConfigProvider.
+ * - production: `checkProduction` refuses to start, naming every missing or invalid variable at once.
+ */
+import { Config, ConfigProvider, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { randomBytes } from "node:crypto"
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises"
+import { fileURLToPath } from "node:url"
+
+export const AppEnv = Config.Literals(["development", "test", "production"], "APP_ENV").pipe(
+  Config.withDefault("development" as const)
+)
+export type AppEnv = "development" | "test" | "production"
+
+export const DataDir = Config.String("DATA_DIR").pipe(
+  Config.withDefault(fileURLToPath(new URL("../../.data", import.meta.url)))
+)
+
+export class StartupError extends Schema.TaggedError<StartupError>()("StartupError", {
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `Tradeport cannot start:\n${this.problems.map((p) => `  - ${p}`).join("\n")}`
+  }
+}
+
+const DevSecrets = Schema.Struct({
+  JWT_SECRET: Schema.String,
+  ENCRYPTION_KEYS: Schema.String,
+  EMBEDDED_POSTGRES_PASSWORD: Schema.String
+})
+
+const generateDevSecrets = (): typeof DevSecrets.Type => ({
+  JWT_SECRET: randomBytes(48).toString("base64url"),
+  ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString("base64")}`,
+  EMBEDDED_POSTGRES_PASSWORD: randomBytes(24).toString("base64url")
+})
+
+/** Reads (or creates once) the development secrets file. */
+export const loadDevSecrets = (dataDir: string) =>
+  Effect.gen(function*() {
+    const file = `${dataDir}/dev-secrets.json`
+    const existing = yield* Effect.tryPromise(() => readFile(file, "utf8")).pipe(
+      Effect.flatMap((text) => Schema.decodeUnknownEffect(Schema.fromJsonString(DevSecrets))(text)),
+      Effect.option
+    )
+    if (Option.isSome(existing)) return existing.value
+    const secrets = generateDevSecrets()
+    yield* Effect.promise(async () => {
+      await mkdir(dataDir, { recursive: true, mode: 0o755 })
+      await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
+      await chmod(file, 0o600)
+    })
+    yield* Effect.logWarning("created local development secrets (development only, never used in production)").pipe(Effect.annotateLogs({ file }))
+    return secrets
+  })
+
+/**
+ * In development, secrets missing from the environment fall back to the dev secrets file. In other environments
+ * this layer adds nothing.
+ */
+export const layerDevSecrets = Layer.unwrap(
+  Effect.gen(function*() {
+    if ((yield* AppEnv) !== "development") return Layer.empty
+    const secrets = yield* loadDevSecrets(yield* DataDir)
+    return ConfigProvider.layerAdd(ConfigProvider.fromUnknown(secrets))
+  })
+)
+
+/** Values that must never protect production: placeholders and the examples from our own docs. */
+const KNOWN_DEFAULTS = new Set([
+  "secret", "changeme", "change-me", "password", "dev", "development", "test", "jwt-secret", "supersecret",
+  "your-secret-here", "default"
+])
+
+const MIN_JWT_SECRET_LENGTH = 32
+
+export interface KeyringEntry {
+  readonly id: string
+  readonly key: Buffer
+}
+
+/** `ENCRYPTION_KEYS` = comma-separated `keyId:base64(32 bytes)`; returns the problems found, if any. */
+export const parseKeyring = (raw: string): { readonly keys: ReadonlyArray<KeyringEntry>; readonly problems: ReadonlyArray<string> } => {
+  const keys: Array<KeyringEntry> = []
+  const problems: Array<string> = []
+  for (const [index, entry] of raw.split(",").map((e) => e.trim()).filter((e) => e.length > 0).entries()) {
+    const separator = entry.indexOf(":")
+    const id = separator > 0 ? entry.slice(0, separator) : ""
+    const key = Buffer.from(entry.slice(separator + 1), "base64")
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) problems.push(`ENCRYPTION_KEYS entry ${index + 1}: expected "keyId:base64key"`)
+    else if (key.length !== 32) problems.push(`ENCRYPTION_KEYS key "${id}": must be 32 bytes base64-encoded (got ${key.length})`)
+    else if (keys.some((k) => k.id === id)) problems.push(`ENCRYPTION_KEYS key id "${id}" appears twice`)
+    else keys.push({ id, key })
+  }
+  if (keys.length === 0 && problems.length === 0) problems.push("ENCRYPTION_KEYS is empty")
+  return { keys, problems }
+}
+
+const optionalSecret = (name: string) => Config.option(Config.Redacted(name)).pipe(Effect.orElseSucceed(() => Option.none()))
+
+/**
+ * The production gate: collects every problem before failing, so an operator fixes them all in one go.
+ */
+export const checkProduction = Effect.gen(function*() {
+  if ((yield* AppEnv) !== "production") return
+  const problems: Array<string> = []
+  const required = (name: string, value: Option.Option<Redacted.Redacted>) => {
+    if (Option.isNone(value) || Redacted.value(value.value).trim() === "") {
+      problems.push(`${name} is required in production`)
+      return undefined
+    }
+    return Redacted.value(value.value)
+  }
+  const databaseUrl = required("DATABASE_URL", yield* optionalSecret("DATABASE_URL"))
+  required("REDIS_URL", yield* optionalSecret("REDIS_URL"))
+  const jwt = required("JWT_SECRET", yield* optionalSecret("JWT_SECRET"))
+  const keyring = required("ENCRYPTION_KEYS", yield* optionalSecret("ENCRYPTION_KEYS"))
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push("DATABASE_URL must be a postgres:// URL")
+  if (jwt !== undefined) {
+    if (KNOWN_DEFAULTS.has(jwt.toLowerCase())) problems.push("JWT_SECRET is a known default value")
+    else if (jwt.length < MIN_JWT_SECRET_LENGTH) problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters`)
+  }
+  if (keyring !== undefined) {
+    const parsed = parseKeyring(keyring)
+    problems.push(...parsed.problems)
+    if (jwt !== undefined && (keyring.trim() === jwt.trim() || parsed.keys.some((k) => k.key.toString("base64") === jwt.trim()))) {
+      problems.push("JWT_SECRET and an ENCRYPTION_KEYS key are equal: use independent secrets")
+    }
+  }
+  if (problems.length > 0) return yield* new StartupError({ problems })
+})

@@ -1,0 +1,72 @@
+/**
+ * The infrastructure both apps stand on, chosen from configuration:
+ *
+ * - Database: DATABASE_URL, or (outside production) an embedded Postgres whose data lives under DATA_DIR, so
+ *   `npm start` keeps data across restarts. Migrations run on start unless MIGRATE_ON_START=false.
+ * - Redis: REDIS_URL, or single-process mode where in-memory adapters serve the Redis-backed ports.
+ * - Readiness registry, logging and tracing.
+ */
+import { Config, Effect, Layer, Option } from "effect"
+import { RateLimiter } from "effect/persistence"
+import { Readiness } from "../../core/ops/Readiness.ts"
+import * as Database from "../../adapters/postgres/Database.ts"
+import * as EmbeddedPostgres from "../../adapters/postgres/EmbeddedPostgres.ts"
+import * as Migrations from "../../adapters/postgres/Migrations.ts"
+import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
+import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
+import * as Logging from "../../adapters/telemetry/Logging.ts"
+import * as Tracing from "../../adapters/telemetry/Tracing.ts"
+import { AppEnv, DataDir, StartupError } from "./Environment.ts"
+
+const embeddedDatabaseUrl = Effect.gen(function*() {
+  const dataDir = yield* DataDir
+  const password = yield* Config.Redacted("EMBEDDED_POSTGRES_PASSWORD")
+  const port = yield* Config.option(Config.Port("EMBEDDED_POSTGRES_PORT"))
+  yield* EmbeddedPostgres.prepareParentDir(dataDir)
+  const server = yield* EmbeddedPostgres.start({
+    dataDir: `${dataDir}/postgres`,
+    password,
+    port: Option.getOrUndefined(port),
+    durability: "full"
+  })
+  yield* Effect.logInfo("embedded Postgres started (DATABASE_URL unset)").pipe(Effect.annotateLogs({ port: server.port, dataDir: `${dataDir}/postgres` }))
+  return server.url()
+})
+
+/** SqlClient (+ PgClient) for the app, migrated, with the `database` probe registered. */
+export const DatabaseLive = (applicationName: string, migrations: "always" | "config" = "config") =>
+  Layer.unwrap(
+    Effect.gen(function*() {
+      const configured = yield* Config.option(Config.Redacted("DATABASE_URL"))
+      const env = yield* AppEnv
+      if (Option.isNone(configured) && env === "production") {
+        return yield* new StartupError({ problems: ["DATABASE_URL is required in production"] })
+      }
+      const url = Option.isSome(configured) ? configured.value : yield* embeddedDatabaseUrl
+      const pool = yield* Database.PoolConfig
+      const migrateOnStart = migrations === "always" || (yield* Config.Boolean("MIGRATE_ON_START").pipe(Config.withDefault(true)))
+      const migrate = migrateOnStart ? Layer.effectDiscard(Migrations.run()) : Layer.empty
+      return Layer.mergeAll(migrate, Database.probe).pipe(
+        Layer.provideMerge(Database.layer({ url, applicationName, ...pool }))
+      )
+    })
+  )
+
+/** Redis when REDIS_URL is set (connection, Effect Redis service, Redis stores); memory stores otherwise. */
+export const RedisLive = Layer.unwrap(
+  Effect.gen(function*() {
+    const url = yield* Config.option(Config.Redacted("REDIS_URL"))
+    if (Option.isNone(url)) {
+      return Layer.mergeAll(RedisConnection.probeDisabled, RateLimiter.layerStoreMemory)
+    }
+    const options = yield* RedisConnection.OptionsConfig
+    const connection = RedisConnection.layer({ url: url.value, ...options })
+    const stores = RateLimiter.layerStoreRedis({ prefix: "tradeport:ratelimit:" }).pipe(Layer.provide(EffectRedis.layer))
+    return Layer.mergeAll(RedisConnection.probe, stores).pipe(Layer.provideMerge(connection))
+  })
+)
+
+export const TelemetryLive = (serviceName: string) => Layer.mergeAll(Logging.layerConfig, Tracing.layerConfig(serviceName))
+
+export const ReadinessLive = Readiness.layer()
+

@@ -1,0 +1,30 @@
+/**
+ * Everything an app process stands on, as named sub-layers: infrastructure (Postgres, Redis), the persistence
+ * adapters of the core ports and readiness; around them the production gate, the development secrets and
+ * telemetry, which apply to the whole process.
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Layer } from "effect"
+import { checkProduction, layerDevSecrets } from "./Environment.ts"
+import { DatabaseLive, ReadinessLive, RedisLive, TelemetryLive } from "./Infrastructure.ts"
+import { PersistenceLive } from "./Persistence.ts"
+
+const Infrastructure = (serviceName: string) =>
+  Layer.mergeAll(DatabaseLive(serviceName), RedisLive).pipe(Layer.provideMerge(ReadinessLive))
+
+export const Platform = (serviceName: string) => PersistenceLive.pipe(Layer.provideMerge(Infrastructure(serviceName)))
+
+type PlatformServices = Layer.Success<ReturnType<typeof Platform>>
+
+/** Wraps an app layer in the process-wide layers: telemetry outermost, then secrets, then the production gate. */
+export const withProcess = <E>(serviceName: string, app: Layer.Layer<never, E, PlatformServices>) =>
+  app.pipe(
+    Layer.provide(Platform(serviceName)),
+    Layer.provide(Layer.effectDiscard(checkProduction)),
+    Layer.provide(layerDevSecrets),
+    Layer.provide(TelemetryLive(serviceName))
+  )
+
+/** Runs an app until SIGINT/SIGTERM; scopes close in reverse order, so the HTTP server drains first. */
+export const run = <E>(serviceName: string, app: Layer.Layer<never, E, PlatformServices>) =>
+  Layer.launch(withProcess(serviceName, app)).pipe(NodeRuntime.runMain)
