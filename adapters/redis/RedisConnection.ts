@@ -53,6 +53,13 @@ export const layer = (options: RedisOptions) =>
         }),
         (c) => Effect.promise(() => c.quit().catch(() => c.disconnect())).pipe(Effect.ignore)
       )
+      // Give the first connection a moment so a healthy Redis serves the very first request; if it is down, go on
+      // degraded (commands fail fast with CacheError, readiness reports it) while ioredis keeps reconnecting.
+      const connected = yield* Effect.callback<boolean>((resume) => {
+        if (client.status === "ready") return resume(Effect.succeed(true))
+        client.once("ready", () => resume(Effect.succeed(true)))
+      }).pipe(Effect.timeoutOrElse({ duration: options.commandTimeout, orElse: () => Effect.succeed(false) }))
+      if (!connected) yield* Effect.logWarning("redis: not reachable at startup; running degraded until it answers")
       return RedisConnection.of({
         use: (operation, f) =>
           Effect.tryPromise({

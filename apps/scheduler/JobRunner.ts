@@ -42,6 +42,8 @@ export class JobRunner extends Context.Service<JobRunner, {
       Effect.gen(function*() {
         const states = yield* Ref.make(new Map<string, JobState>())
         const scope = yield* Effect.scope
+        // Finalizers run in the context of whoever closes the scope: keep ours (logger, tracer) for their logs.
+        const services = yield* Effect.context<never>()
 
         const update = (name: string, f: (s: JobState) => JobState) =>
           Ref.update(states, (all) => {
@@ -98,7 +100,8 @@ export class JobRunner extends Context.Service<JobRunner, {
               running.take(1).pipe(
                 Effect.timeoutOption(drainTimeout),
                 Effect.andThen(Fiber.interrupt(fiber)),
-                Effect.andThen(Effect.logInfo("job stopped").pipe(Effect.annotateLogs({ job: job.name })))
+                Effect.andThen(Effect.logInfo("job stopped").pipe(Effect.annotateLogs({ job: job.name }))),
+                Effect.provideContext(services)
               )
             )
             yield* Effect.logInfo("job scheduled").pipe(Effect.annotateLogs({ job: job.name, every: Duration.format(job.every) }))

@@ -4,7 +4,7 @@
  * telemetry, which apply to the whole process.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Cause, Exit, Layer } from "effect"
 import { checkProduction, layerDevSecrets } from "./Environment.ts"
 import { DatabaseLive, ReadinessLive, RedisLive, TelemetryLive } from "./Infrastructure.ts"
 import { PersistenceLive } from "./Persistence.ts"
@@ -14,10 +14,8 @@ const Infrastructure = (serviceName: string) =>
 
 export const Platform = (serviceName: string) => PersistenceLive.pipe(Layer.provideMerge(Infrastructure(serviceName)))
 
-type PlatformServices = Layer.Success<ReturnType<typeof Platform>>
-
 /** Wraps an app layer in the process-wide layers: telemetry outermost, then secrets, then the production gate. */
-export const withProcess = <E>(serviceName: string, app: Layer.Layer<never, E, PlatformServices>) =>
+export const withProcess = <A, E, R>(serviceName: string, app: Layer.Layer<A, E, R>) =>
   app.pipe(
     Layer.provide(Platform(serviceName)),
     Layer.provide(Layer.effectDiscard(checkProduction)),
@@ -25,6 +23,13 @@ export const withProcess = <E>(serviceName: string, app: Layer.Layer<never, E, P
     Layer.provide(TelemetryLive(serviceName))
   )
 
-/** Runs an app until SIGINT/SIGTERM; scopes close in reverse order, so the HTTP server drains first. */
-export const run = <E>(serviceName: string, app: Layer.Layer<never, E, PlatformServices>) =>
-  Layer.launch(withProcess(serviceName, app)).pipe(NodeRuntime.runMain)
+/**
+ * Runs an app until SIGINT/SIGTERM; scopes close in reverse order, so the HTTP server drains first. A shutdown
+ * asked for by a signal is a success (exit 0); a failure to start or a crash exits 1.
+ */
+export const run = <A, E>(serviceName: string, app: Layer.Layer<A, E, Layer.Success<ReturnType<typeof Platform>>>) =>
+  Layer.launch(withProcess(serviceName, app)).pipe(
+    NodeRuntime.runMain({
+      teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1)
+    })
+  )

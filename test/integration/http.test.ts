@@ -1,0 +1,66 @@
+/** The HTTP app end to end on real Postgres and Redis: probes, docs, metrics, error bodies, request ids. */
+import { assert, describe, layer } from "@effect/vitest"
+import { Effect, Schedule } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import { testApp } from "../support/TestApp.ts"
+
+const json = (response: { readonly json: Effect.Effect<unknown, unknown> }) =>
+  response.json.pipe(Effect.map((body) => body as Record<string, unknown>))
+
+describe("HTTP app", () => {
+  layer(testApp(), { excludeTestServices: true, timeout: 60_000 })("on real Postgres + Redis", (it) => {
+    it.effect("/health/ready reports database and redis up, and the scheduler once it has beaten", () =>
+      Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        const body = yield* client.get("/health/ready").pipe(
+          Effect.flatMap((r) => (r.status === 200 ? json(r) : Effect.fail(`status ${r.status}`))),
+          Effect.repeat({ until: (b) => (b["checks"] as Record<string, string>)["scheduler"] === "up", schedule: Schedule.spaced("100 millis"), times: 50 })
+        )
+        assert.deepStrictEqual(body["checks"], { database: "up", redis: "up", scheduler: "up" })
+        assert.strictEqual(body["status"], "ready")
+        const live = yield* client.get("/health/live")
+        assert.strictEqual(live.status, 200)
+      }))
+
+    it.effect("an unknown route is a normalized 404 problem carrying the caller's request id", () =>
+      Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        const response = yield* client.execute(
+          HttpClientRequest.get("/api/v1/nothing-here").pipe(HttpClientRequest.setHeader("x-request-id", "req-test-00000001"))
+        )
+        assert.strictEqual(response.status, 404)
+        assert.strictEqual(response.headers["content-type"], "application/problem+json")
+        assert.strictEqual(response.headers["x-request-id"], "req-test-00000001")
+        assert.deepStrictEqual(yield* json(response), {
+          type: "about:blank",
+          title: "Not Found",
+          status: 404,
+          code: "not_found",
+          requestId: "req-test-00000001"
+        })
+      }))
+
+    it.effect("a malformed request id is replaced by a generated one; security headers are set", () =>
+      Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        const response = yield* client.execute(
+          HttpClientRequest.get("/health/live").pipe(HttpClientRequest.setHeader("x-request-id", "bad id\twith spaces"))
+        )
+        assert.match(response.headers["x-request-id"] ?? "", /^[0-9a-f-]{36}$/)
+        assert.strictEqual(response.headers["x-content-type-options"], "nosniff")
+        assert.strictEqual(response.headers["x-frame-options"], "DENY")
+      }))
+
+    it.effect("OpenAPI, docs and Prometheus metrics are served", () =>
+      Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        const spec = yield* client.get("/openapi.json").pipe(Effect.flatMap(json))
+        assert.strictEqual(spec["openapi"], "3.1.0")
+        assert.property(spec["paths"], "/health/ready")
+        assert.strictEqual((yield* client.get("/docs")).status, 200)
+        const metrics = yield* client.get("/metrics").pipe(Effect.flatMap((r) => r.text))
+        assert.match(metrics, /http_requests_total\{[^}]*status="2xx"[^}]*\} \d+/)
+        assert.match(metrics, /scheduler_job_runs_total\{[^}]*job="heartbeat"/)
+      }))
+  })
+})

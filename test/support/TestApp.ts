@@ -1,0 +1,35 @@
+/**
+ * The real HTTP app (routes, middleware, platform) on an ephemeral port, wired to a fresh test database and the
+ * run's Redis, with an HttpClient pointed at it. Extra config (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) can be passed.
+ */
+import { NodeHttpServer } from "@effect/platform-node"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { HttpRouter } from "effect/http"
+import { inject } from "vitest"
+import { Routes } from "../../apps/http/Server.ts"
+import { SchedulerLive } from "../../apps/scheduler/Scheduler.ts"
+import { withProcess } from "../../apps/shared/Platform.ts"
+import * as SchedulerProbe from "../../apps/shared/SchedulerProbe.ts"
+import { createDatabase } from "./TestDatabase.ts"
+
+export const testApp = (config: Record<string, string> = {}) =>
+  Layer.unwrap(
+    Effect.gen(function*() {
+      const databaseUrl = yield* createDatabase
+      const app = Layer.mergeAll(
+        HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true }),
+        SchedulerLive,
+        SchedulerProbe.layer
+      )
+      return withProcess("tradeport-test", app).pipe(
+        Layer.provideMerge(NodeHttpServer.layerTest),
+        Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+          APP_ENV: "test",
+          LOG_LEVEL: "Warn",
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: inject("redisUrl"),
+          ...config
+        })))
+      )
+    })
+  )
