@@ -5,6 +5,7 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { HttpApiError } from "effect/http-api"
+import { AuthGroup } from "./AuthApi.ts"
 
 const ProbeStatus = Schema.Literals(["up", "down", "degraded", "disabled"])
 
@@ -35,6 +36,7 @@ export class HealthGroup extends HttpApiGroup.make("health")
 
 export class Api extends HttpApi.make("tradeport")
   .add(HealthGroup)
+  .add(AuthGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

@@ -5,7 +5,7 @@
  * a defect becomes a bare 500 and its cause goes to the log, never to the client).
  */
 import { type ByteSize, Cause, Effect, Metric } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { codeForStatus } from "./Problems.ts"
 import { RequestId, requestIdFrom } from "./RequestContext.ts"
 
@@ -75,6 +75,13 @@ const securityHeaders = (request: HttpServerRequest.HttpServerRequest) => (respo
   return r
 }
 
+/** A body that could not be read is the client's problem: too large → 413, otherwise 400. */
+const requestBodyFailure = (defect: unknown) => {
+  if (!HttpServerError.isHttpServerError(defect) || defect.reason._tag !== "RequestParseError") return undefined
+  const tooLarge = /maxBytes/i.test(String(defect.reason.cause))
+  return Effect.succeed(HttpServerResponse.empty({ status: tooLarge ? 413 : 400 }))
+}
+
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`
 
 export const layer = (options: MiddlewareOptions) =>
@@ -88,7 +95,8 @@ export const layer = (options: MiddlewareOptions) =>
         const response = yield* httpEffect.pipe(
           // A defect is a bug: its cause goes to the log, the client gets a bare normalized 500.
           Effect.catchDefect((defect) =>
-            Effect.logError("unexpected failure", Cause.die(defect)).pipe(Effect.as(HttpServerResponse.empty({ status: 500 })))
+            requestBodyFailure(defect) ??
+              Effect.logError("unexpected failure", Cause.die(defect)).pipe(Effect.as(HttpServerResponse.empty({ status: 500 })))
           ),
           Effect.provideService(HttpIncomingMessage.MaxBodySize, options.maxBodySize),
           Effect.provideService(RequestId, requestId),

@@ -9,6 +9,7 @@ import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-ap
 import { PrometheusMetrics } from "effect/observability"
 import { createServer } from "node:http"
 import { Api } from "./Api.ts"
+import { AuthHandlers } from "./AuthHandlers.ts"
 import { HealthHandlers } from "./HealthHandlers.ts"
 import * as Middleware from "./Middleware.ts"
 
@@ -22,7 +23,7 @@ export const MiddlewareLive = Layer.unwrap(
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers]),
+  Layer.provide([HealthHandlers, AuthHandlers]),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )
 

@@ -17,7 +17,7 @@ export const Platform = (serviceName: string) => PersistenceLive.pipe(Layer.prov
 /** Wraps an app layer in the process-wide layers: telemetry outermost, then secrets, then the production gate. */
 export const withProcess = <A, E, R>(serviceName: string, app: Layer.Layer<A, E, R>) =>
   app.pipe(
-    Layer.provide(Platform(serviceName)),
+    Layer.provideMerge(Platform(serviceName)),
     Layer.provide(Layer.effectDiscard(checkProduction)),
     Layer.provide(layerDevSecrets),
     Layer.provide(TelemetryLive(serviceName))

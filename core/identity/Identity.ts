@@ -1,0 +1,54 @@
+/**
+ * Organisations, users and memberships: who may act for which merchant. Values are validated here so that every
+ * entry point (HTTP, CLI, tests) gets the same rules.
+ */
+import { Schema, SchemaTransformation } from "effect"
+import { OrgId, UserId } from "../shared/Ids.ts"
+
+/** Emails are compared case-insensitively: decoding trims and lower-cases them. */
+export const Email = Schema.String.pipe(
+  Schema.decode(SchemaTransformation.composeTransformation(SchemaTransformation.trim(), SchemaTransformation.toLowerCase())),
+  Schema.check(
+    Schema.isMaxLength(254),
+    Schema.isPattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: "must be an email address" })
+  ),
+  Schema.brand("Email")
+)
+export type Email = typeof Email.Type
+
+/** Long passphrases are welcome; the upper bound keeps the KDF's input bounded. */
+export const Password = Schema.String.pipe(
+  Schema.check(
+    Schema.isMinLength(12, { message: "must be at least 12 characters" }),
+    Schema.isMaxLength(256, { message: "must be at most 256 characters" })
+  ),
+  Schema.brand("Password")
+)
+export type Password = typeof Password.Type
+
+export const OrganizationName = Schema.String.pipe(
+  Schema.check(Schema.isTrimmed(), Schema.isMinLength(1), Schema.isMaxLength(200)),
+  Schema.brand("OrganizationName")
+)
+export type OrganizationName = typeof OrganizationName.Type
+
+export const Role = Schema.Literals(["owner", "admin", "member"])
+export type Role = typeof Role.Type
+
+export class Organization extends Schema.Class<Organization>("Organization")({
+  id: OrgId,
+  name: OrganizationName
+}) {}
+
+export class User extends Schema.Class<User>("User")({
+  id: UserId,
+  email: Email
+}) {}
+
+export class Membership extends Schema.Class<Membership>("Membership")({
+  organizationId: OrgId,
+  userId: UserId,
+  role: Role
+}) {}
+
+export class EmailTaken extends Schema.TaggedError<EmailTaken>()("EmailTaken", {}) {}

@@ -1,0 +1,21 @@
+/**
+ * Use case: a merchant signs up. Creates the organisation and its owner in one step; the password is hashed
+ * before anything is stored and never leaves this function in clear.
+ */
+import { Effect, Redacted } from "effect"
+import type { Email, OrganizationName, Password } from "./Identity.ts"
+import { IdentityRepository } from "./ports/IdentityRepository.ts"
+import { PasswordHasher } from "./ports/PasswordHasher.ts"
+
+export interface RegisterInput {
+  readonly organizationName: OrganizationName
+  readonly email: Email
+  readonly password: Redacted.Redacted<Password>
+}
+
+export const register = Effect.fn("Registration.register")(function*(input: RegisterInput) {
+  const hasher = yield* PasswordHasher
+  const repository = yield* IdentityRepository
+  const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(input.password)))
+  return yield* repository.registerOwner({ organizationName: input.organizationName, email: input.email, passwordHash })
+})
