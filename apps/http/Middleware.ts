@@ -40,27 +40,25 @@ const bodyJson = (response: HttpServerResponse.HttpServerResponse): Record<strin
   }
 }
 
-/** Rewrites an error response into the normalized problem body, keeping what the producer already said. */
+/**
+ * Rewrites an error response into the normalized problem body, keeping what the producer already said. An
+ * unexpected 5xx (no `code` from a handler) keeps nothing: its cause is for the log, not the client.
+ */
 export const normalize = (response: HttpServerResponse.HttpServerResponse, requestId: string) => {
   const status = response.status
-  const existing = bodyJson(response)
+  const body = bodyJson(response)
+  const deliberate = typeof body["code"] === "string"
+  const kept = status >= 500 && !deliberate ? {} : body
+  const text = (key: string, fallback: string) => (typeof kept[key] === "string" ? String(kept[key]) : fallback)
   const problem = {
-    type: typeof existing["type"] === "string" ? existing["type"] : "about:blank",
-    title: typeof existing["title"] === "string" ? existing["title"] : STATUS_TITLES[status] ?? "Error",
+    ...kept,
+    type: text("type", "about:blank"),
+    title: text("title", STATUS_TITLES[status] ?? "Error"),
     status,
-    code: typeof existing["code"] === "string" ? existing["code"] : codeForStatus(status),
-    ...(status >= 500 && typeof existing["code"] !== "string" ? {} : existing),
+    code: text("code", codeForStatus(status)),
     requestId
   }
-  if (status >= 500 && typeof existing["code"] !== "string") {
-    // An unexpected failure: say nothing about its cause.
-    delete (problem as Record<string, unknown>)["detail"]
-  }
-  return HttpServerResponse.jsonUnsafe({ ...problem, status }, {
-    status,
-    headers: response.headers,
-    contentType: "application/problem+json"
-  })
+  return HttpServerResponse.jsonUnsafe(problem, { status, headers: response.headers, contentType: "application/problem+json" })
 }
 
 const securityHeaders = (request: HttpServerRequest.HttpServerRequest) => (response: HttpServerResponse.HttpServerResponse) => {
