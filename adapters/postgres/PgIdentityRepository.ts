@@ -1,26 +1,43 @@
 /**
- * IdentityRepository on Postgres. Registration inserts organisation, user and owner membership in one
- * transaction; the unique index on users.email decides races between two sign-ups with the same address.
+ * IdentityRepository on Postgres. Organisation-scoped methods run under `inOrganization`, so row-level security
+ * restricts them to that tenant whatever the SQL says. Users are a platform table (one person may belong to
+ * several organisations); memberships and organisations are tenant tables.
  */
-import { Effect, Layer } from "effect"
+import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
-import { EmailTaken, Membership, Organization, User } from "../../core/identity/Identity.ts"
+import {
+  Email, EmailTaken, LastOwner, MemberNotFound, Membership, MemberView, Organization, OrganizationName, Role, User
+} from "../../core/identity/Identity.ts"
 import { IdentityRepository, type IdentityRepositoryShape } from "../../core/identity/ports/IdentityRepository.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
 import { toPersistenceError } from "./Database.ts"
+import { asUser, inOrganization } from "./Tenancy.ts"
+
+const MemberRow = Schema.Struct({ user_id: UserId, email: Email, role: Role, created_at: Schema.Date })
+const toMember = (row: typeof MemberRow.Type) =>
+  new MemberView({ userId: row.user_id, email: row.email, role: row.role, joinedAt: DateTime.formatIso(DateTime.fromDateUnsafe(row.created_at)) })
+const decodeMembers = Schema.decodeUnknownEffect(Schema.Array(MemberRow))
+const decodeMemberships = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ organization_id: OrgId, user_id: UserId, role: Role })))
+const decodeCredentials = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: UserId, email: Email, password_hash: Schema.String })))
+const decodeOrganizations = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: OrgId, name: OrganizationName })))
 
 export const layer = Layer.effect(
   IdentityRepository,
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const failed = (operation: string) => Effect.mapError(toPersistenceError(`IdentityRepository.${operation}`))
+
+    const memberQuery = (organizationId: OrgId) => sql`
+      SELECT m.user_id, u.email, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
+      WHERE m.organization_id = ${organizationId}`
 
     const registerOwner: IdentityRepositoryShape["registerOwner"] = Effect.fn("IdentityRepository.registerOwner")(
       function*(registration) {
         const organization = new Organization({ id: OrgId.make(randomUUID()), name: registration.organizationName })
         const user = new User({ id: UserId.make(randomUUID()), email: registration.email })
         const membership = new Membership({ organizationId: organization.id, userId: user.id, role: "owner" })
-        yield* sql.withTransaction(Effect.gen(function*() {
+        yield* inOrganization(sql, organization.id)(Effect.gen(function*() {
           yield* sql`INSERT INTO organizations (id, name) VALUES (${organization.id}, ${organization.name})`
           yield* sql`INSERT INTO users (id, email, password_hash) VALUES (${user.id}, ${user.email}, ${registration.passwordHash})`
           yield* sql`INSERT INTO memberships (organization_id, user_id, role) VALUES (${organization.id}, ${user.id}, 'owner')`
@@ -34,6 +51,106 @@ export const layer = Layer.effect(
       }
     )
 
-    return IdentityRepository.of({ registerOwner })
+    const findCredentials: IdentityRepositoryShape["findCredentials"] = (email) =>
+      sql`SELECT id, email, password_hash FROM users WHERE email = ${email}`.pipe(
+        failed("findCredentials"),
+        Effect.flatMap((rows) => Effect.orDie(decodeCredentials(rows))),
+        Effect.map((rows) =>
+          Option.fromNullishOr(rows[0]).pipe(
+            Option.map((r) => ({ user: new User({ id: r.id, email: r.email }), passwordHash: r.password_hash }))
+          )
+        ),
+        Effect.withSpan("IdentityRepository.findCredentials")
+      )
+
+    const membershipsOf: IdentityRepositoryShape["membershipsOf"] = (userId) =>
+      asUser(sql, userId)(sql`
+        SELECT organization_id, user_id, role FROM memberships WHERE user_id = ${userId} ORDER BY created_at, organization_id`).pipe(
+        failed("membershipsOf"),
+        Effect.flatMap((rows) => Effect.orDie(decodeMemberships(rows))),
+        Effect.map((rows) => rows.map((r) => new Membership({ organizationId: r.organization_id, userId: r.user_id, role: r.role }))),
+        Effect.withSpan("IdentityRepository.membershipsOf")
+      )
+
+    const organization: IdentityRepositoryShape["organization"] = (organizationId) =>
+      inOrganization(sql, organizationId)(sql`SELECT id, name FROM organizations WHERE id = ${organizationId}`).pipe(
+        failed("organization"),
+        Effect.flatMap((rows) => Effect.orDie(decodeOrganizations(rows))),
+        Effect.map((rows) => Option.fromNullishOr(rows[0]).pipe(Option.map((r) => new Organization(r)))),
+        Effect.withSpan("IdentityRepository.organization")
+      )
+
+    const member: IdentityRepositoryShape["member"] = (organizationId, userId) =>
+      inOrganization(sql, organizationId)(sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`).pipe(
+        failed("member"),
+        Effect.flatMap((rows) => Effect.orDie(decodeMembers(rows))),
+        Effect.map((rows) => Option.fromNullishOr(rows[0]).pipe(Option.map(toMember))),
+        Effect.withSpan("IdentityRepository.member")
+      )
+
+    const listMembers: IdentityRepositoryShape["listMembers"] = (organizationId) =>
+      inOrganization(sql, organizationId)(sql`${memberQuery(organizationId)} ORDER BY m.created_at, m.user_id`).pipe(
+        failed("listMembers"),
+        Effect.flatMap((rows) => Effect.orDie(decodeMembers(rows))),
+        Effect.map((rows) => rows.map(toMember)),
+        Effect.withSpan("IdentityRepository.listMembers")
+      )
+
+    const addMember: IdentityRepositoryShape["addMember"] = Effect.fn("IdentityRepository.addMember")(function*(organizationId, added) {
+      const userId = UserId.make(randomUUID())
+      const rows = yield* inOrganization(sql, organizationId)(Effect.gen(function*() {
+        yield* sql`INSERT INTO users (id, email, password_hash) VALUES (${userId}, ${added.email}, ${added.passwordHash})`
+        yield* sql`INSERT INTO memberships (organization_id, user_id, role) VALUES (${organizationId}, ${userId}, ${added.role})`
+        return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
+      })).pipe(
+        Effect.mapError((e) => e.reason._tag === "UniqueViolation" ? new EmailTaken() : toPersistenceError("IdentityRepository.addMember")(e))
+      )
+      const [created] = yield* Effect.orDie(decodeMembers(rows))
+      return toMember(created!)
+    })
+
+    /** Locks the organisation's owner rows so two concurrent demotions cannot both pass the last-owner check. */
+    const ensureAnotherOwner = (organizationId: OrgId, userId: UserId) =>
+      sql<{ user_id: string }>`
+        SELECT user_id FROM memberships WHERE organization_id = ${organizationId} AND role = 'owner' FOR UPDATE`.pipe(
+        Effect.flatMap((owners) =>
+          owners.some((o) => o.user_id !== userId) ? Effect.void : Effect.fail(new LastOwner())
+        )
+      )
+
+    const changeRole: IdentityRepositoryShape["changeRole"] = Effect.fn("IdentityRepository.changeRole")(
+      function*(organizationId, userId, from, to) {
+        const rows = yield* inOrganization(sql, organizationId)(Effect.gen(function*() {
+          if (from === "owner" && to !== "owner") yield* ensureAnotherOwner(organizationId, userId)
+          const updated = yield* sql`
+            UPDATE memberships SET role = ${to} WHERE organization_id = ${organizationId} AND user_id = ${userId} AND role = ${from}
+            RETURNING user_id`
+          if (updated.length === 0) return yield* new MemberNotFound()
+          return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
+        })).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.changeRole")(e))))
+        const [changed] = yield* Effect.orDie(decodeMembers(rows))
+        return toMember(changed!)
+      }
+    )
+
+    const removeMember: IdentityRepositoryShape["removeMember"] = Effect.fn("IdentityRepository.removeMember")(
+      function*(organizationId, userId) {
+        yield* inOrganization(sql, organizationId)(Effect.gen(function*() {
+          yield* ensureAnotherOwner(organizationId, userId).pipe(
+            Effect.catchTag("LastOwner", (e) =>
+              sql`SELECT 1 FROM memberships WHERE organization_id = ${organizationId} AND user_id = ${userId} AND role = 'owner'`.pipe(
+                Effect.flatMap((isOwner) => (isOwner.length > 0 ? Effect.fail(e) : Effect.void))
+              ))
+          )
+          const deleted = yield* sql`
+            DELETE FROM memberships WHERE organization_id = ${organizationId} AND user_id = ${userId} RETURNING user_id`
+          if (deleted.length === 0) return yield* new MemberNotFound()
+        })).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.removeMember")(e))))
+      }
+    )
+
+    return IdentityRepository.of({
+      registerOwner, findCredentials, membershipsOf, organization, member, listMembers, addMember, changeRole, removeMember
+    })
   })
 )

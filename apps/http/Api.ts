@@ -5,7 +5,8 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { HttpApiError } from "effect/http-api"
-import { AuthGroup } from "./AuthApi.ts"
+import { AuthGroup, MeGroup } from "./AuthApi.ts"
+import { OrgGroup } from "./OrgApi.ts"
 
 const ProbeStatus = Schema.Literals(["up", "down", "degraded", "disabled"])
 
@@ -37,6 +38,8 @@ export class HealthGroup extends HttpApiGroup.make("health")
 export class Api extends HttpApi.make("tradeport")
   .add(HealthGroup)
   .add(AuthGroup)
+  .add(MeGroup)
+  .add(OrgGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

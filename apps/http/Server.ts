@@ -3,27 +3,49 @@
  * middleware, served by Node's http server on PORT. Dependencies (ports) are provided by the caller.
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { ByteSize, Config, Effect, Layer } from "effect"
+import { ByteSize, Config, Duration, Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { createServer } from "node:http"
 import { Api } from "./Api.ts"
-import { AuthHandlers } from "./AuthHandlers.ts"
+import { AuthenticatedLive } from "./Authentication.ts"
+import { AuthHandlers, MeHandlers } from "./AuthHandlers.ts"
+import { OrgHandlers } from "./OrgHandlers.ts"
+import * as RateLimit from "./RateLimit.ts"
 import { HealthHandlers } from "./HealthHandlers.ts"
 import * as Middleware from "./Middleware.ts"
 
 const QUIET = ["/health/live", "/health/ready", "/metrics"]
 
 export const MiddlewareLive = Layer.unwrap(
-  Config.ByteSize("HTTP_MAX_BODY_SIZE").pipe(
-    Config.withDefault(ByteSize.mebibytes(1)),
-    Config.map((maxBodySize) => Middleware.layer({ maxBodySize, quietPaths: QUIET }))
-  )
+  Effect.gen(function*() {
+    const maxBodySize = yield* Config.ByteSize("HTTP_MAX_BODY_SIZE").pipe(Config.withDefault(ByteSize.mebibytes(1)))
+    const requestTimeout = yield* Config.Duration("REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(15)))
+    return Middleware.layer({ maxBodySize, requestTimeout, quietPaths: QUIET })
+  })
+).pipe(Layer.provide(RateLimit.layer))
+
+/** Cross-origin access only for the origins configured in CORS_ALLOWED_ORIGINS (comma-separated). */
+const CorsLive = Layer.unwrap(
+  Effect.gen(function*() {
+    const origins = yield* Config.String("CORS_ALLOWED_ORIGINS").pipe(Config.withDefault(""))
+    const allowedOrigins = origins.split(",").map((o) => o.trim()).filter((o) => o.length > 0)
+    if (allowedOrigins.length === 0) return Layer.empty
+    return HttpRouter.cors({
+      allowedOrigins,
+      allowedMethods: ["GET", "POST", "PATCH", "DELETE"],
+      allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+      exposedHeaders: ["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
+      credentials: true,
+      maxAge: 600
+    })
+  })
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers, AuthHandlers]),
+  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers]),
+  Layer.provide(AuthenticatedLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )
 
@@ -35,7 +57,8 @@ export const Routes = Layer.mergeAll(
   NotFoundRoute,
   HttpApiScalar.layer(Api, { path: "/docs" }),
   PrometheusMetrics.layerHttp({ path: "/metrics" }),
-  MiddlewareLive
+  MiddlewareLive,
+  CorsLive
 )
 
 export const ServerLive = HttpRouter.serve(Routes, { disableLogger: true }).pipe(

@@ -12,7 +12,11 @@ import { Readiness } from "../../core/ops/Readiness.ts"
 import * as Database from "../../adapters/postgres/Database.ts"
 import * as EmbeddedPostgres from "../../adapters/postgres/EmbeddedPostgres.ts"
 import * as Migrations from "../../adapters/postgres/Migrations.ts"
+import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
+import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.ts"
 import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
+import * as RedisLoginAttempts from "../../adapters/redis/RedisLoginAttempts.ts"
+import { defaultLockout } from "../../core/identity/Lockout.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
 import * as Logging from "../../adapters/telemetry/Logging.ts"
 import * as Tracing from "../../adapters/telemetry/Tracing.ts"
@@ -29,9 +33,21 @@ const embeddedDatabaseUrl = Effect.gen(function*() {
     port: Option.getOrUndefined(port),
     durability: "full"
   })
+  // The app connects as its own unprivileged role, so row-level security applies to it.
+  const url = yield* Provisioning.ensureAppDatabase({ adminUrl: server.url(), role: "tradeport", password, database: "tradeport" })
   yield* Effect.logInfo("embedded Postgres started (DATABASE_URL unset)").pipe(Effect.annotateLogs({ port: server.port, dataDir: `${dataDir}/postgres` }))
-  return server.url()
+  return url
 })
+
+/** Row-level security means nothing to a superuser or a BYPASSRLS role: production refuses one. */
+const checkRole = (env: "development" | "test" | "production") =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const verdict = yield* Provisioning.assertNotPrivileged.pipe(Effect.orDie)
+    if (verdict.ok) return
+    const problem = `DATABASE_URL connects as "${verdict.role}", a superuser or BYPASSRLS role: tenant isolation would not be enforced`
+    if (env === "production") return yield* new StartupError({ problems: [problem] })
+    yield* Effect.logWarning(problem)
+  }))
 
 /** SqlClient (+ PgClient) for the app, migrated, with the `database` probe registered. */
 export const DatabaseLive = (applicationName: string, migrations: "always" | "config" = "config") =>
@@ -46,23 +62,37 @@ export const DatabaseLive = (applicationName: string, migrations: "always" | "co
       const pool = yield* Database.PoolConfig
       const migrateOnStart = migrations === "always" || (yield* Config.Boolean("MIGRATE_ON_START").pipe(Config.withDefault(true)))
       const migrate = migrateOnStart ? Layer.effectDiscard(Migrations.run()) : Layer.empty
-      return Layer.mergeAll(migrate, Database.probe).pipe(
+      return Layer.mergeAll(migrate, Database.probe, checkRole(env)).pipe(
         Layer.provideMerge(Database.layer({ url, applicationName, ...pool }))
       )
     })
   )
 
+const LockoutConfig = Config.all({
+  threshold: Config.Int("LOCKOUT_THRESHOLD").pipe(Config.withDefault(defaultLockout.threshold)),
+  window: Config.Duration("LOCKOUT_WINDOW").pipe(Config.withDefault(defaultLockout.window)),
+  lockFor: Config.Duration("LOCKOUT_DURATION").pipe(Config.withDefault(defaultLockout.lockFor))
+})
+
 /** Redis when REDIS_URL is set (connection, Effect Redis service, Redis stores); memory stores otherwise. */
 export const RedisLive = Layer.unwrap(
   Effect.gen(function*() {
     const url = yield* Config.option(Config.Redacted("REDIS_URL"))
+    const lockout = yield* LockoutConfig
     if (Option.isNone(url)) {
-      return Layer.mergeAll(RedisConnection.probeDisabled, RateLimiter.layerStoreMemory)
+      return Layer.mergeAll(
+        RedisConnection.probeDisabled,
+        RateLimiter.layer.pipe(Layer.provideMerge(RateLimiter.layerStoreMemory)),
+        MemoryLoginAttempts.layer(lockout)
+      )
     }
     const options = yield* RedisConnection.OptionsConfig
     const connection = RedisConnection.layer({ url: url.value, ...options })
-    const stores = RateLimiter.layerStoreRedis({ prefix: "tradeport:ratelimit:" }).pipe(Layer.provide(EffectRedis.layer))
-    return Layer.mergeAll(RedisConnection.probe, stores).pipe(Layer.provideMerge(connection))
+    const stores = RateLimiter.layer.pipe(
+      Layer.provideMerge(RateLimiter.layerStoreRedis({ prefix: "tradeport:ratelimit:" })),
+      Layer.provide(EffectRedis.layer)
+    )
+    return Layer.mergeAll(RedisConnection.probe, stores, RedisLoginAttempts.layer(lockout)).pipe(Layer.provideMerge(connection))
   })
 )
 

@@ -1,7 +1,17 @@
-/** Adapters of the core ports: Postgres-backed stores over the app's SqlClient, and the password KDF. */
+/** Adapters of the core ports: Postgres-backed stores over the app's SqlClient, password KDF, access tokens. */
 import { Layer } from "effect"
+import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
+import * as PgAuditLog from "../../adapters/postgres/PgAuditLog.ts"
 import * as PgHeartbeatStore from "../../adapters/postgres/PgHeartbeatStore.ts"
 import * as PgIdentityRepository from "../../adapters/postgres/PgIdentityRepository.ts"
+import * as PgSessionRepository from "../../adapters/postgres/PgSessionRepository.ts"
 
-export const PersistenceLive = Layer.mergeAll(PgHeartbeatStore.layer, PgIdentityRepository.layer, ScryptPasswordHasher.layer())
+export const PersistenceLive = Layer.mergeAll(
+  PgHeartbeatStore.layer,
+  PgIdentityRepository.layer,
+  PgSessionRepository.layer,
+  PgAuditLog.layer,
+  ScryptPasswordHasher.layer(),
+  HmacAccessTokens.layerConfig
+)

@@ -52,3 +52,25 @@ export class Membership extends Schema.Class<Membership>("Membership")({
 }) {}
 
 export class EmailTaken extends Schema.TaggedError<EmailTaken>()("EmailTaken", {}) {}
+
+/** Wrong email, wrong password, unknown account or locked account: deliberately indistinguishable. */
+export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()("InvalidCredentials", {}) {}
+
+/** The refresh token is unknown, expired, revoked or was already used. */
+export class InvalidRefreshToken extends Schema.TaggedError<InvalidRefreshToken>()("InvalidRefreshToken", {}) {}
+
+export class InsufficientRole extends Schema.TaggedError<InsufficientRole>()("InsufficientRole", {
+  required: Role
+}) {}
+
+export class MemberNotFound extends Schema.TaggedError<MemberNotFound>()("MemberNotFound", {}) {}
+
+/** An organisation always keeps at least one owner. */
+export class LastOwner extends Schema.TaggedError<LastOwner>()("LastOwner", {}) {}
+
+export class MemberView extends Schema.Class<MemberView>("MemberView")({
+  userId: UserId,
+  email: Email,
+  role: Role,
+  joinedAt: Schema.String
+}) {}

@@ -3,6 +3,7 @@
  * before anything is stored and never leaves this function in clear.
  */
 import { Effect, Redacted } from "effect"
+import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { Email, OrganizationName, Password } from "./Identity.ts"
 import { IdentityRepository } from "./ports/IdentityRepository.ts"
 import { PasswordHasher } from "./ports/PasswordHasher.ts"
@@ -16,6 +17,11 @@ export interface RegisterInput {
 export const register = Effect.fn("Registration.register")(function*(input: RegisterInput) {
   const hasher = yield* PasswordHasher
   const repository = yield* IdentityRepository
+  const audit = yield* AuditLog
   const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(input.password)))
-  return yield* repository.registerOwner({ organizationName: input.organizationName, email: input.email, passwordHash })
+  const registered = yield* repository.registerOwner({ organizationName: input.organizationName, email: input.email, passwordHash })
+  yield* audit.record({
+    organizationId: registered.organization.id, actorUserId: registered.user.id, action: "USER_REGISTERED", target: registered.user.id
+  })
+  return registered
 })

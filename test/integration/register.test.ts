@@ -2,8 +2,8 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
-import { SqlClient } from "effect/sql"
 import { testApp } from "../support/TestApp.ts"
+import { AdminDatabase } from "../support/TestDatabase.ts"
 
 const post = (body: unknown) =>
   HttpClient.execute(HttpClientRequest.post("/api/v1/auth/register").pipe(HttpClientRequest.bodyJsonUnsafe(body)))
@@ -22,7 +22,7 @@ describe("POST /api/v1/auth/register", () => {
         const body = yield* json(response)
         assert.strictEqual(body["role"], "owner")
         assert.deepStrictEqual((body["user"] as Record<string, unknown>)["email"], "owner@example.com")
-        const sql = yield* SqlClient.SqlClient
+        const { sql } = yield* AdminDatabase
         const rows = yield* sql<{ password_hash: string; role: string }>`
           SELECT u.password_hash, m.role FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.email = 'owner@example.com'`
         assert.strictEqual(rows.length, 1)
@@ -39,7 +39,7 @@ describe("POST /api/v1/auth/register", () => {
         const body = yield* json(again)
         assert.strictEqual(body["code"], "email_taken")
         assert.strictEqual(body["status"], 409)
-        const sql = yield* SqlClient.SqlClient
+        const { sql } = yield* AdminDatabase
         const orgs = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM organizations WHERE name = 'Other'`
         assert.strictEqual(orgs[0]?.n, 0)
       }))
@@ -53,7 +53,7 @@ describe("POST /api/v1/auth/register", () => {
         assert.strictEqual(body["code"], "bad_request")
         assert.isString(body["requestId"])
         assert.include(JSON.stringify(body["errors"]), "isAdmin")
-        const sql = yield* SqlClient.SqlClient
+        const { sql } = yield* AdminDatabase
         const users = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE email = 'extra@example.com'`
         assert.strictEqual(users[0]?.n, 0)
       }))

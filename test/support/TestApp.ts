@@ -10,7 +10,10 @@ import { Routes } from "../../apps/http/Server.ts"
 import { SchedulerLive } from "../../apps/scheduler/Scheduler.ts"
 import { withProcess } from "../../apps/shared/Platform.ts"
 import * as SchedulerProbe from "../../apps/shared/SchedulerProbe.ts"
-import { createDatabase } from "./TestDatabase.ts"
+import { AdminDatabase, createDatabase } from "./TestDatabase.ts"
+
+export const TEST_JWT_SECRET = "test-jwt-secret-0123456789-abcdefghijklmnop"
+export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString("base64")}`
 
 export const testApp = (config: Record<string, string> = {}) =>
   Layer.unwrap(
@@ -23,11 +26,14 @@ export const testApp = (config: Record<string, string> = {}) =>
       )
       return withProcess("tradeport-test", app).pipe(
         Layer.provideMerge(NodeHttpServer.layerTest),
+        Layer.provideMerge(AdminDatabase.layer(databaseUrl)),
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
           APP_ENV: "test",
           LOG_LEVEL: "Warn",
           DATABASE_URL: databaseUrl,
           REDIS_URL: inject("redisUrl"),
+          JWT_SECRET: TEST_JWT_SECRET,
+          ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
           ...config
         })))
       )

@@ -1,10 +1,14 @@
 /**
- * Port: persistence of organisations, users and memberships. `registerOwner` creates all three atomically or
- * nothing (an email already registered fails with EmailTaken and writes nothing).
+ * Port: organisations, users and memberships. Every organisation-scoped method takes the OrgId it acts in; the
+ * Postgres adapter runs it under that organisation's row-level-security context, so a missing WHERE clause can
+ * never leak another tenant's rows.
  */
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Option } from "effect"
+import type { OrgId, UserId } from "../../shared/Ids.ts"
 import type { PersistenceError } from "../../shared/errors.ts"
-import type { Email, EmailTaken, Membership, Organization, OrganizationName, User } from "../Identity.ts"
+import type {
+  Email, EmailTaken, LastOwner, MemberNotFound, Membership, MemberView, Organization, OrganizationName, Role, User
+} from "../Identity.ts"
 
 export interface OwnerRegistration {
   readonly organizationName: OrganizationName
@@ -12,10 +16,33 @@ export interface OwnerRegistration {
   readonly passwordHash: string
 }
 
+export interface NewMember {
+  readonly email: Email
+  readonly passwordHash: string
+  readonly role: Role
+}
+
 export interface IdentityRepositoryShape {
   readonly registerOwner: (
     registration: OwnerRegistration
   ) => Effect.Effect<{ readonly organization: Organization; readonly user: User; readonly membership: Membership }, EmailTaken | PersistenceError>
+  /** Platform path (login): the user and password hash for an email, across organisations. */
+  readonly findCredentials: (email: Email) => Effect.Effect<Option.Option<{ readonly user: User; readonly passwordHash: string }>, PersistenceError>
+  /** The user's own memberships, oldest first (visible to that user only). */
+  readonly membershipsOf: (userId: UserId) => Effect.Effect<ReadonlyArray<Membership>, PersistenceError>
+  readonly organization: (organizationId: OrgId) => Effect.Effect<Option.Option<Organization>, PersistenceError>
+  readonly member: (organizationId: OrgId, userId: UserId) => Effect.Effect<Option.Option<MemberView>, PersistenceError>
+  readonly listMembers: (organizationId: OrgId) => Effect.Effect<ReadonlyArray<MemberView>, PersistenceError>
+  /** Creates a new user directly in the organisation; an existing email is EmailTaken. */
+  readonly addMember: (organizationId: OrgId, member: NewMember) => Effect.Effect<MemberView, EmailTaken | PersistenceError>
+  /** Changes a role if it is still `from`; demoting the last owner fails with LastOwner. */
+  readonly changeRole: (
+    organizationId: OrgId,
+    userId: UserId,
+    from: Role,
+    to: Role
+  ) => Effect.Effect<MemberView, MemberNotFound | LastOwner | PersistenceError>
+  readonly removeMember: (organizationId: OrgId, userId: UserId) => Effect.Effect<void, MemberNotFound | LastOwner | PersistenceError>
 }
 
 export class IdentityRepository extends Context.Service<IdentityRepository, IdentityRepositoryShape>()(

@@ -1,0 +1,40 @@
+/** AuditLog in process memory (unit tests): newest first, one organisation at a time. */
+import { DateTime, Effect, Layer, Ref } from "effect"
+import { AuditRecord } from "../../core/audit/Audit.ts"
+import { AuditLog } from "../../core/audit/ports/AuditLog.ts"
+import { CurrentRequestId } from "../../core/shared/RequestContext.ts"
+
+export const layer = Layer.effect(
+  AuditLog,
+  Effect.gen(function*() {
+    const records = yield* Ref.make<ReadonlyArray<AuditRecord>>([])
+    return AuditLog.of({
+      record: (entry) =>
+        Effect.gen(function*() {
+          const occurredAt = DateTime.formatIso(yield* DateTime.now)
+          const requestId = yield* CurrentRequestId
+          yield* Ref.update(records, (all) => [
+            ...all,
+            new AuditRecord({
+              id: String(all.length + 1),
+              organizationId: entry.organizationId ?? null,
+              actorUserId: entry.actorUserId ?? null,
+              action: entry.action,
+              target: entry.target ?? null,
+              requestId: requestId ?? null,
+              details: entry.details ?? {},
+              occurredAt
+            })
+          ])
+        }),
+      list: (organizationId, options) =>
+        Ref.get(records).pipe(Effect.map((all) => {
+          const visible = all
+            .filter((r) => r.organizationId === organizationId && (options.before === undefined || Number(r.id) < Number(options.before)))
+            .toReversed()
+          const entries = visible.slice(0, options.limit)
+          return { entries, nextCursor: visible.length > options.limit ? entries[entries.length - 1]?.id : undefined }
+        }))
+    })
+  })
+)

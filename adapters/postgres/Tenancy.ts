@@ -1,0 +1,16 @@
+/**
+ * Row-level-security context. Tenant tables' policies read `app.org_id` / `app.user_id`; these helpers set them
+ * with `set_config(…, is_local => true)` inside a transaction, so the setting dies with the transaction and can
+ * never leak to the next user of a pooled connection.
+ */
+import { Effect } from "effect"
+import type { SqlClient, SqlError } from "effect/sql"
+
+export const inOrganization = (sql: SqlClient.SqlClient, organizationId: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+    sql.withTransaction(Effect.andThen(sql`SELECT set_config('app.org_id', ${organizationId}, true)`, effect))
+
+/** The explicit platform path for "what belongs to this user" (login): only the user's own memberships show. */
+export const asUser = (sql: SqlClient.SqlClient, userId: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+    sql.withTransaction(Effect.andThen(sql`SELECT set_config('app.user_id', ${userId}, true)`, effect))

@@ -1,0 +1,126 @@
+/**
+ * Use cases: login, refresh, logout.
+ *
+ * - Login runs exactly one password verification whatever happens (unknown email, locked account, wrong
+ *   password), so neither the answer nor its timing tells an attacker which it was.
+ * - Refresh rotates the token; a token presented twice revokes its whole family (someone else holds a copy).
+ * - Logout revokes the family; it always succeeds, so it cannot be used to probe tokens.
+ */
+import { DateTime, Effect, Option, Redacted } from "effect"
+import { randomUUID } from "node:crypto"
+import { AuditLog } from "../audit/ports/AuditLog.ts"
+import type { OrgId } from "../shared/Ids.ts"
+import { type Email, InvalidCredentials, InvalidRefreshToken } from "./Identity.ts"
+import { lockoutKey } from "./Lockout.ts"
+import { AccessTokens } from "./ports/AccessTokens.ts"
+import { IdentityRepository } from "./ports/IdentityRepository.ts"
+import { LoginAttempts } from "./ports/LoginAttempts.ts"
+import { PasswordHasher } from "./ports/PasswordHasher.ts"
+import { SessionRepository } from "./ports/SessionRepository.ts"
+import { Principal, SessionId } from "./Principal.ts"
+import { hashRefreshToken, newRefreshToken, REFRESH_TOKEN_TTL } from "./Sessions.ts"
+
+export interface LoginInput {
+  readonly email: Email
+  readonly password: Redacted.Redacted<string>
+  readonly organizationId?: OrgId | undefined
+}
+
+const issuePair = Effect.fn("Authentication.issuePair")(function*(principal: Principal, refreshToken: string) {
+  const tokens = yield* AccessTokens
+  const access = yield* tokens.issue(principal)
+  return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken: Redacted.make(refreshToken), principal }
+})
+
+const nextToken = Effect.gen(function*() {
+  const token = newRefreshToken()
+  const expiresAt = DateTime.addDuration(yield* DateTime.now, REFRESH_TOKEN_TTL)
+  return { token, issued: { tokenHash: hashRefreshToken(token), expiresAt } }
+})
+
+export const login = Effect.fn("Authentication.login")(function*(input: LoginInput) {
+  const repository = yield* IdentityRepository
+  const hasher = yield* PasswordHasher
+  const attempts = yield* LoginAttempts
+  const sessions = yield* SessionRepository
+  const audit = yield* AuditLog
+
+  const key = lockoutKey(input.email)
+  const locked = yield* attempts.isLocked(key)
+  const credentials = yield* repository.findCredentials(input.email)
+  const stored = Option.match(credentials, { onNone: () => "", onSome: (c) => c.passwordHash })
+  const passwordMatches = yield* hasher.verify(input.password, stored)
+  if (locked) return yield* new InvalidCredentials()
+
+  if (Option.isNone(credentials) || !passwordMatches) {
+    const failure = yield* attempts.recordFailure(key)
+    const userId = Option.getOrUndefined(Option.map(credentials, (c) => c.user.id))
+    const organizations = userId === undefined ? [] : (yield* repository.membershipsOf(userId)).map((m) => m.organizationId)
+    for (const organizationId of organizations.length === 0 ? [undefined] : organizations) {
+      yield* audit.record({ organizationId, actorUserId: userId, action: "LOGIN_FAILED", details: { failures: failure.failures } })
+      if (failure.locked) yield* audit.record({ organizationId, actorUserId: userId, action: "ACCOUNT_LOCKED", details: { failures: failure.failures } })
+    }
+    return yield* new InvalidCredentials()
+  }
+
+  const { user } = credentials.value
+  yield* attempts.reset(key)
+  const memberships = yield* repository.membershipsOf(user.id)
+  const membership = input.organizationId === undefined
+    ? memberships[0]
+    : memberships.find((m) => m.organizationId === input.organizationId)
+  if (membership === undefined) return yield* new InvalidCredentials()
+
+  const principal = new Principal({
+    userId: user.id,
+    organizationId: membership.organizationId,
+    role: membership.role,
+    sessionId: SessionId.make(randomUUID())
+  })
+  const refresh = yield* nextToken
+  yield* sessions.open({ familyId: principal.sessionId, userId: user.id, organizationId: principal.organizationId }, refresh.issued)
+  yield* audit.record({ organizationId: principal.organizationId, actorUserId: user.id, action: "LOGIN_SUCCEEDED", target: principal.sessionId })
+  return yield* issuePair(principal, refresh.token)
+})
+
+export const refresh = Effect.fn("Authentication.refresh")(function*(presented: Redacted.Redacted<string>) {
+  const sessions = yield* SessionRepository
+  const repository = yield* IdentityRepository
+  const audit = yield* AuditLog
+  const next = yield* nextToken
+  const outcome = yield* sessions.rotate(hashRefreshToken(Redacted.value(presented)), next.issued)
+  switch (outcome._tag) {
+    case "Invalid":
+      return yield* new InvalidRefreshToken()
+    case "Reused":
+      yield* audit.record({
+        organizationId: outcome.organizationId,
+        actorUserId: outcome.userId,
+        action: "TOKEN_REUSE_DETECTED",
+        target: outcome.familyId
+      })
+      yield* Effect.logWarning("refresh token reuse: session family revoked").pipe(Effect.annotateLogs({ session: outcome.familyId }))
+      return yield* new InvalidRefreshToken()
+    case "Rotated": {
+      // The role may have changed, or the membership ended, since the session began.
+      const member = yield* repository.member(outcome.organizationId, outcome.userId)
+      if (Option.isNone(member)) return yield* new InvalidRefreshToken()
+      const principal = new Principal({
+        userId: outcome.userId,
+        organizationId: outcome.organizationId,
+        role: member.value.role,
+        sessionId: outcome.familyId
+      })
+      return yield* issuePair(principal, next.token)
+    }
+  }
+})
+
+export const logout = Effect.fn("Authentication.logout")(function*(presented: Redacted.Redacted<string>) {
+  const sessions = yield* SessionRepository
+  const audit = yield* AuditLog
+  const owner = yield* sessions.revokeFamilyOf(hashRefreshToken(Redacted.value(presented)))
+  if (owner !== undefined) {
+    yield* audit.record({ organizationId: owner.organizationId, actorUserId: owner.userId, action: "LOGOUT", target: owner.familyId })
+  }
+})

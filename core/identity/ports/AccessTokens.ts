@@ -1,0 +1,19 @@
+/**
+ * Port: short-lived signed access tokens. `issue` encodes a Principal; `verify` checks signature, algorithm,
+ * issuer, audience and expiry and gives the Principal back, or InvalidAccessToken (never why: that is for logs).
+ */
+import { Context, type Duration, type Effect, type Redacted, Schema } from "effect"
+import type { Principal } from "../Principal.ts"
+
+export class InvalidAccessToken extends Schema.TaggedError<InvalidAccessToken>()("InvalidAccessToken", {
+  reason: Schema.Literals(["malformed", "algorithm", "signature", "expired", "claims"])
+}) {}
+
+export interface AccessTokensShape {
+  readonly issue: (principal: Principal) => Effect.Effect<{ readonly token: Redacted.Redacted<string>; readonly expiresIn: Duration.Duration }>
+  readonly verify: (token: Redacted.Redacted<string>) => Effect.Effect<Principal, InvalidAccessToken>
+}
+
+export class AccessTokens extends Context.Service<AccessTokens, AccessTokensShape>()(
+  "tradeport/core/identity/ports/AccessTokens"
+) {}
