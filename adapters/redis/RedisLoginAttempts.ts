@@ -1,6 +1,6 @@
 /**
- * LoginAttempts on Redis, shared by every instance: `auth:fail:{key}` counts failures within the window (one
- * atomic script: INCR, expiry on first failure, lock at the threshold); `auth:lock:{key}` holds the lock for its
+ * LoginAttempts on Redis, shared by every instance: `{prefix}auth:fail:{key}` counts failures within the window (one
+ * atomic script: INCR, expiry on first failure, lock at the threshold); `{prefix}auth:lock:{key}` holds the lock for its
  * TTL. When Redis fails, the in-process fallback takes over for that call (counted in
  * `auth_lockout_fallback_total`), so lockout degrades to per-instance, never to off.
  */
@@ -18,14 +18,14 @@ return n`
 
 const fallbacks = Metric.counter("auth_lockout_fallback_total", { description: "Lockout decisions served in-process because Redis failed" })
 
-export const layer = (policy: LockoutPolicy) =>
+export const layer = (policy: LockoutPolicy, prefix = "tradeport:") =>
   Layer.effect(
     LoginAttempts,
     Effect.gen(function*() {
       const redis = yield* RedisConnection
       const fallback = yield* MemoryLoginAttempts.make(policy)
-      const failKey = (key: string) => `auth:fail:${key}`
-      const lockKey = (key: string) => `auth:lock:${key}`
+      const failKey = (key: string) => `${prefix}auth:fail:${key}`
+      const lockKey = (key: string) => `${prefix}auth:lock:${key}`
       const orFallback = <A>(operation: Effect.Effect<A, unknown>, local: Effect.Effect<A, never>) =>
         operation.pipe(
           Effect.catch(() =>

@@ -87,12 +87,14 @@ export const RedisLive = Layer.unwrap(
       )
     }
     const options = yield* RedisConnection.OptionsConfig
+    // Deployments (or test runs) that share one Redis keep apart by prefix.
+    const prefix = yield* Config.String("REDIS_KEY_PREFIX").pipe(Config.withDefault("tradeport:"))
     const connection = RedisConnection.layer({ url: url.value, ...options })
     const stores = RateLimiter.layer.pipe(
-      Layer.provideMerge(RateLimiter.layerStoreRedis({ prefix: "tradeport:ratelimit:" })),
+      Layer.provideMerge(RateLimiter.layerStoreRedis({ prefix: `${prefix}ratelimit:` })),
       Layer.provide(EffectRedis.layer)
     )
-    return Layer.mergeAll(RedisConnection.probe, stores, RedisLoginAttempts.layer(lockout)).pipe(Layer.provideMerge(connection))
+    return Layer.mergeAll(RedisConnection.probe, stores, RedisLoginAttempts.layer(lockout, prefix)).pipe(Layer.provideMerge(connection))
   })
 )
 

@@ -3,12 +3,38 @@
  * readiness probe reports redis down (degraded, not unready).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { HttpServerRequest } from "effect/http"
+import { RateLimiter } from "effect/persistence"
+import * as RateLimit from "../../apps/http/RateLimit.ts"
+import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
 import { Readiness } from "../../core/ops/Readiness.ts"
 import { freePort } from "../support/RedisServer.ts"
 
+const deadRedis = Layer.unwrap(Effect.promise(() => freePort()).pipe(Effect.map((port) =>
+  RedisConnection.layer({ url: Redacted.make(`redis://127.0.0.1:${port}`), commandTimeout: Duration.millis(300) })
+)))
+
 describe("Redis down", () => {
+  it.live("rate limiting falls back to an in-process limiter: auth stays limited, never open", () =>
+    Effect.gen(function*() {
+      const limiter = yield* RateLimit.RequestLimiter
+      const request = HttpServerRequest.fromWeb(new Request("http://localhost/api/v1/auth/login", { method: "POST" }))
+      const allowed: Array<boolean> = []
+      for (let i = 0; i < 5; i++) allowed.push(Option.getOrThrow(yield* limiter.decide(request)).allowed)
+      assert.deepStrictEqual(allowed, [true, true, true, false, false])
+    }).pipe(
+      Effect.provide(RateLimit.layer.pipe(
+        Layer.provide(RateLimiter.layer.pipe(
+          Layer.provide(RateLimiter.layerStoreRedis({ prefix: "dead:" })),
+          Layer.provide(EffectRedis.layer),
+          Layer.provide(deadRedis)
+        )),
+        Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ RATE_LIMIT_AUTH_PER_MINUTE: "3" })))
+      ))
+    ), 20_000)
+
   it.live("commands fail fast with CacheError and readiness says redis is down", () =>
     Effect.gen(function*() {
       const connection = yield* RedisConnection.RedisConnection

@@ -32,7 +32,11 @@ export const testApp = (config: Record<string, string> = {}) =>
           LOG_LEVEL: "Warn",
           DATABASE_URL: databaseUrl,
           REDIS_URL: inject("redisUrl"),
+          REDIS_KEY_PREFIX: `test:${databaseUrl.split("/").pop()}:`,
           JWT_SECRET: TEST_JWT_SECRET,
+          // Every test client is 127.0.0.1: generous budgets, except in the tests about rate limiting.
+          RATE_LIMIT_AUTH_PER_MINUTE: "100000",
+          RATE_LIMIT_GLOBAL_PER_MINUTE: "100000",
           ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
           ...config
         })))
