@@ -1,6 +1,7 @@
 /** API protection under pressure: rate limits with their headers, and a bounded answer when the pool is exhausted. */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
 import { testApp } from "../support/TestApp.ts"
@@ -58,6 +59,29 @@ describe("database pool exhaustion", () => {
           assert.strictEqual((yield* json(response))["code"], "service_unavailable")
           assert.isBelow(elapsed, 3_500, "answered before the connection came back")
           yield* Fiber.join(holder)
+        }))
+    }
+  )
+})
+
+describe("CORS", () => {
+  layer(testApp({ CORS_ALLOWED_ORIGINS: "https://console.example.com" }), { excludeTestServices: true, timeout: 60_000 })(
+    "with an allow-list",
+    (it) => {
+      it.effect("only allow-listed origins get CORS headers", () =>
+        Effect.gen(function*() {
+          const preflight = (origin: string) =>
+            HttpClient.execute(
+              HttpClientRequest.make("OPTIONS")("/api/v1/auth/login").pipe(
+                HttpClientRequest.setHeaders({ origin, "access-control-request-method": "POST" })
+              )
+            )
+          const allowed = yield* preflight("https://console.example.com")
+          assert.strictEqual(allowed.headers["access-control-allow-origin"], "https://console.example.com")
+          assert.strictEqual(allowed.headers["access-control-allow-credentials"], "true")
+          const other = yield* preflight("https://evil.example.net")
+          assert.notStrictEqual(other.headers["access-control-allow-origin"], "https://evil.example.net")
+          assert.notStrictEqual(other.headers["access-control-allow-origin"], "*")
         }))
     }
   )
