@@ -2,7 +2,7 @@
 import { DateTime, Effect, Layer, Option, Ref } from "effect"
 import { randomUUID } from "node:crypto"
 import {
-  EmailTaken, LastOwner, MemberNotFound, Membership, MemberView, Organization, type Role, User
+  EmailTaken, LastOwner, MemberChanged, MemberNotFound, Membership, MemberView, Organization, type Role, User
 } from "../../core/identity/Identity.ts"
 import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
@@ -41,8 +41,8 @@ export const layer = Layer.effect(
           const at = yield* joinedAt
           return yield* transact<{ organization: Organization; user: User; membership: Membership }, EmailTaken>((s) => {
             if (s.users.has(registration.email)) return [Effect.fail(new EmailTaken()), s] as const
-            const organization = new Organization({ id: OrgId.make(randomUUID()), name: registration.organizationName })
-            const user = new User({ id: UserId.make(randomUUID()), email: registration.email })
+            const organization = new Organization({ id: registration.organizationId, name: registration.organizationName })
+            const user = new User({ id: registration.userId, email: registration.email })
             const membership = new Membership({ organizationId: organization.id, userId: user.id, role: "owner" })
             const next: State = {
               organizations: new Map(s.organizations).set(organization.id, organization),
@@ -76,18 +76,20 @@ export const layer = Layer.effect(
           })
         }),
       changeRole: (organizationId, userId, from, to: Role) =>
-        transact<MemberView, MemberNotFound | LastOwner>((s) => {
+        transact<MemberView, MemberNotFound | MemberChanged | LastOwner>((s) => {
           const current = find(s, organizationId, userId)
-          if (current === undefined || current.membership.role !== from) return [Effect.fail(new MemberNotFound()), s] as const
+          if (current === undefined) return [Effect.fail(new MemberNotFound()), s] as const
+          if (current.membership.role !== from) return [Effect.fail(new MemberChanged()), s] as const
           if (from === "owner" && to !== "owner" && !otherOwner(s, organizationId, userId)) return [Effect.fail(new LastOwner()), s] as const
           const changed = { ...current, membership: new Membership({ ...current.membership, role: to }) }
           const next: State = { ...s, memberships: s.memberships.map((m) => (m === current ? changed : m)) }
           return [Effect.succeed(view(next, changed)), next] as const
         }),
-      removeMember: (organizationId, userId) =>
-        transact<void, MemberNotFound | LastOwner>((s) => {
+      removeMember: (organizationId, userId, expectedRole) =>
+        transact<void, MemberNotFound | MemberChanged | LastOwner>((s) => {
           const current = find(s, organizationId, userId)
           if (current === undefined) return [Effect.fail(new MemberNotFound()), s] as const
+          if (current.membership.role !== expectedRole) return [Effect.fail(new MemberChanged()), s] as const
           if (current.membership.role === "owner" && !otherOwner(s, organizationId, userId)) return [Effect.fail(new LastOwner()), s] as const
           return [Effect.void, { ...s, memberships: s.memberships.filter((m) => m !== current) }] as const
         })

@@ -7,7 +7,7 @@ import type { LockoutPolicy } from "../../core/identity/Lockout.ts"
 import { LoginAttempts, type LoginAttemptsShape } from "../../core/identity/ports/LoginAttempts.ts"
 
 interface Entry {
-  readonly failures: number
+  readonly attempts: number
   readonly windowEndsAt: number
   readonly lockedUntil: number
 }
@@ -15,29 +15,32 @@ interface Entry {
 export const make = (policy: LockoutPolicy) =>
   Effect.gen(function*() {
     const entries = yield* Ref.make(new Map<string, Entry>())
-    const now = Clock.currentTimeMillis
     const shape: LoginAttemptsShape = {
-      isLocked: (key) =>
+      acquire: (key) =>
         Effect.gen(function*() {
-          const t = yield* now
-          return ((yield* Ref.get(entries)).get(key)?.lockedUntil ?? 0) > t
-        }),
-      recordFailure: (key) =>
-        Effect.gen(function*() {
-          const t = yield* now
-          return yield* Ref.modify(entries, (all) => {
+          const t = yield* Clock.currentTimeMillis
+          return yield* Ref.modify(entries, (all): readonly [{ allowed: boolean; attempt: number }, Map<string, Entry>] => {
             const current = all.get(key)
+            if (current !== undefined && current.lockedUntil > t) return [{ allowed: false, attempt: current.attempts }, all]
             const fresh = current === undefined || current.windowEndsAt <= t
-            const failures = fresh ? 1 : current.failures + 1
-            const lock = failures >= policy.threshold
+            const attempts = fresh ? 1 : current.attempts + 1
             const entry: Entry = {
-              failures,
+              attempts,
               windowEndsAt: fresh ? t + Duration.toMillis(policy.window) : current.windowEndsAt,
-              lockedUntil: lock ? t + Duration.toMillis(policy.lockFor) : (current?.lockedUntil ?? 0)
+              lockedUntil: current?.lockedUntil ?? 0
             }
-            // `locked` reports the failure that reached the threshold, once, as the Redis adapter does.
-            return [{ failures, locked: failures === policy.threshold }, new Map(all).set(key, entry)]
+            return [{ allowed: attempts <= policy.threshold, attempt: attempts }, new Map(all).set(key, entry)]
           })
+        }),
+      fail: (key, attempt) =>
+        Effect.gen(function*() {
+          if (attempt < policy.threshold) return { locked: false }
+          const t = yield* Clock.currentTimeMillis
+          yield* Ref.update(entries, (all) => {
+            const current = all.get(key)
+            return current === undefined ? all : new Map(all).set(key, { ...current, lockedUntil: t + Duration.toMillis(policy.lockFor) })
+          })
+          return { locked: attempt === policy.threshold }
         }),
       reset: (key) =>
         Ref.update(entries, (all) => {

@@ -7,7 +7,7 @@ import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import {
-  Email, EmailTaken, LastOwner, MemberNotFound, Membership, MemberView, Organization, OrganizationName, Role, User
+  Email, EmailTaken, LastOwner, MemberChanged, MemberNotFound, Membership, MemberView, Organization, OrganizationName, Role, User
 } from "../../core/identity/Identity.ts"
 import { IdentityRepository, type IdentityRepositoryShape } from "../../core/identity/ports/IdentityRepository.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
@@ -34,8 +34,8 @@ export const layer = Layer.effect(
 
     const registerOwner: IdentityRepositoryShape["registerOwner"] = Effect.fn("IdentityRepository.registerOwner")(
       function*(registration) {
-        const organization = new Organization({ id: OrgId.make(randomUUID()), name: registration.organizationName })
-        const user = new User({ id: UserId.make(randomUUID()), email: registration.email })
+        const organization = new Organization({ id: registration.organizationId, name: registration.organizationName })
+        const user = new User({ id: registration.userId, email: registration.email })
         const membership = new Membership({ organizationId: organization.id, userId: user.id, role: "owner" })
         yield* inOrganization(sql, organization.id)(Effect.gen(function*() {
           yield* sql`INSERT INTO organizations (id, name) VALUES (${organization.id}, ${organization.name})`
@@ -118,6 +118,12 @@ export const layer = Layer.effect(
         )
       )
 
+    /** A guarded write touched nothing: the member left (404) or their role moved under us (409). */
+    const memberGoneOrChanged = (organizationId: OrgId, userId: UserId) =>
+      sql`SELECT 1 FROM memberships WHERE organization_id = ${organizationId} AND user_id = ${userId}`.pipe(
+        Effect.flatMap((rows) => Effect.fail(rows.length > 0 ? new MemberChanged() : new MemberNotFound()))
+      )
+
     const changeRole: IdentityRepositoryShape["changeRole"] = Effect.fn("IdentityRepository.changeRole")(
       function*(organizationId, userId, from, to) {
         const rows = yield* inOrganization(sql, organizationId)(Effect.gen(function*() {
@@ -125,7 +131,7 @@ export const layer = Layer.effect(
           const updated = yield* sql`
             UPDATE memberships SET role = ${to} WHERE organization_id = ${organizationId} AND user_id = ${userId} AND role = ${from}
             RETURNING user_id`
-          if (updated.length === 0) return yield* new MemberNotFound()
+          if (updated.length === 0) return yield* memberGoneOrChanged(organizationId, userId)
           return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
         })).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.changeRole")(e))))
         const [changed] = yield* Effect.orDie(decodeMembers(rows))
@@ -134,17 +140,13 @@ export const layer = Layer.effect(
     )
 
     const removeMember: IdentityRepositoryShape["removeMember"] = Effect.fn("IdentityRepository.removeMember")(
-      function*(organizationId, userId) {
+      function*(organizationId, userId, expectedRole) {
         yield* inOrganization(sql, organizationId)(Effect.gen(function*() {
-          yield* ensureAnotherOwner(organizationId, userId).pipe(
-            Effect.catchTag("LastOwner", (e) =>
-              sql`SELECT 1 FROM memberships WHERE organization_id = ${organizationId} AND user_id = ${userId} AND role = 'owner'`.pipe(
-                Effect.flatMap((isOwner) => (isOwner.length > 0 ? Effect.fail(e) : Effect.void))
-              ))
-          )
+          if (expectedRole === "owner") yield* ensureAnotherOwner(organizationId, userId)
           const deleted = yield* sql`
-            DELETE FROM memberships WHERE organization_id = ${organizationId} AND user_id = ${userId} RETURNING user_id`
-          if (deleted.length === 0) return yield* new MemberNotFound()
+            DELETE FROM memberships WHERE organization_id = ${organizationId} AND user_id = ${userId} AND role = ${expectedRole}
+            RETURNING user_id`
+          if (deleted.length === 0) return yield* memberGoneOrChanged(organizationId, userId)
         })).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.removeMember")(e))))
       }
     )

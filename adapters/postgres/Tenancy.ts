@@ -14,3 +14,11 @@ export const inOrganization = (sql: SqlClient.SqlClient, organizationId: string)
 export const asUser = (sql: SqlClient.SqlClient, userId: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
     sql.withTransaction(Effect.andThen(sql`SELECT set_config('app.user_id', ${userId}, true)`, effect))
+
+/**
+ * The explicit platform path for background work that spans organisations (token refresh runner, key rotation).
+ * Only those jobs call it; request handling never does.
+ */
+export const asPlatform = (sql: SqlClient.SqlClient) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+    sql.withTransaction(Effect.andThen(sql`SELECT set_config('app.platform', 'on', true)`, effect))

@@ -1,7 +1,7 @@
 /**
- * LoginAttempts on Redis, shared by every instance: `{prefix}auth:fail:{key}` counts failures within the window (one
- * atomic script: INCR, expiry on first failure, lock at the threshold); `{prefix}auth:lock:{key}` holds the lock for its
- * TTL. When Redis fails, the in-process fallback takes over for that call (counted in
+ * LoginAttempts on Redis, shared by every instance. `{prefix}auth:fail:{key}` counts attempts within the window
+ * (reserved atomically by one script before the password is checked); `{prefix}auth:lock:{key}` holds the lock
+ * for its TTL. When Redis fails, the in-process fallback answers that call (counted in
  * `auth_lockout_fallback_total`), so lockout degrades to per-instance, never to off.
  */
 import { Duration, Effect, Layer, Metric } from "effect"
@@ -10,10 +10,11 @@ import { LoginAttempts, type LoginAttemptsShape } from "../../core/identity/port
 import * as MemoryLoginAttempts from "../memory/MemoryLoginAttempts.ts"
 import { RedisConnection } from "./RedisConnection.ts"
 
-const RECORD_FAILURE = `
+/** Returns -1 while locked, else the attempt number (the counter expires with the window). */
+const ACQUIRE = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-if n >= tonumber(ARGV[2]) then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
 return n`
 
 const fallbacks = Metric.counter("auth_lockout_fallback_total", { description: "Lockout decisions served in-process because Redis failed" })
@@ -26,30 +27,37 @@ export const layer = (policy: LockoutPolicy, prefix = "tradeport:") =>
       const fallback = yield* MemoryLoginAttempts.make(policy)
       const failKey = (key: string) => `${prefix}auth:fail:${key}`
       const lockKey = (key: string) => `${prefix}auth:lock:${key}`
-      const orFallback = <A>(operation: Effect.Effect<A, unknown>, local: Effect.Effect<A, never>) =>
+      const orFallback = <A>(operation: Effect.Effect<A, unknown>, local: Effect.Effect<A, unknown>) =>
         operation.pipe(
           Effect.catch(() =>
             Metric.update(fallbacks, 1).pipe(
               Effect.andThen(Effect.logWarning("lockout store unavailable, using the in-process fallback")),
-              Effect.andThen(local)
+              Effect.andThen(Effect.orDie(local))
             )
           )
         )
       const shape: LoginAttemptsShape = {
-        isLocked: (key) =>
-          orFallback(redis.use("lockout.isLocked", (c) => c.exists(lockKey(key))).pipe(Effect.map((n) => n === 1)), fallback.isLocked(key).pipe(Effect.orDie)),
-        recordFailure: (key) =>
+        acquire: (key) =>
           orFallback(
-            redis.use("lockout.recordFailure", (c) =>
-              c.eval(
-                RECORD_FAILURE, 2, failKey(key), lockKey(key),
-                String(Duration.toMillis(policy.window)), String(policy.threshold), String(Duration.toMillis(policy.lockFor))
-              )
-            ).pipe(Effect.map((n) => ({ failures: Number(n), locked: Number(n) === policy.threshold }))),
-            fallback.recordFailure(key).pipe(Effect.orDie)
+            redis.use("lockout.acquire", (c) => c.eval(ACQUIRE, 2, failKey(key), lockKey(key), String(Duration.toMillis(policy.window)))).pipe(
+              Effect.map((reply) => {
+                const n = Number(reply)
+                return n < 0 ? { allowed: false, attempt: policy.threshold } : { allowed: n <= policy.threshold, attempt: n }
+              })
+            ),
+            fallback.acquire(key)
           ),
+        fail: (key, attempt) =>
+          attempt < policy.threshold
+            ? Effect.succeed({ locked: false })
+            : orFallback(
+              redis.use("lockout.lock", (c) => c.set(lockKey(key), "1", "PX", Duration.toMillis(policy.lockFor))).pipe(
+                Effect.as({ locked: attempt === policy.threshold })
+              ),
+              fallback.fail(key, attempt)
+            ),
         reset: (key) =>
-          orFallback(redis.use("lockout.reset", (c) => c.del(failKey(key), lockKey(key))).pipe(Effect.asVoid), fallback.reset(key).pipe(Effect.orDie))
+          orFallback(redis.use("lockout.reset", (c) => c.del(failKey(key), lockKey(key))).pipe(Effect.asVoid), fallback.reset(key))
       }
       return LoginAttempts.of(shape)
     })

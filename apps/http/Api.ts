@@ -6,6 +6,7 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
+import { ConnectionsGroup } from "./ConnectionsApi.ts"
 import { OrgGroup } from "./OrgApi.ts"
 
 const ProbeStatus = Schema.Literals(["up", "down", "degraded", "disabled"])
@@ -40,6 +41,7 @@ export class Api extends HttpApi.make("tradeport")
   .add(AuthGroup)
   .add(MeGroup)
   .add(OrgGroup)
+  .add(ConnectionsGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

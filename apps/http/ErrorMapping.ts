@@ -15,6 +15,7 @@ export const problems = {
   InvalidRefreshToken: () => Effect.fail(new Unauthorized({ code: "invalid_refresh_token", detail: "The refresh token is not valid; log in again." })),
   InsufficientRole: () => Effect.fail(new Forbidden({ code: "insufficient_role", detail: "Your role does not allow this." })),
   MemberNotFound: () => Effect.fail(new NotFound({ code: "member_not_found" })),
+  MemberChanged: () => Effect.fail(new Conflict({ code: "member_changed", detail: "The member changed meanwhile; reload and retry." })),
   LastOwner: () => Effect.fail(new Conflict({ code: "last_owner", detail: "An organisation must keep at least one owner." })),
   PersistenceError: persistenceProblem,
   CacheError: persistenceProblem

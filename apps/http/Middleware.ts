@@ -9,6 +9,7 @@ import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, Ht
 import { CurrentRequestId } from "../../core/shared/RequestContext.ts"
 import { normalize } from "./ErrorBodies.ts"
 import { type Decision, RequestLimiter } from "./RateLimit.ts"
+import { canonicalPath } from "./Paths.ts"
 import { requestIdFrom } from "./RequestContext.ts"
 
 export interface MiddlewareOptions {
@@ -38,7 +39,7 @@ const securityHeaders = (request: HttpServerRequest.HttpServerRequest, response:
     "referrer-policy": "no-referrer"
   }
   // API answers carry tokens and tenant data: never cache them.
-  if (request.url.startsWith("/api/")) headers["cache-control"] = "no-store"
+  if (canonicalPath(request.url).startsWith("/api/")) headers["cache-control"] = "no-store"
   if (request.headers["x-forwarded-proto"] === "https") headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
   return HttpServerResponse.setHeaders(response, headers)
 }
@@ -86,7 +87,7 @@ export const layer = (options: MiddlewareOptions) =>
           const attributes = { method: request.method, status: statusClass(final.status) }
           yield* Metric.update(Metric.withAttributes(requests, attributes), 1)
           yield* Metric.update(Metric.withAttributes(duration, attributes), seconds)
-          const path = request.url.split("?")[0] ?? request.url
+          const path = canonicalPath(request.url)
           const line = { method: request.method, path, status: final.status, durationMs: Math.round(seconds * 1000) }
           const log = options.quietPaths.includes(path) ? Effect.logDebug("http request") : Effect.logInfo("http request")
           yield* log.pipe(Effect.annotateLogs({ ...line, requestId }))

@@ -42,7 +42,7 @@ export class OrgGroup extends HttpApiGroup.make("organization")
     HttpApiEndpoint.get("audit", "/api/v1/org/audit", {
       query: {
         limit: Schema.optionalKey(Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 })))),
-        before: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,19}$/))))
+        before: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,18}$/))))
       },
       success: AuditPage,
       error: [Forbidden, ServiceUnavailable]

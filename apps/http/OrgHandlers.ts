@@ -10,6 +10,7 @@ import { AuditPage } from "./OrgApi.ts"
 const memberProblems = {
   InsufficientRole: problems.InsufficientRole,
   MemberNotFound: problems.MemberNotFound,
+  MemberChanged: problems.MemberChanged,
   LastOwner: problems.LastOwner,
   PersistenceError: problems.PersistenceError
 } as const

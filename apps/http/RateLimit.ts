@@ -8,6 +8,7 @@
 import { Config, Context, Duration, Effect, Layer, Metric, Option } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import { RateLimiter } from "effect/persistence"
+import { canonicalPath } from "./Paths.ts"
 
 export interface Budget {
   readonly limit: number
@@ -32,9 +33,16 @@ export class RequestLimiter extends Context.Service<RequestLimiter, {
   readonly decide: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Option.Option<Decision>>
 }>()("tradeport/apps/http/RequestLimiter") {}
 
+/**
+ * Behind one trusted proxy the client is the LAST `X-Forwarded-For` entry (the one our proxy appended); earlier
+ * entries are whatever the client chose to send.
+ */
 const clientOf = (request: HttpServerRequest.HttpServerRequest, trustProxy: boolean) => {
   const forwarded = request.headers["x-forwarded-for"]
-  if (trustProxy && forwarded !== undefined) return forwarded.split(",")[0]!.trim()
+  if (trustProxy && forwarded !== undefined) {
+    const last = forwarded.split(",").map((e) => e.trim()).filter((e) => e.length > 0).pop()
+    if (last !== undefined) return last
+  }
   return Option.getOrElse(request.remoteAddress, () => "unknown")
 }
 
@@ -82,7 +90,7 @@ export const layer = Layer.effect(
 
     return RequestLimiter.of({
       decide: (request) => {
-        const path = request.url.split("?")[0] ?? request.url
+        const path = canonicalPath(request.url)
         if (EXEMPT.includes(path)) return Effect.succeedNone
         const client = clientOf(request, trustProxy)
         return path.startsWith("/api/v1/auth/")

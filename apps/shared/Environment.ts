@@ -10,6 +10,7 @@ import { Config, ConfigProvider, Effect, Layer, Option, Redacted, Schema } from 
 import { randomBytes } from "node:crypto"
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
+import { parseKeyring } from "../../adapters/crypto/Keyring.ts"
 
 export const AppEnv = Config.Literals(["development", "test", "production"], "APP_ENV").pipe(
   Config.withDefault("development" as const)
@@ -79,28 +80,6 @@ const KNOWN_DEFAULTS = new Set([
 
 const MIN_JWT_SECRET_LENGTH = 32
 
-export interface KeyringEntry {
-  readonly id: string
-  readonly key: Buffer
-}
-
-/** `ENCRYPTION_KEYS` = comma-separated `keyId:base64(32 bytes)`; returns the problems found, if any. */
-export const parseKeyring = (raw: string): { readonly keys: ReadonlyArray<KeyringEntry>; readonly problems: ReadonlyArray<string> } => {
-  const keys: Array<KeyringEntry> = []
-  const problems: Array<string> = []
-  for (const [index, entry] of raw.split(",").map((e) => e.trim()).filter((e) => e.length > 0).entries()) {
-    const separator = entry.indexOf(":")
-    const id = separator > 0 ? entry.slice(0, separator) : ""
-    const key = Buffer.from(entry.slice(separator + 1), "base64")
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) problems.push(`ENCRYPTION_KEYS entry ${index + 1}: expected "keyId:base64key"`)
-    else if (key.length !== 32) problems.push(`ENCRYPTION_KEYS key "${id}": must be 32 bytes base64-encoded (got ${key.length})`)
-    else if (keys.some((k) => k.id === id)) problems.push(`ENCRYPTION_KEYS key id "${id}" appears twice`)
-    else keys.push({ id, key })
-  }
-  if (keys.length === 0 && problems.length === 0) problems.push("ENCRYPTION_KEYS is empty")
-  return { keys, problems }
-}
-
 const optionalSecret = (name: string) => Config.option(Config.Redacted(name)).pipe(Effect.orElseSucceed(() => Option.none()))
 
 /**
@@ -128,6 +107,10 @@ export const checkProduction = Effect.gen(function*() {
   if (keyring !== undefined) {
     const parsed = parseKeyring(keyring)
     problems.push(...parsed.problems)
+    const active = yield* Config.option(Config.String("ENCRYPTION_ACTIVE_KEY")).pipe(Effect.orElseSucceed(() => Option.none()))
+    if (Option.isSome(active) && parsed.problems.length === 0 && !parsed.keys.some((k) => k.id === active.value)) {
+      problems.push(`ENCRYPTION_ACTIVE_KEY "${active.value}" is not in ENCRYPTION_KEYS`)
+    }
     if (jwt !== undefined && (keyring.trim() === jwt.trim() || parsed.keys.some((k) => k.key.toString("base64") === jwt.trim()))) {
       problems.push("JWT_SECRET and an ENCRYPTION_KEYS key are equal: use independent secrets")
     }

@@ -1,10 +1,13 @@
 /** Adapters of the core ports: Postgres-backed stores over the app's SqlClient, password KDF, access tokens. */
 import { Layer } from "effect"
+import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
 import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
 import * as PgAuditLog from "../../adapters/postgres/PgAuditLog.ts"
+import * as PgConnectionRepository from "../../adapters/postgres/PgConnectionRepository.ts"
 import * as PgHeartbeatStore from "../../adapters/postgres/PgHeartbeatStore.ts"
 import * as PgIdentityRepository from "../../adapters/postgres/PgIdentityRepository.ts"
+import * as PgTransactions from "../../adapters/postgres/PgTransactions.ts"
 import * as PgSessionRepository from "../../adapters/postgres/PgSessionRepository.ts"
 
 export const PersistenceLive = Layer.mergeAll(
@@ -13,5 +16,8 @@ export const PersistenceLive = Layer.mergeAll(
   PgSessionRepository.layer,
   PgAuditLog.layer,
   ScryptPasswordHasher.layer(),
-  HmacAccessTokens.layerConfig
+  HmacAccessTokens.layerConfig,
+  PgConnectionRepository.layer,
+  PgTransactions.layer,
+  AesGcmVault.layerConfig
 )

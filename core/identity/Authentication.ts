@@ -9,7 +9,7 @@
 import { DateTime, Effect, Option, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
 import { AuditLog } from "../audit/ports/AuditLog.ts"
-import type { OrgId } from "../shared/Ids.ts"
+import type { OrgId, UserId } from "../shared/Ids.ts"
 import { type Email, InvalidCredentials, InvalidRefreshToken } from "./Identity.ts"
 import { lockoutKey } from "./Lockout.ts"
 import { AccessTokens } from "./ports/AccessTokens.ts"
@@ -46,20 +46,17 @@ export const login = Effect.fn("Authentication.login")(function*(input: LoginInp
   const audit = yield* AuditLog
 
   const key = lockoutKey(input.email)
-  const locked = yield* attempts.isLocked(key)
+  // Reserve the attempt before checking the password: concurrent guesses cannot outrun the threshold.
+  const attempt = yield* attempts.acquire(key)
   const credentials = yield* repository.findCredentials(input.email)
   const stored = Option.match(credentials, { onNone: () => "", onSome: (c) => c.passwordHash })
   const passwordMatches = yield* hasher.verify(input.password, stored)
-  if (locked) return yield* new InvalidCredentials()
+  if (!attempt.allowed) return yield* new InvalidCredentials()
 
   if (Option.isNone(credentials) || !passwordMatches) {
-    const failure = yield* attempts.recordFailure(key)
-    const userId = Option.getOrUndefined(Option.map(credentials, (c) => c.user.id))
-    const organizations = userId === undefined ? [] : (yield* repository.membershipsOf(userId)).map((m) => m.organizationId)
-    for (const organizationId of organizations.length === 0 ? [undefined] : organizations) {
-      yield* audit.record({ organizationId, actorUserId: userId, action: "LOGIN_FAILED", details: { failures: failure.failures } })
-      if (failure.locked) yield* audit.record({ organizationId, actorUserId: userId, action: "ACCOUNT_LOCKED", details: { failures: failure.failures } })
-    }
+    const { locked } = yield* attempts.fail(key, attempt.attempt)
+    // Audited off the response path: the answer's timing must not depend on whether the account exists.
+    yield* Effect.forkDetach(auditFailure(Option.getOrUndefined(Option.map(credentials, (c) => c.user.id)), attempt.attempt, locked))
     return yield* new InvalidCredentials()
   }
 
@@ -83,6 +80,18 @@ export const login = Effect.fn("Authentication.login")(function*(input: LoginInp
   return yield* issuePair(principal, refresh.token)
 })
 
+/** Failed logins are audited in every organisation of the account (or as a platform event for unknown emails). */
+const auditFailure = (userId: UserId | undefined, attempt: number, locked: boolean) =>
+  Effect.gen(function*() {
+    const repository = yield* IdentityRepository
+    const audit = yield* AuditLog
+    const organizations = userId === undefined ? [] : (yield* repository.membershipsOf(userId)).map((m) => m.organizationId)
+    for (const organizationId of organizations.length === 0 ? [undefined] : organizations) {
+      yield* audit.record({ organizationId, actorUserId: userId, action: "LOGIN_FAILED", details: { attempt } })
+      if (locked) yield* audit.record({ organizationId, actorUserId: userId, action: "ACCOUNT_LOCKED", details: { attempt } })
+    }
+  }).pipe(Effect.catch((e) => Effect.logWarning("could not audit a failed login").pipe(Effect.annotateLogs({ error: e._tag }))))
+
 export const refresh = Effect.fn("Authentication.refresh")(function*(presented: Redacted.Redacted<string>) {
   const sessions = yield* SessionRepository
   const repository = yield* IdentityRepository
@@ -93,6 +102,7 @@ export const refresh = Effect.fn("Authentication.refresh")(function*(presented: 
     case "Invalid":
       return yield* new InvalidRefreshToken()
     case "Reused":
+      // The family is already revoked (in the rotation's own transaction); the audit entry follows it.
       yield* audit.record({
         organizationId: outcome.organizationId,
         actorUserId: outcome.userId,

@@ -65,6 +65,9 @@ export class InsufficientRole extends Schema.TaggedError<InsufficientRole>()("In
 
 export class MemberNotFound extends Schema.TaggedError<MemberNotFound>()("MemberNotFound", {}) {}
 
+/** The member's role changed between reading it and acting on it: the caller should look again. */
+export class MemberChanged extends Schema.TaggedError<MemberChanged>()("MemberChanged", {}) {}
+
 /** An organisation always keeps at least one owner. */
 export class LastOwner extends Schema.TaggedError<LastOwner>()("LastOwner", {}) {}
 

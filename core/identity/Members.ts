@@ -1,10 +1,12 @@
 /**
- * Use cases on an organisation's members, always acting as the calling Principal inside its own organisation.
- * Every mutation checks the caller's role first and is audited.
+ * Use cases on an organisation's members, always acting as the calling Principal inside its own organisation
+ * (whose role the HTTP edge has just re-read from the database). Every mutation checks the caller's role first
+ * and writes its audit entry in the same transaction as the change.
  */
 import { Effect, Option, Redacted } from "effect"
 import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { UserId } from "../shared/Ids.ts"
+import { Transactions } from "../shared/ports/Transactions.ts"
 import { type Email, MemberNotFound, type Password, type Role } from "./Identity.ts"
 import { IdentityRepository } from "./ports/IdentityRepository.ts"
 import { PasswordHasher } from "./ports/PasswordHasher.ts"
@@ -32,13 +34,16 @@ export const add = Effect.fn("Members.add")(function*(
   const repository = yield* IdentityRepository
   const hasher = yield* PasswordHasher
   const audit = yield* AuditLog
+  const transactions = yield* Transactions
   const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(input.password)))
-  const member = yield* repository.addMember(principal.organizationId, { email: input.email, passwordHash, role: input.role })
-  yield* audit.record({
-    organizationId: principal.organizationId, actorUserId: principal.userId, action: "MEMBER_ADDED", target: member.userId,
-    details: { role: input.role }
-  })
-  return member
+  return yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
+    const member = yield* repository.addMember(principal.organizationId, { email: input.email, passwordHash, role: input.role })
+    yield* audit.record({
+      organizationId: principal.organizationId, actorUserId: principal.userId, action: "MEMBER_ADDED", target: member.userId,
+      details: { role: input.role }
+    })
+    return member
+  }))
 })
 
 export const changeRole = Effect.fn("Members.changeRole")(function*(principal: Principal, userId: UserId, to: Role) {
@@ -47,12 +52,15 @@ export const changeRole = Effect.fn("Members.changeRole")(function*(principal: P
   const target = yield* repository.member(principal.organizationId, userId)
   if (Option.isNone(target)) return yield* new MemberNotFound()
   yield* requireRole(principal.role, requiredToChange(target.value.role, to))
-  const updated = yield* repository.changeRole(principal.organizationId, userId, target.value.role, to)
-  yield* audit.record({
-    organizationId: principal.organizationId, actorUserId: principal.userId, action: "ROLE_CHANGED", target: userId,
-    details: { from: target.value.role, to }
-  })
-  return updated
+  const transactions = yield* Transactions
+  return yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
+    const updated = yield* repository.changeRole(principal.organizationId, userId, target.value.role, to)
+    yield* audit.record({
+      organizationId: principal.organizationId, actorUserId: principal.userId, action: "ROLE_CHANGED", target: userId,
+      details: { from: target.value.role, to }
+    })
+    return updated
+  }))
 })
 
 export const remove = Effect.fn("Members.remove")(function*(principal: Principal, userId: UserId) {
@@ -61,8 +69,11 @@ export const remove = Effect.fn("Members.remove")(function*(principal: Principal
   const target = yield* repository.member(principal.organizationId, userId)
   if (Option.isNone(target)) return yield* new MemberNotFound()
   yield* requireRole(principal.role, target.value.role === "owner" ? "owner" : "admin")
-  yield* repository.removeMember(principal.organizationId, userId)
-  yield* audit.record({ organizationId: principal.organizationId, actorUserId: principal.userId, action: "MEMBER_REMOVED", target: userId })
+  const transactions = yield* Transactions
+  yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
+    yield* repository.removeMember(principal.organizationId, userId, target.value.role)
+    yield* audit.record({ organizationId: principal.organizationId, actorUserId: principal.userId, action: "MEMBER_REMOVED", target: userId })
+  }))
 })
 
 export const auditTrail = Effect.fn("Members.auditTrail")(function*(

@@ -12,29 +12,32 @@ const policy: LockoutPolicy = { threshold: 3, window: Duration.minutes(15), lock
 
 const contract = (name: string, store: Layer.Layer<LoginAttempts>) =>
   layer(store, { excludeTestServices: true })(`LoginAttempts contract: ${name}`, (it) => {
-    it.effect("counts failures, locks exactly when the threshold is reached, and reset clears both", () =>
+    it.effect("reserves attempts up to the threshold, locks on the failure that reaches it, and reset clears both", () =>
       Effect.gen(function*() {
         const attempts = yield* LoginAttempts
         const key = `k-${Math.random()}`
-        assert.isFalse(yield* attempts.isLocked(key))
-        assert.deepStrictEqual(yield* attempts.recordFailure(key), { failures: 1, locked: false })
-        assert.deepStrictEqual(yield* attempts.recordFailure(key), { failures: 2, locked: false })
-        assert.isFalse(yield* attempts.isLocked(key))
-        assert.deepStrictEqual(yield* attempts.recordFailure(key), { failures: 3, locked: true })
-        assert.isTrue(yield* attempts.isLocked(key))
-        assert.deepStrictEqual(yield* attempts.recordFailure(key), { failures: 4, locked: false }, "the lock is reported once")
+        const first = yield* attempts.acquire(key)
+        assert.deepStrictEqual(first, { allowed: true, attempt: 1 })
+        assert.deepStrictEqual(yield* attempts.fail(key, first.attempt), { locked: false })
+        const second = yield* attempts.acquire(key)
+        const third = yield* attempts.acquire(key)
+        assert.deepStrictEqual([second, third], [{ allowed: true, attempt: 2 }, { allowed: true, attempt: 3 }])
+        // A fourth concurrent attempt is refused before its password is even checked.
+        assert.isFalse((yield* attempts.acquire(key)).allowed)
+        assert.deepStrictEqual(yield* attempts.fail(key, third.attempt), { locked: true })
+        assert.deepStrictEqual(yield* attempts.fail(key, 4), { locked: false }, "the lock is reported once")
+        assert.isFalse((yield* attempts.acquire(key)).allowed, "locked")
         yield* attempts.reset(key)
-        assert.isFalse(yield* attempts.isLocked(key))
-        assert.deepStrictEqual(yield* attempts.recordFailure(key), { failures: 1, locked: false })
+        assert.deepStrictEqual(yield* attempts.acquire(key), { allowed: true, attempt: 1 })
       }))
 
     it.effect("keys are independent", () =>
       Effect.gen(function*() {
         const attempts = yield* LoginAttempts
         const a = `a-${Math.random()}`
-        for (let i = 0; i < 3; i++) yield* attempts.recordFailure(a)
-        assert.isTrue(yield* attempts.isLocked(a))
-        assert.isFalse(yield* attempts.isLocked(`b-${Math.random()}`))
+        for (let i = 1; i <= 3; i++) yield* attempts.acquire(a).pipe(Effect.flatMap((r) => attempts.fail(a, r.attempt)))
+        assert.isFalse((yield* attempts.acquire(a)).allowed)
+        assert.isTrue((yield* attempts.acquire(`b-${Math.random()}`)).allowed)
       }))
   })
 

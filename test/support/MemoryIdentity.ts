@@ -5,12 +5,14 @@ import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHashe
 import * as MemoryAuditLog from "../../adapters/memory/MemoryAuditLog.ts"
 import * as MemoryIdentityRepository from "../../adapters/memory/MemoryIdentityRepository.ts"
 import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.ts"
+import * as MemoryTransactions from "../../adapters/memory/MemoryTransactions.ts"
 import * as MemorySessionRepository from "../../adapters/memory/MemorySessionRepository.ts"
 import { defaultLockout } from "../../core/identity/Lockout.ts"
 
 export const MemoryIdentity = Layer.mergeAll(
   MemoryIdentityRepository.layer,
   MemorySessionRepository.layer,
+  MemoryTransactions.layer,
   MemoryAuditLog.layer,
   MemoryLoginAttempts.layer(defaultLockout),
   ScryptPasswordHasher.layer({ log2N: 10, r: 8, p: 1 }),

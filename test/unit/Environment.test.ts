@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
 import { randomBytes } from "node:crypto"
-import { checkProduction, parseKeyring } from "../../apps/shared/Environment.ts"
+import { parseKeyring } from "../../adapters/crypto/Keyring.ts"
+import { checkProduction } from "../../apps/shared/Environment.ts"
 
 const key = () => randomBytes(32).toString("base64")
 const withEnv = (env: Record<string, string>) => Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env)))

@@ -7,10 +7,12 @@ import { Context, type Effect, type Option } from "effect"
 import type { OrgId, UserId } from "../../shared/Ids.ts"
 import type { PersistenceError } from "../../shared/errors.ts"
 import type {
-  Email, EmailTaken, LastOwner, MemberNotFound, Membership, MemberView, Organization, OrganizationName, Role, User
+  Email, EmailTaken, LastOwner, MemberChanged, MemberNotFound, Membership, MemberView, Organization, OrganizationName, Role, User
 } from "../Identity.ts"
 
 export interface OwnerRegistration {
+  readonly organizationId: OrgId
+  readonly userId: UserId
   readonly organizationName: OrganizationName
   readonly email: Email
   readonly passwordHash: string
@@ -35,14 +37,19 @@ export interface IdentityRepositoryShape {
   readonly listMembers: (organizationId: OrgId) => Effect.Effect<ReadonlyArray<MemberView>, PersistenceError>
   /** Creates a new user directly in the organisation; an existing email is EmailTaken. */
   readonly addMember: (organizationId: OrgId, member: NewMember) => Effect.Effect<MemberView, EmailTaken | PersistenceError>
-  /** Changes a role if it is still `from`; demoting the last owner fails with LastOwner. */
+  /** Changes a role if it is still `from` (else MemberChanged); demoting the last owner fails with LastOwner. */
   readonly changeRole: (
     organizationId: OrgId,
     userId: UserId,
     from: Role,
     to: Role
-  ) => Effect.Effect<MemberView, MemberNotFound | LastOwner | PersistenceError>
-  readonly removeMember: (organizationId: OrgId, userId: UserId) => Effect.Effect<void, MemberNotFound | LastOwner | PersistenceError>
+  ) => Effect.Effect<MemberView, MemberNotFound | MemberChanged | LastOwner | PersistenceError>
+  /** Removes a member whose role is still `expectedRole` (else MemberChanged); never the last owner. */
+  readonly removeMember: (
+    organizationId: OrgId,
+    userId: UserId,
+    expectedRole: Role
+  ) => Effect.Effect<void, MemberNotFound | MemberChanged | LastOwner | PersistenceError>
 }
 
 export class IdentityRepository extends Context.Service<IdentityRepository, IdentityRepositoryShape>()(

@@ -1,14 +1,17 @@
 /**
- * Port: failed-login counting for account lockout. Keys are opaque (a hash of the email), so the store never
- * holds addresses. Failures count within a window; reaching the threshold locks the key for a while.
+ * Port: failed-login accounting for account lockout. An attempt is reserved atomically BEFORE the password is
+ * checked, so a burst of concurrent guesses cannot all slip past the threshold while one check is in flight.
+ * Keys are opaque (a hash of the email), so the store never holds addresses.
  */
 import { Context, type Effect } from "effect"
 import type { CacheError } from "../../shared/errors.ts"
 
 export interface LoginAttemptsShape {
-  readonly isLocked: (key: string) => Effect.Effect<boolean, CacheError>
-  /** Counts a failure; `locked` is true when this failure reached the threshold. */
-  readonly recordFailure: (key: string) => Effect.Effect<{ readonly failures: number; readonly locked: boolean }, CacheError>
+  /** Reserves an attempt: refused while locked or once `threshold` attempts are in the current window. */
+  readonly acquire: (key: string) => Effect.Effect<{ readonly allowed: boolean; readonly attempt: number }, CacheError>
+  /** Records that the reserved attempt failed; `locked` is true for the failure that locks the key (once). */
+  readonly fail: (key: string, attempt: number) => Effect.Effect<{ readonly locked: boolean }, CacheError>
+  /** A successful login clears the count (and any lock). */
   readonly reset: (key: string) => Effect.Effect<void, CacheError>
 }
 

@@ -1,0 +1,49 @@
+/** Contract of the connections endpoints: what is connected, token health, and disconnecting. */
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { ConnectionId, ConnectionStatus, ProviderKind } from "../../core/connections/Connection.ts"
+import { Authenticated } from "./Authentication.ts"
+import { Forbidden, NotFound, ServiceUnavailable } from "./Problems.ts"
+
+export class ConnectionView extends Schema.Class<ConnectionView>("ConnectionView")({
+  id: ConnectionId,
+  provider: ProviderKind,
+  externalAccount: Schema.String,
+  displayName: Schema.String,
+  status: ConnectionStatus,
+  tokenExpiresAt: Schema.NullOr(Schema.String),
+  lastRefreshedAt: Schema.NullOr(Schema.String),
+  lastError: Schema.NullOr(Schema.String)
+}) {}
+
+export class TokenHealth extends Schema.Class<TokenHealth>("TokenHealth")({
+  id: ConnectionId,
+  provider: ProviderKind,
+  status: ConnectionStatus,
+  token: Schema.Literals(["fresh", "due", "expired", "none"]),
+  expiresAt: Schema.NullOr(Schema.String),
+  expiresInSeconds: Schema.NullOr(Schema.Int),
+  lastRefreshedAt: Schema.NullOr(Schema.String),
+  lastError: Schema.NullOr(Schema.String)
+}) {}
+
+const byId = { id: ConnectionId }
+
+export class ConnectionsGroup extends HttpApiGroup.make("connections")
+  .add(
+    HttpApiEndpoint.get("list", "/api/v1/connections", {
+      success: Schema.Struct({ connections: Schema.Array(ConnectionView) }),
+      error: ServiceUnavailable
+    }),
+    HttpApiEndpoint.get("get", "/api/v1/connections/:id", { params: byId, success: ConnectionView, error: [NotFound, ServiceUnavailable] }),
+    HttpApiEndpoint.get("status", "/api/v1/connections/:id/status", { params: byId, success: TokenHealth, error: [NotFound, ServiceUnavailable] })
+      .annotate(OpenApi.Description, "Connection status and token health: freshness, expiry countdown, last refresh, last error."),
+    HttpApiEndpoint.delete("disconnect", "/api/v1/connections/:id", {
+      params: byId,
+      success: ConnectionView,
+      error: [Forbidden, NotFound, ServiceUnavailable]
+    }).annotate(OpenApi.Description, "Disconnect: the stored credentials are wiped (admins).")
+  )
+  .middleware(Authenticated)
+  .annotate(OpenApi.Description, "Provider connections")
+{}

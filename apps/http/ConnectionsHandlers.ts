@@ -1,0 +1,80 @@
+/** Connections handlers: the caller's organisation only (row-level security underneath). */
+import { DateTime, Effect, Option } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import type { Connection } from "../../core/connections/Connection.ts"
+import * as Connections from "../../core/connections/Connections.ts"
+import { freshness } from "../../core/connections/TokenLifecycle.ts"
+import { CurrentPrincipal } from "../../core/identity/Principal.ts"
+import { Api } from "./Api.ts"
+import { ConnectionView, TokenHealth } from "./ConnectionsApi.ts"
+import { problems } from "./ErrorMapping.ts"
+import { NotFound } from "./Problems.ts"
+
+const iso = (t: DateTime.Utc | null) => (t === null ? null : DateTime.formatIso(t))
+
+export const toView = (c: Connection) =>
+  new ConnectionView({
+    id: c.id,
+    provider: c.provider,
+    externalAccount: c.externalAccount,
+    displayName: c.displayName,
+    status: c.status,
+    tokenExpiresAt: iso(c.tokenExpiresAt),
+    lastRefreshedAt: iso(c.lastRefreshedAt),
+    lastError: c.lastError
+  })
+
+const caller = Effect.gen(function*() {
+  return yield* CurrentPrincipal
+})
+
+const notFound = () => Effect.fail(new NotFound({ code: "connection_not_found" }))
+
+export const ConnectionsHandlers = HttpApiBuilder.group(
+  Api,
+  "connections",
+  Effect.fn(function*(handlers) {
+    return handlers
+      .handle("list", () =>
+        caller.pipe(
+          Effect.flatMap(Connections.list),
+          Effect.map((all) => ({ connections: all.map(toView) })),
+          Effect.catchTags({ PersistenceError: problems.PersistenceError })
+        ))
+      .handle("get", ({ params }) =>
+        caller.pipe(
+          Effect.flatMap((p) => Connections.get(p, params.id)),
+          Effect.map(toView),
+          Effect.catchTags({ ConnectionNotFound: notFound, PersistenceError: problems.PersistenceError })
+        ))
+      .handle("status", ({ params }) =>
+        Effect.gen(function*() {
+          const connection = yield* Connections.get(yield* caller, params.id)
+          const now = yield* DateTime.now
+          const expiresAt = Option.fromNullishOr(connection.tokenExpiresAt)
+          return new TokenHealth({
+            id: connection.id,
+            provider: connection.provider,
+            status: connection.status,
+            token: connection.status === "disconnected" ? "none" : Option.isNone(expiresAt) ? "none" : freshness(expiresAt, now),
+            expiresAt: iso(connection.tokenExpiresAt),
+            expiresInSeconds: Option.match(expiresAt, {
+              onNone: () => null,
+              onSome: (t) => Math.floor((DateTime.toEpochMillis(t) - DateTime.toEpochMillis(now)) / 1000)
+            }),
+            lastRefreshedAt: iso(connection.lastRefreshedAt),
+            lastError: connection.lastError
+          })
+        }).pipe(Effect.catchTags({ ConnectionNotFound: notFound, PersistenceError: problems.PersistenceError })))
+      .handle("disconnect", ({ params }) =>
+        caller.pipe(
+          Effect.flatMap((p) => Connections.disconnect(p, params.id)),
+          Effect.map(toView),
+          Effect.catchTags({
+            InsufficientRole: problems.InsufficientRole,
+            ConnectionNotFound: notFound,
+            PersistenceError: problems.PersistenceError
+          })
+        ))
+  })
+)

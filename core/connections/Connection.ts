@@ -1,0 +1,46 @@
+/**
+ * A connection: one organisation's authorised link to one account at a provider. Its credentials are opaque to
+ * everything but the provider adapter that uses them and are stored sealed; what the rest of the system sees is
+ * the connection's status and token health.
+ */
+import { Schema } from "effect"
+import { OrgId } from "../shared/Ids.ts"
+
+export const ConnectionId = Schema.String.pipe(Schema.check(Schema.isUUID()), Schema.brand("ConnectionId"))
+export type ConnectionId = typeof ConnectionId.Type
+
+export const ProviderKind = Schema.Literals(["shopify", "woocommerce", "g2a", "fedex", "dhl", "amazon_ads"])
+export type ProviderKind = typeof ProviderKind.Type
+
+export const ConnectionStatus = Schema.Literals(["connected", "error", "needs_reauth", "disconnected"])
+export type ConnectionStatus = typeof ConnectionStatus.Type
+
+/** Provider secrets as one record (access/refresh tokens, client credentials, consumer keys…), sealed as JSON. */
+export const Credentials = Schema.Record(Schema.String, Schema.String)
+export type Credentials = typeof Credentials.Type
+
+export class Connection extends Schema.Class<Connection>("Connection")({
+  id: ConnectionId,
+  organizationId: OrgId,
+  provider: ProviderKind,
+  externalAccount: Schema.String,
+  displayName: Schema.String,
+  status: ConnectionStatus,
+  tokenExpiresAt: Schema.NullOr(Schema.DateTimeUtc),
+  lastRefreshedAt: Schema.NullOr(Schema.DateTimeUtc),
+  lastError: Schema.NullOr(Schema.String),
+  credentialsVersion: Schema.Int
+}) {}
+
+export class ConnectionNotFound extends Schema.TaggedError<ConnectionNotFound>()("ConnectionNotFound", {}) {}
+
+/** The stored credentials changed since they were read (someone else refreshed or rotated them). */
+export class CredentialsChanged extends Schema.TaggedError<CredentialsChanged>()("CredentialsChanged", {}) {}
+
+/** Errors reach users and logs: keep them short and free of anything secret-looking. */
+export const sanitizeError = (message: string): string =>
+  message
+    .replace(/(bearer|basic)\s+[\w\-.~+/=]+/gi, "$1 <redacted>")
+    .replace(/([?&](?:code|token|access_token|refresh_token|client_secret|key|secret|hmac|signature)=)[^&\s]+/gi, "$1<redacted>")
+    .replace(/\b(?:ck|cs|shpat|shpua|Atzr)[|_][\w-]{6,}/g, "<redacted>")
+    .slice(0, 500)

@@ -1,0 +1,113 @@
+/**
+ * Use cases on connections. Credentials enter sealed (vault) and leave decrypted only through `readCredentials`,
+ * for the provider adapter that needs them; every lifecycle change is audited with the request id.
+ */
+import { type DateTime, Effect, Option, Redacted, Schema } from "effect"
+import { randomUUID } from "node:crypto"
+import { AuditLog } from "../audit/ports/AuditLog.ts"
+import type { Principal } from "../identity/Principal.ts"
+import { requireRole } from "../identity/Roles.ts"
+import type { OrgId, UserId } from "../shared/Ids.ts"
+import { Transactions } from "../shared/ports/Transactions.ts"
+import { type Connection, ConnectionId, ConnectionNotFound, Credentials, type ProviderKind } from "./Connection.ts"
+import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
+import { CredentialVault } from "./ports/CredentialVault.ts"
+
+const FIELD = "credentials"
+const encodeCredentials = Schema.encodeSync(Schema.fromJsonString(Credentials))
+const decodeCredentials = Schema.decodeUnknownEffect(Schema.fromJsonString(Credentials))
+
+export interface ConnectInput {
+  readonly organizationId: OrgId
+  readonly actorUserId: UserId | undefined
+  readonly provider: ProviderKind
+  readonly externalAccount: string
+  readonly displayName: string
+  readonly credentials: Redacted.Redacted<Credentials>
+  readonly tokenExpiresAt: DateTime.Utc | undefined
+}
+
+export const seal = Effect.fn("Connections.seal")(function*(organizationId: OrgId, id: ConnectionId, credentials: Redacted.Redacted<Credentials>) {
+  const vault = yield* CredentialVault
+  return yield* vault.encrypt(Redacted.make(encodeCredentials(Redacted.value(credentials))), {
+    organizationId,
+    connectionId: id,
+    field: FIELD
+  })
+})
+
+/** Creates the connection, or reconnects the existing one for the same external account. */
+export const connect = Effect.fn("Connections.connect")(function*(input: ConnectInput) {
+  const repository = yield* ConnectionRepository
+  const audit = yield* AuditLog
+  const transactions = yield* Transactions
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = yield* repository.findByAccount(input.organizationId, input.provider, input.externalAccount)
+    const id = Option.match(existing, { onNone: () => ConnectionId.make(randomUUID()), onSome: (c) => c.id })
+    const sealedCredentials = yield* seal(input.organizationId, id, input.credentials)
+    const saved = yield* transactions.inOrganization(input.organizationId)(Effect.gen(function*() {
+      const written = yield* repository.upsertConnected(input.organizationId, {
+        id,
+        provider: input.provider,
+        externalAccount: input.externalAccount,
+        displayName: input.displayName,
+        sealedCredentials,
+        tokenExpiresAt: input.tokenExpiresAt
+      })
+      if (Option.isSome(written)) {
+        yield* audit.record({
+          organizationId: input.organizationId,
+          actorUserId: input.actorUserId,
+          action: "CHANNEL_CONNECTED",
+          target: written.value.id,
+          details: { provider: input.provider, account: input.externalAccount }
+        })
+      }
+      return written
+    }))
+    if (Option.isSome(saved)) return saved.value
+    // A concurrent connect of the same account won with another id: re-read and seal for that id.
+  }
+  return yield* Effect.die(new Error("connect: lost the insert race three times"))
+})
+
+/** The decrypted credentials and the version they were read at (for compare-and-set writes). */
+export const readCredentials = Effect.fn("Connections.readCredentials")(function*(organizationId: OrgId, id: ConnectionId) {
+  const repository = yield* ConnectionRepository
+  const vault = yield* CredentialVault
+  const stored = yield* repository.credentials(organizationId, id)
+  if (Option.isNone(stored)) return yield* new ConnectionNotFound()
+  const plaintext = yield* vault.decrypt(stored.value.sealed, { organizationId, connectionId: id, field: FIELD })
+  const credentials = yield* decodeCredentials(Redacted.value(plaintext)).pipe(Effect.orDie)
+  return { credentials: Redacted.make(credentials), version: stored.value.version }
+})
+
+export const list = Effect.fn("Connections.list")(function*(principal: Principal) {
+  const repository = yield* ConnectionRepository
+  return yield* repository.list(principal.organizationId)
+})
+
+export const get = Effect.fn("Connections.get")(function*(principal: Principal, id: ConnectionId) {
+  const repository = yield* ConnectionRepository
+  const found = yield* repository.get(principal.organizationId, id)
+  if (Option.isNone(found)) return yield* new ConnectionNotFound()
+  return found.value
+})
+
+export const disconnect = Effect.fn("Connections.disconnect")(function*(principal: Principal, id: ConnectionId) {
+  yield* requireRole(principal.role, "admin")
+  const repository = yield* ConnectionRepository
+  const audit = yield* AuditLog
+  const transactions = yield* Transactions
+  return yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
+    const connection: Connection = yield* repository.disconnect(principal.organizationId, id)
+    yield* audit.record({
+      organizationId: principal.organizationId,
+      actorUserId: principal.userId,
+      action: "CHANNEL_DISCONNECTED",
+      target: id,
+      details: { provider: connection.provider }
+    })
+    return connection
+  }))
+})
