@@ -8,7 +8,7 @@ const Migrate = DatabaseLive("tradeport-migrate", "always").pipe(
   Layer.provide(ReadinessLive),
   Layer.provide(Layer.effectDiscard(checkProduction)),
   Layer.provide(layerDevSecrets),
-  Layer.provide(TelemetryLive("tradeport-migrate"))
+  Layer.provideMerge(TelemetryLive("tradeport-migrate"))
 )
 
 Effect.logInfo("migrations complete").pipe(Effect.provide(Migrate), NodeRuntime.runMain)

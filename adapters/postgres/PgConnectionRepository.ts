@@ -127,11 +127,12 @@ export const layer = Layer.effect(
         WHERE organization_id = ${organizationId} AND id = ${id}
         RETURNING ${columns}`).pipe(rows("disconnect"), Effect.flatMap(one(() => new ConnectionNotFound())))
 
-    const resealBatch: ConnectionRepositoryShape["resealBatch"] = (activeKeyId, limit, reseal) =>
+    const resealBatch: ConnectionRepositoryShape["resealBatch"] = (activeKeyId, afterId, limit, reseal) =>
       asPlatform(sql)(Effect.gen(function*() {
         const candidates = yield* sql<{ id: ConnectionId; organization_id: string; credentials: string }>`
           SELECT id, organization_id::text, credentials FROM connections
           WHERE credentials IS NOT NULL AND credentials NOT LIKE ${`v1.${activeKeyId}.%`}
+            ${afterId === undefined ? sql`` : sql`AND id > ${afterId}`}
           ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`
         const failed: Array<ConnectionId> = []
         let resealed = 0
@@ -145,7 +146,7 @@ export const layer = Layer.effect(
           yield* sql`UPDATE connections SET credentials = ${next.value} WHERE id = ${row.id}`
           resealed++
         }
-        return { resealed, failed }
+        return { resealed, failed, lastId: candidates[candidates.length - 1]?.id }
       })).pipe(Effect.mapError(toPersistenceError("ConnectionRepository.resealBatch")), Effect.withSpan("ConnectionRepository.resealBatch"))
 
     return ConnectionRepository.of({

@@ -51,14 +51,20 @@ export interface ConnectionRepositoryShape {
   /** Wipes the credentials and marks the connection disconnected. */
   readonly disconnect: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
   /**
-   * Platform path for key rotation: re-seals up to `limit` credentials not sealed with `activeKeyId`, each row
-   * locked while it is re-sealed (SKIP LOCKED, so several rotators and live traffic can run at once).
+   * Platform path for key rotation: re-seals up to `limit` credentials (ids after `afterId`) not sealed with
+   * `activeKeyId`, each row locked while it is re-sealed (SKIP LOCKED: several rotators and live traffic can run
+   * at once). `lastId` is the cursor for the next batch; none when the table is done.
    */
   readonly resealBatch: (
     activeKeyId: string,
+    afterId: ConnectionId | undefined,
     limit: number,
     reseal: (sealed: string, location: CiphertextLocation) => Effect.Effect<string, DecryptionFailed>
-  ) => Effect.Effect<{ readonly resealed: number; readonly failed: ReadonlyArray<ConnectionId> }, PersistenceError>
+  ) => Effect.Effect<{
+    readonly resealed: number
+    readonly failed: ReadonlyArray<ConnectionId>
+    readonly lastId: ConnectionId | undefined
+  }, PersistenceError>
 }
 
 export class ConnectionRepository extends Context.Service<ConnectionRepository, ConnectionRepositoryShape>()(
