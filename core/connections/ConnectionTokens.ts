@@ -1,0 +1,132 @@
+/**
+ * Access tokens of a connection as a TokenSource: read from the sealed credentials, refreshed through the
+ * provider's grant, and the result — access token, ROTATED refresh token and expiry — written back in one
+ * compare-and-set. A permanent refusal (revoked, invalid_grant) marks the connection needs_reauth, once, and is
+ * audited; a transient one leaves it connected with its last error.
+ */
+import { DateTime, Effect, Option, Redacted, Schema } from "effect"
+import { AuditLog } from "../audit/ports/AuditLog.ts"
+import type { OrgId } from "../shared/Ids.ts"
+import { Transactions } from "../shared/ports/Transactions.ts"
+import { type ConnectionId, type Credentials, type ProviderKind, sanitizeError } from "./Connection.ts"
+import { readCredentials, seal } from "./Connections.ts"
+import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
+import type { TokenSource } from "./TokenManager.ts"
+import { classifyRefreshFailure, expiryFrom } from "./TokenLifecycle.ts"
+
+/** What a provider's token endpoint answered. */
+export interface TokenGrant {
+  readonly accessToken: Redacted.Redacted<string>
+  readonly refreshToken?: Redacted.Redacted<string> | undefined
+  readonly expiresIn: unknown
+}
+
+export class ProviderTokenError extends Schema.TaggedError<ProviderTokenError>()("ProviderTokenError", {
+  status: Schema.optional(Schema.Int),
+  oauthError: Schema.optional(Schema.String),
+  message: Schema.String
+}) {}
+
+export class TokenUnavailable extends Schema.TaggedError<TokenUnavailable>()("TokenUnavailable", {
+  connectionId: Schema.String,
+  reason: Schema.Literals(["needs_reauth", "transient", "disconnected"])
+}) {}
+
+export interface ConnectionTokenOptions<R> {
+  readonly organizationId: OrgId
+  readonly connectionId: ConnectionId
+  readonly provider: ProviderKind
+  readonly env: string
+  /** Calls the provider's token endpoint with the current credentials (refresh-token or client-credentials grant). */
+  readonly grant: (credentials: Credentials) => Effect.Effect<TokenGrant, ProviderTokenError, R>
+}
+
+export const cacheKeyFor = (provider: ProviderKind, env: string, connectionId: string) => `${provider}:token:${env}:${connectionId}`
+
+export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => {
+  const { organizationId, connectionId } = options
+
+  const current = Effect.gen(function*() {
+    const repository = yield* ConnectionRepository
+    const connection = yield* repository.get(organizationId, connectionId)
+    if (Option.isNone(connection) || connection.value.status === "disconnected") {
+      return yield* new TokenUnavailable({ connectionId, reason: "disconnected" })
+    }
+    if (connection.value.status === "needs_reauth") return yield* new TokenUnavailable({ connectionId, reason: "needs_reauth" })
+    const { credentials, version } = yield* readCredentials(organizationId, connectionId)
+    return { connection: connection.value, credentials: Redacted.value(credentials), version }
+  })
+
+  const failed = (error: ProviderTokenError) =>
+    Effect.gen(function*() {
+      const repository = yield* ConnectionRepository
+      const audit = yield* AuditLog
+      const transactions = yield* Transactions
+      const kind = classifyRefreshFailure({ status: error.status, oauthError: error.oauthError })
+      const message = sanitizeError(`${error.oauthError ?? `HTTP ${error.status ?? "?"}`}: ${error.message}`)
+      yield* transactions.inOrganization(organizationId)(Effect.gen(function*() {
+        const before = yield* repository.get(organizationId, connectionId)
+        if (kind === "permanent") {
+          yield* repository.setStatus(organizationId, connectionId, "needs_reauth", message)
+          // One audit entry per state change: a connection already waiting for re-auth is not re-announced.
+          if (Option.isSome(before) && before.value.status !== "needs_reauth") {
+            yield* audit.record({ organizationId, actorUserId: undefined, action: "NEEDS_REAUTH", target: connectionId, details: { provider: options.provider } })
+          }
+        } else {
+          yield* repository.setStatus(organizationId, connectionId, Option.isSome(before) ? before.value.status : "connected", message)
+        }
+        yield* audit.record({
+          organizationId, actorUserId: undefined, action: "TOKEN_REFRESH_FAILED", target: connectionId,
+          details: { provider: options.provider, kind }
+        })
+      }))
+      return yield* new TokenUnavailable({ connectionId, reason: kind === "permanent" ? "needs_reauth" : "transient" })
+    })
+
+  const source: TokenSource<Effect.Error<typeof current> | TokenUnavailable | Effect.Error<ReturnType<typeof failed>>, R | Effect.Services<typeof current> | Effect.Services<ReturnType<typeof failed>>> = {
+    cacheKey: cacheKeyFor(options.provider, options.env, connectionId),
+    lockKey: `refresh:${connectionId}`,
+    stored: current.pipe(
+      Effect.map(({ connection, credentials }) => {
+        const token = credentials["accessToken"]
+        return token === undefined || connection.tokenExpiresAt === null
+          ? Option.none()
+          : Option.some({ token: Redacted.make(token), expiresAt: connection.tokenExpiresAt })
+      })
+    ),
+    refresh: Effect.gen(function*() {
+      const repository = yield* ConnectionRepository
+      const audit = yield* AuditLog
+      const transactions = yield* Transactions
+      const state = yield* current
+      const grant = yield* options.grant(state.credentials).pipe(Effect.catchTag("ProviderTokenError", failed))
+      const expiresAt = expiryFrom(grant.expiresIn, yield* DateTime.now)
+      const next: Credentials = {
+        ...state.credentials,
+        accessToken: Redacted.value(grant.accessToken),
+        ...(grant.refreshToken === undefined ? {} : { refreshToken: Redacted.value(grant.refreshToken) })
+      }
+      const sealed = yield* seal(organizationId, connectionId, Redacted.make(next))
+      const saved = yield* transactions.inOrganization(organizationId)(Effect.gen(function*() {
+        yield* repository.saveCredentials(organizationId, connectionId, { sealed, tokenExpiresAt: expiresAt, expectedVersion: state.version })
+        yield* audit.record({
+          organizationId, actorUserId: undefined, action: "TOKEN_REFRESHED", target: connectionId,
+          details: { provider: options.provider, rotated: grant.refreshToken !== undefined }
+        })
+        return { token: grant.accessToken, expiresAt }
+      })).pipe(
+        // Someone else stored newer credentials first (our lock expired mid-refresh): theirs win, ours are dropped
+        // rather than overwriting a rotated refresh token with a stale one.
+        Effect.catchTag("CredentialsChanged", () =>
+          source.stored.pipe(
+            Effect.flatMap(Option.match({
+              onNone: () => Effect.fail(new TokenUnavailable({ connectionId, reason: "transient" })),
+              onSome: Effect.succeed
+            }))
+          ))
+      )
+      return saved
+    })
+  }
+  return source
+}
