@@ -7,15 +7,20 @@
  * - Readiness registry, logging and tracing.
  */
 import { Config, Effect, Layer, Option } from "effect"
-import { RateLimiter } from "effect/persistence"
+import { CircuitBreaker, RateLimiter } from "effect/persistence"
 import { Readiness } from "../../core/ops/Readiness.ts"
 import * as Database from "../../adapters/postgres/Database.ts"
 import * as EmbeddedPostgres from "../../adapters/postgres/EmbeddedPostgres.ts"
 import * as Migrations from "../../adapters/postgres/Migrations.ts"
 import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
+import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
+import * as MemoryDistributedLock from "../../adapters/memory/MemoryDistributedLock.ts"
 import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.ts"
+import * as MemoryTokenCache from "../../adapters/memory/MemoryTokenCache.ts"
 import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
+import * as RedisDistributedLock from "../../adapters/redis/RedisDistributedLock.ts"
 import * as RedisLoginAttempts from "../../adapters/redis/RedisLoginAttempts.ts"
+import * as RedisTokenCache from "../../adapters/redis/RedisTokenCache.ts"
 import { defaultLockout } from "../../core/identity/Lockout.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
 import * as Logging from "../../adapters/telemetry/Logging.ts"
@@ -74,7 +79,10 @@ const LockoutConfig = Config.all({
   lockFor: Config.Duration("LOCKOUT_DURATION").pipe(Config.withDefault(defaultLockout.lockFor))
 })
 
-/** Redis when REDIS_URL is set (connection, Effect Redis service, Redis stores); memory stores otherwise. */
+/**
+ * Redis when REDIS_URL is set (connection, Effect Redis service, and the shared stores: rate limits, lockout,
+ * token cache, refresh lock, circuits); in-process stores otherwise. The token cache seals entries with the vault.
+ */
 export const RedisLive = Layer.unwrap(
   Effect.gen(function*() {
     const url = yield* Config.option(Config.Redacted("REDIS_URL"))
@@ -83,22 +91,34 @@ export const RedisLive = Layer.unwrap(
       return Layer.mergeAll(
         RedisConnection.probeDisabled,
         RateLimiter.layer.pipe(Layer.provideMerge(RateLimiter.layerStoreMemory)),
-        MemoryLoginAttempts.layer(lockout)
+        MemoryLoginAttempts.layer(lockout),
+        MemoryTokenCache.layer,
+        MemoryDistributedLock.layer,
+        CircuitBreaker.layerStoreMemory()
       )
     }
     const options = yield* RedisConnection.OptionsConfig
     // Deployments (or test runs) that share one Redis keep apart by prefix.
     const prefix = yield* Config.String("REDIS_KEY_PREFIX").pipe(Config.withDefault("tradeport:"))
     const connection = RedisConnection.layer({ url: url.value, ...options })
-    const stores = RateLimiter.layer.pipe(
-      Layer.provideMerge(RateLimiter.layerStoreRedis({ prefix: `${prefix}ratelimit:` })),
-      Layer.provide(EffectRedis.layer)
-    )
-    return Layer.mergeAll(RedisConnection.probe, stores, RedisLoginAttempts.layer(lockout, prefix)).pipe(Layer.provideMerge(connection))
+    const stores = Layer.mergeAll(
+      RateLimiter.layer.pipe(Layer.provideMerge(RateLimiter.layerStoreRedis({ prefix: `${prefix}ratelimit:` }))),
+      CircuitBreaker.layerStoreRedis({ prefix: `${prefix}circuit:` })
+    ).pipe(Layer.provide(EffectRedis.layer))
+    return Layer.mergeAll(
+      RedisConnection.probe,
+      stores,
+      RedisLoginAttempts.layer(lockout, prefix),
+      RedisTokenCache.layer(prefix),
+      RedisDistributedLock.layer(prefix)
+    ).pipe(Layer.provideMerge(connection))
   })
 )
 
 export const TelemetryLive = (serviceName: string) => Layer.mergeAll(Logging.layerConfig, Tracing.layerConfig(serviceName))
 
 export const ReadinessLive = Readiness.layer()
+
+/** The credential vault: its keyring comes from configuration only. */
+export const VaultLive = AesGcmVault.layerConfig
 

@@ -1,6 +1,5 @@
 /** Adapters of the core ports: Postgres-backed stores over the app's SqlClient, password KDF, access tokens. */
 import { Layer } from "effect"
-import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
 import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
 import * as PgAuditLog from "../../adapters/postgres/PgAuditLog.ts"
@@ -18,6 +17,5 @@ export const PersistenceLive = Layer.mergeAll(
   ScryptPasswordHasher.layer(),
   HmacAccessTokens.layerConfig,
   PgConnectionRepository.layer,
-  PgTransactions.layer,
-  AesGcmVault.layerConfig
+  PgTransactions.layer
 )

@@ -6,13 +6,15 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Exit, Layer } from "effect"
 import { checkProduction, layerDevSecrets } from "./Environment.ts"
-import { DatabaseLive, ReadinessLive, RedisLive, TelemetryLive } from "./Infrastructure.ts"
+import { DatabaseLive, ReadinessLive, RedisLive, TelemetryLive, VaultLive } from "./Infrastructure.ts"
 import { PersistenceLive } from "./Persistence.ts"
+import { ProvidersLive } from "./Providers.ts"
 
 const Infrastructure = (serviceName: string) =>
-  Layer.mergeAll(DatabaseLive(serviceName), RedisLive).pipe(Layer.provideMerge(ReadinessLive))
+  Layer.mergeAll(DatabaseLive(serviceName), RedisLive).pipe(Layer.provideMerge(VaultLive), Layer.provideMerge(ReadinessLive))
 
-export const Platform = (serviceName: string) => PersistenceLive.pipe(Layer.provideMerge(Infrastructure(serviceName)))
+export const Platform = (serviceName: string) =>
+  ProvidersLive.pipe(Layer.provideMerge(PersistenceLive), Layer.provideMerge(Infrastructure(serviceName)))
 
 /** Wraps an app layer in the process-wide layers: telemetry outermost, then secrets, then the production gate. */
 export const withProcess = <A, E, R>(serviceName: string, app: Layer.Layer<A, E, R>) =>

@@ -1,0 +1,45 @@
+/**
+ * What provider adapters stand on: the resilient ProviderClient (HTTP, retries, circuit breakers) and the
+ * TokenManager, over the token cache, lock and circuit store that Infrastructure chose (shared through Redis, or
+ * in this process). Also registers the `providers` readiness probe (degraded while any circuit is open).
+ */
+import { Config, Duration, Effect, Layer } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { CircuitBreaker } from "effect/persistence"
+import { PolicyConfig, ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
+import { defaultOptions, TokenManager } from "../../core/connections/TokenManager.ts"
+import { Readiness } from "../../core/ops/Readiness.ts"
+
+const CircuitConfig = Config.all({
+  failures: Config.Int("PROVIDER_CIRCUIT_FAILURES").pipe(Config.withDefault(5)),
+  cooldown: Config.Duration("PROVIDER_CIRCUIT_COOLDOWN").pipe(Config.withDefault(Duration.seconds(30)))
+})
+
+const probe = Layer.effectDiscard(
+  Effect.gen(function*() {
+    const readiness = yield* Readiness
+    const client = yield* ProviderClient
+    yield* readiness.register({
+      name: "providers",
+      critical: false,
+      check: client.circuits.pipe(Effect.map((circuits) => {
+        const open = circuits.filter((c) => c.state !== "Closed").map((c) => `${c.key}:${c.state}`)
+        return open.length === 0
+          ? { status: "up" as const, detail: `${circuits.length} circuit(s) closed` }
+          : { status: "degraded" as const, detail: `open: ${open.join(", ")}` }
+      }))
+    })
+  })
+)
+
+export const ProvidersLive = Layer.unwrap(
+  Effect.gen(function*() {
+    const policy = yield* PolicyConfig
+    const circuit = yield* CircuitConfig
+    const client = ProviderClient.layer(policy).pipe(
+      Layer.provide(CircuitBreaker.layer({ tripPolicy: CircuitBreaker.consecutive(circuit.failures), openDuration: circuit.cooldown })),
+      Layer.provide(FetchHttpClient.layer)
+    )
+    return Layer.mergeAll(TokenManager.layer(defaultOptions), probe).pipe(Layer.provideMerge(client))
+  })
+)
