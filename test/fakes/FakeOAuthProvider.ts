@@ -2,7 +2,7 @@
  * A fake OAuth 2.0 provider: a token endpoint (client_credentials and refresh_token grants, form-encoded, as
  * FedEx/DHL/Amazon/Shopify speak it) that issues opaque access tokens and ROTATES refresh tokens (each refresh
  * token works once; a used or revoked one gets `invalid_grant`), and a protected resource that answers 401 to
- * any token it did not issue, that expired, or that was revoked.
+ * any token it did not issue, that expired, or that was revoked (and `/always-401`, which refuses everything).
  */
 import { randomBytes } from "node:crypto"
 import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from "./FakeServer.ts"
@@ -72,6 +72,8 @@ export const startFakeOAuthProvider = async (options: FakeOAuthOptions): Promise
   }
 
   const resource = (request: FakeRequest): FakeResponse => {
+    // A resource that refuses every token, for "still 401 after a refresh" scenarios.
+    if (request.path === "/always-401") return { status: 401, json: { error: "invalid_token" } }
     const bearer = request.headers["authorization"]?.replace(/^Bearer /, "") ?? ""
     const until = accessTokens.get(bearer)
     if (until === undefined || until < Date.now()) return { status: 401, json: { error: "invalid_token" } }
