@@ -16,10 +16,12 @@ import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
 import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
 import * as MemoryDistributedLock from "../../adapters/memory/MemoryDistributedLock.ts"
 import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.ts"
+import * as MemoryOAuthStateStore from "../../adapters/memory/MemoryOAuthStateStore.ts"
 import * as MemoryTokenCache from "../../adapters/memory/MemoryTokenCache.ts"
 import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
 import * as RedisDistributedLock from "../../adapters/redis/RedisDistributedLock.ts"
 import * as RedisLoginAttempts from "../../adapters/redis/RedisLoginAttempts.ts"
+import * as RedisOAuthStateStore from "../../adapters/redis/RedisOAuthStateStore.ts"
 import * as RedisTokenCache from "../../adapters/redis/RedisTokenCache.ts"
 import { defaultLockout } from "../../core/identity/Lockout.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
@@ -94,6 +96,7 @@ export const RedisLive = Layer.unwrap(
         MemoryLoginAttempts.layer(lockout),
         MemoryTokenCache.layer,
         MemoryDistributedLock.layer,
+        MemoryOAuthStateStore.layer,
         CircuitBreaker.layerStoreMemory()
       )
     }
@@ -110,7 +113,8 @@ export const RedisLive = Layer.unwrap(
       stores,
       RedisLoginAttempts.layer(lockout, prefix),
       RedisTokenCache.layer(prefix),
-      RedisDistributedLock.layer(prefix)
+      RedisDistributedLock.layer(prefix),
+      RedisOAuthStateStore.layer(prefix)
     ).pipe(Layer.provideMerge(connection))
   })
 )

@@ -1,0 +1,18 @@
+/** OAuthStateStore in process memory (single process, tests): single-use by deletion, expiring on the Clock. */
+import { Clock, Duration, Effect, Layer, Option } from "effect"
+import type { PendingAuthorization } from "../../core/connections/OAuthFlow.ts"
+import { OAuthStateStore } from "../../core/connections/ports/OAuthStateStore.ts"
+
+export const layer = Layer.sync(OAuthStateStore, () => {
+  const pending = new Map<string, { readonly value: PendingAuthorization; readonly until: number }>()
+  return OAuthStateStore.of({
+    put: (state, value, ttl) =>
+      Clock.currentTimeMillis.pipe(Effect.map((now) => void pending.set(state, { value, until: now + Duration.toMillis(ttl) }))),
+    consume: (state) =>
+      Clock.currentTimeMillis.pipe(Effect.map((now) => {
+        const entry = pending.get(state)
+        pending.delete(state)
+        return entry !== undefined && entry.until > now ? Option.some(entry.value) : Option.none()
+      }))
+  })
+})

@@ -1,0 +1,112 @@
+/**
+ * The OAuth 2.0 authorization-code flow, provider-neutral (RFC 6749 §4.1, PKCE RFC 7636):
+ *
+ * - `begin` creates a random, single-use `state` bound to the organisation, user, provider and exact redirect
+ *   URI (plus a PKCE S256 verifier when the provider supports it) and stores it for 10 minutes;
+ * - `complete` consumes the state atomically (a replay or a stale link fails), and turns the provider's `error`
+ *   parameter into a typed reason with a message a person can act on.
+ *
+ * Provider adapters add only their URLs, scopes and token exchange.
+ */
+import { Clock, Duration, Effect, Option, Schema } from "effect"
+import { createHash, randomBytes } from "node:crypto"
+import { OrgId, UserId } from "../shared/Ids.ts"
+import { ProviderKind } from "./Connection.ts"
+import { OAuthStateStore } from "./ports/OAuthStateStore.ts"
+
+export const STATE_TTL = Duration.minutes(10)
+
+export class PendingAuthorization extends Schema.Class<PendingAuthorization>("PendingAuthorization")({
+  organizationId: OrgId,
+  userId: UserId,
+  provider: ProviderKind,
+  redirectUri: Schema.String,
+  codeVerifier: Schema.NullOr(Schema.String),
+  /** Provider specifics chosen at the start (shop domain, store URL, region…). */
+  context: Schema.Record(Schema.String, Schema.String),
+  createdAt: Schema.Number
+}) {}
+
+export const OAuthFailure = Schema.Literals(["denied", "state_invalid", "provider_error", "exchange_failed", "not_allowed"])
+export type OAuthFailure = typeof OAuthFailure.Type
+
+export class OAuthFlowError extends Schema.TaggedError<OAuthFlowError>()("OAuthFlowError", {
+  reason: OAuthFailure,
+  /** The provider's own error code, when it sent one (never its free text: that goes to the log only). */
+  providerError: Schema.optional(Schema.String)
+}) {}
+
+/** What the person who clicked "Connect" reads when it did not work. Never a raw provider error. */
+export const userMessage = (error: OAuthFlowError): string => {
+  switch (error.reason) {
+    case "denied":
+      return "Connection failed: you denied permission."
+    case "state_invalid":
+      return "The link expired, try again."
+    case "not_allowed":
+      return "This store URL is not allowed."
+    case "exchange_failed":
+      return "Connection failed: the provider did not accept the authorisation. Try again."
+    case "provider_error":
+      return "Connection failed: the provider reported a problem. Try again later."
+  }
+}
+
+/** PKCE: a 43-character verifier of unreserved characters and its S256 challenge. */
+export const pkcePair = () => {
+  const verifier = randomBytes(32).toString("base64url")
+  return { verifier, challenge: createHash("sha256").update(verifier, "ascii").digest("base64url") }
+}
+
+export const newState = () => randomBytes(32).toString("base64url")
+
+export interface BeginInput {
+  readonly organizationId: OrgId
+  readonly userId: UserId
+  readonly provider: ProviderKind
+  readonly redirectUri: string
+  readonly pkce: boolean
+  readonly context?: Record<string, string> | undefined
+}
+
+export const begin = Effect.fn("OAuthFlow.begin")(function*(input: BeginInput) {
+  const store = yield* OAuthStateStore
+  const state = newState()
+  const pkce = input.pkce ? pkcePair() : undefined
+  yield* store.put(state, new PendingAuthorization({
+    organizationId: input.organizationId,
+    userId: input.userId,
+    provider: input.provider,
+    redirectUri: input.redirectUri,
+    codeVerifier: pkce?.verifier ?? null,
+    context: input.context ?? {},
+    createdAt: yield* Clock.currentTimeMillis
+  }), STATE_TTL)
+  return { state, codeChallenge: pkce?.challenge }
+})
+
+export interface CallbackParams {
+  readonly state?: string | undefined
+  readonly code?: string | undefined
+  readonly error?: string | undefined
+}
+
+/**
+ * Consumes the state first — even when the provider reports an error — so a callback URL can be used once only.
+ * The state must belong to the provider whose callback received it.
+ */
+export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: ProviderKind, params: CallbackParams) {
+  const store = yield* OAuthStateStore
+  const pending = params.state === undefined || params.state.length === 0 || params.state.length > 200
+    ? Option.none<PendingAuthorization>()
+    : yield* store.consume(params.state)
+  if (Option.isNone(pending) || pending.value.provider !== provider) return yield* new OAuthFlowError({ reason: "state_invalid" })
+  if (params.error !== undefined) {
+    const code = /^[a-z_]{1,64}$/.test(params.error) ? params.error : "unknown"
+    return yield* new OAuthFlowError({ reason: code === "access_denied" ? "denied" : "provider_error", providerError: code })
+  }
+  if (params.code === undefined || params.code.length === 0 || params.code.length > 2048) {
+    return yield* new OAuthFlowError({ reason: "provider_error", providerError: "missing_code" })
+  }
+  return { pending: pending.value, code: params.code }
+})
