@@ -29,10 +29,13 @@ export const layer = Layer.effect(
 
     const record: AuditLogShape["record"] = Effect.fn("AuditLog.record")(function*(entry) {
       const requestId = yield* CurrentRequestId
+      // The trace id ties the entry to its distributed trace (Jaeger) as the request id ties it to the logs.
+      const span = yield* Effect.option(Effect.currentSpan)
+      const details = { ...entry.details, ...(span._tag === "Some" ? { traceId: span.value.traceId } : {}) }
       const insert = sql`
         INSERT INTO audit_log (organization_id, actor_user_id, action, target, request_id, details)
         VALUES (${entry.organizationId ?? null}, ${entry.actorUserId ?? null}, ${entry.action}, ${entry.target ?? null},
-                ${requestId ?? null}, ${JSON.stringify(entry.details ?? {})}::jsonb)`
+                ${requestId ?? null}, ${JSON.stringify(details)}::jsonb)`
       yield* (entry.organizationId === undefined ? insert : inOrganization(sql, entry.organizationId)(insert)).pipe(
         Effect.mapError(toPersistenceError("AuditLog.record"))
       )

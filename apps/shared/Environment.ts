@@ -72,6 +72,18 @@ export const layerDevSecrets = Layer.unwrap(
   })
 )
 
+/**
+ * The public base URL (where browsers and providers reach us); OAuth redirect URIs and webhook callback URLs are
+ * derived from it, so they are exact per environment. Defaults to http://localhost:PORT outside production.
+ */
+export const PublicBaseUrl = Effect.gen(function*() {
+  const port = yield* Config.Port("PORT").pipe(Config.withDefault(3000))
+  const base = yield* Config.String("PUBLIC_BASE_URL").pipe(Config.withDefault(`http://localhost:${port}`))
+  return base.replace(/\/+$/, "")
+})
+
+export const callbackUrl = (base: string, provider: string) => `${base}/api/v1/auth/${provider}/callback`
+
 /** Values that must never protect production: placeholders and the examples from our own docs. */
 const KNOWN_DEFAULTS = new Set([
   "secret", "changeme", "change-me", "password", "dev", "development", "test", "jwt-secret", "supersecret",
@@ -100,6 +112,9 @@ export const checkProduction = Effect.gen(function*() {
   const jwt = required("JWT_SECRET", yield* optionalSecret("JWT_SECRET"))
   const keyring = required("ENCRYPTION_KEYS", yield* optionalSecret("ENCRYPTION_KEYS"))
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push("DATABASE_URL must be a postgres:// URL")
+  const publicBase = yield* Config.option(Config.String("PUBLIC_BASE_URL")).pipe(Effect.orElseSucceed(() => Option.none()))
+  if (Option.isNone(publicBase)) problems.push("PUBLIC_BASE_URL is required in production (OAuth redirect and callback URLs derive from it)")
+  else if (!/^https:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicBase.value)) problems.push("PUBLIC_BASE_URL must be an https:// URL")
   if (jwt !== undefined) {
     if (KNOWN_DEFAULTS.has(jwt.toLowerCase())) problems.push("JWT_SECRET is a known default value")
     else if (jwt.length < MIN_JWT_SECRET_LENGTH) problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters`)

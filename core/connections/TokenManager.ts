@@ -36,6 +36,7 @@ export class TokenStillRejected extends Schema.TaggedError<TokenStillRejected>()
 
 const cacheHits = Metric.counter("token_cache_hits_total", { description: "Token reads served from cache, by layer" })
 const refreshes = Metric.counter("token_refresh_total", { description: "Token refreshes performed, by outcome" })
+const ttlGauge = Metric.gauge("token_ttl_seconds", { description: "Remaining lifetime of the newest token per token key" })
 const fallbacks = Metric.counter("token_cache_fallback_total", { description: "Token operations that bypassed an unavailable shared cache or lock" })
 
 export interface TokenManagerOptions {
@@ -80,7 +81,12 @@ export class TokenManager extends Context.Service<TokenManager, {
         const remember = (key: string, token: CachedToken) =>
           Effect.gen(function*() {
             local.set(key, token)
-            const ttl = cacheTtl(token.expiresAt, yield* DateTime.now, options.policy)
+            const now = yield* DateTime.now
+            const ttl = cacheTtl(token.expiresAt, now, options.policy)
+            yield* Metric.update(
+              Metric.withAttributes(ttlGauge, { token: key }),
+              Math.max(0, (DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(now)) / 1000)
+            )
             if (Duration.toMillis(ttl) > 0) yield* cache.set(key, token, ttl).pipe(Effect.catch(degrade(undefined)))
           })
 

@@ -3,7 +3,7 @@
  * client-credentials token (like G2A's `g2a:token:{env}`). At START_AT it fires CALLS concurrent token requests
  * and prints `{"ok":n,"failed":n,"tokens":[...distinct tokens]}`.
  */
-import { DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { DateTime, Duration, Effect, Layer, Option, Redacted, References } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { CircuitBreaker } from "effect/persistence"
 import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
@@ -62,7 +62,7 @@ const program = Effect.gen(function*() {
   process.stdout.write(`${JSON.stringify({ ok: ok.length, failed: results.length - ok.length, tokens: [...new Set(ok)] })}\n`)
 })
 
-Effect.runPromise(program.pipe(Effect.provide(Stack), Effect.scoped)).then(
+Effect.runPromise(program.pipe(Effect.provide(Stack), Effect.scoped, Effect.provideService(References.MinimumLogLevel, "Warn"))).then(
   () => process.exit(0),
   (error) => {
     console.error(error)

@@ -18,7 +18,8 @@ const valid = () => ({
   DATABASE_URL: "postgres://app:pw@db:5432/tradeport",
   REDIS_URL: "redis://cache:6379",
   JWT_SECRET: randomBytes(48).toString("base64url"),
-  ENCRYPTION_KEYS: `k1:${key()}`
+  ENCRYPTION_KEYS: `k1:${key()}`,
+  PUBLIC_BASE_URL: "https://tradeport.example.com"
 })
 
 describe("production startup gate", () => {
@@ -29,7 +30,8 @@ describe("production startup gate", () => {
         "DATABASE_URL is required in production",
         "REDIS_URL is required in production",
         "JWT_SECRET is required in production",
-        "ENCRYPTION_KEYS is required in production"
+        "ENCRYPTION_KEYS is required in production",
+        "PUBLIC_BASE_URL is required in production (OAuth redirect and callback URLs derive from it)"
       ])
     }))
 
@@ -47,6 +49,7 @@ describe("production startup gate", () => {
         "JWT_SECRET and an ENCRYPTION_KEYS key are equal: use independent secrets"
       )
       assert.include(yield* problems({ ...valid(), DATABASE_URL: "mysql://x" }), "DATABASE_URL must be a postgres:// URL")
+      assert.include(yield* problems({ ...valid(), PUBLIC_BASE_URL: "http://tradeport.example.com" }), "PUBLIC_BASE_URL must be an https:// URL")
     }))
 
   it.effect("passes a complete, independent configuration", () =>
