@@ -11,6 +11,7 @@ import { Transactions } from "../shared/ports/Transactions.ts"
 import { type ConnectionId, type Credentials, type ProviderKind, sanitizeError } from "./Connection.ts"
 import { readCredentials, seal } from "./Connections.ts"
 import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
+import { cacheKeyFor } from "./TokenKeys.ts"
 import type { TokenSource } from "./TokenManager.ts"
 import { classifyRefreshFailure, expiryFrom } from "./TokenLifecycle.ts"
 
@@ -41,7 +42,6 @@ export interface ConnectionTokenOptions<R> {
   readonly grant: (credentials: Credentials) => Effect.Effect<TokenGrant, ProviderTokenError, R>
 }
 
-export const cacheKeyFor = (provider: ProviderKind, env: string, connectionId: string) => `${provider}:token:${env}:${connectionId}`
 
 export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => {
   const { organizationId, connectionId } = options

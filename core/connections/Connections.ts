@@ -10,7 +10,9 @@ import { requireRole } from "../identity/Roles.ts"
 import type { OrgId, UserId } from "../shared/Ids.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { type Connection, ConnectionId, ConnectionNotFound, Credentials, type ProviderKind } from "./Connection.ts"
+import { cacheKeyFor, TokenEnvironment } from "./TokenKeys.ts"
 import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
+import { TokenManager } from "./TokenManager.ts"
 import { CredentialVault } from "./ports/CredentialVault.ts"
 
 const FIELD = "credentials"
@@ -41,6 +43,7 @@ export const connect = Effect.fn("Connections.connect")(function*(input: Connect
   const repository = yield* ConnectionRepository
   const audit = yield* AuditLog
   const transactions = yield* Transactions
+  const tokens = yield* TokenManager
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = yield* repository.findByAccount(input.organizationId, input.provider, input.externalAccount)
     const id = Option.match(existing, { onNone: () => ConnectionId.make(randomUUID()), onSome: (c) => c.id })
@@ -65,7 +68,11 @@ export const connect = Effect.fn("Connections.connect")(function*(input: Connect
       }
       return written
     }))
-    if (Option.isSome(saved)) return saved.value
+    if (Option.isSome(saved)) {
+      // New credentials: a token cached for the previous ones must not be served again.
+      yield* tokens.invalidate(cacheKeyFor(input.provider, yield* TokenEnvironment, saved.value.id))
+      return saved.value
+    }
     // A concurrent connect of the same account won with another id: re-read and seal for that id.
   }
   return yield* Effect.die(new Error("connect: lost the insert race three times"))
@@ -99,7 +106,8 @@ export const disconnect = Effect.fn("Connections.disconnect")(function*(principa
   const repository = yield* ConnectionRepository
   const audit = yield* AuditLog
   const transactions = yield* Transactions
-  return yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
+  const tokens = yield* TokenManager
+  const disconnected = yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
     const connection: Connection = yield* repository.disconnect(principal.organizationId, id)
     yield* audit.record({
       organizationId: principal.organizationId,
@@ -110,4 +118,7 @@ export const disconnect = Effect.fn("Connections.disconnect")(function*(principa
     })
     return connection
   }))
+  // The credentials are gone: so is every cached token made from them.
+  yield* tokens.invalidate(cacheKeyFor(disconnected.provider, yield* TokenEnvironment, id))
+  return disconnected
 })

@@ -3,13 +3,16 @@
  * tenant isolation, disconnect wiping credentials, and key rotation A → B with A removed afterwards.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { DateTime, Duration, Effect, Layer, Redacted } from "effect"
+import { DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
 import { keyringFrom } from "../../adapters/crypto/Keyring.ts"
 import * as Connections from "../../core/connections/Connections.ts"
 import { rotateAll } from "../../core/connections/KeyRotation.ts"
 import { CredentialVault } from "../../core/connections/ports/CredentialVault.ts"
+import { TokenCache } from "../../core/connections/ports/TokenCache.ts"
+import { cacheKeyFor } from "../../core/connections/TokenKeys.ts"
+import { TokenManager } from "../../core/connections/TokenManager.ts"
 import { OrgId } from "../../core/shared/Ids.ts"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
 import { TEST_ENCRYPTION_KEYS, testApp } from "../support/TestApp.ts"
@@ -77,11 +80,17 @@ describe("connections", () => {
       Effect.gen(function*() {
         const a = yield* signUpAndLogin("conn-d@example.com", "Shop D")
         const connection = yield* connectShop(a.organizationId, "dee.myshopify.com")
+        // A token cached for this connection…
+        const key = cacheKeyFor("shopify", "live", connection.id)
+        const expiresAt = DateTime.addDuration(yield* DateTime.now, Duration.hours(1))
+        yield* (yield* TokenManager).get({ cacheKey: key, lockKey: key, stored: Effect.succeedNone, refresh: Effect.succeed({ token: Redacted.make("at_cached"), expiresAt }) })
+        assert.isTrue(Option.isSome(yield* (yield* TokenCache).get(key)))
         const response = yield* call("DELETE", `/api/v1/connections/${connection.id}`, { token: a.accessToken })
         assert.strictEqual((yield* json(response))["status"], "disconnected")
         const { sql: admin } = yield* AdminDatabase
         const [row] = yield* admin<{ credentials: string | null }>`SELECT credentials FROM connections WHERE id = ${connection.id}`
         assert.isNull(row?.credentials)
+        assert.isTrue(Option.isNone(yield* (yield* TokenCache).get(key)), "…is gone with the credentials")
         const audit = yield* call("GET", "/api/v1/org/audit", { token: a.accessToken }).pipe(Effect.flatMap(json))
         const actions = (audit["entries"] as Array<Record<string, unknown>>).map((e) => e["action"])
         assert.includeMembers(actions, ["CHANNEL_CONNECTED", "CHANNEL_DISCONNECTED"])

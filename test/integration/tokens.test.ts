@@ -144,5 +144,5 @@ describe("two refreshers racing through a simulated day", () => {
       // The first token expires at 30 min; after that one refresh per hour of simulated time.
       assert.isAtLeast(fake.tokenRequests(), 24)
       assert.isAtMost(fake.tokenRequests(), 25)
-    }).pipe(Effect.provide(tokenStack(`setup:${randomUUID()}:`)), Effect.scoped), 120_000)
+    }).pipe(Effect.provide(Layer.fresh(TokenManager.layer().pipe(Layer.provideMerge(tokenStack(`setup:${randomUUID()}:`))))), Effect.scoped), 120_000)
 })
