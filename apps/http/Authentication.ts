@@ -43,3 +43,8 @@ export const AuthenticatedLive = Layer.effect(
     })
   })
 )
+
+/** The authenticated caller, inside handlers of groups behind `Authenticated`. */
+export const caller = Effect.gen(function*() {
+  return yield* CurrentPrincipal
+})

@@ -4,7 +4,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import type { Connection } from "../../core/connections/Connection.ts"
 import * as Connections from "../../core/connections/Connections.ts"
 import { freshness } from "../../core/connections/TokenLifecycle.ts"
-import { CurrentPrincipal } from "../../core/identity/Principal.ts"
+import { caller } from "./Authentication.ts"
 import { Api } from "./Api.ts"
 import { ConnectionView, TokenHealth } from "./ConnectionsApi.ts"
 import { problems } from "./ErrorMapping.ts"
@@ -23,10 +23,6 @@ export const toView = (c: Connection) =>
     lastRefreshedAt: iso(c.lastRefreshedAt),
     lastError: c.lastError
   })
-
-const caller = Effect.gen(function*() {
-  return yield* CurrentPrincipal
-})
 
 const notFound = () => Effect.fail(new NotFound({ code: "connection_not_found" }))
 

@@ -2,7 +2,7 @@
 import { Effect, Redacted } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import * as Members from "../../core/identity/Members.ts"
-import { CurrentPrincipal } from "../../core/identity/Principal.ts"
+import { caller } from "./Authentication.ts"
 import { Api } from "./Api.ts"
 import { problems } from "./ErrorMapping.ts"
 import { AuditPage } from "./OrgApi.ts"
@@ -15,23 +15,19 @@ const memberProblems = {
   PersistenceError: problems.PersistenceError
 } as const
 
-const asCaller = Effect.gen(function*() {
-  return yield* CurrentPrincipal
-})
-
 export const OrgHandlers = HttpApiBuilder.group(
   Api,
   "organization",
   Effect.fn(function*(handlers) {
     return handlers
       .handle("listMembers", () =>
-        asCaller.pipe(
+        caller.pipe(
           Effect.flatMap(Members.list),
           Effect.map((members) => ({ members })),
           Effect.catchTags({ PersistenceError: problems.PersistenceError })
         ))
       .handle("addMember", ({ payload }) =>
-        asCaller.pipe(
+        caller.pipe(
           Effect.flatMap((principal) =>
             Members.add(principal, { email: payload.email, password: Redacted.make(payload.password), role: payload.role })
           ),
@@ -42,17 +38,17 @@ export const OrgHandlers = HttpApiBuilder.group(
           })
         ))
       .handle("changeRole", ({ params, payload }) =>
-        asCaller.pipe(
+        caller.pipe(
           Effect.flatMap((principal) => Members.changeRole(principal, params.userId, payload.role)),
           Effect.catchTags(memberProblems)
         ))
       .handle("removeMember", ({ params }) =>
-        asCaller.pipe(
+        caller.pipe(
           Effect.flatMap((principal) => Members.remove(principal, params.userId)),
           Effect.catchTags(memberProblems)
         ))
       .handle("audit", ({ query }) =>
-        asCaller.pipe(
+        caller.pipe(
           Effect.flatMap((principal) => Members.auditTrail(principal, { limit: query.limit ?? 50, before: query.before })),
           Effect.map((page) => new AuditPage({ entries: page.entries, nextCursor: page.nextCursor ?? null })),
           Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
