@@ -7,6 +7,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } fr
 import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
+import { OrdersGroup } from "./OrdersApi.ts"
 import { OrgGroup } from "./OrgApi.ts"
 
 const ProbeStatus = Schema.Literals(["up", "down", "degraded", "disabled"])
@@ -42,6 +43,7 @@ export class Api extends HttpApi.make("tradeport")
   .add(MeGroup)
   .add(OrgGroup)
   .add(ConnectionsGroup)
+  .add(OrdersGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

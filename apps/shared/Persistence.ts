@@ -4,6 +4,9 @@ import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
 import * as PgAuditLog from "../../adapters/postgres/PgAuditLog.ts"
 import * as PgConnectionRepository from "../../adapters/postgres/PgConnectionRepository.ts"
+import * as PgIdempotencyStore from "../../adapters/postgres/PgIdempotencyStore.ts"
+import * as PgInventoryRepository from "../../adapters/postgres/PgInventoryRepository.ts"
+import * as PgOrderRepository from "../../adapters/postgres/PgOrderRepository.ts"
 import * as PgHeartbeatStore from "../../adapters/postgres/PgHeartbeatStore.ts"
 import * as PgIdentityRepository from "../../adapters/postgres/PgIdentityRepository.ts"
 import * as PgTransactions from "../../adapters/postgres/PgTransactions.ts"
@@ -17,5 +20,8 @@ export const PersistenceLive = Layer.mergeAll(
   ScryptPasswordHasher.layer(),
   HmacAccessTokens.layerConfig,
   PgConnectionRepository.layer,
-  PgTransactions.layer
+  PgTransactions.layer,
+  PgOrderRepository.layer,
+  PgInventoryRepository.layer,
+  PgIdempotencyStore.layer
 )

@@ -1,0 +1,200 @@
+/**
+ * OrderRepository on Postgres.
+ *
+ * Concurrency strategy — conditional UPDATE, rows locked in product-id order:
+ *   UPDATE inventory_levels SET quantity_reserved = quantity_reserved + q
+ *   WHERE product_id = p AND location = l AND quantity_on_hand - quantity_reserved >= q
+ * The UPDATE takes the row lock; a concurrent reservation of the same row waits, and Postgres re-checks the WHERE
+ * clause against the committed row before applying (READ COMMITTED re-evaluation), so availability is decided on
+ * the latest state: no oversell, and no SELECT … FOR UPDATE round trip per line. Every transaction touches rows in
+ * ascending product id, so two orders sharing SKUs queue instead of deadlocking. One line short → the whole
+ * transaction rolls back: the order, its lines and the other reservations were never there.
+ */
+import { Array as Arr, DateTime, Effect, Layer, Option, Result, Schema } from "effect"
+import { SqlClient, SqlError, type Statement } from "effect/sql"
+import { OutOfStock, UnknownSku } from "../../core/inventory/Inventory.ts"
+import {
+  inventoryEffect, Order, OrderId, OrderLine, OrderNotFound, OrderStatus, Sku, transition
+} from "../../core/orders/Order.ts"
+import { OrderRepository, type OrderRepositoryShape } from "../../core/orders/ports/OrderRepository.ts"
+import { OrgId } from "../../core/shared/Ids.ts"
+import { toPersistenceError } from "./Database.ts"
+import { asPlatform, inOrganization } from "./Tenancy.ts"
+
+const OrderRow = Schema.Struct({
+  id: OrderId,
+  organization_id: OrgId,
+  source: Schema.Literals(["api", "channel"]),
+  connection_id: Schema.NullOr(Schema.String),
+  external_order_id: Schema.NullOr(Schema.String),
+  status: OrderStatus,
+  location: Schema.String,
+  currency: Schema.String,
+  reservation_expires_at: Schema.NullOr(Schema.Date),
+  created_at: Schema.Date,
+  lines: Schema.Array(Schema.Struct({ sku: Sku, quantity: Schema.Number, unit_price_cents: Schema.Union([Schema.Number, Schema.String]) }))
+})
+const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
+const iso = (d: Date) => DateTime.formatIso(DateTime.fromDateUnsafe(d))
+const toOrder = (r: typeof OrderRow.Type) =>
+  new Order({
+    id: r.id,
+    organizationId: r.organization_id,
+    source: r.source,
+    connectionId: r.connection_id,
+    externalOrderId: r.external_order_id,
+    status: r.status,
+    location: r.location,
+    currency: r.currency,
+    lines: r.lines.map((l) => new OrderLine({ sku: l.sku, quantity: l.quantity, unitPriceCents: Number(l.unit_price_cents) })),
+    reservationExpiresAt: r.reservation_expires_at === null ? null : iso(r.reservation_expires_at),
+    createdAt: iso(r.created_at)
+  })
+
+export const layer = Layer.effect(
+  OrderRepository,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const failure = (operation: string) => <E>(e: E) =>
+      SqlError.isSqlError(e) ? toPersistenceError(`OrderRepository.${operation}`)(e) : (e as Exclude<E, SqlError.SqlError>)
+
+    const select = (where: Statement.Fragment) => sql`
+      SELECT o.id, o.organization_id, o.source, o.connection_id, o.external_order_id, o.status, o.location, o.currency,
+             o.reservation_expires_at, o.created_at,
+             coalesce((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'unit_price_cents', l.unit_price_cents)
+                                        ORDER BY l.line_no)
+                       FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS lines
+      FROM orders o WHERE ${where}`
+    const loadOne = (organizationId: OrgId, id: string) =>
+      select(sql`o.organization_id = ${organizationId} AND o.id = ${id}`).pipe(
+        Effect.flatMap((rows) => Effect.orDie(decodeOrders(rows))),
+        Effect.map((rows) => Option.fromNullishOr(rows[0]).pipe(Option.map(toOrder)))
+      )
+
+    const createReserved: OrderRepositoryShape["createReserved"] = (organizationId, order, demand, expiresAt) =>
+      inOrganization(sql, organizationId)(Effect.gen(function*() {
+        const skus = demand.map((d) => d.sku)
+        const products = yield* sql<{ id: string; sku: string }>`
+          SELECT id::text, sku FROM products WHERE organization_id = ${organizationId} AND sku IN ${sql.in(skus)}`
+        const productOf = new Map(products.map((p) => [p.sku, p.id]))
+        const missing = skus.filter((s) => !productOf.has(s))
+        if (missing.length > 0) return yield* new UnknownSku({ skus: missing })
+
+        const expires = new Date(DateTime.toEpochMillis(expiresAt))
+        const inserted = yield* sql`
+          INSERT INTO orders (id, organization_id, connection_id, external_order_id, source, status, location, currency,
+                              customer_email, reservation_expires_at)
+          VALUES (${order.id}, ${organizationId}, ${order.connectionId ?? null}, ${order.externalOrderId ?? null}, ${order.source},
+                  'reserved', ${order.location}, ${order.currency}, ${order.customerEmail ?? null}, ${expires})
+          ON CONFLICT (organization_id, connection_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING
+          RETURNING id`
+        if (inserted.length === 0) {
+          const existing = yield* select(sql`o.organization_id = ${organizationId} AND o.connection_id = ${order.connectionId ?? null}
+                                             AND o.external_order_id = ${order.externalOrderId ?? null}`).pipe(
+            Effect.flatMap((rows) => Effect.orDie(decodeOrders(rows)))
+          )
+          return { order: toOrder(existing[0]!), created: false }
+        }
+        const lineRows = order.lines.map((line, i): Record<string, unknown> => ({
+          order_id: order.id, line_no: i + 1, organization_id: organizationId, product_id: productOf.get(line.sku)!,
+          sku: line.sku, quantity: line.quantity, unit_price_cents: line.unitPriceCents
+        }))
+        if (!Arr.isReadonlyArrayNonEmpty(lineRows)) return yield* Effect.die(new Error("an order has at least one line"))
+        yield* sql`INSERT INTO order_lines ${sql.insert(lineRows)}`
+        const ordered = [...demand].sort((a, b) => (productOf.get(a.sku)! < productOf.get(b.sku)! ? -1 : 1))
+        for (const d of ordered) {
+          const productId = productOf.get(d.sku)!
+          const reserved = yield* sql`
+            UPDATE inventory_levels SET quantity_reserved = quantity_reserved + ${d.quantity}, updated_at = now()
+            WHERE product_id = ${productId} AND location = ${order.location}
+              AND quantity_on_hand - quantity_reserved >= ${d.quantity}
+            RETURNING 1`
+          if (reserved.length === 0) {
+            const [level] = yield* sql<{ available: number }>`
+              SELECT quantity_on_hand - quantity_reserved AS available FROM inventory_levels
+              WHERE product_id = ${productId} AND location = ${order.location}`
+            return yield* new OutOfStock({ sku: d.sku, requested: d.quantity, available: level?.available ?? 0 })
+          }
+        }
+        const reservationRows = ordered.map((d): Record<string, unknown> => ({
+          order_id: order.id, product_id: productOf.get(d.sku)!, organization_id: organizationId, location: order.location,
+          quantity: d.quantity, status: "open", expires_at: expires
+        }))
+        if (Arr.isReadonlyArrayNonEmpty(reservationRows)) yield* sql`INSERT INTO reservations ${sql.insert(reservationRows)}`
+        const created = yield* loadOne(organizationId, order.id)
+        return { order: Option.getOrThrow(created), created: true }
+      })).pipe(Effect.mapError(failure("createReserved")), Effect.withSpan("OrderRepository.createReserved"))
+
+    /** Moves the order and its stock together, inventory rows locked in product-id order (as reservations do). */
+    const transact = (organizationId: string, id: string, action: Parameters<OrderRepositoryShape["apply"]>[2]) =>
+      Effect.gen(function*() {
+        const [current] = yield* sql<{ status: typeof OrderStatus.Type }>`
+          SELECT status FROM orders WHERE organization_id = ${organizationId} AND id = ${id} FOR UPDATE`
+        if (current === undefined) return yield* new OrderNotFound()
+        const next = transition(current.status, action)
+        if (Result.isFailure(next)) return yield* next.failure
+        const effect = inventoryEffect(current.status, next.success)
+        if (effect !== "none") {
+          yield* sql`
+            SELECT 1 FROM inventory_levels il JOIN reservations r ON r.product_id = il.product_id AND r.location = il.location
+            WHERE r.order_id = ${id} AND r.status = 'open' ORDER BY il.product_id FOR UPDATE OF il`
+          yield* effect === "commit"
+            ? sql`
+              UPDATE inventory_levels il SET quantity_on_hand = il.quantity_on_hand - r.quantity,
+                quantity_reserved = il.quantity_reserved - r.quantity, updated_at = now()
+              FROM reservations r
+              WHERE r.order_id = ${id} AND r.status = 'open' AND il.product_id = r.product_id AND il.location = r.location`
+            : sql`
+              UPDATE inventory_levels il SET quantity_reserved = il.quantity_reserved - r.quantity, updated_at = now()
+              FROM reservations r
+              WHERE r.order_id = ${id} AND r.status = 'open' AND il.product_id = r.product_id AND il.location = r.location`
+          yield* sql`UPDATE reservations SET status = ${effect === "commit" ? "committed" : "released"}
+                     WHERE order_id = ${id} AND status = 'open'`
+        }
+        yield* sql`UPDATE orders SET status = ${next.success}, updated_at = now(),
+                   reservation_expires_at = CASE WHEN ${next.success} = 'reserved' THEN reservation_expires_at END
+                   WHERE id = ${id}`
+      })
+
+    const apply: OrderRepositoryShape["apply"] = (organizationId, id, action) =>
+      inOrganization(sql, organizationId)(Effect.gen(function*() {
+        yield* transact(organizationId, id, action)
+        return Option.getOrThrow(yield* loadOne(organizationId, id))
+      })).pipe(Effect.mapError(failure("apply")), Effect.withSpan("OrderRepository.apply", { attributes: { action } }))
+
+    const get: OrderRepositoryShape["get"] = (organizationId, id) =>
+      inOrganization(sql, organizationId)(loadOne(organizationId, id)).pipe(Effect.mapError(failure("get")))
+
+    const list: OrderRepositoryShape["list"] = (organizationId, query) =>
+      inOrganization(sql, organizationId)(Effect.gen(function*() {
+        const [cursorAt, cursorId] = query.before === undefined ? [undefined, undefined] : query.before.split("_")
+        const rows = yield* select(sql`o.organization_id = ${organizationId}
+          ${query.status === undefined ? sql`` : sql`AND o.status = ${query.status}`}
+          ${cursorAt === undefined ? sql`` : sql`AND (o.created_at, o.id) < (${new Date(Number(cursorAt))}, ${cursorId ?? ""})`}
+          ORDER BY o.created_at DESC, o.id DESC LIMIT ${query.limit + 1}`).pipe(Effect.flatMap((r) => Effect.orDie(decodeOrders(r))))
+        const page = rows.slice(0, query.limit)
+        const last = page[page.length - 1]
+        return {
+          orders: page.map(toOrder),
+          nextCursor: rows.length > query.limit && last !== undefined ? `${last.created_at.getTime()}_${last.id}` : undefined
+        }
+      })).pipe(Effect.mapError(failure("list")))
+
+    const expireDue: OrderRepositoryShape["expireDue"] = (now, limit) =>
+      asPlatform(sql)(Effect.gen(function*() {
+        const due = yield* sql<{ id: string; organization_id: string }>`
+          SELECT id::text, organization_id::text FROM orders
+          WHERE status = 'reserved' AND reservation_expires_at <= ${new Date(DateTime.toEpochMillis(now))}
+          ORDER BY reservation_expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`
+        for (const order of due) yield* transact(order.organization_id, order.id, "expire")
+        return due.length
+      })).pipe(
+        Effect.catchTag("IllegalTransition", () => Effect.succeed(0)),
+        Effect.catchTag("OrderNotFound", () => Effect.succeed(0)),
+        Effect.mapError(failure("expireDue"))
+      )
+
+    return OrderRepository.of({ createReserved, get, list, apply, expireDue })
+  })
+)
+
