@@ -13,7 +13,7 @@ import { caller } from "./Authentication.ts"
 import { problems } from "./ErrorMapping.ts"
 import { idempotent } from "./Idempotency.ts"
 import { readRows } from "./ImportFormats.ts"
-import { ImportRejected, ImportReportBody, OrderPage } from "./OrdersApi.ts"
+import { ImportRejected, ImportReportBody, Level, OrderPage } from "./OrdersApi.ts"
 import { Conflict, NotFound, Unprocessable } from "./Problems.ts"
 
 const orderNotFound = () => Effect.fail(new NotFound({ code: "order_not_found" }))
@@ -90,7 +90,7 @@ export const OrdersHandlers = HttpApiBuilder.group(
       .handle("inventory", ({ query }) =>
         caller.pipe(
           Effect.flatMap((p) => levelsOf(p.organizationId, query.sku)),
-          Effect.map((levels) => ({ levels })),
+          Effect.map((levels) => ({ levels: levels.map((l) => new Level(l)) })),
           Effect.catchTags({ PersistenceError: problems.PersistenceError })
         ))
       .handle("importInventory", ({ headers, payload, query }) =>

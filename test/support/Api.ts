@@ -5,7 +5,7 @@ import { HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/h
 export const json = (response: HttpClientResponse.HttpClientResponse) =>
   response.json.pipe(Effect.map((body) => body as Record<string, unknown>), Effect.orElseSucceed(() => ({} as Record<string, unknown>)))
 
-export const call = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, options: { readonly body?: unknown; readonly token?: string } = {}) => {
+export const call = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: { readonly body?: unknown; readonly token?: string } = {}) => {
   let request = HttpClientRequest.make(method)(path)
   if (options.body !== undefined) request = HttpClientRequest.bodyJsonUnsafe(request, options.body)
   if (options.token !== undefined) request = HttpClientRequest.bearerToken(request, options.token)
