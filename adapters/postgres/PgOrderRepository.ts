@@ -165,6 +165,14 @@ export const layer = Layer.effect(
     const get: OrderRepositoryShape["get"] = (organizationId, id) =>
       inOrganization(sql, organizationId)(loadOne(organizationId, id)).pipe(Effect.mapError(failure("get")))
 
+    const findByExternal: OrderRepositoryShape["findByExternal"] = (organizationId, connectionId, externalOrderId) =>
+      inOrganization(sql, organizationId)(select(sql`o.organization_id = ${organizationId} AND o.connection_id = ${connectionId}
+                                                    AND o.external_order_id = ${externalOrderId}`)).pipe(
+        Effect.flatMap((rows) => Effect.orDie(decodeOrders(rows))),
+        Effect.map((rows) => Option.fromNullishOr(rows[0]).pipe(Option.map(toOrder))),
+        Effect.mapError(failure("findByExternal"))
+      )
+
     const list: OrderRepositoryShape["list"] = (organizationId, query) =>
       inOrganization(sql, organizationId)(Effect.gen(function*() {
         const [cursorAt, cursorId] = query.before === undefined ? [undefined, undefined] : query.before.split("_")
@@ -194,7 +202,7 @@ export const layer = Layer.effect(
         Effect.mapError(failure("expireDue"))
       )
 
-    return OrderRepository.of({ createReserved, get, list, apply, expireDue })
+    return OrderRepository.of({ createReserved, get, findByExternal, list, apply, expireDue })
   })
 )
 

@@ -9,6 +9,7 @@ import { AuthGroup, MeGroup } from "./AuthApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
 import { OrdersGroup } from "./OrdersApi.ts"
 import { OrgGroup } from "./OrgApi.ts"
+import { WebhooksGroup } from "./WebhooksApi.ts"
 
 const ProbeStatus = Schema.Literals(["up", "down", "degraded", "disabled"])
 
@@ -44,6 +45,7 @@ export class Api extends HttpApi.make("tradeport")
   .add(OrgGroup)
   .add(ConnectionsGroup)
   .add(OrdersGroup)
+  .add(WebhooksGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

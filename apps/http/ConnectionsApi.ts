@@ -1,6 +1,6 @@
 /** Contract of the connections endpoints: what is connected, token health, and disconnecting. */
 import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { ConnectionId, ConnectionStatus, ProviderKind } from "../../core/connections/Connection.ts"
 import { Authenticated } from "./Authentication.ts"
 import { Forbidden, NotFound, ServiceUnavailable } from "./Problems.ts"
@@ -29,6 +29,13 @@ export class TokenHealth extends Schema.Class<TokenHealth>("TokenHealth")({
 
 const byId = { id: ConnectionId }
 
+export class CustomSourceCreated extends Schema.Class<CustomSourceCreated>("CustomSourceCreated")({
+  connection: ConnectionView,
+  webhookUrl: Schema.String,
+  /** Shown once: Tradeport stores it sealed and never returns it again. */
+  webhookSecret: Schema.String
+}) {}
+
 export class ConnectionsGroup extends HttpApiGroup.make("connections")
   .add(
     HttpApiEndpoint.get("list", "/api/v1/connections", {
@@ -38,6 +45,12 @@ export class ConnectionsGroup extends HttpApiGroup.make("connections")
     HttpApiEndpoint.get("get", "/api/v1/connections/:id", { params: byId, success: ConnectionView, error: [NotFound, ServiceUnavailable] }),
     HttpApiEndpoint.get("status", "/api/v1/connections/:id/status", { params: byId, success: TokenHealth, error: [NotFound, ServiceUnavailable] })
       .annotate(OpenApi.Description, "Connection status and token health: freshness, expiry countdown, last refresh, last error."),
+    HttpApiEndpoint.post("createCustomSource", "/api/v1/connections/custom", {
+      payload: Schema.Struct({ name: Schema.String.pipe(Schema.check(Schema.isTrimmed(), Schema.isMinLength(1), Schema.isMaxLength(100))) }),
+      success: CustomSourceCreated.pipe(HttpApiSchema.status(201)),
+      error: [Forbidden, ServiceUnavailable]
+    }).annotate(OpenApi.Description,
+      "A custom source pushes order events signed with the Standard Webhooks scheme to the returned URL. The secret is shown once (admins)."),
     HttpApiEndpoint.delete("disconnect", "/api/v1/connections/:id", {
       params: byId,
       success: ConnectionView,

@@ -91,7 +91,8 @@ export const layer = Layer.effect(
     return RequestLimiter.of({
       decide: (request) => {
         const path = canonicalPath(request.url)
-        if (EXEMPT.includes(path)) return Effect.succeedNone
+        // Probes are exempt; so are webhooks: signature-checked, and providers send them from few addresses.
+        if (EXEMPT.includes(path) || path.startsWith("/webhooks/")) return Effect.succeedNone
         const client = clientOf(request, trustProxy)
         return path.startsWith("/api/v1/auth/")
           ? decide("auth", `auth:${client}`, auth).pipe(Effect.map(Option.some))

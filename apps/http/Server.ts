@@ -15,6 +15,7 @@ import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
 import { OrdersHandlers } from "./OrdersHandlers.ts"
 import { OrgHandlers } from "./OrgHandlers.ts"
 import * as RateLimit from "./RateLimit.ts"
+import { WebhooksHandlers } from "./WebhooksHandlers.ts"
 import { HealthHandlers } from "./HealthHandlers.ts"
 import * as Middleware from "./Middleware.ts"
 
@@ -46,7 +47,7 @@ const CorsLive = Layer.unwrap(
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers]),
+  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers]),
   Layer.provide(AuthenticatedLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )

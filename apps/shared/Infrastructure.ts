@@ -16,11 +16,13 @@ import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
 import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
 import * as MemoryDistributedLock from "../../adapters/memory/MemoryDistributedLock.ts"
 import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.ts"
+import * as MemoryNonceGuard from "../../adapters/memory/MemoryNonceGuard.ts"
 import * as MemoryOAuthStateStore from "../../adapters/memory/MemoryOAuthStateStore.ts"
 import * as MemoryTokenCache from "../../adapters/memory/MemoryTokenCache.ts"
 import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
 import * as RedisDistributedLock from "../../adapters/redis/RedisDistributedLock.ts"
 import * as RedisLoginAttempts from "../../adapters/redis/RedisLoginAttempts.ts"
+import * as RedisNonceGuard from "../../adapters/redis/RedisNonceGuard.ts"
 import * as RedisOAuthStateStore from "../../adapters/redis/RedisOAuthStateStore.ts"
 import * as RedisTokenCache from "../../adapters/redis/RedisTokenCache.ts"
 import { defaultLockout } from "../../core/identity/Lockout.ts"
@@ -97,6 +99,7 @@ export const RedisLive = Layer.unwrap(
         MemoryTokenCache.layer,
         MemoryDistributedLock.layer,
         MemoryOAuthStateStore.layer,
+        MemoryNonceGuard.layer,
         CircuitBreaker.layerStoreMemory()
       )
     }
@@ -114,7 +117,8 @@ export const RedisLive = Layer.unwrap(
       RedisLoginAttempts.layer(lockout, prefix),
       RedisTokenCache.layer(prefix),
       RedisDistributedLock.layer(prefix),
-      RedisOAuthStateStore.layer(prefix)
+      RedisOAuthStateStore.layer(prefix),
+      RedisNonceGuard.layer(prefix)
     ).pipe(Layer.provideMerge(connection))
   })
 )

@@ -7,6 +7,8 @@ import * as PgConnectionRepository from "../../adapters/postgres/PgConnectionRep
 import * as PgIdempotencyStore from "../../adapters/postgres/PgIdempotencyStore.ts"
 import * as PgInventoryRepository from "../../adapters/postgres/PgInventoryRepository.ts"
 import * as PgOrderRepository from "../../adapters/postgres/PgOrderRepository.ts"
+import * as PgWebhookEvents from "../../adapters/postgres/PgWebhookEvents.ts"
+import * as PgWebhookSources from "../../adapters/postgres/PgWebhookSources.ts"
 import * as PgHeartbeatStore from "../../adapters/postgres/PgHeartbeatStore.ts"
 import * as PgIdentityRepository from "../../adapters/postgres/PgIdentityRepository.ts"
 import * as PgTransactions from "../../adapters/postgres/PgTransactions.ts"
@@ -23,5 +25,7 @@ export const PersistenceLive = Layer.mergeAll(
   PgTransactions.layer,
   PgOrderRepository.layer,
   PgInventoryRepository.layer,
-  PgIdempotencyStore.layer
+  PgIdempotencyStore.layer,
+  PgWebhookEvents.layer,
+  PgWebhookSources.layer
 )

@@ -9,7 +9,7 @@ import { OrgId } from "../shared/Ids.ts"
 export const ConnectionId = Schema.String.pipe(Schema.check(Schema.isUUID()), Schema.brand("ConnectionId"))
 export type ConnectionId = typeof ConnectionId.Type
 
-export const ProviderKind = Schema.Literals(["shopify", "woocommerce", "g2a", "fedex", "dhl", "amazon_ads"])
+export const ProviderKind = Schema.Literals(["shopify", "woocommerce", "g2a", "fedex", "dhl", "amazon_ads", "custom"])
 export type ProviderKind = typeof ProviderKind.Type
 
 export const ConnectionStatus = Schema.Literals(["connected", "error", "needs_reauth", "disconnected"])

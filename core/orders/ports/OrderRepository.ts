@@ -34,6 +34,7 @@ export interface OrderRepositoryShape {
     expiresAt: DateTime.Utc
   ) => Effect.Effect<{ readonly order: Order; readonly created: boolean }, OutOfStock | UnknownSku | PersistenceError>
   readonly get: (organizationId: OrgId, id: OrderId) => Effect.Effect<Option.Option<Order>, PersistenceError>
+  readonly findByExternal: (organizationId: OrgId, connectionId: string, externalOrderId: string) => Effect.Effect<Option.Option<Order>, PersistenceError>
   readonly list: (
     organizationId: OrgId,
     query: { readonly status?: OrderStatus | undefined; readonly limit: number; readonly before?: string | undefined }

@@ -1,0 +1,17 @@
+/** NonceGuard in process memory (single process, tests), expiring on the Effect Clock. */
+import { Clock, Duration, Effect, Layer } from "effect"
+import { NonceGuard } from "../../core/webhooks/ports/NonceGuard.ts"
+
+export const layer = Layer.sync(NonceGuard, () => {
+  const seen = new Map<string, number>()
+  return NonceGuard.of({
+    claim: (provider, nonce, ttl) =>
+      Clock.currentTimeMillis.pipe(Effect.map((now) => {
+        const key = `${provider}:${nonce}`
+        const until = seen.get(key)
+        if (until !== undefined && until > now) return false
+        seen.set(key, now + Duration.toMillis(ttl))
+        return true
+      }))
+  })
+})

@@ -1,0 +1,54 @@
+/** Inbound webhook handler: raw bytes and headers in, the pipeline's outcome (or a precise refusal) out. */
+import { DateTime, Effect, Stream } from "effect"
+import { HttpServerRequest } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { applyOrderEvent } from "../../core/webhooks/OrderEvents.ts"
+import { receive } from "../../core/webhooks/Pipeline.ts"
+import * as StandardWebhooks from "../../core/webhooks/StandardWebhooks.ts"
+import type { SignaturePolicy } from "../../core/webhooks/Webhook.ts"
+import { Api } from "./Api.ts"
+import { problems } from "./ErrorMapping.ts"
+import { NotFound, Unauthorized } from "./Problems.ts"
+import { Malformed } from "./WebhooksApi.ts"
+
+/** Signature policies by provider; provider integrations add theirs here. */
+const policies: Readonly<Record<string, SignaturePolicy>> = {
+  custom: StandardWebhooks.policy("custom")
+}
+
+const rejection = {
+  signature: () => new Unauthorized({ code: "invalid_signature", detail: "The signature does not match." }),
+  stale: () => new Unauthorized({ code: "stale_timestamp", detail: "The delivery's timestamp is outside the accepted window." }),
+  replayed: () => new Unauthorized({ code: "replayed_delivery", detail: "This nonce was already used." }),
+  malformed: () => new Malformed({ code: "malformed_webhook" }),
+  unknown_source: () => new NotFound({ code: "unknown_source" })
+} as const
+
+export const WebhooksHandlers = HttpApiBuilder.group(
+  Api,
+  "webhooks",
+  Effect.fn(function*(handlers) {
+    return handlers.handle("receive", ({ params, payload }) =>
+      Effect.gen(function*() {
+        const policy = policies[params.provider]
+        if (policy === undefined) return yield* new NotFound({ code: "unknown_source" })
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const chunks = yield* Stream.runCollect(payload).pipe(Effect.mapError(() => new Malformed({ code: "unreadable_body" })))
+        const rawBody = Buffer.concat(chunks)
+        const headers: Record<string, string | undefined> = {}
+        for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value
+        const result = yield* receive(policy, params.connectionId, {
+          provider: params.provider,
+          rawBody,
+          headers,
+          receivedAt: yield* DateTime.now
+        }, applyOrderEvent)
+        return result
+      }).pipe(
+        Effect.catchTags({
+          WebhookRejected: (e) => Effect.fail(rejection[e.reason]()),
+          PersistenceError: problems.PersistenceError
+        })
+      ))
+  })
+)

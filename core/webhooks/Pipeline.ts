@@ -1,0 +1,64 @@
+/**
+ * The webhook pipeline: resolve the source → verify the signature (policy) → reject replayed nonces → in ONE
+ * transaction, record the event (unique per provider and event id) and apply its effect. A duplicate is
+ * acknowledged and changes nothing; an authentic event that cannot be applied is recorded as failed (and
+ * acknowledged: retrying would not change it); a transient failure is not acknowledged, so the sender retries.
+ */
+import { Duration, Effect, Option, Schema } from "effect"
+import { Transactions } from "../shared/ports/Transactions.ts"
+import { NonceGuard } from "./ports/NonceGuard.ts"
+import { WebhookEvents } from "./ports/WebhookEvents.ts"
+import { type WebhookSource, WebhookSources } from "./ports/WebhookSources.ts"
+import { type InboundDelivery, type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, type VerifiedEvent, WebhookRejected } from "./Webhook.ts"
+
+/** An authentic event whose effect cannot happen (unknown SKU, invalid data): recorded as failed, acknowledged. */
+export class WebhookApplyError extends Schema.TaggedError<WebhookApplyError>()("WebhookApplyError", {
+  detail: Schema.String
+}) {}
+
+export type Applier<E, R> = (source: WebhookSource, event: VerifiedEvent) => Effect.Effect<"applied" | "ignored", WebhookApplyError | E, R>
+
+export type Outcome = "applied" | "duplicate" | "ignored" | "failed"
+
+export const receive = Effect.fn("Webhooks.receive")(function*<E, R>(
+  policy: SignaturePolicy,
+  connectionId: string,
+  delivery: InboundDelivery,
+  apply: Applier<E, R>
+) {
+  const sources = yield* WebhookSources
+  const events = yield* WebhookEvents
+  const nonces = yield* NonceGuard
+  const transactions = yield* Transactions
+  const source = yield* sources.resolve(delivery.provider, connectionId)
+  if (Option.isNone(source) || source.value.secrets.length === 0) return yield* new WebhookRejected({ reason: "unknown_source" })
+  const event = yield* policy.verify(delivery, source.value.secrets)
+  if (Option.isSome(event.nonce)) {
+    const fresh = yield* nonces.claim(delivery.provider, event.nonce.value, Duration.seconds(TIMESTAMP_TOLERANCE_SECONDS * 2)).pipe(
+      // Without Redis the durable event-id check still prevents double application.
+      Effect.orElseSucceed(() => true)
+    )
+    if (!fresh) return yield* new WebhookRejected({ reason: "replayed" })
+  }
+  const record = {
+    provider: delivery.provider,
+    eventId: event.eventId,
+    organizationId: source.value.organizationId,
+    connectionId: source.value.connectionId,
+    topic: event.topic,
+    payload: Buffer.from(delivery.rawBody).toString("utf8")
+  }
+  const outcome = yield* transactions.inOrganization(source.value.organizationId)(Effect.gen(function*() {
+    const isNew = yield* events.recordApplied(record)
+    if (!isNew) return "duplicate" as const
+    return yield* apply(source.value, event)
+  })).pipe(
+    Effect.catchIf(
+      (e): e is WebhookApplyError => e instanceof WebhookApplyError,
+      (e) => events.recordOutcome(record, "failed", e.detail).pipe(Effect.as("failed" as const))
+    )
+  )
+  if (outcome === "ignored") yield* events.recordOutcome(record, "ignored", `no handler for ${event.topic}`)
+  yield* Effect.annotateCurrentSpan({ "webhook.provider": delivery.provider, "webhook.event_id": event.eventId, "webhook.outcome": outcome })
+  return { outcome: outcome as Outcome, eventId: event.eventId }
+})
