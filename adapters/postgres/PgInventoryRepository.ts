@@ -27,10 +27,10 @@ export const layer = Layer.effect(
         ON CONFLICT (organization_id, sku) DO NOTHING`).pipe(Effect.asVoid, failed("upsertProducts"))
 
     const knownSkus: InventoryRepositoryShape["knownSkus"] = (organizationId, skus) =>
+      // `= ANY(array)` probes the (organization_id, sku) index per SKU; a join against a set-returning function
+      // lets the planner guess 100 rows and pick a nested loop that is quadratic on a 100k-row import.
       inOrganization(sql, organizationId)(sql<{ sku: string }>`
-        SELECT p.sku FROM products p
-        JOIN json_array_elements_text(${JSON.stringify(skus)}::json) AS s(sku) ON s.sku = p.sku
-        WHERE p.organization_id = ${organizationId}`).pipe(
+        SELECT sku FROM products WHERE organization_id = ${organizationId} AND sku = ANY(${[...skus]}::text[])`).pipe(
         Effect.map((rows) => new Set(rows.map((r) => r.sku))),
         failed("knownSkus")
       )
@@ -50,11 +50,17 @@ export const layer = Layer.effect(
     const setOnHand: InventoryRepositoryShape["setOnHand"] = (organizationId, writes, atomic) =>
       inOrganization(sql, organizationId)(Effect.gen(function*() {
         const input = JSON.stringify(writes.map((w, idx) => ({ idx, sku: w.sku, location: w.location, qty: w.onHand })))
+        // Land the input first and ANALYZE it: joined straight from json_to_recordset (estimated at 100 rows), the
+        // planner picks a nested loop that turns a 100k-row import quadratic.
+        yield* sql`
+          CREATE TEMP TABLE import_input ON COMMIT DROP AS
+          SELECT * FROM json_to_recordset(${input}::json) AS t(idx int, sku text, location text, qty int)`
+        yield* sql`ANALYZE import_input`
         yield* sql`
           CREATE TEMP TABLE import_rows ON COMMIT DROP AS
-          SELECT t.idx, t.qty, t.location, p.id AS product_id
-          FROM json_to_recordset(${input}::json) AS t(idx int, sku text, location text, qty int)
-          JOIN products p ON p.organization_id = ${organizationId} AND p.sku = t.sku`
+          SELECT i.idx, i.qty, i.location, p.id AS product_id
+          FROM import_input i JOIN products p ON p.organization_id = ${organizationId} AND p.sku = i.sku`
+        yield* sql`ANALYZE import_rows`
         // Lock what exists, in the order reservations lock, then judge against the locked state.
         yield* sql`
           SELECT 1 FROM inventory_levels il JOIN import_rows r ON r.product_id = il.product_id AND r.location = il.location
@@ -69,7 +75,8 @@ export const layer = Layer.effect(
           WITH written AS (
           INSERT INTO inventory_levels (organization_id, product_id, location, quantity_on_hand)
           SELECT ${organizationId}, r.product_id, r.location, r.qty FROM import_rows r
-          WHERE NOT EXISTS (SELECT 1 FROM json_array_elements_text(${JSON.stringify(belowReserved)}::json) b WHERE b::int = r.idx)
+          WHERE NOT EXISTS (SELECT 1 FROM inventory_levels il
+                            WHERE il.product_id = r.product_id AND il.location = r.location AND il.quantity_reserved > r.qty)
           ORDER BY r.product_id, r.location
           ON CONFLICT (product_id, location) DO UPDATE SET quantity_on_hand = EXCLUDED.quantity_on_hand, updated_at = now()
           RETURNING 1)

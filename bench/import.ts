@@ -1,0 +1,50 @@
+/**
+ * `npm run bench:import`: a 100k-row CSV (default) streamed through `POST /api/v1/inventory/bulk`, validated and
+ * applied in one transaction → seconds and rows/s; plus the seed's 500-row case.
+ */
+import { Effect } from "effect"
+import { client, machine, startApp } from "./support/App.ts"
+
+const ROWS = Number(process.env["BENCH_IMPORT_ROWS"] ?? 100_000)
+
+const program = Effect.gen(function*() {
+  const app = yield* startApp({ HTTP_MAX_BODY_SIZE: "64 MiB", REQUEST_TIMEOUT: "120 seconds", DATABASE_STATEMENT_TIMEOUT: "120 seconds" })
+  const api = client(app.base)
+  const token = yield* Effect.promise(() => api.owner("import-bench@example.com"))
+  const skus = Array.from({ length: ROWS }, (_, i) => `IMP-${i}`)
+  yield* Effect.promise(async () => {
+    for (let i = 0; i < skus.length; i += 10_000) {
+      const r = await api.request("PUT", "/api/v1/products", { products: skus.slice(i, i + 10_000).map((sku) => ({ sku, name: sku })) }, token)
+      if (r.status !== 200) throw new Error(`products ${r.status}`)
+    }
+  })
+  const run = (count: number) =>
+    Effect.promise(async () => {
+      const csv = ["sku,quantity,location", ...skus.slice(0, count).map((sku, i) => `${sku},${(i * 7) % 1000},default`)].join("\n")
+      const t0 = performance.now()
+      const response = await fetch(`${app.base}/api/v1/inventory/bulk`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "text/csv" },
+        body: csv
+      })
+      const report = (await response.json()) as Record<string, unknown>
+      const seconds = (performance.now() - t0) / 1000
+      if (response.status !== 200 || report["applied"] !== count) throw new Error(`import ${response.status} ${JSON.stringify(report).slice(0, 300)}`)
+      return { seconds, bytes: csv.length }
+    })
+  const small = yield* run(500)
+  const large = yield* run(ROWS)
+  console.log(`\nbench:import — ${machine()}; ${app.description}`)
+  const rows: Array<[string, string]> = [
+    ["500 rows: seconds", small.seconds.toFixed(3)],
+    [`${ROWS} rows: seconds`, large.seconds.toFixed(2)],
+    [`${ROWS} rows: rows/s`, (ROWS / large.seconds).toFixed(0)],
+    [`${ROWS} rows: body MiB`, (large.bytes / 1024 / 1024).toFixed(1)]
+  ]
+  for (const [name, value] of rows) console.log(`${name.padEnd(26)} ${value.padStart(10)}`)
+})
+
+Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,70 @@
+/**
+ * `npm run bench:orders`: orders through the real HTTP app on real Postgres.
+ * - contention: 500 concurrent orders for one SKU with 50 in stock → successes (must be 50), oversold units
+ *   (must be 0), orders/s;
+ * - spread: orders over 1000 SKUs → orders/s and p99.
+ * Prints figures; asserts nothing (the tests assert correctness).
+ */
+import { Effect } from "effect"
+import { client, inParallel, machine, percentile, startApp } from "./support/App.ts"
+
+const CONTENTION_ORDERS = Number(process.env["BENCH_CONTENTION_ORDERS"] ?? 500)
+const CONTENTION_STOCK = Number(process.env["BENCH_CONTENTION_STOCK"] ?? 50)
+const SPREAD_ORDERS = Number(process.env["BENCH_SPREAD_ORDERS"] ?? 2000)
+const SPREAD_SKUS = 1000
+const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 32)
+
+const program = Effect.gen(function*() {
+  const app = yield* startApp()
+  const api = client(app.base)
+  const token = yield* Effect.promise(() => api.owner("orders-bench@example.com"))
+  const skus = Array.from({ length: SPREAD_SKUS }, (_, i) => `S-${i}`)
+  yield* Effect.promise(async () => {
+    await api.request("PUT", "/api/v1/products", { products: [{ sku: "HOT", name: "hot" }, ...skus.map((sku) => ({ sku, name: sku }))] }, token)
+    await api.request("POST", "/api/v1/inventory/bulk", [{ sku: "HOT", quantity: CONTENTION_STOCK }, ...skus.map((sku) => ({ sku, quantity: 1_000_000 }))], token)
+  })
+
+  let successes = 0
+  let refused = 0
+  const hotStart = performance.now()
+  yield* Effect.promise(() => inParallel(CONTENTION_ORDERS, CONCURRENCY, async () => {
+    const r = await api.request("POST", "/api/v1/orders", { lines: [{ sku: "HOT", quantity: 1 }] }, token)
+    if (r.status === 201) successes++
+    else if (r.status === 409) refused++
+    else throw new Error(`unexpected ${r.status}`)
+  }))
+  const hotSeconds = (performance.now() - hotStart) / 1000
+  const hot = yield* Effect.promise(() => api.request("GET", "/api/v1/inventory?sku=HOT", undefined, token))
+  const level = (hot.body["levels"] as Array<Record<string, number>>)[0]!
+  const oversold = Math.max(0, level["reserved"]! - CONTENTION_STOCK, successes - CONTENTION_STOCK)
+
+  const latencies: Array<number> = []
+  const spreadStart = performance.now()
+  yield* Effect.promise(() => inParallel(SPREAD_ORDERS, CONCURRENCY, async (i) => {
+    const t0 = performance.now()
+    const r = await api.request("POST", "/api/v1/orders", {
+      lines: [{ sku: skus[(i * 7) % SPREAD_SKUS], quantity: 1 }, { sku: skus[(i * 13 + 1) % SPREAD_SKUS], quantity: 2 }]
+    }, token)
+    if (r.status !== 201) throw new Error(`spread order ${r.status}`)
+    latencies.push(performance.now() - t0)
+  }))
+  const spreadSeconds = (performance.now() - spreadStart) / 1000
+  latencies.sort((a, b) => a - b)
+
+  console.log(`\nbench:orders — ${machine()}; ${app.description}; concurrency ${CONCURRENCY}`)
+  const rows: Array<[string, string]> = [
+    [`hot SKU: successes (stock ${CONTENTION_STOCK})`, String(successes)],
+    ["hot SKU: refused (409 out_of_stock)", String(refused)],
+    ["hot SKU: oversold units", String(oversold)],
+    ["hot SKU: orders/s", (CONTENTION_ORDERS / hotSeconds).toFixed(0)],
+    [`spread (${SPREAD_SKUS} SKUs, 2 lines): orders/s`, (SPREAD_ORDERS / spreadSeconds).toFixed(0)],
+    ["spread: p50 (ms)", percentile(latencies, 50).toFixed(1)],
+    ["spread: p99 (ms)", percentile(latencies, 99).toFixed(1)]
+  ]
+  for (const [name, value] of rows) console.log(`${name.padEnd(42)} ${value.padStart(10)}`)
+})
+
+Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {
+  console.error(error)
+  process.exit(1)
+})
