@@ -12,7 +12,7 @@ export class Malformed extends HttpApiError.Problem<Malformed>()("Malformed", {
 export class WebhooksGroup extends HttpApiGroup.make("webhooks")
   .add(
     HttpApiEndpoint.post("receive", "/webhooks/:provider/:connectionId", {
-      params: { provider: Schema.String.pipe(Schema.check(Schema.isPattern(/^[a-z_]{1,32}$/))), connectionId: Schema.String },
+      params: { provider: Schema.String.pipe(Schema.check(Schema.isPattern(/^[a-z0-9_]{1,32}$/))), connectionId: Schema.String },
       payload: HttpApiSchema.StreamUint8Array({ contentType: ["application/json", "application/octet-stream", "text/plain"], maxBytes: "1 MiB" }),
       success: Schema.Struct({ outcome: Schema.Literals(["applied", "duplicate", "ignored", "failed"]), eventId: Schema.String }),
       error: [Unauthorized, Malformed, NotFound, ServiceUnavailable]

@@ -2,6 +2,7 @@
 import { DateTime, Effect, Stream } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
+import * as G2AWebhook from "../../adapters/providers/g2a/webhook.ts"
 import { applyOrderEvent } from "../../core/webhooks/OrderEvents.ts"
 import { receive } from "../../core/webhooks/Pipeline.ts"
 import * as StandardWebhooks from "../../core/webhooks/StandardWebhooks.ts"
@@ -13,7 +14,8 @@ import { Malformed } from "./WebhooksApi.ts"
 
 /** Signature policies by provider; provider integrations add theirs here. */
 const policies: Readonly<Record<string, SignaturePolicy>> = {
-  custom: StandardWebhooks.policy("custom")
+  custom: StandardWebhooks.policy("custom"),
+  g2a: G2AWebhook.policy
 }
 
 const rejection = {

@@ -4,7 +4,10 @@
  * authentic-but-impossible events recorded, cancellations releasing stock.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
+import * as G2AWebhook from "../../adapters/providers/g2a/webhook.ts"
+import * as Connections from "../../core/connections/Connections.ts"
+import { OrgId } from "../../core/shared/Ids.ts"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
 import { testApp } from "../support/TestApp.ts"
@@ -34,6 +37,19 @@ const created = (externalOrderId: string, quantity = 1) => ({
   timestamp: new Date().toISOString(),
   data: { externalOrderId, lines: [{ sku: "WH-1", quantity }] }
 })
+
+const g2aDelivery = (apiHash: string, eventId: string, nonce: string, timestamp = Math.floor(Date.now() / 1000)) => {
+  const body = Buffer.from(JSON.stringify({ event_id: eventId, type: "order.status", data: { orderId: "G2A-1", status: "complete" } }))
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-g2a-timestamp": String(timestamp),
+      "x-g2a-nonce": nonce,
+      "x-g2a-signature": G2AWebhook.sign(Redacted.make(apiHash), body, String(timestamp), nonce)
+    }
+  }
+}
 
 describe("webhook pipeline", () => {
   layer(testApp(), { excludeTestServices: true, timeout: 120_000 })("custom source, Standard Webhooks", (it) => {
@@ -83,6 +99,28 @@ describe("webhook pipeline", () => {
         const orders = yield* call("GET", "/api/v1/orders", { token: owner.accessToken }).pipe(Effect.flatMap(json))
         assert.deepStrictEqual(orders["orders"], [], "nothing was applied")
         assert.strictEqual((yield* deliver(path, good)).status, 200, "the genuine delivery still works")
+      }))
+
+    it.effect("G2A signatures: a replayed nonce is refused even with a new event id; stale and tampered ones too", () =>
+      Effect.gen(function*() {
+        const owner = yield* signUpAndLogin("wh-g2a@example.com")
+        const apiHash = "g2a-api-hash-for-tests-0123456789"
+        const connection = yield* Connections.connect({
+          organizationId: OrgId.make(owner.organizationId), actorUserId: undefined, provider: "g2a", externalAccount: "g2a-merchant",
+          displayName: "G2A", credentials: Redacted.make({ webhookSecret: apiHash }), tokenExpiresAt: undefined
+        })
+        const path = `/webhooks/g2a/${connection.id}`
+        const first = yield* deliver(path, g2aDelivery(apiHash, "evt-1", "nonce-aaaaaaaa"))
+        assert.strictEqual(first.status, 200)
+        const replay = yield* deliver(path, g2aDelivery(apiHash, "evt-2", "nonce-aaaaaaaa"))
+        assert.strictEqual(replay.status, 401)
+        assert.strictEqual((yield* json(replay))["code"], "replayed_delivery")
+        const stale = yield* deliver(path, g2aDelivery(apiHash, "evt-3", "nonce-bbbbbbbb", Math.floor(Date.now() / 1000) - 6 * 60))
+        assert.strictEqual((yield* json(stale))["code"], "stale_timestamp")
+        const forged = g2aDelivery("another-hash-entirely-0123456789", "evt-4", "nonce-cccccccc")
+        assert.strictEqual((yield* json(yield* deliver(path, forged)))["code"], "invalid_signature")
+        const again = yield* deliver(path, g2aDelivery(apiHash, "evt-1", "nonce-dddddddd"))
+        assert.strictEqual((yield* json(again))["outcome"], "duplicate", "a new nonce but the same event id: deduplicated")
       }))
 
     it.effect("authentic but impossible events are recorded as failed; cancellations release stock; unknown topics are ignored", () =>

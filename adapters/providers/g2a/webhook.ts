@@ -1,0 +1,52 @@
+/**
+ * G2A webhook signatures, per the seed contract (seeds 000 T07 / 001 FR-006):
+ *   signature = HMAC-SHA256(payload + timestamp + nonce + G2A_API_HASH)
+ * The seed names no headers and no key; Tradeport's G2A contract (isolated here, documented in the README) is:
+ * headers `X-G2A-Signature` (hex), `X-G2A-Timestamp` (unix seconds), `X-G2A-Nonce`, the event id in the payload's
+ * `event_id` (or `X-G2A-Event-Id`), and the HMAC keyed with G2A_API_HASH over `body ‖ timestamp ‖ nonce ‖ G2A_API_HASH`.
+ * Nonces are single-use (replays are refused); timestamps must be within ±5 minutes.
+ */
+import { DateTime, Effect, Option, Redacted } from "effect"
+import { createHmac, timingSafeEqual } from "node:crypto"
+import { type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, WebhookRejected } from "../../../core/webhooks/Webhook.ts"
+
+export const sign = (apiHash: Redacted.Redacted<string>, body: Uint8Array, timestamp: string, nonce: string) =>
+  createHmac("sha256", Redacted.value(apiHash))
+    .update(body)
+    .update(timestamp)
+    .update(nonce)
+    .update(Redacted.value(apiHash))
+    .digest("hex")
+
+const reject = (reason: WebhookRejected["reason"]) => Effect.fail(new WebhookRejected({ reason }))
+
+export const policy: SignaturePolicy = {
+  provider: "g2a",
+  verify: (delivery, secrets) =>
+    Effect.gen(function*() {
+      const signature = delivery.headers["x-g2a-signature"] ?? ""
+      const timestamp = delivery.headers["x-g2a-timestamp"] ?? ""
+      const nonce = delivery.headers["x-g2a-nonce"] ?? ""
+      if (!/^[0-9a-f]{64}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp) || !/^[\w-]{8,128}$/.test(nonce)) return yield* reject("malformed")
+      const given = Buffer.from(signature, "hex")
+      const matches = secrets.some((secret) => {
+        const expected = Buffer.from(sign(secret, delivery.rawBody, timestamp, nonce), "hex")
+        return expected.length === given.length && timingSafeEqual(expected, given)
+      })
+      if (!matches) return yield* reject("signature")
+      if (Math.abs(DateTime.toEpochMillis(delivery.receivedAt) / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS) {
+        return yield* reject("stale")
+      }
+      let payload: unknown
+      try {
+        payload = JSON.parse(Buffer.from(delivery.rawBody).toString("utf8"))
+      } catch {
+        return yield* reject("malformed")
+      }
+      const field = (name: string) =>
+        typeof payload === "object" && payload !== null && name in payload ? String((payload as Record<string, unknown>)[name]) : undefined
+      const eventId = field("event_id") ?? delivery.headers["x-g2a-event-id"]
+      if (eventId === undefined || eventId.length === 0 || eventId.length > 255) return yield* reject("malformed")
+      return { eventId, topic: field("type") ?? "order.status", nonce: Option.some(nonce), payload }
+    })
+}
