@@ -1,5 +1,5 @@
 /** Contract of orders and inventory: create with reservation (Idempotency-Key), read, cancel, fulfil, bulk import. */
-import { Schema } from "effect"
+import { ErrorReporter, Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Order, OrderId, OrderStatus, Sku } from "../../core/orders/Order.ts"
 import { Authenticated } from "./Authentication.ts"
@@ -48,7 +48,10 @@ export class ImportReportBody extends Schema.Class<ImportReportBody>("ImportRepo
 export class ImportRejected extends Schema.TaggedError<ImportRejected>()("ImportRejected", {
   code: Schema.Literal("import_rejected"),
   report: ImportReportBody
-}, { httpApiStatus: 422 }) {}
+}, { httpApiStatus: 422 }) {
+  /** A rejected file is the client's answer, not an incident. */
+  override readonly [ErrorReporter.ignore] = true
+}
 
 const byId = { id: OrderId }
 
