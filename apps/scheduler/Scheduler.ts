@@ -6,11 +6,15 @@ import { Effect, Layer } from "effect"
 import { HeartbeatInterval } from "../shared/SchedulerProbe.ts"
 import { heartbeatJob } from "./HeartbeatJob.ts"
 import { JobRunner } from "./JobRunner.ts"
+import { Intervals, purgeIdempotencyRecords, releaseExpiredReservations } from "./MaintenanceJobs.ts"
 
 export const JobsLive = Layer.effectDiscard(
   Effect.gen(function*() {
     const runner = yield* JobRunner
+    const intervals = yield* Intervals
     yield* runner.start(heartbeatJob(yield* HeartbeatInterval))
+    yield* runner.start(releaseExpiredReservations(intervals.reservations))
+    yield* runner.start(purgeIdempotencyRecords(intervals.idempotency))
   })
 )
 

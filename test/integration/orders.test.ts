@@ -3,7 +3,10 @@
  * contention, cancel releases and fulfil commits stock, idempotency keys, tenant isolation, and bulk import.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
+import { OrderLine, Sku } from "../../core/orders/Order.ts"
+import * as Orders from "../../core/orders/Orders.ts"
+import { OrgId } from "../../core/shared/Ids.ts"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
 import { testApp } from "../support/TestApp.ts"
@@ -111,6 +114,20 @@ describe("orders", () => {
         const list = yield* call("GET", "/api/v1/orders", { token: a.accessToken }).pipe(Effect.flatMap(json))
         assert.strictEqual((list["orders"] as Array<unknown>).length, 2, "retry-1 once, race-1 once")
         assert.deepInclude(yield* level(a.accessToken, "KEY"), { reserved: 2 })
+      }))
+
+    it.effect("an expired reservation is released by the housekeeping job's use case", () =>
+      Effect.gen(function*() {
+        const a = yield* signUpAndLogin("orders-expiry@example.com")
+        yield* stock(a.accessToken, [{ sku: "EXP", quantity: 3 }])
+        const { order: held } = yield* Orders.create(OrgId.make(a.organizationId), {
+          lines: [new OrderLine({ sku: Sku.make("EXP"), quantity: 2, unitPriceCents: 0 })]
+        }, { kind: "api" }).pipe(Effect.provideService(Orders.ReservationTtl, Duration.zero))
+        assert.deepInclude(yield* level(a.accessToken, "EXP"), { reserved: 2 })
+        assert.isAtLeast(yield* Orders.expireReservations(), 1)
+        const after = yield* call("GET", `/api/v1/orders/${held.id}`, { token: a.accessToken }).pipe(Effect.flatMap(json))
+        assert.strictEqual(after["status"], "cancelled")
+        assert.deepInclude(yield* level(a.accessToken, "EXP"), { reserved: 0, available: 3 })
       }))
 
     it.effect("org B cannot see, cancel or fulfil org A's orders", () =>
