@@ -5,9 +5,10 @@ import { NonceGuard } from "../../core/webhooks/ports/NonceGuard.ts"
 export const layer = Layer.sync(NonceGuard, () => {
   const seen = new Map<string, number>()
   return NonceGuard.of({
-    claim: (provider, nonce, ttl) =>
+    release: (scope, nonce) => Effect.sync(() => void seen.delete(`${scope}:${nonce}`)),
+    claim: (scope, nonce, ttl) =>
       Clock.currentTimeMillis.pipe(Effect.map((now) => {
-        const key = `${provider}:${nonce}`
+        const key = `${scope}:${nonce}`
         const until = seen.get(key)
         if (until !== undefined && until > now) return false
         seen.set(key, now + Duration.toMillis(ttl))

@@ -1,5 +1,5 @@
 /**
- * WebhookEvents on Postgres: `INSERT … ON CONFLICT (provider, event_id) DO NOTHING` inside the pipeline's
+ * WebhookEvents on Postgres: `INSERT … ON CONFLICT (connection_id, event_id) DO NOTHING` inside the pipeline's
  * transaction. Of 100 concurrent deliveries of one event, one inserts (and applies, then commits); the others
  * wait on the unique index and find the row: duplicates.
  */
@@ -15,12 +15,18 @@ export const layer = Layer.effect(
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     return WebhookEvents.of({
+      exists: (event) =>
+        inOrganization(sql, event.organizationId)(sql`
+          SELECT 1 FROM webhook_events WHERE connection_id = ${event.connectionId} AND event_id = ${event.eventId}`).pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.mapError(toPersistenceError("WebhookEvents.exists"))
+        ),
       recordApplied: (event) =>
         inOrganization(sql, event.organizationId)(sql`
           INSERT INTO webhook_events (id, provider, event_id, organization_id, connection_id, topic, payload, outcome)
           VALUES (${randomUUID()}, ${event.provider}, ${event.eventId}, ${event.organizationId}, ${event.connectionId},
                   ${event.topic}, ${event.payload}, 'applied')
-          ON CONFLICT (provider, event_id) DO NOTHING
+          ON CONFLICT (connection_id, event_id) DO NOTHING
           RETURNING 1`).pipe(
           Effect.map((rows) => rows.length === 1),
           Effect.mapError(toPersistenceError("WebhookEvents.recordApplied")),
@@ -31,7 +37,7 @@ export const layer = Layer.effect(
           INSERT INTO webhook_events (id, provider, event_id, organization_id, connection_id, topic, payload, outcome, detail)
           VALUES (${randomUUID()}, ${event.provider}, ${event.eventId}, ${event.organizationId}, ${event.connectionId},
                   ${event.topic}, ${event.payload}, ${outcome}, ${detail.slice(0, 500)})
-          ON CONFLICT (provider, event_id) DO UPDATE SET outcome = EXCLUDED.outcome, detail = EXCLUDED.detail,
+          ON CONFLICT (connection_id, event_id) DO UPDATE SET outcome = EXCLUDED.outcome, detail = EXCLUDED.detail,
             attempts = webhook_events.attempts + 1
             WHERE webhook_events.outcome <> 'applied' OR EXCLUDED.outcome = 'ignored'`).pipe(
           Effect.asVoid,

@@ -9,10 +9,11 @@ export const layer = (prefix = "tradeport:") =>
     Effect.gen(function*() {
       const redis = yield* RedisConnection
       return NonceGuard.of({
-        claim: (provider, nonce, ttl) =>
-          redis.use("nonce.claim", (c) => c.set(`${prefix}nonce:${provider}:${nonce}`, "1", "EX", Math.ceil(Duration.toSeconds(ttl)), "NX")).pipe(
+        claim: (scope, nonce, ttl) =>
+          redis.use("nonce.claim", (c) => c.set(`${prefix}nonce:${scope}:${nonce}`, "1", "EX", Math.ceil(Duration.toSeconds(ttl)), "NX")).pipe(
             Effect.map((reply) => reply === "OK")
-          )
+          ),
+        release: (scope, nonce) => redis.use("nonce.release", (c) => c.del(`${prefix}nonce:${scope}:${nonce}`)).pipe(Effect.asVoid)
       })
     })
   )

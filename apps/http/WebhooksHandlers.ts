@@ -9,7 +9,7 @@ import * as StandardWebhooks from "../../core/webhooks/StandardWebhooks.ts"
 import type { SignaturePolicy } from "../../core/webhooks/Webhook.ts"
 import { Api } from "./Api.ts"
 import { problems } from "./ErrorMapping.ts"
-import { NotFound, Unauthorized } from "./Problems.ts"
+import { NotFound, ServiceUnavailable, Unauthorized } from "./Problems.ts"
 import { Malformed } from "./WebhooksApi.ts"
 
 /** Signature policies by provider; provider integrations add theirs here. */
@@ -49,6 +49,7 @@ export const WebhooksHandlers = HttpApiBuilder.group(
       }).pipe(
         Effect.catchTags({
           WebhookRejected: (e) => Effect.fail(rejection[e.reason]()),
+          WebhookRetryLater: (e) => Effect.fail(new ServiceUnavailable({ code: "retry_later", retryAfterSeconds: 60, detail: e.detail })),
           PersistenceError: problems.PersistenceError
         })
       ))

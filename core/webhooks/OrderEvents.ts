@@ -49,7 +49,8 @@ export const applyOrderEvent: Applier<PersistenceError, OrderRepository> = (sour
         const { data } = yield* Schema.decodeUnknownEffect(Cancelled)(event.payload).pipe(Effect.catch(invalid("order.cancelled")))
         const repository = yield* OrderRepository
         const order = yield* repository.findByExternal(source.organizationId, source.connectionId, data.externalOrderId)
-        if (Option.isNone(order)) return yield* new WebhookApplyError({ detail: `no order ${data.externalOrderId} from this source` })
+        // The creation may simply not have arrived yet: ask the sender to retry rather than lose the cancellation.
+        if (Option.isNone(order)) return yield* new WebhookApplyError({ detail: `no order ${data.externalOrderId} from this source yet`, retryable: true })
         if (order.value.status === "cancelled") return "applied" as const
         yield* repository.apply(source.organizationId, order.value.id, "cancel").pipe(
           Effect.catchTag("IllegalTransition", (e) => Effect.fail(new WebhookApplyError({ detail: `cannot cancel an order that is ${e.from}` }))),

@@ -5,14 +5,25 @@
  * acknowledged: retrying would not change it); a transient failure is not acknowledged, so the sender retries.
  */
 import { Duration, Effect, Option, Schema } from "effect"
+import type { PersistenceError } from "../shared/errors.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { NonceGuard } from "./ports/NonceGuard.ts"
 import { WebhookEvents } from "./ports/WebhookEvents.ts"
 import { type WebhookSource, WebhookSources } from "./ports/WebhookSources.ts"
 import { type InboundDelivery, type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, type VerifiedEvent, WebhookRejected } from "./Webhook.ts"
 
-/** An authentic event whose effect cannot happen (unknown SKU, invalid data): recorded as failed, acknowledged. */
+/**
+ * An authentic event whose effect cannot happen. Permanent (unknown SKU, invalid data): recorded as failed and
+ * acknowledged. `retryable` (it depends on an event not seen yet, e.g. a cancellation before its order): nothing
+ * is recorded and the sender is asked to retry later.
+ */
 export class WebhookApplyError extends Schema.TaggedError<WebhookApplyError>()("WebhookApplyError", {
+  detail: Schema.String,
+  retryable: Schema.optionalKey(Schema.Boolean)
+}) {}
+
+/** The delivery was authentic but cannot be processed now: not acknowledged, so the sender retries. */
+export class WebhookRetryLater extends Schema.TaggedError<WebhookRetryLater>()("WebhookRetryLater", {
   detail: Schema.String
 }) {}
 
@@ -33,13 +44,6 @@ export const receive = Effect.fn("Webhooks.receive")(function*<E, R>(
   const source = yield* sources.resolve(delivery.provider, connectionId)
   if (Option.isNone(source) || source.value.secrets.length === 0) return yield* new WebhookRejected({ reason: "unknown_source" })
   const event = yield* policy.verify(delivery, source.value.secrets)
-  if (Option.isSome(event.nonce)) {
-    const fresh = yield* nonces.claim(delivery.provider, event.nonce.value, Duration.seconds(TIMESTAMP_TOLERANCE_SECONDS * 2)).pipe(
-      // Without Redis the durable event-id check still prevents double application.
-      Effect.orElseSucceed(() => true)
-    )
-    if (!fresh) return yield* new WebhookRejected({ reason: "replayed" })
-  }
   const record = {
     provider: delivery.provider,
     eventId: event.eventId,
@@ -48,6 +52,19 @@ export const receive = Effect.fn("Webhooks.receive")(function*<E, R>(
     topic: event.topic,
     payload: Buffer.from(delivery.rawBody).toString("utf8")
   }
+  const nonceScope = `${delivery.provider}:${source.value.connectionId}`
+  if (Option.isSome(event.nonce)) {
+    const fresh = yield* nonces.claim(nonceScope, event.nonce.value, Duration.seconds(TIMESTAMP_TOLERANCE_SECONDS * 2)).pipe(
+      // Without Redis the durable event-id check still prevents double application.
+      Effect.orElseSucceed(() => true)
+    )
+    if (!fresh) {
+      // The same delivery sent again is a duplicate; a used nonce on another event is a replay.
+      if (yield* events.exists(record)) return { outcome: "duplicate" as Outcome, eventId: event.eventId }
+      return yield* new WebhookRejected({ reason: "replayed" })
+    }
+  }
+  const giveBackNonce = Option.isSome(event.nonce) ? nonces.release(nonceScope, event.nonce.value).pipe(Effect.ignore) : Effect.void
   const outcome = yield* transactions.inOrganization(source.value.organizationId)(Effect.gen(function*() {
     const isNew = yield* events.recordApplied(record)
     if (!isNew) return "duplicate" as const
@@ -55,8 +72,13 @@ export const receive = Effect.fn("Webhooks.receive")(function*<E, R>(
   })).pipe(
     Effect.catchIf(
       (e): e is WebhookApplyError => e instanceof WebhookApplyError,
-      (e) => events.recordOutcome(record, "failed", e.detail).pipe(Effect.as("failed" as const))
-    )
+      (e): Effect.Effect<"failed", WebhookRetryLater | PersistenceError> =>
+        e.retryable === true
+          ? giveBackNonce.pipe(Effect.andThen(Effect.fail(new WebhookRetryLater({ detail: e.detail }))))
+          : events.recordOutcome(record, "failed", e.detail).pipe(Effect.as("failed" as const))
+    ),
+    // Not processed: the sender will retry with the same nonce, which must still be usable then.
+    Effect.tapError(() => giveBackNonce)
   )
   if (outcome === "ignored") yield* events.recordOutcome(record, "ignored", `no handler for ${event.topic}`)
   yield* Effect.annotateCurrentSpan({ "webhook.provider": delivery.provider, "webhook.event_id": event.eventId, "webhook.outcome": outcome })

@@ -121,6 +121,34 @@ describe("webhook pipeline", () => {
         assert.strictEqual((yield* json(yield* deliver(path, forged)))["code"], "invalid_signature")
         const again = yield* deliver(path, g2aDelivery(apiHash, "evt-1", "nonce-dddddddd"))
         assert.strictEqual((yield* json(again))["outcome"], "duplicate", "a new nonce but the same event id: deduplicated")
+        const resent = yield* deliver(path, g2aDelivery(apiHash, "evt-1", "nonce-aaaaaaaa"))
+        assert.strictEqual(resent.status, 200, "the very same delivery sent again is a duplicate, not a replay")
+        assert.strictEqual((yield* json(resent))["outcome"], "duplicate")
+      }))
+
+    it.effect("event ids are per source: two organisations using the same id both get applied", () =>
+      Effect.gen(function*() {
+        const a = yield* setup("wh-ids-a@example.com")
+        const b = yield* setup("wh-ids-b@example.com")
+        const fromA = yield* deliver(a.path, signedDelivery(a.secret, created("A-1"), { id: "evt_1" })).pipe(Effect.flatMap(json))
+        const fromB = yield* deliver(b.path, signedDelivery(b.secret, created("B-1"), { id: "evt_1" })).pipe(Effect.flatMap(json))
+        assert.deepStrictEqual([fromA["outcome"], fromB["outcome"]], ["applied", "applied"])
+        const ordersB = yield* call("GET", "/api/v1/orders", { token: b.owner.accessToken }).pipe(Effect.flatMap(json))
+        assert.strictEqual((ordersB["orders"] as Array<unknown>).length, 1)
+      }))
+
+    it.effect("a cancellation that arrives before its order is not lost: retry later, then applied", () =>
+      Effect.gen(function*() {
+        const { owner, path, secret } = yield* setup("wh-early-cancel@example.com")
+        const cancel = signedDelivery(secret, { type: "order.cancelled", data: { externalOrderId: "EXT-E" } })
+        const early = yield* deliver(path, cancel)
+        assert.strictEqual(early.status, 503)
+        assert.strictEqual((yield* json(early))["code"], "retry_later")
+        yield* deliver(path, signedDelivery(secret, created("EXT-E", 2)))
+        const retried = yield* deliver(path, cancel).pipe(Effect.flatMap(json))
+        assert.strictEqual(retried["outcome"], "applied")
+        const level = yield* call("GET", "/api/v1/inventory?sku=WH-1", { token: owner.accessToken }).pipe(Effect.flatMap(json))
+        assert.strictEqual((level["levels"] as Array<Record<string, number>>)[0]?.reserved, 0)
       }))
 
     it.effect("authentic but impossible events are recorded as failed; cancellations release stock; unknown topics are ignored", () =>

@@ -1,6 +1,6 @@
 /**
  * Port: the durable event store. `recordApplied` inserts the event inside the caller's transaction and reports
- * whether it is new — the unique (provider, event id) makes a delivery apply at most once even under concurrent
+ * whether it is new — the unique (connection, event id) makes a delivery apply at most once even under concurrent
  * duplicates. Failures and ignored topics are recorded for operators.
  */
 import { Context, type Effect } from "effect"
@@ -18,6 +18,7 @@ export interface EventRecord {
 
 export class WebhookEvents extends Context.Service<WebhookEvents, {
   /** True when this delivery is new (and now recorded as applied, pending the caller's commit). */
+  readonly exists: (event: EventRecord) => Effect.Effect<boolean, PersistenceError>
   readonly recordApplied: (event: EventRecord) => Effect.Effect<boolean, PersistenceError>
   readonly recordOutcome: (event: EventRecord, outcome: "ignored" | "failed", detail: string) => Effect.Effect<void, PersistenceError>
 }>()("tradeport/core/webhooks/ports/WebhookEvents") {}
