@@ -4,7 +4,7 @@
  * compare-and-set. A permanent refusal (revoked, invalid_grant) marks the connection needs_reauth, once, and is
  * audited; a transient one leaves it connected with its last error.
  */
-import { DateTime, Effect, Option, Redacted, Schema } from "effect"
+import { DateTime, Effect, Option, Redacted, Schedule, Schema } from "effect"
 import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { OrgId } from "../shared/Ids.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
@@ -57,12 +57,17 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
     return { connection: connection.value, credentials: Redacted.value(credentials), version }
   })
 
-  const failed = (error: ProviderTokenError) =>
+  const failed = (error: ProviderTokenError, readVersion: number) =>
     Effect.gen(function*() {
       const repository = yield* ConnectionRepository
       const audit = yield* AuditLog
       const transactions = yield* Transactions
       const kind = classifyRefreshFailure({ status: error.status, oauthError: error.oauthError })
+      // Refused because someone else rotated the token meanwhile? Then their token is good: no re-auth needed.
+      const now = yield* repository.credentials(organizationId, connectionId)
+      if (kind === "permanent" && Option.isSome(now) && now.value.version !== readVersion) {
+        return yield* new TokenUnavailable({ connectionId, reason: "transient" })
+      }
       const message = sanitizeError(`${error.oauthError ?? `HTTP ${error.status ?? "?"}`}: ${error.message}`)
       yield* transactions.inOrganization(organizationId)(Effect.gen(function*() {
         const before = yield* repository.get(organizationId, connectionId)
@@ -94,12 +99,14 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
           : Option.some({ token: Redacted.make(token), expiresAt: connection.tokenExpiresAt })
       })
     ),
-    refresh: Effect.gen(function*() {
+    // Uninterruptible from the grant to the save: once the provider has rotated the refresh token, the new one must
+    // reach the database even if the caller gives up (every step is bounded by its own timeout).
+    refresh: Effect.uninterruptible(Effect.gen(function*() {
       const repository = yield* ConnectionRepository
       const audit = yield* AuditLog
       const transactions = yield* Transactions
       const state = yield* current
-      const grant = yield* options.grant(state.credentials).pipe(Effect.catchTag("ProviderTokenError", failed))
+      const grant = yield* options.grant(state.credentials).pipe(Effect.catchTag("ProviderTokenError", (e) => failed(e, state.version)))
       const expiresAt = expiryFrom(grant.expiresIn, yield* DateTime.now)
       const next: Credentials = {
         ...state.credentials,
@@ -115,6 +122,12 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
         })
         return { token: grant.accessToken, expiresAt }
       })).pipe(
+        // A transient storage failure must not lose a rotated token: try the save again.
+        Effect.retry({
+          times: 3,
+          schedule: Schedule.exponential("100 millis"),
+          while: (e) => e._tag === "PersistenceError" && e.reason !== "Rejected"
+        }),
         // Someone else stored newer credentials first (our lock expired mid-refresh): theirs win, ours are dropped
         // rather than overwriting a rotated refresh token with a stale one.
         Effect.catchTag("CredentialsChanged", () =>
@@ -126,7 +139,7 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
           ))
       )
       return saved
-    })
+    }))
   }
   return source
 }

@@ -43,12 +43,18 @@ export interface TokenManagerOptions {
   readonly policy: LifecyclePolicy
   readonly lockTtl: Duration.Duration
   readonly lockWait: Duration.Duration
+  /**
+   * How long this process trusts its own copy before looking at the shared cache again: an invalidation made by
+   * another instance (credentials changed, disconnected) reaches this one within it.
+   */
+  readonly localTtl: Duration.Duration
 }
 
 export const defaultOptions: TokenManagerOptions = {
   policy: defaultPolicy,
-  lockTtl: Duration.seconds(30),
-  lockWait: Duration.seconds(20)
+  lockTtl: Duration.seconds(60),
+  lockWait: Duration.seconds(20),
+  localTtl: Duration.seconds(30)
 }
 
 export class TokenManager extends Context.Service<TokenManager, {
@@ -68,7 +74,9 @@ export class TokenManager extends Context.Service<TokenManager, {
       Effect.gen(function*() {
         const cache = yield* TokenCache
         const lock = yield* DistributedLock
-        const local = new Map<string, CachedToken>()
+        const local = new Map<string, { readonly token: CachedToken; readonly until: number }>()
+        const keepLocally = (key: string, token: CachedToken, now: DateTime.Utc) =>
+          local.set(key, { token, until: DateTime.toEpochMillis(now) + Duration.toMillis(options.localTtl) })
         const inFlight = new Map<string, Deferred.Deferred<Redacted.Redacted<string>, unknown>>()
 
         const usable = (token: CachedToken, now: DateTime.Utc, rejected: Redacted.Redacted<string> | undefined) =>
@@ -80,8 +88,8 @@ export class TokenManager extends Context.Service<TokenManager, {
 
         const remember = (key: string, token: CachedToken) =>
           Effect.gen(function*() {
-            local.set(key, token)
             const now = yield* DateTime.now
+            keepLocally(key, token, now)
             const ttl = cacheTtl(token.expiresAt, now, options.policy)
             yield* Metric.update(
               Metric.withAttributes(ttlGauge, { token: key }),
@@ -93,8 +101,9 @@ export class TokenManager extends Context.Service<TokenManager, {
         const fromShared = (key: string, rejected: Redacted.Redacted<string> | undefined) =>
           Effect.gen(function*() {
             const shared = yield* cache.get(key).pipe(Effect.catch(degrade(Option.none<CachedToken>())))
-            if (Option.isSome(shared) && usable(shared.value, yield* DateTime.now, rejected)) {
-              local.set(key, shared.value)
+            const now = yield* DateTime.now
+            if (Option.isSome(shared) && usable(shared.value, now, rejected)) {
+              keepLocally(key, shared.value, now)
               yield* Metric.update(Metric.withAttributes(cacheHits, { layer: "redis" }), 1)
               return Option.some(shared.value.token)
             }
@@ -135,9 +144,9 @@ export class TokenManager extends Context.Service<TokenManager, {
             const rejected = opts?.rejected
             const now = yield* DateTime.now
             const hit = local.get(source.cacheKey)
-            if (hit !== undefined && usable(hit, now, rejected)) {
+            if (hit !== undefined && hit.until > DateTime.toEpochMillis(now) && usable(hit.token, now, rejected)) {
               yield* Metric.update(Metric.withAttributes(cacheHits, { layer: "local" }), 1)
-              return hit.token
+              return hit.token.token
             }
             const running = inFlight.get(source.cacheKey)
             if (running !== undefined) {

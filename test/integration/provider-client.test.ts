@@ -3,16 +3,20 @@
  * and the circuit breaker opening after 5 consecutive failures, failing fast, probing and closing.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { HttpClientRequest } from "effect/http"
-import { ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
+import { type ClientPolicy, ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { scripted, startFakeServer } from "../fakes/FakeServer.ts"
-import { providerClient } from "../support/ProviderStack.ts"
+import { providerClient, testPolicy } from "../support/ProviderStack.ts"
 
-const withFake = <A, E>(handler: Parameters<typeof startFakeServer>[0], body: (url: string, count: () => number) => Effect.Effect<A, E, ProviderClient>) =>
+const withFake = <A, E>(
+  handler: Parameters<typeof startFakeServer>[0],
+  body: (url: string, count: () => number) => Effect.Effect<A, E, ProviderClient>,
+  policy: ClientPolicy = testPolicy
+) =>
   Effect.acquireRelease(Effect.promise(() => startFakeServer(handler)), (fake) => Effect.promise(fake.close)).pipe(
     Effect.flatMap((fake) => body(fake.url, () => fake.count())),
-    Effect.provide(Layer.fresh(providerClient())),
+    Effect.provide(Layer.fresh(providerClient(policy))),
     Effect.scoped
   )
 
@@ -29,6 +33,24 @@ describe("provider client policy", () => {
         const response = yield* get(url)
         assert.strictEqual(response.status, 200)
         assert.strictEqual(count(), 3)
+      })))
+
+  it.live("a non-idempotent request (a refresh-token grant) is not re-sent after a 5xx or timeout, only after 429", () =>
+    withFake(scripted([{ status: 503 }, { status: 200, json: {} }]), (url, count) =>
+      Effect.gen(function*() {
+        const client = yield* ProviderClient
+        const once = yield* Effect.flip(client.execute(HttpClientRequest.post(`${url}/oauth/token`), { provider: "fake", operation: "/oauth/token", idempotent: false }))
+        assert.strictEqual(once.reason, "Unavailable")
+        assert.strictEqual(count(), 1, "the possibly-processed grant was not sent twice")
+      })))
+
+  it.live("a Retry-After longer than the longest backoff ends the call with RateLimited instead of stalling it", () =>
+    withFake(scripted([{ status: 429, headers: { "retry-after": "3600" } }, { status: 200, json: {} }]), (url, count) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(get(url))
+        assert.strictEqual(error.reason, "RateLimited")
+        assert.strictEqual(error.retryAfterSeconds, 3600)
+        assert.strictEqual(count(), 1)
       })))
 
   it.live("a 400 is never retried and reports the provider's error code", () =>
@@ -54,7 +76,7 @@ describe("provider client policy", () => {
         assert.strictEqual((yield* get(url)).status, 200)
         assert.isAtLeast(Date.now() - started, 950, "waited what Retry-After asked")
         assert.strictEqual(count(), 2)
-      })), 10_000)
+      }), { ...testPolicy, maxDelay: Duration.seconds(2) }), 10_000)
 
   it.live("dropped connections and timeouts are retried, then reported as such", () =>
     withFake(scripted([{ drop: true }, { hang: true }, { drop: true }]), (url, count) =>

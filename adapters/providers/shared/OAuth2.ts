@@ -36,7 +36,9 @@ const request = (endpoint: TokenEndpoint, form: Record<string, string>) =>
       HttpClientRequest.acceptJson
     )
     if (endpoint.clientAuth === "basic") http = HttpClientRequest.basicAuth(http, endpoint.clientId, Redacted.value(endpoint.clientSecret))
-    const response = yield* client.execute(http, { provider: endpoint.provider, operation: new URL(endpoint.url).pathname }).pipe(
+    // A refresh-token grant must never be sent twice: the first one may have rotated the token already.
+    const idempotent = form["grant_type"] !== "refresh_token"
+    const response = yield* client.execute(http, { provider: endpoint.provider, operation: new URL(endpoint.url).pathname, idempotent }).pipe(
       Effect.catchTag("ProviderError", (e) =>
         // A refusal carries the OAuth error code (invalid_grant, invalid_client…); anything else is an outage.
         Effect.fail(new ProviderTokenError({ status: e.status, oauthError: e.detail, message: e.reason })))

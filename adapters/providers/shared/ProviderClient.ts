@@ -37,6 +37,11 @@ export interface CallOptions {
   readonly operation: string
   /** Circuit key; defaults to the provider. Pass `${provider}:${connectionId}` to isolate one account. */
   readonly circuit?: string | undefined
+  /**
+   * False for requests that must not run twice (a refresh-token grant rotates the token on first receipt): such a
+   * request is retried only when the provider refused it unprocessed (429), never after a timeout or 5xx.
+   */
+  readonly idempotent?: boolean | undefined
 }
 
 const latency = Metric.histogram("provider_request_duration_seconds", {
@@ -166,7 +171,7 @@ export class ProviderClient extends Context.Service<ProviderClient, {
             const ceiling = Math.min(Duration.toMillis(policy.maxDelay), Duration.toMillis(policy.baseDelay) * 2 ** n)
             const jittered = (yield* Random.next) * ceiling
             const floor = (error.retryAfterSeconds ?? 0) * 1000
-            return Duration.millis(Math.min(Math.max(jittered, floor), Math.max(Duration.toMillis(policy.maxDelay), floor)))
+            return Duration.millis(Math.min(Math.max(jittered, floor), Duration.toMillis(policy.maxDelay)))
           })
 
         const execute = (request: HttpClientRequest.HttpClientRequest, options: CallOptions) =>
@@ -178,7 +183,10 @@ export class ProviderClient extends Context.Service<ProviderClient, {
               const outcome = yield* attempt(request, options, circuit, n + 1).pipe(Effect.result)
               if (outcome._tag === "Success") return outcome.success
               const error = outcome.failure
-              if (!isRetryable(error) || n >= policy.retries) return yield* error
+              const mayRetry = isRetryable(error) && (options.idempotent !== false || error.reason === "RateLimited")
+              // A provider asking for more patience than our longest backoff gets its answer now, not a stalled call.
+              const tooLong = (error.retryAfterSeconds ?? 0) * 1000 > Duration.toMillis(policy.maxDelay)
+              if (!mayRetry || tooLong || n >= policy.retries) return yield* error
               yield* Metric.update(Metric.withAttributes(retries, { provider: options.provider, reason: error.reason }), 1)
               yield* Effect.sleep(yield* backoff(error, n))
               n++
