@@ -38,7 +38,14 @@ export const layer = (options: DatabaseOptions) =>
     }
   })
 
-/** Driver error → the port-level error: "try later" (Unavailable, Timeout) versus "refused" (Rejected). */
+const sqlState = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
+
+/**
+ * Driver error → the port-level error: "try later" (Unavailable, Timeout — deadlocks and serialization failures
+ * included: a retry succeeds), "bad data" (Invalid: SQLSTATE class 22, data exceptions such as a NUL byte in text)
+ * versus "refused" (Rejected: a bug).
+ */
 export const toPersistenceError = (operation: string) => (error: SqlError.SqlError): PersistenceError => {
   switch (error.reason._tag) {
     case "ConnectionError":
@@ -46,9 +53,11 @@ export const toPersistenceError = (operation: string) => (error: SqlError.SqlErr
       return new PersistenceError({ operation, reason: "Unavailable" })
     case "StatementTimeoutError":
     case "LockTimeoutError":
+    case "DeadlockError":
+    case "SerializationError":
       return new PersistenceError({ operation, reason: "Timeout" })
     default:
-      return new PersistenceError({ operation, reason: "Rejected" })
+      return new PersistenceError({ operation, reason: sqlState(error.reason.cause)?.startsWith("22") ? "Invalid" : "Rejected" })
   }
 }
 

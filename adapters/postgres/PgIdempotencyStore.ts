@@ -4,6 +4,7 @@
  */
 import { Duration, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { randomUUID } from "node:crypto"
 import { IdempotencyStore, type IdempotencyStoreShape } from "../../core/idempotency/ports/IdempotencyStore.ts"
 import { toPersistenceError } from "./Database.ts"
 import { asPlatform, inOrganization } from "./Tenancy.ts"
@@ -16,17 +17,18 @@ export const layer = Layer.effect(
 
     const claim: IdempotencyStoreShape["claim"] = (organizationId, key, operation, requestHash, options) =>
       inOrganization(sql, organizationId)(Effect.gen(function*() {
+        const holder = randomUUID()
         const ttlSeconds = Math.ceil(Duration.toSeconds(options.ttl))
         const staleSeconds = Math.ceil(Duration.toSeconds(options.staleAfter))
         const inserted = yield* sql`
-          INSERT INTO idempotency_records (organization_id, idempotency_key, operation, request_hash, status, expires_at)
-          VALUES (${organizationId}, ${key}, ${operation}, ${requestHash}, 'in_progress', now() + make_interval(secs => ${ttlSeconds}))
+          INSERT INTO idempotency_records (organization_id, idempotency_key, operation, request_hash, status, holder, expires_at)
+          VALUES (${organizationId}, ${key}, ${operation}, ${requestHash}, 'in_progress', ${holder}, now() + make_interval(secs => ${ttlSeconds}))
           ON CONFLICT (organization_id, idempotency_key) DO UPDATE
-            SET operation = EXCLUDED.operation, request_hash = EXCLUDED.request_hash, status = 'in_progress',
+            SET operation = EXCLUDED.operation, request_hash = EXCLUDED.request_hash, status = 'in_progress', holder = EXCLUDED.holder,
                 response_status = NULL, response_body = NULL, locked_at = now(), created_at = now(), expires_at = EXCLUDED.expires_at
             WHERE idempotency_records.expires_at <= now()
           RETURNING 1`
-        if (inserted.length > 0) return { _tag: "New" as const }
+        if (inserted.length > 0) return { _tag: "New" as const, holder }
         const [existing] = yield* sql<{
           operation: string; request_hash: string; status: string; response_status: number | null; response_body: unknown; stale: boolean
         }>`
@@ -39,22 +41,27 @@ export const layer = Layer.effect(
           return { _tag: "Replay" as const, response: { status: existing.response_status ?? 200, body: existing.response_body } }
         }
         if (existing.stale) {
-          yield* sql`UPDATE idempotency_records SET locked_at = now() WHERE organization_id = ${organizationId} AND idempotency_key = ${key}`
-          return { _tag: "New" as const }
+          yield* sql`UPDATE idempotency_records SET locked_at = now(), holder = ${holder}
+                     WHERE organization_id = ${organizationId} AND idempotency_key = ${key}`
+          return { _tag: "New" as const, holder }
         }
         return { _tag: "InProgress" as const }
       })).pipe(failed("claim"), Effect.withSpan("IdempotencyStore.claim"))
 
-    const complete: IdempotencyStoreShape["complete"] = (organizationId, key, response) =>
+    const complete: IdempotencyStoreShape["complete"] = (organizationId, key, holder, response) =>
       inOrganization(sql, organizationId)(sql`
         UPDATE idempotency_records SET status = 'completed', response_status = ${response.status},
           response_body = ${JSON.stringify(response.body ?? null)}::jsonb
-        WHERE organization_id = ${organizationId} AND idempotency_key = ${key}`).pipe(Effect.asVoid, failed("complete"))
+        WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND holder = ${holder} AND status = 'in_progress'
+        RETURNING 1`).pipe(Effect.map((rows) => rows.length === 1), failed("complete"))
 
-    const release: IdempotencyStoreShape["release"] = (organizationId, key) =>
+    const release: IdempotencyStoreShape["release"] = (organizationId, key, holder) =>
       inOrganization(sql, organizationId)(sql`
         DELETE FROM idempotency_records
-        WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND status = 'in_progress'`).pipe(Effect.asVoid, failed("release"))
+        WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND holder = ${holder} AND status = 'in_progress'`).pipe(
+        Effect.asVoid,
+        failed("release")
+      )
 
     const purgeExpired: IdempotencyStoreShape["purgeExpired"] = asPlatform(sql)(sql<{ n: number }>`
       WITH gone AS (DELETE FROM idempotency_records WHERE expires_at <= now() RETURNING 1) SELECT count(*)::int AS n FROM gone`).pipe(

@@ -32,6 +32,7 @@ const OrderRow = Schema.Struct({
   currency: Schema.String,
   reservation_expires_at: Schema.NullOr(Schema.Date),
   created_at: Schema.Date,
+  created_us: Schema.String,
   lines: Schema.Array(Schema.Struct({ sku: Sku, quantity: Schema.Number, unit_price_cents: Schema.Union([Schema.Number, Schema.String]) }))
 })
 const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
@@ -60,7 +61,7 @@ export const layer = Layer.effect(
 
     const select = (where: Statement.Fragment) => sql`
       SELECT o.id, o.organization_id, o.source, o.connection_id, o.external_order_id, o.status, o.location, o.currency,
-             o.reservation_expires_at, o.created_at,
+             o.reservation_expires_at, o.created_at, floor(extract(epoch FROM o.created_at) * 1000000)::bigint::text AS created_us,
              coalesce((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'unit_price_cents', l.unit_price_cents)
                                         ORDER BY l.line_no)
                        FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS lines
@@ -178,29 +179,39 @@ export const layer = Layer.effect(
         const [cursorAt, cursorId] = query.before === undefined ? [undefined, undefined] : query.before.split("_")
         const rows = yield* select(sql`o.organization_id = ${organizationId}
           ${query.status === undefined ? sql`` : sql`AND o.status = ${query.status}`}
-          ${cursorAt === undefined ? sql`` : sql`AND (o.created_at, o.id) < (${new Date(Number(cursorAt))}, ${cursorId ?? ""})`}
+          ${cursorAt === undefined ? sql`` : sql`AND (floor(extract(epoch FROM o.created_at) * 1000000)::bigint, o.id) < (${cursorAt}::bigint, ${cursorId ?? ""}::uuid)`}
           ORDER BY o.created_at DESC, o.id DESC LIMIT ${query.limit + 1}`).pipe(Effect.flatMap((r) => Effect.orDie(decodeOrders(r))))
         const page = rows.slice(0, query.limit)
         const last = page[page.length - 1]
         return {
           orders: page.map(toOrder),
-          nextCursor: rows.length > query.limit && last !== undefined ? `${last.created_at.getTime()}_${last.id}` : undefined
+          // Microseconds, as stored: a millisecond cursor would skip rows created within the same millisecond.
+          nextCursor: rows.length > query.limit && last !== undefined ? `${last.created_us}_${last.id}` : undefined
         }
       })).pipe(Effect.mapError(failure("list")))
 
+    /**
+     * Each expiry is its own short transaction (in the order's organisation): one transaction holding many orders
+     * would lock inventory rows order by order, out of the global product-id order, and could deadlock with a
+     * reservation. An order another instance expired, or someone fulfilled, meanwhile is simply skipped.
+     */
     const expireDue: OrderRepositoryShape["expireDue"] = (now, limit) =>
-      asPlatform(sql)(Effect.gen(function*() {
-        const due = yield* sql<{ id: string; organization_id: string }>`
+      Effect.gen(function*() {
+        const due = yield* asPlatform(sql)(sql<{ id: string; organization_id: string }>`
           SELECT id::text, organization_id::text FROM orders
           WHERE status = 'reserved' AND reservation_expires_at <= ${new Date(DateTime.toEpochMillis(now))}
-          ORDER BY reservation_expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`
-        for (const order of due) yield* transact(order.organization_id, order.id, "expire")
-        return due.length
-      })).pipe(
-        Effect.catchTag("IllegalTransition", () => Effect.succeed(0)),
-        Effect.catchTag("OrderNotFound", () => Effect.succeed(0)),
-        Effect.mapError(failure("expireDue"))
-      )
+          ORDER BY reservation_expires_at LIMIT ${limit}`)
+        let expired = 0
+        for (const order of due) {
+          const done = yield* inOrganization(sql, order.organization_id)(transact(order.organization_id, order.id, "expire")).pipe(
+            Effect.as(true),
+            Effect.catchTag("IllegalTransition", () => Effect.succeed(false)),
+            Effect.catchTag("OrderNotFound", () => Effect.succeed(false))
+          )
+          if (done) expired++
+        }
+        return expired
+      }).pipe(Effect.mapError(failure("expireDue")), Effect.withSpan("OrderRepository.expireDue"))
 
     return OrderRepository.of({ createReserved, get, findByExternal, list, apply, expireDue })
   })

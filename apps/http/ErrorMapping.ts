@@ -1,12 +1,18 @@
 /** The one place domain and infrastructure failures become HTTP problems. */
 import { Effect } from "effect"
+import { HttpApiError } from "effect/http-api"
 import type { CacheError, PersistenceError } from "../../core/shared/errors.ts"
 import { Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized } from "./Problems.ts"
 
-/** Unavailable or slow storage is "try again" (503); storage refusing a well-formed write is a bug (500). */
+/**
+ * Unavailable or slow storage is "try again" (503); data the database refuses as such is the request's fault
+ * (400, through the API-wide bad-request problem); storage refusing a well-formed write is a bug (500).
+ */
 export const persistenceProblem = (error: PersistenceError | CacheError) =>
   error.reason === "Rejected"
     ? Effect.die(error)
+    : error.reason === "Invalid"
+    ? Effect.fail(new HttpApiError.BadRequestProblem({ detail: "The request contains a value the store cannot hold (for example a NUL character)." }))
     : Effect.fail(new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1, detail: "Storage is unavailable, retry shortly." }))
 
 export const problems = {

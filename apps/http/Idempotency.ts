@@ -7,7 +7,8 @@
  *   `idempotency_in_progress`;
  * - a transient failure (503) gives the key back, so the client's retry runs the operation.
  */
-import { Duration, Effect, Schema } from "effect"
+import { Cause, Duration, Effect, Schema } from "effect"
+import { HttpApiError } from "effect/http-api"
 import { createHash } from "node:crypto"
 import { IdempotencyStore } from "../../core/idempotency/ports/IdempotencyStore.ts"
 import type { PersistenceError } from "../../core/shared/errors.ts"
@@ -28,7 +29,7 @@ const canonical = (value: unknown): string =>
 
 export const requestHash = (payload: unknown) => createHash("sha256").update(canonical(payload)).digest("hex")
 
-type ApiProblem = Conflict | Unprocessable | NotFound | ServiceUnavailable
+type ApiProblem = Conflict | Unprocessable | NotFound | ServiceUnavailable | HttpApiError.BadRequestProblem
 
 const StoredProblem = Schema.Struct({ code: Schema.String, detail: Schema.optionalKey(Schema.String) })
 
@@ -36,6 +37,8 @@ const replayProblem = (status: number, body: unknown): ApiProblem => {
   const stored = Schema.decodeUnknownOption(StoredProblem)(body)
   const fields = stored._tag === "Some" ? stored.value : { code: "replayed_error" }
   switch (status) {
+    case 400:
+      return new HttpApiError.BadRequestProblem({ ...(fields.detail === undefined ? {} : { detail: fields.detail }) })
     case 404:
       return new NotFound(fields)
     case 409:
@@ -74,14 +77,16 @@ export const idempotent = <A, I, R>(options: {
       case "New":
         break
     }
+    const holder = claim.holder
     const encode = Schema.encodeEffect(options.schema)
     const onFailure = (error: ApiProblem | PersistenceError): Effect.Effect<never, ApiProblem> => {
       if (error._tag === "PersistenceError" || error._tag === "ServiceUnavailable") {
         const reported = error._tag === "PersistenceError" ? unavailable() : error
-        return store.release(options.organizationId, key).pipe(Effect.ignore, Effect.andThen(Effect.fail(reported)))
+        return store.release(options.organizationId, key, holder).pipe(Effect.ignore, Effect.andThen(Effect.fail(reported)))
       }
       // A client error is the answer to this request: remember it like a success.
-      return store.complete(options.organizationId, key, { status: error.status, body: { code: error.code, detail: error.detail } }).pipe(
+      const code = "code" in error ? error.code : "bad_request"
+      return store.complete(options.organizationId, key, holder, { status: error.status, body: { code, detail: error.detail } }).pipe(
         Effect.ignore,
         Effect.andThen(Effect.fail(error))
       )
@@ -91,8 +96,14 @@ export const idempotent = <A, I, R>(options: {
         Effect.tap((value) =>
           encode(value).pipe(
             Effect.orDie,
-            Effect.flatMap((body) => store.complete(options.organizationId, key, { status: options.successStatus, body }))
+            Effect.flatMap((body) => store.complete(options.organizationId, key, holder, { status: options.successStatus, body })),
+            // Our claim was taken over meanwhile: roll our writes back rather than run the operation twice.
+            Effect.flatMap((completed) => (completed ? Effect.void : Effect.fail(new Conflict({ code: "idempotency_in_progress" }))))
           ))
       )
-    ).pipe(Effect.catch(onFailure))
+    ).pipe(
+      Effect.catch(onFailure),
+      // A crash or an interruption must not leave the key claimed until it goes stale.
+      Effect.onError((cause) => (Cause.hasFails(cause) ? Effect.void : store.release(options.organizationId, key, holder).pipe(Effect.ignore)))
+    )
   })

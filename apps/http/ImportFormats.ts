@@ -33,26 +33,42 @@ export const csvFields = (line: string): Array<string> => {
   return fields
 }
 
-/** Lines of a byte stream; a line break inside quotes (CSV) stays in its record. */
+const MAX_LINE = 1024 * 1024
+/** Emitted in place of a line longer than MAX_LINE (a NUL never appears in a valid record). */
+const TOO_LONG = "\u0000line-too-long"
+
+/**
+ * Lines of a byte stream, scanning each byte once: the unfinished line and whether it is inside quotes carry over
+ * from chunk to chunk (a line break inside quotes stays in its CSV record). A line past 1 MiB is refused.
+ */
 const records = (body: Stream.Stream<Uint8Array, unknown>, csv: boolean) =>
   body.pipe(
     Stream.decodeText(),
-    Stream.mapAccum(() => "", (pending, chunk) => {
-      const text = pending + chunk
+    Stream.mapAccum(() => ({ pending: "", quoted: false }), (state, chunk) => {
+      let pending = state.pending
+      let quoted = state.quoted
       const out: Array<string> = []
       let start = 0
-      let quotes = 0
-      for (let i = 0; i < text.length; i++) {
-        const ch = text[i]
-        if (csv && ch === "\"") quotes++
-        if (ch === "\n" && quotes % 2 === 0) {
-          out.push(text.slice(start, i).replace(/\r$/, ""))
+      for (let i = 0; i < chunk.length; i++) {
+        const ch = chunk[i]
+        if (csv && ch === "\"") quoted = !quoted
+        else if (ch === "\n" && !quoted) {
+          out.push((pending + chunk.slice(start, i)).replace(/\r$/, ""))
+          pending = ""
           start = i + 1
         }
       }
-      return [text.slice(start), out]
-    }, { onHalt: (rest) => (rest.trim().length > 0 ? [rest.replace(/\r$/, "")] : []) }),
-    Stream.filter((line) => line.trim().length > 0)
+      pending += chunk.slice(start)
+      if (pending.length > MAX_LINE) {
+        out.push(TOO_LONG)
+        pending = ""
+      }
+      return [{ pending, quoted }, out]
+    }, { onHalt: (state) => (state.pending.trim().length > 0 ? [state.pending.replace(/\r$/, "")] : []) }),
+    Stream.filter((line) => line.trim().length > 0),
+    Stream.mapEffect((line) =>
+      line === TOO_LONG ? Effect.fail(new ImportFormatError({ message: "a line is longer than 1 MiB (an unclosed quote?)" })) : Effect.succeed(line)
+    )
   )
 
 const fromObject = (value: unknown, row: number): RawRow => {

@@ -68,7 +68,7 @@ export class OrdersGroup extends HttpApiGroup.make("orders")
       query: {
         status: Schema.optionalKey(OrderStatus),
         limit: Schema.optionalKey(Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 })))),
-        before: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,15}_[0-9a-f-]{36}$/))))
+        before: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,18}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/))))
       },
       success: OrderPage,
       error: ServiceUnavailable

@@ -5,7 +5,11 @@
  */
 import { Schema } from "effect"
 
-export const InfraReason = Schema.Literals(["Unavailable", "Timeout", "Rejected"])
+/**
+ * Unavailable / Timeout: try again later. Invalid: the data itself was refused (e.g. a NUL character, a value out
+ * of a column's domain) — the caller's input. Rejected: anything else refused — a bug.
+ */
+export const InfraReason = Schema.Literals(["Unavailable", "Timeout", "Invalid", "Rejected"])
 export type InfraReason = typeof InfraReason.Type
 
 export class PersistenceError extends Schema.TaggedError<PersistenceError>()("PersistenceError", {

@@ -130,6 +130,39 @@ describe("orders", () => {
         assert.deepInclude(yield* level(a.accessToken, "EXP"), { reserved: 0, available: 3 })
       }))
 
+    it.effect("cursor pagination returns every order once, even those created in the same millisecond", () =>
+      Effect.gen(function*() {
+        const a = yield* signUpAndLogin("orders-pages@example.com")
+        yield* stock(a.accessToken, [{ sku: "PG", quantity: 100 }])
+        yield* Effect.forEach(Array.from({ length: 60 }, (_, i) => i), () => order(a.accessToken, [{ sku: "PG", quantity: 1 }]), { concurrency: 20 })
+        const seen = new Set<string>()
+        let cursor: string | undefined
+        for (let page = 0; page < 30; page++) {
+          const body = yield* call("GET", `/api/v1/orders?limit=3${cursor === undefined ? "" : `&before=${cursor}`}`, { token: a.accessToken }).pipe(Effect.flatMap(json))
+          for (const o of body["orders"] as Array<Record<string, unknown>>) seen.add(String(o["id"]))
+          cursor = body["nextCursor"] === null ? undefined : String(body["nextCursor"])
+          if (cursor === undefined) break
+        }
+        assert.strictEqual(seen.size, 60)
+      }))
+
+    it.effect("hostile input is a 4xx, never a 500: NUL characters, a forged cursor, an unclosed CSV quote", () =>
+      Effect.gen(function*() {
+        const a = yield* signUpAndLogin("orders-hostile@example.com")
+        yield* stock(a.accessToken, [{ sku: "H1", quantity: 5 }])
+        const nul = yield* HttpClient.execute(HttpClientRequest.post("/api/v1/orders").pipe(
+          HttpClientRequest.bearerToken(a.accessToken),
+          HttpClientRequest.bodyJsonUnsafe({ lines: [{ sku: "H1", quantity: 1 }], customerEmail: "a\u0000b@example.com" })
+        ))
+        assert.include([400, 422], nul.status)
+        assert.include([400, 422], (yield* call("GET", "/api/v1/inventory?sku=%00", { token: a.accessToken })).status)
+        assert.strictEqual((yield* call("GET", "/api/v1/orders?before=123_------------------------------------", { token: a.accessToken })).status, 400)
+        const unclosed = yield* upload(a.accessToken, `sku,quantity\n"H1,5\n${"x".repeat(1024 * 1024 + 10)}\n`, "text/csv")
+        assert.strictEqual(unclosed.status, 422)
+        assert.strictEqual((yield* json(unclosed))["code"], "import_format")
+        assert.deepInclude(yield* level(a.accessToken, "H1"), { onHand: 5 })
+      }))
+
     it.effect("org B cannot see, cancel or fulfil org A's orders", () =>
       Effect.gen(function*() {
         const a = yield* signUpAndLogin("orders-tenant-a@example.com")

@@ -12,7 +12,7 @@ export interface StoredResponse {
 }
 
 export type Claim =
-  | { readonly _tag: "New" }
+  | { readonly _tag: "New"; readonly holder: string }
   | { readonly _tag: "Replay"; readonly response: StoredResponse }
   | { readonly _tag: "InProgress" }
   | { readonly _tag: "Mismatch" }
@@ -29,10 +29,13 @@ export interface IdempotencyStoreShape {
     requestHash: string,
     options: { readonly ttl: Duration.Duration; readonly staleAfter: Duration.Duration }
   ) => Effect.Effect<Claim, PersistenceError>
-  /** Stores the response; meant to run inside the same transaction as the operation's own writes. */
-  readonly complete: (organizationId: OrgId, key: string, response: StoredResponse) => Effect.Effect<void, PersistenceError>
+  /**
+   * Stores the response if `holder` still holds the claim (false otherwise: the claim was taken over); meant to
+   * run inside the same transaction as the operation's own writes.
+   */
+  readonly complete: (organizationId: OrgId, key: string, holder: string, response: StoredResponse) => Effect.Effect<boolean, PersistenceError>
   /** Gives the key back (the operation failed transiently and may be retried with the same key). */
-  readonly release: (organizationId: OrgId, key: string) => Effect.Effect<void, PersistenceError>
+  readonly release: (organizationId: OrgId, key: string, holder: string) => Effect.Effect<void, PersistenceError>
   /** Platform path (scheduler): deletes expired records. */
   readonly purgeExpired: Effect.Effect<number, PersistenceError>
 }
