@@ -6,6 +6,7 @@
 import { Config, Duration, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { CircuitBreaker } from "effect/persistence"
+import * as WebhookNotifier from "../../adapters/notifications/WebhookNotifier.ts"
 import { PolicyConfig, ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { defaultOptions, TokenManager } from "../../core/connections/TokenManager.ts"
 import { Readiness } from "../../core/ops/Readiness.ts"
@@ -40,6 +41,6 @@ export const ProvidersLive = Layer.unwrap(
       Layer.provide(CircuitBreaker.layer({ tripPolicy: CircuitBreaker.consecutive(circuit.failures), openDuration: circuit.cooldown })),
       Layer.provide(FetchHttpClient.layer)
     )
-    return Layer.mergeAll(TokenManager.layer(defaultOptions), probe).pipe(Layer.provideMerge(client))
+    return Layer.mergeAll(TokenManager.layer(defaultOptions), probe, WebhookNotifier.layerConfig).pipe(Layer.provideMerge(client))
   })
 )

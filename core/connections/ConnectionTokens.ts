@@ -7,6 +7,7 @@
 import { DateTime, Effect, Option, Redacted, Schedule, Schema } from "effect"
 import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { OrgId } from "../shared/Ids.ts"
+import { Notifier } from "../notifications/ports/Notifier.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { type ConnectionId, type Credentials, type ProviderKind, sanitizeError } from "./Connection.ts"
 import { readCredentials, seal } from "./Connections.ts"
@@ -69,6 +70,7 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
         return yield* new TokenUnavailable({ connectionId, reason: "transient" })
       }
       const message = sanitizeError(`${error.oauthError ?? `HTTP ${error.status ?? "?"}`}: ${error.message}`)
+      let notify = false
       yield* transactions.inOrganization(organizationId)(Effect.gen(function*() {
         const before = yield* repository.get(organizationId, connectionId)
         if (kind === "permanent") {
@@ -76,6 +78,7 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
           // One audit entry per state change: a connection already waiting for re-auth is not re-announced.
           if (Option.isSome(before) && before.value.status !== "needs_reauth") {
             yield* audit.record({ organizationId, actorUserId: undefined, action: "NEEDS_REAUTH", target: connectionId, details: { provider: options.provider } })
+            notify = true
           }
         } else {
           yield* repository.setStatus(organizationId, connectionId, Option.isSome(before) ? before.value.status : "connected", message)
@@ -85,6 +88,10 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
           details: { provider: options.provider, kind }
         })
       }))
+      // After the commit, and once per state change: the merchant platform learns it must ask for re-consent.
+      if (notify) {
+        yield* (yield* Notifier).notify({ type: "connection.needs_reauth", organizationId, connectionId, provider: options.provider, detail: message })
+      }
       return yield* new TokenUnavailable({ connectionId, reason: kind === "permanent" ? "needs_reauth" : "transient" })
     })
 

@@ -60,7 +60,11 @@ export const defaultOptions: TokenManagerOptions = {
 export class TokenManager extends Context.Service<TokenManager, {
   readonly get: <E, R>(
     source: TokenSource<E, R>,
-    options?: { readonly rejected?: Redacted.Redacted<string> | undefined }
+    options?: {
+      readonly rejected?: Redacted.Redacted<string> | undefined
+      /** Refresh even a fresh token (the scheduler's at-least-daily rule); still single-flight. */
+      readonly force?: boolean | undefined
+    }
   ) => Effect.Effect<Redacted.Redacted<string>, E | LockTimeout, R>
   readonly withToken: <A, E, R, E2, R2>(
     source: TokenSource<E2, R2>,
@@ -110,15 +114,15 @@ export class TokenManager extends Context.Service<TokenManager, {
             return Option.none<Redacted.Redacted<string>>()
           })
 
-        const obtain = <E, R>(source: TokenSource<E, R>, rejected: Redacted.Redacted<string> | undefined) =>
+        const obtain = <E, R>(source: TokenSource<E, R>, rejected: Redacted.Redacted<string> | undefined, force: boolean) =>
           Effect.gen(function*() {
-            const cached = yield* fromShared(source.cacheKey, rejected)
+            const cached = force ? Option.none() : yield* fromShared(source.cacheKey, rejected)
             if (Option.isSome(cached)) return cached.value
             const underLock = Effect.gen(function*() {
               // Whoever held the lock before us may have refreshed already.
-              const again = yield* fromShared(source.cacheKey, rejected)
+              const again = force ? Option.none() : yield* fromShared(source.cacheKey, rejected)
               if (Option.isSome(again)) return again.value
-              const stored = yield* source.stored
+              const stored = force ? Option.none() : yield* source.stored
               if (Option.isSome(stored) && usable(stored.value, yield* DateTime.now, rejected)) {
                 yield* remember(source.cacheKey, stored.value)
                 return stored.value.token
@@ -139,12 +143,16 @@ export class TokenManager extends Context.Service<TokenManager, {
             )
           })
 
-        const get = <E, R>(source: TokenSource<E, R>, opts?: { readonly rejected?: Redacted.Redacted<string> | undefined }) =>
+        const get = <E, R>(
+          source: TokenSource<E, R>,
+          opts?: { readonly rejected?: Redacted.Redacted<string> | undefined; readonly force?: boolean | undefined }
+        ) =>
           Effect.gen(function*() {
             const rejected = opts?.rejected
+            const force = opts?.force === true
             const now = yield* DateTime.now
             const hit = local.get(source.cacheKey)
-            if (hit !== undefined && hit.until > DateTime.toEpochMillis(now) && usable(hit.token, now, rejected)) {
+            if (!force && hit !== undefined && hit.until > DateTime.toEpochMillis(now) && usable(hit.token, now, rejected)) {
               yield* Metric.update(Metric.withAttributes(cacheHits, { layer: "local" }), 1)
               return hit.token.token
             }
@@ -157,7 +165,7 @@ export class TokenManager extends Context.Service<TokenManager, {
             }
             const deferred = yield* Deferred.make<Redacted.Redacted<string>, unknown>()
             inFlight.set(source.cacheKey, deferred)
-            return yield* obtain(source, rejected).pipe(
+            return yield* obtain(source, rejected, force).pipe(
               Effect.onExit((exit) =>
                 Effect.sync(() => {
                   if (inFlight.get(source.cacheKey) === deferred) inFlight.delete(source.cacheKey)

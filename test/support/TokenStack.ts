@@ -4,6 +4,7 @@
  */
 import { Duration, Layer, Redacted } from "effect"
 import { inject } from "vitest"
+import * as WebhookNotifier from "../../adapters/notifications/WebhookNotifier.ts"
 import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
 import * as PgAuditLog from "../../adapters/postgres/PgAuditLog.ts"
 import * as PgConnectionRepository from "../../adapters/postgres/PgConnectionRepository.ts"
@@ -37,9 +38,11 @@ export const Persistence = Layer.mergeAll(
 ).pipe(Layer.provideMerge(TestDatabase.layer))
 
 export const tokenStack = (prefix: string) =>
-  Layer.mergeAll(Persistence, TestVault, sharedStores(prefix), providerClient({
-    timeout: Duration.seconds(2),
-    retries: 1,
-    baseDelay: Duration.millis(10),
-    maxDelay: Duration.millis(50)
-  }))
+  Layer.mergeAll(Persistence, TestVault, sharedStores(prefix), WebhookNotifier.layerConfig).pipe(
+    Layer.provideMerge(providerClient({
+      timeout: Duration.seconds(2),
+      retries: 1,
+      baseDelay: Duration.millis(10),
+      maxDelay: Duration.millis(50)
+    }))
+  )
