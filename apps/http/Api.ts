@@ -8,6 +8,7 @@ import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
 import { OrdersGroup } from "./OrdersApi.ts"
+import { OpsGroup } from "./OpsApi.ts"
 import { OrgGroup } from "./OrgApi.ts"
 import { WebhooksGroup } from "./WebhooksApi.ts"
 
@@ -46,6 +47,7 @@ export class Api extends HttpApi.make("tradeport")
   .add(ConnectionsGroup)
   .add(OrdersGroup)
   .add(WebhooksGroup)
+  .add(OpsGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

@@ -1,12 +1,10 @@
 /** The scheduler's own liveness: every interval, record that this instance is alive (read by /health/ready). */
 import { DateTime, Duration, Effect } from "effect"
-import { hostname } from "node:os"
-import { randomBytes } from "node:crypto"
-import { Heartbeat, InstanceId } from "../../core/ops/Heartbeat.ts"
+import { Heartbeat, type InstanceId } from "../../core/ops/Heartbeat.ts"
 import { HeartbeatStore } from "../../core/ops/ports/HeartbeatStore.ts"
 import type { Job } from "./JobRunner.ts"
 
-export const instanceId = InstanceId.make(`${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`)
+import { instanceId } from "./Instance.ts"
 
 export const heartbeatJob = (every: Duration.Duration, id: InstanceId = instanceId): Job<HeartbeatStore> => ({
   name: "heartbeat",

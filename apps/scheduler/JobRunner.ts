@@ -8,6 +8,8 @@
  * it is interrupted; idle jobs stop at once.
  */
 import { Context, DateTime, Duration, Effect, Fiber, Layer, Metric, Option, Ref, Schedule, Scope, Semaphore } from "effect"
+import { JobStore } from "../../core/ops/ports/JobStore.ts"
+import { instanceId } from "./Instance.ts"
 
 export interface Job<R = never> {
   readonly name: string
@@ -41,6 +43,24 @@ export class JobRunner extends Context.Service<JobRunner, {
       JobRunner,
       Effect.gen(function*() {
         const states = yield* Ref.make(new Map<string, JobState>())
+        // Where operators (and the HTTP app's readiness) see this instance's jobs; optional for unit tests.
+        const store = yield* Effect.serviceOption(JobStore)
+        const publish = (name: string) =>
+          Effect.gen(function*() {
+            if (Option.isNone(store)) return
+            const state = (yield* Ref.get(states)).get(name)
+            if (state === undefined) return
+            yield* store.value.record({
+              job: state.name,
+              instanceId,
+              every: state.every,
+              lastRunAt: Option.getOrUndefined(state.lastRunAt),
+              lastSuccessAt: Option.getOrUndefined(state.lastSuccessAt),
+              lastError: Option.getOrUndefined(state.lastError),
+              consecutiveFailures: state.consecutiveFailures,
+              runs: state.runs
+            }).pipe(Effect.catch((e) => Effect.logWarning("job state not recorded").pipe(Effect.annotateLogs({ job: name, reason: e.reason }))))
+          })
         const scope = yield* Effect.scope
         // Finalizers run in the context of whoever closes the scope: keep ours (logger, tracer) for their logs.
         const services = yield* Effect.context<never>()
@@ -72,6 +92,7 @@ export class JobRunner extends Context.Service<JobRunner, {
                 ...s, lastRunAt: Option.some(started), lastSuccessAt: Option.some(started), lastError: Option.none(),
                 consecutiveFailures: 0, runs: s.runs + 1
               }))
+              yield* publish(job.name)
             } else {
               const message = String(outcome.failure)
               yield* Effect.logWarning("job run failed").pipe(Effect.annotateLogs({ job: job.name, error: message }))
@@ -79,6 +100,7 @@ export class JobRunner extends Context.Service<JobRunner, {
                 ...s, lastRunAt: Option.some(started), lastError: Option.some(message),
                 consecutiveFailures: s.consecutiveFailures + 1, runs: s.runs + 1
               }))
+              yield* publish(job.name)
             }
           })
 

@@ -1,20 +1,37 @@
 /**
- * The scheduler app as a Layer: the job runner plus every job Tradeport runs in the background. Later features
- * add their jobs here.
+ * The scheduler app as a Layer: the job runner plus every job Tradeport runs in the background. `allJobs` is the
+ * one list — the runner schedules it and `npm run job -- <name>` runs one of it once.
  */
 import { Effect, Layer } from "effect"
+import type { ProviderKind } from "../../core/connections/Connection.ts"
+import type { Grant } from "../../core/connections/RefreshRunner.ts"
 import { HeartbeatInterval } from "../shared/SchedulerProbe.ts"
 import { heartbeatJob } from "./HeartbeatJob.ts"
-import { JobRunner } from "./JobRunner.ts"
+import { type Job, JobRunner } from "./JobRunner.ts"
 import { Intervals, purgeIdempotencyRecords, releaseExpiredReservations } from "./MaintenanceJobs.ts"
+import { RefreshConfig, refreshTokensJob } from "./RefreshJob.ts"
+
+/** Provider integrations register their refresh grant here as they land. */
+const refreshGrants = new Map<ProviderKind, Grant<never>>()
+
+/** Jobs are covariant in what they need: a list of them needs the union. */
+const jobList = <R>(...jobs: ReadonlyArray<Job<R>>): ReadonlyArray<Job<R>> => jobs
+
+export const allJobs = Effect.gen(function*() {
+  const intervals = yield* Intervals
+  const heartbeat = heartbeatJob(yield* HeartbeatInterval)
+  const reservations = releaseExpiredReservations(intervals.reservations)
+  const idempotency = purgeIdempotencyRecords(intervals.idempotency)
+  const refresh = refreshTokensJob(yield* RefreshConfig, refreshGrants)
+  return jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh>>(heartbeat, reservations, idempotency, refresh)
+})
+
+type JobServices<J> = J extends Job<infer R> ? R : never
 
 export const JobsLive = Layer.effectDiscard(
   Effect.gen(function*() {
     const runner = yield* JobRunner
-    const intervals = yield* Intervals
-    yield* runner.start(heartbeatJob(yield* HeartbeatInterval))
-    yield* runner.start(releaseExpiredReservations(intervals.reservations))
-    yield* runner.start(purgeIdempotencyRecords(intervals.idempotency))
+    for (const job of yield* allJobs) yield* runner.start(job)
   })
 )
 

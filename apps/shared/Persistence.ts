@@ -9,6 +9,8 @@ import * as PgInventoryRepository from "../../adapters/postgres/PgInventoryRepos
 import * as PgOrderRepository from "../../adapters/postgres/PgOrderRepository.ts"
 import * as PgWebhookEvents from "../../adapters/postgres/PgWebhookEvents.ts"
 import * as PgWebhookSources from "../../adapters/postgres/PgWebhookSources.ts"
+import * as PgJobStore from "../../adapters/postgres/PgJobStore.ts"
+import * as PgRefreshQueue from "../../adapters/postgres/PgRefreshQueue.ts"
 import * as PgHeartbeatStore from "../../adapters/postgres/PgHeartbeatStore.ts"
 import * as PgIdentityRepository from "../../adapters/postgres/PgIdentityRepository.ts"
 import * as PgTransactions from "../../adapters/postgres/PgTransactions.ts"
@@ -27,5 +29,7 @@ export const PersistenceLive = Layer.mergeAll(
   PgInventoryRepository.layer,
   PgIdempotencyStore.layer,
   PgWebhookEvents.layer,
-  PgWebhookSources.layer
+  PgWebhookSources.layer,
+  PgJobStore.layer,
+  PgRefreshQueue.layer
 )

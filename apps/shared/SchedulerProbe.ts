@@ -5,10 +5,31 @@
 import { Config, DateTime, Duration, Effect, Layer } from "effect"
 import { liveness } from "../../core/ops/Heartbeat.ts"
 import { HeartbeatStore } from "../../core/ops/ports/HeartbeatStore.ts"
+import { isLagging, JobStore } from "../../core/ops/ports/JobStore.ts"
 import { Readiness } from "../../core/ops/Readiness.ts"
 
 export const HeartbeatInterval = Config.Duration("SCHEDULER_HEARTBEAT_INTERVAL").pipe(
   Config.withDefault(Duration.seconds(10))
+)
+
+/** Background jobs: degraded when one has not succeeded for three of its intervals. */
+const jobsProbe = Layer.effectDiscard(
+  Effect.gen(function*() {
+    const readiness = yield* Readiness
+    const jobs = yield* JobStore
+    yield* readiness.register({
+      name: "jobs",
+      critical: false,
+      check: Effect.gen(function*() {
+        const now = yield* DateTime.now
+        const summaries = yield* jobs.summaries
+        const lagging = summaries.filter((s) => isLagging(s, now)).map((s) => s.job)
+        return lagging.length === 0
+          ? { status: "up" as const, detail: `${summaries.length} job(s) on schedule` }
+          : { status: "degraded" as const, detail: `not succeeding: ${lagging.join(", ")}` }
+      }).pipe(Effect.catch((e) => Effect.succeed({ status: "down" as const, detail: e.reason })))
+    })
+  })
 )
 
 export const layer = Layer.effectDiscard(
@@ -32,4 +53,4 @@ export const layer = Layer.effectDiscard(
       }).pipe(Effect.catch((e) => Effect.succeed({ status: "down" as const, detail: e.reason })))
     })
   })
-)
+).pipe(Layer.merge(jobsProbe))

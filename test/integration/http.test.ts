@@ -2,6 +2,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
+import { call, signUpAndLogin } from "../support/Api.ts"
 import { testApp } from "../support/TestApp.ts"
 
 const json = (response: { readonly json: Effect.Effect<unknown, unknown> }) =>
@@ -16,10 +17,25 @@ describe("HTTP app", () => {
           Effect.flatMap((r) => (r.status === 200 ? json(r) : Effect.fail(`status ${r.status}`))),
           Effect.repeat({ until: (b) => (b["checks"] as Record<string, string>)["scheduler"] === "up", schedule: Schedule.spaced("100 millis"), times: 50 })
         )
-        assert.deepStrictEqual(body["checks"], { database: "up", redis: "up", scheduler: "up", providers: "up" })
+        assert.deepStrictEqual(body["checks"], { database: "up", redis: "up", scheduler: "up", providers: "up", jobs: "up" })
         assert.strictEqual(body["status"], "ready")
         const live = yield* client.get("/health/live")
         assert.strictEqual(live.status, 200)
+      }))
+
+    it.effect("GET /api/v1/ops/jobs shows every scheduled job with its last run and success (admins only)", () =>
+      Effect.gen(function*() {
+        const owner = yield* signUpAndLogin("ops@example.com")
+        const body = yield* call("GET", "/api/v1/ops/jobs", { token: owner.accessToken }).pipe(
+          Effect.flatMap((r) => (r.status === 200 ? json(r) : Effect.fail(`status ${r.status}`))),
+          Effect.repeat({ until: (b) => (b["jobs"] as Array<unknown>).length >= 4, schedule: Schedule.spaced("100 millis"), times: 50 })
+        )
+        const jobs = body["jobs"] as Array<Record<string, unknown>>
+        assert.includeMembers(jobs.map((j) => j["job"]), ["heartbeat", "release-expired-reservations", "purge-idempotency-records", "refresh-tokens"])
+        const heartbeat = jobs.find((j) => j["job"] === "heartbeat")!
+        assert.isString(heartbeat["lastSuccessAt"])
+        assert.isString(heartbeat["nextRunAt"])
+        assert.strictEqual(heartbeat["lagging"], false)
       }))
 
     it.effect("an unknown route is a normalized 404 problem carrying the caller's request id", () =>
