@@ -7,6 +7,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } fr
 import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
+import { G2AGroup } from "./G2AApi.ts"
 import { OrdersGroup } from "./OrdersApi.ts"
 import { OpsGroup } from "./OpsApi.ts"
 import { OrgGroup } from "./OrgApi.ts"
@@ -48,6 +49,7 @@ export class Api extends HttpApi.make("tradeport")
   .add(OrdersGroup)
   .add(WebhooksGroup)
   .add(OpsGroup)
+  .add(G2AGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

@@ -42,5 +42,10 @@ export const normalize = (response: HttpServerResponse.HttpServerResponse, reque
     code: text("code", codeForStatus(status)),
     requestId
   }
-  return HttpServerResponse.jsonUnsafe(problem, { status, headers: response.headers, contentType: "application/problem+json" })
+  // A problem that says when to retry says it in the header clients and proxies read, too.
+  const retryAfter = kept["retryAfterSeconds"]
+  const headers = typeof retryAfter === "number" && Number.isFinite(retryAfter) && response.headers["retry-after"] === undefined
+    ? { ...response.headers, "retry-after": String(Math.max(0, Math.ceil(retryAfter))) }
+    : response.headers
+  return HttpServerResponse.jsonUnsafe(problem, { status, headers, contentType: "application/problem+json" })
 }

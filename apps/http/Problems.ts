@@ -59,6 +59,7 @@ export const codeForStatus = (status: number): string => {
     case 415: return "unsupported_media_type"
     case 422: return "unprocessable"
     case 429: return "rate_limited"
+    case 502: return "bad_gateway"
     case 503: return "service_unavailable"
     case 504: return "timeout"
     default: return status >= 500 ? "internal_error" : "client_error"

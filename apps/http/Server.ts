@@ -12,6 +12,7 @@ import { Api } from "./Api.ts"
 import { AuthenticatedLive } from "./Authentication.ts"
 import { AuthHandlers, MeHandlers } from "./AuthHandlers.ts"
 import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
+import { G2AHandlers } from "./G2AHandlers.ts"
 import { OpsHandlers } from "./OpsHandlers.ts"
 import { OrdersHandlers } from "./OrdersHandlers.ts"
 import { OrgHandlers } from "./OrgHandlers.ts"
@@ -48,7 +49,7 @@ const CorsLive = Layer.unwrap(
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers]),
+  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers]),
   Layer.provide(AuthenticatedLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )

@@ -1,7 +1,8 @@
 /**
  * What provider adapters stand on: the resilient ProviderClient (HTTP, retries, circuit breakers) and the
  * TokenManager, over the token cache, lock and circuit store that Infrastructure chose (shared through Redis, or
- * in this process). Also registers the `providers` readiness probe (degraded while any circuit is open).
+ * in this process), and the provider adapters configured for the whole deployment (G2A). Also registers the
+ * `providers` readiness probe (degraded while any circuit is open).
  */
 import { Config, Duration, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -10,6 +11,7 @@ import * as WebhookNotifier from "../../adapters/notifications/WebhookNotifier.t
 import { PolicyConfig, ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { defaultOptions, TokenManager } from "../../core/connections/TokenManager.ts"
 import { Readiness } from "../../core/ops/Readiness.ts"
+import { G2ALive } from "./G2A.ts"
 
 const CircuitConfig = Config.all({
   failures: Config.Int("PROVIDER_CIRCUIT_FAILURES").pipe(Config.withDefault(5)),
@@ -41,6 +43,10 @@ export const ProvidersLive = Layer.unwrap(
       Layer.provide(CircuitBreaker.layer({ tripPolicy: CircuitBreaker.consecutive(circuit.failures), openDuration: circuit.cooldown })),
       Layer.provide(FetchHttpClient.layer)
     )
-    return Layer.mergeAll(TokenManager.layer(defaultOptions), probe, WebhookNotifier.layerConfig).pipe(Layer.provideMerge(client))
+    const tokens = TokenManager.layer(defaultOptions)
+    return Layer.mergeAll(G2ALive.pipe(Layer.provide(tokens)), probe, WebhookNotifier.layerConfig).pipe(
+      Layer.provideMerge(tokens),
+      Layer.provideMerge(client)
+    )
   })
 )

@@ -15,7 +15,8 @@ export const AuditAction = Schema.Literals([
   "TOKEN_REFRESHED",
   "TOKEN_REFRESH_FAILED",
   "NEEDS_REAUTH",
-  "CHANNEL_DISCONNECTED"
+  "CHANNEL_DISCONNECTED",
+  "G2A_ORDER_CREATED"
 ])
 export type AuditAction = typeof AuditAction.Type
 

@@ -17,7 +17,7 @@ describe("HTTP app", () => {
           Effect.flatMap((r) => (r.status === 200 ? json(r) : Effect.fail(`status ${r.status}`))),
           Effect.repeat({ until: (b) => (b["checks"] as Record<string, string>)["scheduler"] === "up", schedule: Schedule.spaced("100 millis"), times: 50 })
         )
-        assert.deepStrictEqual(body["checks"], { database: "up", redis: "up", scheduler: "up", providers: "up", jobs: "up" })
+        assert.deepStrictEqual(body["checks"], { database: "up", redis: "up", scheduler: "up", providers: "up", jobs: "up", g2a: "disabled" })
         assert.strictEqual(body["status"], "ready")
         const live = yield* client.get("/health/live")
         assert.strictEqual(live.status, 200)

@@ -22,6 +22,13 @@ describe("error body normalization", () => {
     })
   })
 
+  it("a problem's retryAfterSeconds is also sent as Retry-After", () => {
+    const produced = HttpServerResponse.jsonUnsafe({ status: 503, code: "g2a_unavailable", retryAfterSeconds: 4.2 }, { status: 503 })
+    assert.strictEqual(normalize(produced, "req-4").headers["retry-after"], "5")
+    const explicit = HttpServerResponse.jsonUnsafe({ status: 503, code: "x", retryAfterSeconds: 4 }, { status: 503, headers: { "retry-after": "9" } })
+    assert.strictEqual(normalize(explicit, "req-5").headers["retry-after"], "9")
+  })
+
   it("an unexpected 500 says nothing about its cause", () => {
     const leaky = HttpServerResponse.jsonUnsafe({ detail: "ECONNREFUSED 10.0.0.3:5432", stack: "at Pg…" }, { status: 500 })
     assert.deepStrictEqual(bodyOf(normalize(leaky, "req-3")), {

@@ -42,6 +42,9 @@ export interface CallOptions {
    * request is retried only when the provider refused it unprocessed (429), never after a timeout or 5xx.
    */
   readonly idempotent?: boolean | undefined
+  /** A provider's own bounds (G2A_TIMEOUT_MS, G2A_RETRY_MAX) in place of the shared ones. */
+  readonly timeout?: Duration.Duration | undefined
+  readonly retries?: number | undefined
 }
 
 const latency = Metric.histogram("provider_request_duration_seconds", {
@@ -125,7 +128,7 @@ export class ProviderClient extends Context.Service<ProviderClient, {
             const started = performance.now()
             const outcome = yield* http.execute(request).pipe(
               Effect.timeoutOrElse({
-                duration: policy.timeout,
+                duration: options.timeout ?? policy.timeout,
                 orElse: () => Effect.fail(new ProviderError({ provider: options.provider, operation: options.operation, reason: "Timeout" }))
               }),
               Effect.catchIf(HttpClientError.isHttpClientError, () =>
@@ -186,7 +189,7 @@ export class ProviderClient extends Context.Service<ProviderClient, {
               const mayRetry = isRetryable(error) && (options.idempotent !== false || error.reason === "RateLimited")
               // A provider asking for more patience than our longest backoff gets its answer now, not a stalled call.
               const tooLong = (error.retryAfterSeconds ?? 0) * 1000 > Duration.toMillis(policy.maxDelay)
-              if (!mayRetry || tooLong || n >= policy.retries) return yield* error
+              if (!mayRetry || tooLong || n >= (options.retries ?? policy.retries)) return yield* error
               yield* Metric.update(Metric.withAttributes(retries, { provider: options.provider, reason: error.reason }), 1)
               yield* Effect.sleep(yield* backoff(error, n))
               n++

@@ -1,0 +1,148 @@
+/**
+ * G2A configuration and environment safety (seeds 000 T01/T02, 001 FR-003/FR-010/SC-001/SC-007).
+ *
+ * - `G2A_ENV` = sandbox | live: sandbox by default outside production; production must choose explicitly.
+ * - Base URLs are validated and normalised per API and environment: the live Import API lives under
+ *   `/integration-api/v1`, the live Export API and the sandbox under `/v1`. A URL without that path gets it
+ *   appended; any other path, a query, a fragment, embedded credentials or plain http (loopback in development
+ *   excepted, for fakes) is refused with a message naming the variable.
+ * - Sandbox and live are never mixed: a sandbox host under `G2A_ENV=live`, or the live host under sandbox, is refused.
+ * - Credentials: `G2A_API_KEY` and `G2A_API_HASH` (legacy name `G2A_API_SECRET`), both Redacted.
+ *
+ * G2A is enabled when `G2A_API_KEY` is set; every problem is reported at once, before the process serves.
+ */
+import { Config, Duration, Effect, Option, Redacted, Result } from "effect"
+
+export type G2AEnv = "sandbox" | "live"
+export type G2AApi = "import" | "export"
+
+export const LIVE_HOST = "api.g2a.com"
+export const SANDBOX_HOST = "sandboxapi.g2a.com"
+
+export const defaultBaseUrl = (api: G2AApi, env: G2AEnv) =>
+  env === "sandbox" ? `https://${SANDBOX_HOST}/v1` : api === "import" ? `https://${LIVE_HOST}/integration-api/v1` : `https://${LIVE_HOST}/v1`
+
+/** The path an API must be served under in an environment. */
+export const expectedPath = (api: G2AApi, env: G2AEnv) => (env === "live" && api === "import" ? "/integration-api/v1" : "/v1")
+
+const isLoopback = (hostname: string) => hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]"
+
+const isSandboxHost = (hostname: string) => hostname.split(".").some((label) => label.includes("sandbox"))
+
+export interface UrlRules {
+  readonly api: G2AApi
+  readonly env: G2AEnv
+  /** http://localhost… is accepted (development and tests talk to fakes on loopback). */
+  readonly allowLoopbackHttp: boolean
+}
+
+/**
+ * Validates and normalises one base URL. Returns the URL without a trailing slash, or the reason it is refused.
+ */
+export const normalizeBaseUrl = (name: string, raw: string, rules: UrlRules): Result.Result<string, string> => {
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    return Result.fail(`${name} is not a valid URL`)
+  }
+  const loopback = isLoopback(url.hostname)
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback && rules.allowLoopbackHttp)) {
+    return Result.fail(`${name} must use https (TLS is required for G2A)`)
+  }
+  if (url.username !== "" || url.password !== "") return Result.fail(`${name} must not embed credentials`)
+  if (url.search !== "" || url.hash !== "") return Result.fail(`${name} must not carry a query string or fragment`)
+  if (!loopback) {
+    if (rules.env === "live" && isSandboxHost(url.hostname)) {
+      return Result.fail(`${name} points at a sandbox host (${url.hostname}) but G2A_ENV is live`)
+    }
+    if (rules.env === "sandbox" && url.hostname === LIVE_HOST) {
+      return Result.fail(`${name} points at the live host (${LIVE_HOST}) but G2A_ENV is sandbox`)
+    }
+  }
+  const expected = expectedPath(rules.api, rules.env)
+  const path = url.pathname.replace(/\/+$/, "")
+  const origin = `${url.protocol}//${url.host}`
+  if (path === expected) return Result.succeed(origin + expected)
+  // Missing, or a leading part of it (`/integration-api`): the rest is appended.
+  if (path === "" || expected.startsWith(path + "/")) return Result.succeed(origin + expected)
+  const hint = rules.env === "live" && rules.api === "import" && path === "/v1"
+    ? " (/v1 is the Export API; the live Import API is served under /integration-api/v1)"
+    : ""
+  return Result.fail(`${name} has path ${path}; the G2A ${rules.api} API (${rules.env}) is served under ${expected}${hint}`)
+}
+
+export interface G2ASettings {
+  readonly env: G2AEnv
+  readonly importUrl: string
+  readonly exportUrl: string
+  readonly apiKey: Redacted.Redacted<string>
+  readonly apiHash: Redacted.Redacted<string>
+  readonly timeout: Duration.Duration
+  readonly retries: number
+}
+
+const optional = <A>(config: Config.Config<A>) => Config.option(config).pipe(Effect.orElseSucceed(() => Option.none<A>()))
+
+/**
+ * Reads the G2A settings. `Option.none()` when G2A is not configured (no `G2A_API_KEY`); a list of problems
+ * when it is configured wrongly.
+ */
+export const load = (appEnv: "development" | "test" | "production") =>
+  Effect.gen(function*() {
+    const problems: Array<string> = []
+    const apiKey = yield* optional(Config.Redacted("G2A_API_KEY"))
+    const rawEnv = yield* optional(Config.String("G2A_ENV"))
+    if (Option.isNone(apiKey)) {
+      if (Option.isSome(rawEnv) && appEnv === "production") problems.push("G2A_ENV is set but G2A_API_KEY is missing")
+      return { settings: Option.none<G2ASettings>(), problems }
+    }
+    const apiHash = yield* optional(Config.Redacted("G2A_API_HASH"))
+    const hash = Option.isSome(apiHash) ? apiHash : yield* optional(Config.Redacted("G2A_API_SECRET"))
+    if (Redacted.value(apiKey.value).trim() === "") problems.push("G2A_API_KEY is empty")
+    if (Option.isNone(hash) || Redacted.value(hash.value).trim() === "") problems.push("G2A_API_HASH (or legacy G2A_API_SECRET) is required with G2A_API_KEY")
+
+    let env: G2AEnv = "sandbox"
+    if (Option.isSome(rawEnv)) {
+      const value = rawEnv.value.trim().toLowerCase()
+      if (value === "sandbox" || value === "live") env = value
+      else problems.push(`G2A_ENV must be sandbox or live (got "${rawEnv.value}")`)
+    } else if (appEnv === "production") {
+      problems.push("G2A_ENV must be set explicitly in production (sandbox or live)")
+    }
+
+    const allowLoopbackHttp = appEnv !== "production"
+    const url = (name: string, api: G2AApi, raw: Option.Option<string>) => {
+      const result = normalizeBaseUrl(name, Option.getOrElse(raw, () => defaultBaseUrl(api, env)), { api, env, allowLoopbackHttp })
+      if (Result.isFailure(result)) {
+        problems.push(result.failure)
+        return ""
+      }
+      return result.success
+    }
+    const importUrl = url("G2A_API_URL", "import", yield* optional(Config.String("G2A_API_URL")))
+    const exportUrl = url("G2A_EXPORT_API_URL", "export", yield* optional(Config.String("G2A_EXPORT_API_URL")))
+
+    const integer = (name: string, raw: Option.Option<string>, fallback: number, min: number, max: number) => {
+      if (Option.isNone(raw)) return fallback
+      const value = Number(raw.value.trim())
+      if (Number.isInteger(value) && value >= min && value <= max) return value
+      problems.push(`${name} must be an integer between ${min} and ${max}`)
+      return fallback
+    }
+    // The seed asks for 5–10 s per attempt; anything from 1 to 30 s is accepted.
+    const timeout = integer("G2A_TIMEOUT_MS", yield* optional(Config.String("G2A_TIMEOUT_MS")), 8000, 1000, 30000)
+    const retryMax = integer("G2A_RETRY_MAX", yield* optional(Config.String("G2A_RETRY_MAX")), 3, 0, 10)
+
+    if (problems.length > 0 || Option.isNone(hash)) return { settings: Option.none<G2ASettings>(), problems }
+    const settings: G2ASettings = {
+      env,
+      importUrl,
+      exportUrl,
+      apiKey: apiKey.value,
+      apiHash: hash.value,
+      timeout: Duration.millis(timeout),
+      retries: retryMax
+    }
+    return { settings: Option.some(settings), problems }
+  })

@@ -1,0 +1,140 @@
+/**
+ * The G2A endpoints end to end: the HTTP app configured against the fake G2A (live environment, base URLs
+ * without paths so normalisation applies), on real Postgres and Redis: readiness probe, products, the price/stock
+ * check, order creation (admins, Idempotency-Key required and replayed) and the problem codes of the taxonomy.
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import { Context, Effect, Layer } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import { call, json, signUpAndLogin } from "../support/Api.ts"
+import { testApp } from "../support/TestApp.ts"
+import { type FakeG2A, startFakeG2A } from "../fakes/FakeG2A.ts"
+
+class G2AFake extends Context.Service<G2AFake, FakeG2A>()("test/G2AFake") {}
+
+const CREDENTIALS = { apiKey: "http-test-key", apiHash: "http-test-hash-abcdef" }
+
+const app = Layer.unwrap(
+  Effect.gen(function*() {
+    const fake = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        startFakeG2A({
+          ...CREDENTIALS,
+          env: "live",
+          products: [
+            { id: "501", name: "Arcade Classic", qty: 5, minPrice: 12.5, currency: "EUR" },
+            { id: "502", name: "Sold Out Saga", qty: 0, minPrice: 30, currency: "EUR" }
+          ]
+        })
+      ),
+      (f) => Effect.promise(f.close)
+    )
+    return testApp({
+      G2A_API_KEY: CREDENTIALS.apiKey,
+      G2A_API_HASH: CREDENTIALS.apiHash,
+      G2A_ENV: "live",
+      G2A_API_URL: fake.url,
+      G2A_EXPORT_API_URL: fake.url,
+      G2A_RETRY_MAX: "1"
+    }).pipe(Layer.provideMerge(Layer.succeed(G2AFake, fake)))
+  })
+)
+
+const order = (token: string, body: unknown, key?: string) => {
+  let request = HttpClientRequest.post("/api/v1/g2a/orders").pipe(HttpClientRequest.bodyJsonUnsafe(body), HttpClientRequest.bearerToken(token))
+  if (key !== undefined) request = HttpClientRequest.setHeader(request, "idempotency-key", key)
+  return HttpClient.execute(request)
+}
+
+describe("G2A over HTTP", () => {
+  layer(app, { excludeTestServices: true, timeout: 60_000 })("against the fake G2A", (it) => {
+    it.effect("readiness includes the G2A token probe", () =>
+      Effect.gen(function*() {
+        const body = yield* call("GET", "/health/ready").pipe(Effect.flatMap(json))
+        assert.strictEqual((body["checks"] as Record<string, string>)["g2a"], "up")
+        assert.match((body["details"] as Record<string, string>)["g2a"]!, /token ok \(live\)/)
+      }))
+
+    it.effect("lists and reads products; checks price and stock against an expectation", () =>
+      Effect.gen(function*() {
+        const { accessToken } = yield* signUpAndLogin("g2a-reader@example.com")
+        const list = yield* call("GET", "/api/v1/g2a/products?minQty=1", { token: accessToken })
+        assert.strictEqual(list.status, 200)
+        const page = yield* json(list)
+        assert.deepStrictEqual((page["products"] as Array<Record<string, unknown>>).map((p) => p["id"]), ["501"])
+        const product = yield* call("GET", "/api/v1/g2a/products/501", { token: accessToken }).pipe(Effect.flatMap(json))
+        assert.strictEqual(product["price"], 12.5)
+        assert.strictEqual(product["stock"], 5)
+        const ok = yield* call("GET", "/api/v1/g2a/products/501/offer?price=12.50&quantity=2", { token: accessToken })
+        assert.strictEqual(ok.status, 200)
+        const changed = yield* call("GET", "/api/v1/g2a/products/501/offer?price=11", { token: accessToken })
+        assert.strictEqual(changed.status, 409)
+        const problem = yield* json(changed)
+        assert.strictEqual(problem["code"], "price_changed")
+        assert.match(String(problem["detail"]), /Current: 12.5 EUR, 5 in stock/)
+        const missing = yield* call("GET", "/api/v1/g2a/products/999", { token: accessToken })
+        assert.strictEqual(missing.status, 404)
+        assert.strictEqual((yield* json(missing))["code"], "g2a_product_not_found")
+        const bad = yield* call("GET", "/api/v1/g2a/products/..%2Fetc", { token: accessToken })
+        assert.strictEqual(bad.status, 400)
+        const unauthenticated = yield* call("GET", "/api/v1/g2a/products")
+        assert.strictEqual(unauthenticated.status, 401)
+      }))
+
+    it.effect("creates an order once per Idempotency-Key; admins only; key required; stock and price refusals are 409", () =>
+      Effect.gen(function*() {
+        const fake = yield* G2AFake
+        const { accessToken } = yield* signUpAndLogin("g2a-buyer@example.com")
+        const payload = { productId: "501", maxPrice: 15, currency: "EUR", expectedPrice: 12.5 }
+        const noKey = yield* order(accessToken, payload)
+        assert.strictEqual(noKey.status, 400)
+        const first = yield* order(accessToken, payload, "g2a-order-1")
+        assert.strictEqual(first.status, 201)
+        const created = yield* json(first)
+        const replay = yield* order(accessToken, payload, "g2a-order-1")
+        assert.strictEqual(replay.status, 201)
+        assert.deepStrictEqual(yield* json(replay), created)
+        assert.strictEqual(fake.orders.length, 1, "the replay did not buy again")
+        const reused = yield* order(accessToken, { ...payload, maxPrice: 16 }, "g2a-order-1")
+        assert.strictEqual(reused.status, 422)
+        const soldOut = yield* order(accessToken, { productId: "502", maxPrice: 40, currency: "EUR" }, "g2a-order-2")
+        assert.strictEqual(soldOut.status, 409)
+        assert.strictEqual((yield* json(soldOut))["code"], "out_of_stock")
+        const tooCheap = yield* order(accessToken, { productId: "501", maxPrice: 10, currency: "EUR" }, "g2a-order-3")
+        assert.strictEqual((yield* json(tooCheap))["code"], "price_changed")
+        const invalid = yield* order(accessToken, { productId: "501", maxPrice: -5, currency: "EUR" }, "g2a-order-4")
+        assert.strictEqual(invalid.status, 400)
+        assert.strictEqual(fake.orders.length, 1)
+      }))
+
+    it.effect("an order G2A may have created (5xx) is 409 g2a_order_outcome_unknown, and its key replays that answer", () =>
+      Effect.gen(function*() {
+        const fake = yield* G2AFake
+        const { accessToken } = yield* signUpAndLogin("g2a-unknown@example.com")
+        fake.failNext("/v1/order", { status: 502 })
+        const payload = { productId: "501", maxPrice: 15, currency: "EUR" }
+        const first = yield* order(accessToken, payload, "g2a-unknown-1")
+        assert.strictEqual(first.status, 409)
+        assert.strictEqual((yield* json(first))["code"], "g2a_order_outcome_unknown")
+        const sent = fake.server.count((r) => r.path === "/v1/order")
+        const again = yield* order(accessToken, payload, "g2a-unknown-1")
+        assert.strictEqual((yield* json(again))["code"], "g2a_order_outcome_unknown")
+        assert.strictEqual(fake.server.count((r) => r.path === "/v1/order"), sent, "the retry with the same key did not buy")
+      }))
+
+    it.effect("G2A throttling and outages are 503 with Retry-After; bad credentials would be g2a_auth_failed", () =>
+      Effect.gen(function*() {
+        const fake = yield* G2AFake
+        const { accessToken } = yield* signUpAndLogin("g2a-throttled@example.com")
+        fake.failNext("/v1/products", { status: 429, headers: { "retry-after": "0" } }, { status: 429, headers: { "retry-after": "0" } })
+        const limited = yield* call("GET", "/api/v1/g2a/products", { token: accessToken })
+        assert.strictEqual(limited.status, 503)
+        assert.strictEqual((yield* json(limited))["code"], "g2a_rate_limited")
+        assert.isDefined(limited.headers["retry-after"])
+        fake.failNext("/v1/products", { status: 401, json: { code: "AUTH01" } })
+        const auth = yield* call("GET", "/api/v1/g2a/products", { token: accessToken })
+        assert.strictEqual(auth.status, 503)
+        assert.strictEqual((yield* json(auth))["code"], "g2a_auth_failed")
+      }))
+  })
+})
