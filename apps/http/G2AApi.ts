@@ -5,6 +5,7 @@
  */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { Purchase } from "../../core/marketplace/Purchase.ts"
 import { Authenticated } from "./Authentication.ts"
 import { Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable } from "./Problems.ts"
 
@@ -25,12 +26,6 @@ export class G2AProductView extends Schema.Class<G2AProductView>("G2AProduct")({
   updatedAt: Schema.NullOr(Schema.String)
 }) {}
 
-export class G2AOrderView extends Schema.Class<G2AOrderView>("G2AOrder")({
-  orderId: Schema.String,
-  productId: Schema.String,
-  price: Schema.Number,
-  currency: Schema.String
-}) {}
 
 export const G2AOrderPayload = Schema.Struct({
   productId: ProductId,
@@ -71,10 +66,15 @@ export class G2AGroup extends HttpApiGroup.make("g2a")
     HttpApiEndpoint.post("order", "/api/v1/g2a/orders", {
       headers: { "idempotency-key": IdempotencyKey },
       payload: G2AOrderPayload,
-      success: G2AOrderView.pipe(HttpApiSchema.status(201)),
+      success: Purchase.pipe(HttpApiSchema.status(201)),
       error: [Forbidden, ...G2AProblems]
     }).annotate(OpenApi.Description,
-      "Create a G2A order (admins). G2A refuses it above `maxPrice`; with `expectedPrice`, any other current price is 409 `price_changed`. The Idempotency-Key is required: a replay returns the first answer, and an order whose outcome G2A left unknown is 409 `g2a_order_outcome_unknown` (check G2A before retrying with a new key).")
+      "Create a G2A order (admins). G2A refuses it above `maxPrice`; with `expectedPrice`, any other current price is 409 `price_changed`. The Idempotency-Key is required: a replay returns the first answer, and an order whose outcome G2A left unknown is 409 `g2a_order_outcome_unknown` (check G2A before retrying with a new key). The purchase is recorded as `pending`; G2A's order.status webhooks move it on."),
+    HttpApiEndpoint.get("orders", "/api/v1/g2a/orders", {
+      query: { limit: Schema.optionalKey(Count(200)) },
+      success: Schema.Struct({ orders: Schema.Array(Purchase) }),
+      error: ServiceUnavailable
+    }).annotate(OpenApi.Description, "The organisation's G2A purchases, newest first, with the status G2A last reported.")
   )
   .middleware(Authenticated)
 {}

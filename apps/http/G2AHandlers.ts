@@ -3,11 +3,13 @@ import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { type G2AError, G2AClient, type G2AProduct } from "../../adapters/providers/g2a/G2AClient.ts"
 import { AuditLog } from "../../core/audit/ports/AuditLog.ts"
+import { PurchaseRepository } from "../../core/marketplace/ports/PurchaseRepository.ts"
+import { Purchase } from "../../core/marketplace/Purchase.ts"
 import { requireRole } from "../../core/identity/Roles.ts"
 import { Api } from "./Api.ts"
 import { caller } from "./Authentication.ts"
 import { problems } from "./ErrorMapping.ts"
-import { G2AOrderView, G2AProductView } from "./G2AApi.ts"
+import { G2AProductView } from "./G2AApi.ts"
 import { idempotent } from "./Idempotency.ts"
 import { Conflict, NotFound, ServiceUnavailable, Unprocessable } from "./Problems.ts"
 
@@ -72,27 +74,51 @@ export const G2AHandlers = HttpApiBuilder.group(
           const principal = yield* caller
           yield* requireRole(principal.role, "admin")
           const audit = yield* AuditLog
+          const purchases = yield* PurchaseRepository
           return yield* idempotent({
             organizationId: principal.organizationId,
             key: headers["idempotency-key"],
             operation: "g2a.orders.create",
             payload,
             successStatus: 201,
-            schema: G2AOrderView,
+            schema: Purchase,
             run: client.createOrder(payload).pipe(
-              Effect.tap((order) =>
+              Effect.catchTag("G2AError", g2aProblem),
+              // Recorded in the same transaction as the idempotency record, so a replay and the purchase agree.
+              Effect.flatMap((order) =>
                 audit.record({
                   organizationId: principal.organizationId,
                   actorUserId: principal.userId,
                   action: "G2A_ORDER_CREATED",
                   target: order.orderId,
                   details: { productId: order.productId, price: order.price, currency: order.currency }
-                })
-              ),
-              Effect.map((order) => new G2AOrderView(order)),
-              Effect.catchTags({ G2AError: g2aProblem, PersistenceError: problems.PersistenceError })
+                }).pipe(
+                  Effect.andThen(purchases.record(principal.organizationId, {
+                    provider: "g2a",
+                    externalOrderId: order.orderId,
+                    productId: order.productId,
+                    price: order.price,
+                    currency: order.currency,
+                    createdBy: principal.userId
+                  })),
+                  // G2A has the order but we could not write it down: never answer "retry" (that would buy twice).
+                  Effect.catchTag("PersistenceError", (e) =>
+                    Effect.logError("G2A order created but not recorded").pipe(
+                      Effect.annotateLogs({ g2aOrderId: order.orderId, operation: e.operation }),
+                      Effect.andThen(Effect.fail(new Conflict({
+                        code: "g2a_order_not_recorded",
+                        detail: `G2A created order ${order.orderId}, but it could not be recorded; do not retry, contact support.`
+                      })))
+                    ))
+                ))
             )
           })
         }).pipe(Effect.catchTags({ InsufficientRole: problems.InsufficientRole })))
+      .handle("orders", ({ query }) =>
+        Effect.gen(function*() {
+          const principal = yield* caller
+          const orders = yield* (yield* PurchaseRepository).list(principal.organizationId, query.limit ?? 50)
+          return { orders }
+        }).pipe(Effect.catchTags({ PersistenceError: problems.PersistenceError })))
   })
 )

@@ -3,8 +3,12 @@ import { DateTime, Effect, Stream } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import * as G2AWebhook from "../../adapters/providers/g2a/webhook.ts"
+import { applyG2AEvent } from "../../core/marketplace/PurchaseEvents.ts"
 import { applyOrderEvent } from "../../core/webhooks/OrderEvents.ts"
-import { receive } from "../../core/webhooks/Pipeline.ts"
+import { type Applier, receive } from "../../core/webhooks/Pipeline.ts"
+import type { PurchaseRepository } from "../../core/marketplace/ports/PurchaseRepository.ts"
+import type { OrderRepository } from "../../core/orders/ports/OrderRepository.ts"
+import type { PersistenceError } from "../../core/shared/errors.ts"
 import * as StandardWebhooks from "../../core/webhooks/StandardWebhooks.ts"
 import type { SignaturePolicy } from "../../core/webhooks/Webhook.ts"
 import { Api } from "./Api.ts"
@@ -17,6 +21,10 @@ const policies: Readonly<Record<string, SignaturePolicy>> = {
   custom: StandardWebhooks.policy("custom"),
   g2a: G2AWebhook.policy
 }
+
+/** What an event does, by provider: marketplace purchase updates for G2A, our order vocabulary otherwise. */
+const applierFor = (provider: string): Applier<PersistenceError, OrderRepository | PurchaseRepository> =>
+  provider === "g2a" ? applyG2AEvent : applyOrderEvent
 
 const rejection = {
   signature: () => new Unauthorized({ code: "invalid_signature", detail: "The signature does not match." }),
@@ -44,7 +52,7 @@ export const WebhooksHandlers = HttpApiBuilder.group(
           rawBody,
           headers,
           receivedAt: yield* DateTime.now
-        }, applyOrderEvent)
+        }, applierFor(params.provider))
         return result
       }).pipe(
         Effect.catchTags({

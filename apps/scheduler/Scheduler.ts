@@ -10,6 +10,7 @@ import { heartbeatJob } from "./HeartbeatJob.ts"
 import { type Job, JobRunner } from "./JobRunner.ts"
 import { Intervals, purgeIdempotencyRecords, releaseExpiredReservations } from "./MaintenanceJobs.ts"
 import { RefreshConfig, refreshTokensJob } from "./RefreshJob.ts"
+import { G2ATokenInterval, refreshG2ATokenJob } from "./G2ATokenJob.ts"
 
 /** Provider integrations register their refresh grant here as they land. */
 const refreshGrants = new Map<ProviderKind, Grant<never>>()
@@ -23,7 +24,10 @@ export const allJobs = Effect.gen(function*() {
   const reservations = releaseExpiredReservations(intervals.reservations)
   const idempotency = purgeIdempotencyRecords(intervals.idempotency)
   const refresh = refreshTokensJob(yield* RefreshConfig, refreshGrants)
-  return jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh>>(heartbeat, reservations, idempotency, refresh)
+  const g2aToken = refreshG2ATokenJob(yield* G2ATokenInterval)
+  return jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh | typeof g2aToken>>(
+    heartbeat, reservations, idempotency, refresh, g2aToken
+  )
 })
 
 type JobServices<J> = J extends Job<infer R> ? R : never

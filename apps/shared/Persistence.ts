@@ -10,6 +10,7 @@ import * as PgOrderRepository from "../../adapters/postgres/PgOrderRepository.ts
 import * as PgWebhookEvents from "../../adapters/postgres/PgWebhookEvents.ts"
 import * as PgWebhookSources from "../../adapters/postgres/PgWebhookSources.ts"
 import * as PgJobStore from "../../adapters/postgres/PgJobStore.ts"
+import * as PgPurchaseRepository from "../../adapters/postgres/PgPurchaseRepository.ts"
 import * as PgRefreshQueue from "../../adapters/postgres/PgRefreshQueue.ts"
 import * as PgHeartbeatStore from "../../adapters/postgres/PgHeartbeatStore.ts"
 import * as PgIdentityRepository from "../../adapters/postgres/PgIdentityRepository.ts"
@@ -31,5 +32,6 @@ export const PersistenceLive = Layer.mergeAll(
   PgWebhookEvents.layer,
   PgWebhookSources.layer,
   PgJobStore.layer,
-  PgRefreshQueue.layer
+  PgRefreshQueue.layer,
+  PgPurchaseRepository.layer
 )

@@ -4,7 +4,7 @@
  * acknowledged and changes nothing; an authentic event that cannot be applied is recorded as failed (and
  * acknowledged: retrying would not change it); a transient failure is not acknowledged, so the sender retries.
  */
-import { Duration, Effect, Option, Schema } from "effect"
+import { Duration, Effect, Metric, Option, Schema } from "effect"
 import type { PersistenceError } from "../shared/errors.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { NonceGuard } from "./ports/NonceGuard.ts"
@@ -31,7 +31,21 @@ export type Applier<E, R> = (source: WebhookSource, event: VerifiedEvent) => Eff
 
 export type Outcome = "applied" | "duplicate" | "ignored" | "failed"
 
-export const receive = Effect.fn("Webhooks.receive")(function*<E, R>(
+const deliveries = Metric.counter("webhook_deliveries_total", { description: "Authentic webhook deliveries by provider and outcome" })
+const rejections = Metric.counter("webhook_rejections_total", { description: "Refused webhook deliveries by provider and reason" })
+
+/** Runs the pipeline for one delivery and counts what became of it (outcome, or the reason it was refused). */
+export const receive = <E, R>(policy: SignaturePolicy, connectionId: string, delivery: InboundDelivery, apply: Applier<E, R>) =>
+  process(policy, connectionId, delivery, apply).pipe(
+    Effect.tap((result) => Metric.update(Metric.withAttributes(deliveries, { provider: delivery.provider, outcome: result.outcome }), 1)),
+    Effect.tapError((error) =>
+      error instanceof WebhookRejected
+        ? Metric.update(Metric.withAttributes(rejections, { provider: delivery.provider, reason: error.reason }), 1)
+        : Effect.void
+    )
+  )
+
+const process = Effect.fn("Webhooks.receive")(function*<E, R>(
   policy: SignaturePolicy,
   connectionId: string,
   delivery: InboundDelivery,
@@ -80,7 +94,7 @@ export const receive = Effect.fn("Webhooks.receive")(function*<E, R>(
     // Not processed: the sender will retry with the same nonce, which must still be usable then.
     Effect.tapError(() => giveBackNonce)
   )
-  if (outcome === "ignored") yield* events.recordOutcome(record, "ignored", `no handler for ${event.topic}`)
+  if (outcome === "ignored") yield* events.recordOutcome(record, "ignored", `${event.topic}: nothing to change`)
   yield* Effect.annotateCurrentSpan({ "webhook.provider": delivery.provider, "webhook.event_id": event.eventId, "webhook.outcome": outcome })
   return { outcome: outcome as Outcome, eventId: event.eventId }
 })

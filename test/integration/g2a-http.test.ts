@@ -8,7 +8,10 @@ import { Context, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
 import { testApp } from "../support/TestApp.ts"
-import { type FakeG2A, startFakeG2A } from "../fakes/FakeG2A.ts"
+import { type FakeG2A, signWebhook, startFakeG2A } from "../fakes/FakeG2A.ts"
+import * as Connections from "../../core/connections/Connections.ts"
+import { OrgId } from "../../core/shared/Ids.ts"
+import { Redacted } from "effect"
 
 class G2AFake extends Context.Service<G2AFake, FakeG2A>()("test/G2AFake") {}
 
@@ -39,6 +42,15 @@ const app = Layer.unwrap(
     }).pipe(Layer.provideMerge(Layer.succeed(G2AFake, fake)))
   })
 )
+
+/** A G2A webhook as G2A would send it, signed with the hash the organisation's G2A connection holds. */
+const webhook = (path: string, apiHash: string, event: { readonly eventId: string; readonly orderId: string; readonly status: string }) => {
+  const body = JSON.stringify({ event_id: event.eventId, type: "order.status", data: { order_id: event.orderId, status: event.status } })
+  return HttpClient.execute(HttpClientRequest.post(path).pipe(
+    HttpClientRequest.setHeaders(signWebhook(apiHash, body)),
+    HttpClientRequest.bodyText(body, "application/json")
+  ))
+}
 
 const order = (token: string, body: unknown, key?: string) => {
   let request = HttpClientRequest.post("/api/v1/g2a/orders").pipe(HttpClientRequest.bodyJsonUnsafe(body), HttpClientRequest.bearerToken(token))
@@ -135,6 +147,39 @@ describe("G2A over HTTP", () => {
         const auth = yield* call("GET", "/api/v1/g2a/products", { token: accessToken })
         assert.strictEqual(auth.status, 503)
         assert.strictEqual((yield* json(auth))["code"], "g2a_auth_failed")
+      }))
+
+    it.effect("G2A order.status webhooks move the purchase forward exactly once; stale, unknown and early ones are handled", () =>
+      Effect.gen(function*() {
+        const { accessToken, organizationId } = yield* signUpAndLogin("g2a-webhooks@example.com")
+        const created = yield* order(accessToken, { productId: "501", maxPrice: 15, currency: "EUR" }, "g2a-wh-1").pipe(Effect.flatMap(json))
+        assert.strictEqual(created["status"], "pending")
+        const orderId = String(created["externalOrderId"])
+        const connection = yield* Connections.connect({
+          organizationId: OrgId.make(organizationId), actorUserId: undefined, provider: "g2a", externalAccount: "g2a-account",
+          displayName: "G2A", credentials: Redacted.make({ webhookSecret: CREDENTIALS.apiHash }), tokenExpiresAt: undefined
+        })
+        const path = `/webhooks/g2a/${connection.id}`
+        const complete = { eventId: "g2a-evt-1", orderId, status: "complete" }
+        const outcomes = yield* Effect.forEach([1, 2, 3, 4, 5], () => webhook(path, CREDENTIALS.apiHash, complete).pipe(Effect.flatMap(json)), { concurrency: 5 })
+        assert.deepStrictEqual(outcomes.map((o) => o["outcome"]).sort(), ["applied", "duplicate", "duplicate", "duplicate", "duplicate"])
+        const listed = () => call("GET", "/api/v1/g2a/orders", { token: accessToken }).pipe(Effect.flatMap(json), Effect.map((b) => (b["orders"] as Array<Record<string, unknown>>)))
+        assert.strictEqual((yield* listed())[0]!["status"], "complete")
+        const stale = yield* webhook(path, CREDENTIALS.apiHash, { eventId: "g2a-evt-0", orderId, status: "pending" }).pipe(Effect.flatMap(json))
+        assert.strictEqual(stale["outcome"], "ignored")
+        assert.strictEqual((yield* listed())[0]!["status"], "complete", "a late 'pending' does not move it back")
+        const refunded = yield* webhook(path, CREDENTIALS.apiHash, { eventId: "g2a-evt-2", orderId, status: "refunded" }).pipe(Effect.flatMap(json))
+        assert.strictEqual(refunded["outcome"], "applied")
+        const early = yield* webhook(path, CREDENTIALS.apiHash, { eventId: "g2a-evt-3", orderId: "77777777", status: "complete" })
+        assert.strictEqual(early.status, 503, "an order not recorded yet: the sender retries later")
+        const unknown = yield* webhook(path, CREDENTIALS.apiHash, { eventId: "g2a-evt-4", orderId, status: "teleported" }).pipe(Effect.flatMap(json))
+        assert.strictEqual(unknown["outcome"], "failed")
+        assert.strictEqual((yield* listed())[0]!["status"], "refunded")
+        const forged = yield* webhook(path, "not-the-g2a-hash-at-all", { eventId: "g2a-evt-5", orderId, status: "canceled" })
+        assert.strictEqual(forged.status, 401)
+        const metrics = yield* call("GET", "/metrics").pipe(Effect.flatMap((r) => r.text))
+        assert.match(metrics, /webhook_rejections_total\{[^}]*provider="g2a"[^}]*reason="signature"[^}]*\} [1-9]/)
+        assert.match(metrics, /webhook_deliveries_total\{[^}]*outcome="applied"[^}]*provider="g2a"[^}]*\} [1-9]|webhook_deliveries_total\{[^}]*provider="g2a"[^}]*outcome="applied"[^}]*\} [1-9]/)
       }))
   })
 })

@@ -1,0 +1,37 @@
+/**
+ * What G2A webhooks do: `order.status { data: { order_id, status } }` moves the organisation's purchase forward
+ * (the pipeline has already verified, deduplicated and opened the transaction this runs in). A status for an
+ * order not recorded yet is retried later (the order response may still be on its way); an unknown status word
+ * or a move the machine refuses is recorded as failed, never guessed at.
+ */
+import { Effect, Option, Schema } from "effect"
+import type { PersistenceError } from "../shared/errors.ts"
+import { type Applier, WebhookApplyError } from "../webhooks/Pipeline.ts"
+import { PurchaseRepository } from "./ports/PurchaseRepository.ts"
+import { fromG2AStatus } from "./Purchase.ts"
+
+const StatusEvent = Schema.Struct({
+  data: Schema.Struct({
+    order_id: Schema.Union([Schema.String, Schema.Number]),
+    status: Schema.String.pipe(Schema.check(Schema.isMaxLength(64)))
+  })
+})
+
+export const applyG2AEvent: Applier<PersistenceError, PurchaseRepository> = (source, event) =>
+  Effect.gen(function*() {
+    if (event.topic !== "order.status") return "ignored" as const
+    const { data } = yield* Schema.decodeUnknownEffect(StatusEvent)(event.payload).pipe(
+      Effect.catch(() => Effect.fail(new WebhookApplyError({ detail: "invalid order.status payload" })))
+    )
+    const orderId = String(data.order_id)
+    const status = fromG2AStatus(data.status)
+    if (status === undefined) return yield* new WebhookApplyError({ detail: `unknown G2A order status "${data.status.slice(0, 64)}"` })
+    const outcome = yield* (yield* PurchaseRepository).updateStatus(source.organizationId, "g2a", orderId, status)
+    if (Option.isNone(outcome)) {
+      return yield* new WebhookApplyError({ detail: `no G2A order ${orderId.slice(0, 64)} recorded yet`, retryable: true })
+    }
+    if (outcome.value.decision === "illegal") {
+      return yield* new WebhookApplyError({ detail: `G2A order ${orderId.slice(0, 64)} cannot go from ${outcome.value.purchase.status} to ${status}` })
+    }
+    return outcome.value.decision === "apply" ? "applied" as const : "ignored" as const
+  })
