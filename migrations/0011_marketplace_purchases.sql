@@ -15,6 +15,8 @@ CREATE TABLE marketplace_purchases (
   UNIQUE (organization_id, provider, external_order_id)
 );
 CREATE INDEX marketplace_purchases_org_created_idx ON marketplace_purchases (organization_id, created_at DESC);
+-- Webhooks to the deployment's account name an order, not an organisation.
+CREATE INDEX marketplace_purchases_external_idx ON marketplace_purchases (provider, external_order_id);
 
 ALTER TABLE marketplace_purchases ENABLE ROW LEVEL SECURITY;
 ALTER TABLE marketplace_purchases FORCE ROW LEVEL SECURITY;

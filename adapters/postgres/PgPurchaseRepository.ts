@@ -4,7 +4,8 @@ import { SqlClient, type SqlError } from "effect/sql"
 import { decide, Purchase, PurchaseStatus } from "../../core/marketplace/Purchase.ts"
 import { PurchaseRepository } from "../../core/marketplace/ports/PurchaseRepository.ts"
 import { toPersistenceError } from "./Database.ts"
-import { inOrganization } from "./Tenancy.ts"
+import { OrgId } from "../../core/shared/Ids.ts"
+import { asPlatform, inOrganization } from "./Tenancy.ts"
 
 const Row = Schema.Struct({
   id: Schema.String,
@@ -54,6 +55,14 @@ export const layer = Layer.effect(
                   ${p.currency}, 'pending', ${p.createdBy ?? null})
           ON CONFLICT (organization_id, provider, external_order_id) DO UPDATE SET updated_at = marketplace_purchases.updated_at
           RETURNING ${sql.literal(COLUMNS)}`).pipe(rows("record"), Effect.map((all) => all[0]!)),
+      ownerOf: (provider, externalOrderId) =>
+        asPlatform(sql)(sql<{ organization_id: string }>`
+          SELECT organization_id::text FROM marketplace_purchases
+          WHERE provider = ${provider} AND external_order_id = ${externalOrderId}
+          ORDER BY created_at LIMIT 1`).pipe(
+          Effect.mapError(toPersistenceError("PurchaseRepository.ownerOf")),
+          Effect.map(([row]) => (row === undefined ? Option.none() : Option.some(OrgId.make(row.organization_id))))
+        ),
       list: (organizationId, limit) =>
         inOrganization(sql, organizationId)(sql`
           SELECT ${sql.literal(COLUMNS)} FROM marketplace_purchases

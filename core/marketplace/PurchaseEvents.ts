@@ -4,9 +4,10 @@
  * order not recorded yet is retried later (the order response may still be on its way); an unknown status word
  * or a move the machine refuses is recorded as failed, never guessed at.
  */
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, type Redacted, Schema } from "effect"
 import type { PersistenceError } from "../shared/errors.ts"
-import { type Applier, WebhookApplyError } from "../webhooks/Pipeline.ts"
+import { type Applier, type SourceLookup, WebhookApplyError } from "../webhooks/Pipeline.ts"
+import { WebhookRejected } from "../webhooks/Webhook.ts"
 import { PurchaseRepository } from "./ports/PurchaseRepository.ts"
 import { fromG2AStatus } from "./Purchase.ts"
 
@@ -35,3 +36,24 @@ export const applyG2AEvent: Applier<PersistenceError, PurchaseRepository> = (sou
     }
     return outcome.value.decision === "apply" ? "applied" as const : "ignored" as const
   })
+
+const OrderReference = Schema.Struct({ data: Schema.Struct({ order_id: Schema.Union([Schema.String, Schema.Number]) }) })
+
+/**
+ * Deliveries to the deployment's own G2A account (`/webhooks/g2a`): verified with the account's hash, then routed
+ * to the organisation that made the purchase the event names. An event without an order id is malformed; one for
+ * an order not recorded (yet) is retried later by the sender.
+ */
+export const g2aAccountSource = (account: {
+  readonly id: string
+  readonly webhookSecrets: ReadonlyArray<Redacted.Redacted<string>>
+}): SourceLookup<PurchaseRepository> => ({
+  secrets: Effect.succeed(Option.some(account.webhookSecrets)),
+  source: (event) =>
+    Effect.gen(function*() {
+      const reference = Schema.decodeUnknownOption(OrderReference)(event.payload)
+      if (Option.isNone(reference)) return yield* new WebhookRejected({ reason: "malformed" })
+      const owner = yield* (yield* PurchaseRepository).ownerOf("g2a", String(reference.value.data.order_id))
+      return Option.map(owner, (organizationId) => ({ organizationId, connectionId: account.id, secrets: account.webhookSecrets }))
+    })
+})

@@ -4,7 +4,7 @@
  * acknowledged and changes nothing; an authentic event that cannot be applied is recorded as failed (and
  * acknowledged: retrying would not change it); a transient failure is not acknowledged, so the sender retries.
  */
-import { Duration, Effect, Metric, Option, Schema } from "effect"
+import { Duration, Effect, Metric, Option, type Redacted, Schema } from "effect"
 import type { PersistenceError } from "../shared/errors.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { NonceGuard } from "./ports/NonceGuard.ts"
@@ -34,9 +34,33 @@ export type Outcome = "applied" | "duplicate" | "ignored" | "failed"
 const deliveries = Metric.counter("webhook_deliveries_total", { description: "Authentic webhook deliveries by provider and outcome" })
 const rejections = Metric.counter("webhook_rejections_total", { description: "Refused webhook deliveries by provider and reason" })
 
-/** Runs the pipeline for one delivery and counts what became of it (outcome, or the reason it was refused). */
+/**
+ * Who a delivery is for. A per-connection URL knows its source (and secrets) before verifying; an account-level
+ * endpoint (the deployment's own G2A account) knows its secrets, and finds the organisation from the verified event.
+ */
+export interface SourceLookup<R> {
+  readonly secrets: Effect.Effect<Option.Option<ReadonlyArray<Redacted.Redacted<string>>>, PersistenceError, R>
+  readonly source: (event: VerifiedEvent) => Effect.Effect<Option.Option<WebhookSource>, PersistenceError | WebhookRejected, R>
+}
+
+/** The source named by `/webhooks/{provider}/{connectionId}`. */
+export const connectionSource = (provider: string, connectionId: string) =>
+  Effect.gen(function*() {
+    const resolved = yield* (yield* WebhookSources).resolve(provider, connectionId)
+    const lookup: SourceLookup<never> = {
+      secrets: Effect.succeed(Option.map(resolved, (s) => s.secrets)),
+      source: () => Effect.succeed(resolved)
+    }
+    return lookup
+  })
+
+/** Runs the pipeline for one delivery to a connection's URL. */
 export const receive = <E, R>(policy: SignaturePolicy, connectionId: string, delivery: InboundDelivery, apply: Applier<E, R>) =>
-  process(policy, connectionId, delivery, apply).pipe(
+  connectionSource(delivery.provider, connectionId).pipe(Effect.flatMap((lookup) => receiveWith(policy, lookup, delivery, apply)))
+
+/** Runs the pipeline for one delivery and counts what became of it (outcome, or the reason it was refused). */
+export const receiveWith = <E, R, R2>(policy: SignaturePolicy, lookup: SourceLookup<R2>, delivery: InboundDelivery, apply: Applier<E, R>) =>
+  process(policy, lookup, delivery, apply).pipe(
     Effect.tap((result) => Metric.update(Metric.withAttributes(deliveries, { provider: delivery.provider, outcome: result.outcome }), 1)),
     Effect.tapError((error) =>
       error instanceof WebhookRejected
@@ -45,19 +69,21 @@ export const receive = <E, R>(policy: SignaturePolicy, connectionId: string, del
     )
   )
 
-const process = Effect.fn("Webhooks.receive")(function*<E, R>(
+const process = Effect.fn("Webhooks.receive")(function*<E, R, R2>(
   policy: SignaturePolicy,
-  connectionId: string,
+  lookup: SourceLookup<R2>,
   delivery: InboundDelivery,
   apply: Applier<E, R>
 ) {
-  const sources = yield* WebhookSources
   const events = yield* WebhookEvents
   const nonces = yield* NonceGuard
   const transactions = yield* Transactions
-  const source = yield* sources.resolve(delivery.provider, connectionId)
-  if (Option.isNone(source) || source.value.secrets.length === 0) return yield* new WebhookRejected({ reason: "unknown_source" })
-  const event = yield* policy.verify(delivery, source.value.secrets)
+  const secrets = yield* lookup.secrets
+  if (Option.isNone(secrets) || secrets.value.length === 0) return yield* new WebhookRejected({ reason: "unknown_source" })
+  const event = yield* policy.verify(delivery, secrets.value)
+  const source = yield* lookup.source(event)
+  // Authentic, but about something we do not hold (yet): the sender retries later.
+  if (Option.isNone(source)) return yield* new WebhookRetryLater({ detail: `event ${event.eventId.slice(0, 64)} is for nothing recorded here yet` })
   const record = {
     provider: delivery.provider,
     eventId: event.eventId,

@@ -9,9 +9,6 @@ import { HttpClient, HttpClientRequest } from "effect/http"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
 import { testApp } from "../support/TestApp.ts"
 import { type FakeG2A, signWebhook, startFakeG2A } from "../fakes/FakeG2A.ts"
-import * as Connections from "../../core/connections/Connections.ts"
-import { OrgId } from "../../core/shared/Ids.ts"
-import { Redacted } from "effect"
 
 class G2AFake extends Context.Service<G2AFake, FakeG2A>()("test/G2AFake") {}
 
@@ -149,17 +146,14 @@ describe("G2A over HTTP", () => {
         assert.strictEqual((yield* json(auth))["code"], "g2a_auth_failed")
       }))
 
-    it.effect("G2A order.status webhooks move the purchase forward exactly once; stale, unknown and early ones are handled", () =>
+    it.effect("G2A order.status webhooks to the account URL move the purchase forward exactly once; stale, unknown, early and forged ones are handled", () =>
       Effect.gen(function*() {
-        const { accessToken, organizationId } = yield* signUpAndLogin("g2a-webhooks@example.com")
+        const { accessToken } = yield* signUpAndLogin("g2a-webhooks@example.com")
         const created = yield* order(accessToken, { productId: "501", maxPrice: 15, currency: "EUR" }, "g2a-wh-1").pipe(Effect.flatMap(json))
         assert.strictEqual(created["status"], "pending")
         const orderId = String(created["externalOrderId"])
-        const connection = yield* Connections.connect({
-          organizationId: OrgId.make(organizationId), actorUserId: undefined, provider: "g2a", externalAccount: "g2a-account",
-          displayName: "G2A", credentials: Redacted.make({ webhookSecret: CREDENTIALS.apiHash }), tokenExpiresAt: undefined
-        })
-        const path = `/webhooks/g2a/${connection.id}`
+        // The deployment's G2A account sends to one URL; the purchase's organisation is found from the order id.
+        const path = "/webhooks/g2a"
         const complete = { eventId: "g2a-evt-1", orderId, status: "complete" }
         const outcomes = yield* Effect.forEach([1, 2, 3, 4, 5], () => webhook(path, CREDENTIALS.apiHash, complete).pipe(Effect.flatMap(json)), { concurrency: 5 })
         assert.deepStrictEqual(outcomes.map((o) => o["outcome"]).sort(), ["applied", "duplicate", "duplicate", "duplicate", "duplicate"])
@@ -175,6 +169,11 @@ describe("G2A over HTTP", () => {
         const unknown = yield* webhook(path, CREDENTIALS.apiHash, { eventId: "g2a-evt-4", orderId, status: "teleported" }).pipe(Effect.flatMap(json))
         assert.strictEqual(unknown["outcome"], "failed")
         assert.strictEqual((yield* listed())[0]!["status"], "refunded")
+        const noOrder = yield* HttpClient.execute(HttpClientRequest.post(path).pipe(
+          HttpClientRequest.setHeaders(signWebhook(CREDENTIALS.apiHash, '{"event_id":"g2a-evt-6","type":"order.status","data":{}}')),
+          HttpClientRequest.bodyText('{"event_id":"g2a-evt-6","type":"order.status","data":{}}', "application/json")
+        ))
+        assert.strictEqual(noOrder.status, 400)
         const forged = yield* webhook(path, "not-the-g2a-hash-at-all", { eventId: "g2a-evt-5", orderId, status: "canceled" })
         assert.strictEqual(forged.status, 401)
         const metrics = yield* call("GET", "/metrics").pipe(Effect.flatMap((r) => r.text))

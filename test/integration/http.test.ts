@@ -21,6 +21,8 @@ describe("HTTP app", () => {
         assert.strictEqual(body["status"], "ready")
         const live = yield* client.get("/health/live")
         assert.strictEqual(live.status, 200)
+        const g2aWebhook = yield* client.execute(HttpClientRequest.post("/webhooks/g2a").pipe(HttpClientRequest.bodyText("{}", "application/json")))
+        assert.strictEqual(g2aWebhook.status, 404, "no G2A account configured: no G2A webhook source")
       }))
 
     it.effect("GET /api/v1/ops/jobs shows every scheduled job with its last run and success (admins only)", () =>

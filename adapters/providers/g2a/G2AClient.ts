@@ -5,7 +5,7 @@
  *
  * Authentication, per the seed contract:
  * - Import API: `Authorization: Bearer {access_token}`, the token fetched by `GET {import}/token` with hash auth,
- *   cached under `g2a:token:{env}:{key fingerprint}` (so a rotated credential never reads the old token) for its
+ *   cached under `g2a:token:{env}:{credential fingerprint}` (so rotated credentials never read the old token) for its
  *   lifetime less 5 minutes, refreshed single-flight across processes by the TokenManager, fetched on demand when
  *   Redis is down, and refreshed once on a 401.
  * - Export API (live): `X-API-HASH`, `X-API-KEY`, `X-G2A-Timestamp` (unix seconds) and
@@ -15,7 +15,7 @@
  * expectation, and order creation (`POST /order {product_id, currency, max_price}` — never retried after an
  * attempt that may have reached G2A, so one call never buys twice).
  */
-import { Context, DateTime, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { Context, DateTime, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { createHash } from "node:crypto"
 import type { LockTimeout } from "../../../core/connections/ports/DistributedLock.ts"
@@ -220,6 +220,12 @@ export const fromProviderError = (e: ProviderError): G2AError => {
 
 export class G2AClient extends Context.Service<G2AClient, {
   readonly settings: Pick<G2ASettings, "env" | "importUrl" | "exportUrl">
+  /**
+   * The deployment's G2A account as a webhook sender: a stable id (UUID-shaped, from the environment and the
+   * credentials; deliveries are deduplicated per account) and the hash its webhooks are signed with. None when
+   * G2A is not configured.
+   */
+  readonly account: Option.Option<{ readonly id: string; readonly webhookSecrets: ReadonlyArray<Redacted.Redacted<string>> }>
   /** The Import API bearer token (cached, single-flight). */
   readonly token: Effect.Effect<Redacted.Redacted<string>, G2AError>
   /** Drops the cached token everywhere (credential rotation). */
@@ -246,7 +252,8 @@ export class G2AClient extends Context.Service<G2AClient, {
         const client = yield* ProviderClient
         const manager = yield* TokenManager
         const call = { provider: "g2a", timeout: settings.timeout, retries: settings.retries }
-        const fingerprint = createHash("sha256").update(Redacted.value(settings.apiKey)).digest("hex").slice(0, 12)
+        // Both credentials in the key: rotating either never serves a token obtained with the old pair.
+        const fingerprint = createHash("sha256").update(`${Redacted.value(settings.apiKey)}\u0000${Redacted.value(settings.apiHash)}`).digest("hex").slice(0, 12)
         const cacheKey = `g2a:token:${settings.env}:${fingerprint}`
         const nowSeconds = Effect.clockWith((clock) => clock.currentTimeMillis).pipe(Effect.map((ms) => Math.floor(ms / 1000)))
 
@@ -351,6 +358,7 @@ export class G2AClient extends Context.Service<G2AClient, {
 
         return G2AClient.of({
           settings: { env: settings.env, importUrl: settings.importUrl, exportUrl: settings.exportUrl },
+          account: Option.some({ id: accountId(settings), webhookSecrets: [settings.apiHash] }),
           token: manager.get(source).pipe(lockTimeout),
           invalidateToken: manager.invalidate(cacheKey),
           listProducts,
@@ -363,6 +371,12 @@ export class G2AClient extends Context.Service<G2AClient, {
     )
 }
 
+/** A UUID-shaped id for the deployment's G2A account: stable across restarts and instances, new with new credentials. */
+export const accountId = (settings: Pick<G2ASettings, "env" | "apiKey">) => {
+  const hex = createHash("sha256").update(`g2a-account\u0000${settings.env}\u0000${Redacted.value(settings.apiKey)}`).digest("hex")
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
+
 /** How long a G2A token probe may take before readiness calls it down. */
 export const PROBE_TIMEOUT = Duration.seconds(10)
 
@@ -373,6 +387,7 @@ export const disabled = Layer.succeed(
   G2AClient,
   G2AClient.of({
     settings: { env: "sandbox", importUrl: "", exportUrl: "" },
+    account: Option.none(),
     token: Effect.fail(notConfigured),
     invalidateToken: Effect.void,
     listProducts: () => Effect.fail(notConfigured),

@@ -15,6 +15,11 @@ export interface NewPurchase {
 
 export class PurchaseRepository extends Context.Service<PurchaseRepository, {
   readonly record: (organizationId: OrgId, purchase: NewPurchase) => Effect.Effect<Purchase, PersistenceError>
+  /**
+   * Which organisation made this purchase (a platform lookup: webhooks to the deployment's marketplace account
+   * carry an order id, not an organisation).
+   */
+  readonly ownerOf: (provider: "g2a", externalOrderId: string) => Effect.Effect<Option.Option<OrgId>, PersistenceError>
   readonly list: (organizationId: OrgId, limit: number) => Effect.Effect<ReadonlyArray<Purchase>, PersistenceError>
   /**
    * Moves a purchase to `status` if the status machine allows it, under a row lock (concurrent updates are
