@@ -10,6 +10,13 @@ import { randomUUID } from "node:crypto"
 import { G2AClient } from "../../adapters/providers/g2a/G2AClient.ts"
 import * as G2AConfig from "../../adapters/providers/g2a/G2AConfig.ts"
 import { defaultOptions, TokenManager } from "../../core/connections/TokenManager.ts"
+import type { DistributedLock } from "../../core/connections/ports/DistributedLock.ts"
+import type { TokenCache } from "../../core/connections/ports/TokenCache.ts"
+import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
+import * as RedisDistributedLock from "../../adapters/redis/RedisDistributedLock.ts"
+import * as RedisTokenCache from "../../adapters/redis/RedisTokenCache.ts"
+import { freePort } from "../support/RedisServer.ts"
+import { TestVault } from "../support/TokenStack.ts"
 import { type FakeG2A, type FakeG2AOptions, startFakeG2A } from "../fakes/FakeG2A.ts"
 import { providerClient } from "../support/ProviderStack.ts"
 import { sharedStores } from "../support/TokenStack.ts"
@@ -50,11 +57,11 @@ const envFor = (g2a: FakeG2A, overrides: Record<string, string> = {}) => ({
   ...overrides
 })
 
-/** A "process": its own TokenManager over the shared Redis stores under `prefix`. */
-const g2aStack = (settings: G2AConfig.G2ASettings, prefix: string) =>
+/** A "process": its own TokenManager over the shared Redis stores under `prefix` (or a Redis that is down). */
+const g2aStack = (settings: G2AConfig.G2ASettings, prefix: string, stores: Layer.Layer<TokenCache | DistributedLock> = sharedStores(prefix)) =>
   G2AClient.layer(settings).pipe(
     Layer.provide(TokenManager.layer(defaultOptions)),
-    Layer.provide(sharedStores(prefix)),
+    Layer.provide(stores),
     Layer.provide(providerClient({ timeout: Duration.seconds(2), retries: 2, baseDelay: Duration.millis(10), maxDelay: Duration.millis(200) }))
   )
 
@@ -228,4 +235,49 @@ describe("G2A adapter against the fake G2A", () => {
         assert.strictEqual(tokenRequests(otherFake), 1, "a new key fetched its own token")
         assert.strictEqual(tokenRequests(g2a), 1)
       })))
+
+  it.live("a G2A that never answers: reads end unavailable after the timeout; an order ends outcome_unknown, sent once", () =>
+    withG2A((g2a) =>
+      Effect.gen(function*() {
+        const client = yield* G2AClient
+        g2a.failNext("/v1/products", { hang: true })
+        const started = Date.now()
+        const read = yield* Effect.flip(client.listProducts({}))
+        assert.strictEqual(read.kind, "unavailable")
+        assert.isBelow(Date.now() - started, 5000, "bounded by G2A_TIMEOUT_MS, not hanging")
+        g2a.failNext("/v1/order", { hang: true })
+        const created = yield* Effect.flip(client.createOrder({ productId: "10000068865003", maxPrice: 50, currency: "EUR" }))
+        assert.strictEqual(created.kind, "outcome_unknown")
+        assert.strictEqual(g2a.server.count((r) => r.path === "/v1/order"), 1)
+      }), { env: { G2A_TIMEOUT_MS: "1000", G2A_RETRY_MAX: "0" } }))
+
+  it.live("a 4xx is never retried", () =>
+    withG2A((g2a) =>
+      Effect.gen(function*() {
+        const client = yield* G2AClient
+        g2a.failNext("/v1/products", { status: 400, json: { code: "VAL01" } })
+        const error = yield* Effect.flip(client.listProducts({}))
+        assert.strictEqual(error.kind, "validation")
+        assert.strictEqual(error.code, "VAL01")
+        assert.strictEqual(g2a.server.count((r) => r.path === "/v1/products"), 1)
+      })))
+
+  it.live("with Redis down the token is fetched on demand (and still shared within the process)", () =>
+    Effect.gen(function*() {
+      const g2a = yield* fake()
+      const settings = yield* settingsFor(envFor(g2a))
+      const port = yield* Effect.promise(() => freePort())
+      const deadStores = Layer.mergeAll(RedisTokenCache.layer("dead:"), RedisDistributedLock.layer("dead:")).pipe(
+        Layer.provide(RedisConnection.layer({ url: Redacted.make(`redis://127.0.0.1:${port}`), commandTimeout: Duration.millis(300) })),
+        Layer.provide(TestVault)
+      )
+      yield* Effect.gen(function*() {
+        const client = yield* G2AClient
+        const [a, b] = yield* Effect.all([client.token, client.token], { concurrency: 2 })
+        assert.strictEqual(Redacted.value(a), Redacted.value(b))
+        const page = yield* client.listProducts({})
+        assert.strictEqual(page.total, 3)
+        assert.strictEqual(tokenRequests(g2a), 1)
+      }).pipe(Effect.provide(Layer.fresh(g2aStack(settings, "dead:", deadStores))))
+    }).pipe(Effect.scoped), 20_000)
 })
