@@ -15,7 +15,7 @@ import { createHash, randomBytes } from "node:crypto"
 import { chmod, chown, cp, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
-import { dirname, join, relative } from "node:path"
+import { dirname, join, relative, resolve } from "node:path"
 import { promisify } from "node:util"
 
 const run = promisify(execFile)
@@ -248,6 +248,27 @@ export const start = (
         Redacted.make(`postgres://postgres:${encodeURIComponent(Redacted.value(password))}@127.0.0.1:${port}/${database}`)
     }
   }).pipe(Effect.withSpan("EmbeddedPostgres.start"))
+
+/**
+ * Where the cluster for `dataDir` lives. Normally `dataDir` itself; but as root (Postgres then runs as `postgres`)
+ * inside a private directory (a 0700 home or `mktemp -d` checkout) `postgres` could not reach it, so the cluster
+ * goes to `/var/lib/tradeport/embedded-postgres-<hash of dataDir>` — persistent, one per checkout.
+ */
+export const clusterDir = (dataDir: string) =>
+  Effect.gen(function*() {
+    const user = yield* runAs
+    const absolute = resolve(dataDir)
+    if (user.uid === undefined) return absolute
+    const reachable = yield* Effect.promise(async () => {
+      await mkdir(absolute, { recursive: true, mode: 0o755 })
+      return reachableByOthers(join(absolute, "postgres"))
+    })
+    if (reachable) return join(absolute, "postgres")
+    const key = createHash("sha256").update(absolute).digest("hex").slice(0, 16)
+    const root = "/var/lib/tradeport"
+    yield* Effect.tryPromise({ try: () => mkdir(root, { recursive: true, mode: 0o755 }).then(() => chmod(root, 0o755)), catch: fail("user") })
+    return join(root, `embedded-postgres-${key}`)
+  })
 
 /**
  * A directory that the unprivileged `postgres` user can reach: its parents must be traversable, which a

@@ -36,15 +36,16 @@ const embeddedDatabaseUrl = Effect.gen(function*() {
   const password = yield* Config.Redacted("EMBEDDED_POSTGRES_PASSWORD")
   const port = yield* Config.option(Config.Port("EMBEDDED_POSTGRES_PORT"))
   yield* EmbeddedPostgres.prepareParentDir(dataDir)
+  const cluster = yield* EmbeddedPostgres.clusterDir(dataDir)
   const server = yield* EmbeddedPostgres.start({
-    dataDir: `${dataDir}/postgres`,
+    dataDir: cluster,
     password,
     port: Option.getOrUndefined(port),
     durability: "full"
   })
   // The app connects as its own unprivileged role, so row-level security applies to it.
   const url = yield* Provisioning.ensureAppDatabase({ adminUrl: server.url(), role: "tradeport", password, database: "tradeport" })
-  yield* Effect.logInfo("embedded Postgres started (DATABASE_URL unset)").pipe(Effect.annotateLogs({ port: server.port, dataDir: `${dataDir}/postgres` }))
+  yield* Effect.logInfo("embedded Postgres started (DATABASE_URL unset)").pipe(Effect.annotateLogs({ port: server.port, dataDir: cluster }))
   return url
 })
 
