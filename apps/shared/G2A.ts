@@ -1,10 +1,11 @@
 /**
  * G2A in the apps: the client when G2A_API_KEY is set (settings validated at startup, every problem named at
  * once), otherwise a client that answers "not configured". Registers the `g2a` readiness probe (a token fetch
- * through the cache: up, degraded when G2A or its credentials fail, disabled when not configured). In production,
- * credentials G2A refuses stop the process at startup; an unreachable G2A only degrades readiness.
+ * through the cache: up, degraded when G2A or its credentials fail, disabled when not configured). In production
+ * (G2A_VERIFY_ON_START), credentials G2A refuses stop the process at startup; an unreachable G2A only degrades
+ * readiness.
  */
-import { Duration, Effect, Layer, Option } from "effect"
+import { Config, Duration, Effect, Layer, Option } from "effect"
 import { disabled, G2AClient, PROBE_TIMEOUT } from "../../adapters/providers/g2a/G2AClient.ts"
 import * as G2AConfig from "../../adapters/providers/g2a/G2AConfig.ts"
 import { Readiness } from "../../core/ops/Readiness.ts"
@@ -31,10 +32,14 @@ const probe = (enabled: boolean) =>
     })
   )
 
-/** Production: credentials G2A refuses are a startup error, not a surprise at the first order. */
+/**
+ * Credentials G2A refuses are a startup error, not a surprise at the first order: in production by default
+ * (`G2A_VERIFY_ON_START`, default true in production, false elsewhere, where readiness reports it).
+ */
 const verifyCredentials = Layer.effectDiscard(
   Effect.gen(function*() {
-    if ((yield* AppEnv) !== "production") return
+    const production = (yield* AppEnv) === "production"
+    if (!(yield* Config.Boolean("G2A_VERIFY_ON_START").pipe(Config.withDefault(production)))) return
     const client = yield* G2AClient
     yield* client.token.pipe(
       Effect.timeout(Duration.seconds(30)),

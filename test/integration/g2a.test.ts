@@ -20,6 +20,8 @@ import { TestVault } from "../support/TokenStack.ts"
 import { type FakeG2A, type FakeG2AOptions, startFakeG2A } from "../fakes/FakeG2A.ts"
 import { providerClient } from "../support/ProviderStack.ts"
 import { sharedStores } from "../support/TokenStack.ts"
+import { G2ALive } from "../../apps/shared/G2A.ts"
+import { Readiness } from "../../core/ops/Readiness.ts"
 
 const CREDENTIALS = { apiKey: "g2a-test-key", apiHash: "g2a-test-hash-0123456789" }
 
@@ -280,4 +282,29 @@ describe("G2A adapter against the fake G2A", () => {
         assert.strictEqual(tokenRequests(g2a), 1)
       }).pipe(Effect.provide(Layer.fresh(g2aStack(settings, "dead:", deadStores))))
     }).pipe(Effect.scoped), 20_000)
+
+  it.live("G2A_VERIFY_ON_START (production's default): refused credentials stop startup; an unreachable G2A only degrades readiness", () =>
+    Effect.gen(function*() {
+      const g2a = yield* fake()
+      const boot = (overrides: Record<string, string>) =>
+        Effect.service(Readiness).pipe(
+          Effect.flatMap((readiness) => readiness.report),
+          Effect.provide(Layer.fresh(G2ALive.pipe(
+            Layer.provideMerge(Readiness.layer("5 seconds")),
+            Layer.provide(TokenManager.layer(defaultOptions)),
+            Layer.provide(sharedStores(`g2a-boot:${randomUUID()}:`)),
+            Layer.provide(providerClient({ timeout: Duration.millis(500), retries: 0, baseDelay: Duration.millis(10), maxDelay: Duration.millis(50) })),
+            Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ APP_ENV: "test", G2A_VERIFY_ON_START: "true", ...envFor(g2a), ...overrides })))
+          )))
+        )
+      const refused = yield* Effect.flip(boot({ G2A_API_HASH: "wrong-hash" }))
+      if (refused._tag !== "StartupError") return assert.fail(`expected a StartupError, got ${refused._tag}`)
+      assert.match(refused.problems.join("; "), /G2A refused the credentials/)
+      const healthy = yield* boot({})
+      assert.strictEqual(healthy.checks["g2a"], "up")
+      const port = yield* Effect.promise(() => freePort())
+      const unreachable = yield* boot({ G2A_API_URL: `http://127.0.0.1:${port}`, G2A_EXPORT_API_URL: `http://127.0.0.1:${port}` })
+      assert.strictEqual(unreachable.checks["g2a"], "degraded")
+      assert.strictEqual(unreachable.status, "degraded")
+    }).pipe(Effect.scoped), 30_000)
 })
