@@ -63,12 +63,25 @@ export const layer = Layer.effect(
         failed("release")
       )
 
+    const supersede: IdempotencyStoreShape["supersede"] = (organizationId, key, holder, response) =>
+      inOrganization(sql, organizationId)(sql`
+        UPDATE idempotency_records SET response_status = ${response.status}, response_body = ${JSON.stringify(response.body ?? null)}::jsonb
+        WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND holder = ${holder} AND status = 'completed'
+        RETURNING 1`).pipe(Effect.map((rows) => rows.length === 1), failed("supersede"))
+
+    const abandon: IdempotencyStoreShape["abandon"] = (organizationId, key, holder) =>
+      inOrganization(sql, organizationId)(sql`
+        DELETE FROM idempotency_records WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND holder = ${holder}`).pipe(
+        Effect.asVoid,
+        failed("abandon")
+      )
+
     const purgeExpired: IdempotencyStoreShape["purgeExpired"] = asPlatform(sql)(sql<{ n: number }>`
       WITH gone AS (DELETE FROM idempotency_records WHERE expires_at <= now() RETURNING 1) SELECT count(*)::int AS n FROM gone`).pipe(
       Effect.map((rows) => rows[0]?.n ?? 0),
       failed("purgeExpired")
     )
 
-    return IdempotencyStore.of({ claim, complete, release, purgeExpired })
+    return IdempotencyStore.of({ claim, complete, release, supersede, abandon, purgeExpired })
   })
 )

@@ -50,15 +50,15 @@ export const layer = Layer.effect(
     return PurchaseRepository.of({
       record: (organizationId, p) =>
         inOrganization(sql, organizationId)(sql`
-          INSERT INTO marketplace_purchases (id, organization_id, provider, external_order_id, product_id, price, currency, status, created_by)
-          VALUES (${crypto.randomUUID()}, ${organizationId}, ${p.provider}, ${p.externalOrderId}, ${p.productId}, ${p.price.toFixed(2)},
+          INSERT INTO marketplace_purchases (id, organization_id, provider, account_id, external_order_id, product_id, price, currency, status, created_by)
+          VALUES (${crypto.randomUUID()}, ${organizationId}, ${p.provider}, ${p.accountId}, ${p.externalOrderId}, ${p.productId}, ${p.price.toFixed(2)},
                   ${p.currency}, 'pending', ${p.createdBy ?? null})
-          ON CONFLICT (organization_id, provider, external_order_id) DO UPDATE SET updated_at = marketplace_purchases.updated_at
+          ON CONFLICT (organization_id, provider, account_id, external_order_id) DO UPDATE SET updated_at = marketplace_purchases.updated_at
           RETURNING ${sql.literal(COLUMNS)}`).pipe(rows("record"), Effect.map((all) => all[0]!)),
-      ownerOf: (provider, externalOrderId) =>
+      ownerOf: (provider, accountId, externalOrderId) =>
         asPlatform(sql)(sql<{ organization_id: string }>`
           SELECT organization_id::text FROM marketplace_purchases
-          WHERE provider = ${provider} AND external_order_id = ${externalOrderId}
+          WHERE provider = ${provider} AND account_id = ${accountId} AND external_order_id = ${externalOrderId}
           ORDER BY created_at LIMIT 1`).pipe(
           Effect.mapError(toPersistenceError("PurchaseRepository.ownerOf")),
           Effect.map(([row]) => (row === undefined ? Option.none() : Option.some(OrgId.make(row.organization_id))))
@@ -67,11 +67,12 @@ export const layer = Layer.effect(
         inOrganization(sql, organizationId)(sql`
           SELECT ${sql.literal(COLUMNS)} FROM marketplace_purchases
           WHERE organization_id = ${organizationId} ORDER BY created_at DESC, id LIMIT ${limit}`).pipe(rows("list")),
-      updateStatus: (organizationId, provider, externalOrderId, status) =>
+      updateStatus: (organizationId, provider, accountId, externalOrderId, status) =>
         inOrganization(sql, organizationId)(Effect.gen(function*() {
           const [current] = yield* sql`
             SELECT ${sql.literal(COLUMNS)} FROM marketplace_purchases
-            WHERE organization_id = ${organizationId} AND provider = ${provider} AND external_order_id = ${externalOrderId}
+            WHERE organization_id = ${organizationId} AND provider = ${provider} AND account_id = ${accountId}
+              AND external_order_id = ${externalOrderId}
             FOR UPDATE`.pipe(Effect.flatMap(decoded))
           if (current === undefined) return Option.none()
           const decision = decide(current.status, status)

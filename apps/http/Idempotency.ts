@@ -48,6 +48,37 @@ const replayProblem = (status: number, body: unknown): ApiProblem => {
   }
 }
 
+export type Claimed<A> = { readonly _tag: "Run"; readonly holder: string } | { readonly _tag: "Replayed"; readonly value: A }
+
+/**
+ * Claims an Idempotency-Key for this request: the holder token when the operation should run, or the stored answer
+ * (a replayed success; a replayed or conflict problem as a failure).
+ */
+export const claimKey = <A, I>(options: {
+  readonly organizationId: OrgId
+  readonly key: string
+  readonly operation: string
+  readonly payload: unknown
+  readonly schema: Schema.Codec<A, I>
+}): Effect.Effect<Claimed<A>, ApiProblem, IdempotencyStore> =>
+  Effect.gen(function*() {
+    const store = yield* IdempotencyStore
+    const claim = yield* store.claim(options.organizationId, options.key, options.operation, requestHash(options.payload), { ttl: TTL, staleAfter: STALE_AFTER })
+      .pipe(Effect.mapError(() => new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1 })))
+    switch (claim._tag) {
+      case "Mismatch":
+        return yield* new Unprocessable({ code: "idempotency_key_reused", detail: "This Idempotency-Key was used with a different request." })
+      case "InProgress":
+        return yield* new Conflict({ code: "idempotency_in_progress", detail: "A request with this Idempotency-Key is still being processed." })
+      case "Replay": {
+        if (claim.response.status >= 400) return yield* replayProblem(claim.response.status, claim.response.body)
+        return { _tag: "Replayed" as const, value: yield* Schema.decodeUnknownEffect(options.schema)(claim.response.body).pipe(Effect.orDie) }
+      }
+      case "New":
+        return { _tag: "Run" as const, holder: claim.holder }
+    }
+  })
+
 export const idempotent = <A, I, R>(options: {
   readonly organizationId: OrgId
   readonly key: string | undefined
@@ -63,20 +94,8 @@ export const idempotent = <A, I, R>(options: {
     const transactions = yield* Transactions
     const key = options.key
     const unavailable = () => new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1 })
-    const claim = yield* store.claim(options.organizationId, key, options.operation, requestHash(options.payload), { ttl: TTL, staleAfter: STALE_AFTER })
-      .pipe(Effect.mapError(unavailable))
-    switch (claim._tag) {
-      case "Mismatch":
-        return yield* new Unprocessable({ code: "idempotency_key_reused", detail: "This Idempotency-Key was used with a different request." })
-      case "InProgress":
-        return yield* new Conflict({ code: "idempotency_in_progress", detail: "A request with this Idempotency-Key is still being processed." })
-      case "Replay": {
-        if (claim.response.status >= 400) return yield* replayProblem(claim.response.status, claim.response.body)
-        return yield* Schema.decodeUnknownEffect(options.schema)(claim.response.body).pipe(Effect.orDie)
-      }
-      case "New":
-        break
-    }
+    const claim = yield* claimKey({ ...options, key })
+    if (claim._tag === "Replayed") return claim.value
     const holder = claim.holder
     const encode = Schema.encodeEffect(options.schema)
     const onFailure = (error: ApiProblem | PersistenceError): Effect.Effect<never, ApiProblem> => {

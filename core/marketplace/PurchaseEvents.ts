@@ -27,7 +27,8 @@ export const applyG2AEvent: Applier<PersistenceError, PurchaseRepository> = (sou
     const orderId = String(data.order_id)
     const status = fromG2AStatus(data.status)
     if (status === undefined) return yield* new WebhookApplyError({ detail: `unknown G2A order status "${data.status.slice(0, 64)}"` })
-    const outcome = yield* (yield* PurchaseRepository).updateStatus(source.organizationId, "g2a", orderId, status)
+    // The source is the account the order was placed with: the deployment's G2A account, or the connection's.
+    const outcome = yield* (yield* PurchaseRepository).updateStatus(source.organizationId, "g2a", source.connectionId, orderId, status)
     if (Option.isNone(outcome)) {
       return yield* new WebhookApplyError({ detail: `no G2A order ${orderId.slice(0, 64)} recorded yet`, retryable: true })
     }
@@ -53,7 +54,7 @@ export const g2aAccountSource = (account: {
     Effect.gen(function*() {
       const reference = Schema.decodeUnknownOption(OrderReference)(event.payload)
       if (Option.isNone(reference)) return yield* new WebhookRejected({ reason: "malformed" })
-      const owner = yield* (yield* PurchaseRepository).ownerOf("g2a", String(reference.value.data.order_id))
+      const owner = yield* (yield* PurchaseRepository).ownerOf("g2a", account.id, String(reference.value.data.order_id))
       return Option.map(owner, (organizationId) => ({ organizationId, connectionId: account.id, secrets: account.webhookSecrets }))
     })
 })

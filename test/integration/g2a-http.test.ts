@@ -35,7 +35,9 @@ const app = Layer.unwrap(
       G2A_ENV: "live",
       G2A_API_URL: fake.url,
       G2A_EXPORT_API_URL: fake.url,
-      G2A_RETRY_MAX: "1"
+      G2A_RETRY_MAX: "1",
+      // Short, so a slow G2A order outlives its request (the middleware then interrupts the handler).
+      REQUEST_TIMEOUT: "1 second"
     }).pipe(Layer.provideMerge(Layer.succeed(G2AFake, fake)))
   })
 )
@@ -179,6 +181,26 @@ describe("G2A over HTTP", () => {
         const metrics = yield* call("GET", "/metrics").pipe(Effect.flatMap((r) => r.text))
         assert.match(metrics, /webhook_rejections_total\{[^}]*provider="g2a"[^}]*reason="signature"[^}]*\} [1-9]/)
         assert.match(metrics, /webhook_deliveries_total\{[^}]*outcome="applied"[^}]*provider="g2a"[^}]*\} [1-9]|webhook_deliveries_total\{[^}]*provider="g2a"[^}]*outcome="applied"[^}]*\} [1-9]/)
+      }))
+
+    it.effect("a request interrupted while G2A is creating the order: the order is still recorded, and a retry with the key does not buy again", () =>
+      Effect.gen(function*() {
+        const fake = yield* G2AFake
+        const { accessToken } = yield* signUpAndLogin("g2a-abort@example.com")
+        const sent = () => fake.server.count((r) => r.path === "/v1/order")
+        const before = sent()
+        // G2A takes longer than REQUEST_TIMEOUT: the request is cut off mid-purchase.
+        fake.failNext("/v1/order", { status: 200, json: { order_id: "5550001", price: 12.5, currency: "EUR" }, delayMs: 1500 })
+        const payload = { productId: "501", maxPrice: 15, currency: "EUR" }
+        const cut = yield* order(accessToken, payload, "g2a-abort-1").pipe(Effect.timeout("400 millis"), Effect.flip)
+        assert.strictEqual(cut._tag, "TimeoutError")
+        const concurrent = yield* order(accessToken, payload, "g2a-abort-1")
+        assert.strictEqual(concurrent.status, 409, "while the purchase is under way the key answers 409, never a second purchase")
+        yield* Effect.sleep("2500 millis")
+        const retry = yield* order(accessToken, payload, "g2a-abort-1")
+        assert.strictEqual(retry.status, 201)
+        assert.strictEqual((yield* json(retry))["externalOrderId"], "5550001")
+        assert.strictEqual(sent() - before, 1, "G2A was asked once")
       }))
   })
 })

@@ -228,14 +228,17 @@ describe("G2A adapter against the fake G2A", () => {
       Effect.gen(function*() {
         const client = yield* G2AClient
         const first = yield* client.token
-        const rotated = { ...settings, apiKey: settings.apiKey }
-        const again = yield* inProcess(g2aStack(rotated, prefix), (sameKey) => sameKey.token)
-        assert.strictEqual(Redacted.value(again), Redacted.value(first))
+        const again = yield* inProcess(g2aStack(settings, prefix), (same) => same.token)
+        assert.strictEqual(Redacted.value(again), Redacted.value(first), "same credentials: the cached token")
+        const rotatedHash = { ...settings, apiHash: Redacted.make("g2a-rotated-hash") }
+        const afterRotation = yield* inProcess(g2aStack(rotatedHash, prefix), (rotated) => Effect.flip(rotated.token))
+        assert.strictEqual(afterRotation.kind, "auth", "a new hash is not served the old token: it asks G2A (which refuses this one)")
+        assert.strictEqual(tokenRequests(g2a), 2)
         const otherFake = yield* fake({ apiKey: "g2a-rotated-key" })
         const otherSettings = yield* settingsFor(envFor(otherFake, { G2A_API_KEY: "g2a-rotated-key" }))
         yield* inProcess(g2aStack(otherSettings, prefix), (other) => other.token)
         assert.strictEqual(tokenRequests(otherFake), 1, "a new key fetched its own token")
-        assert.strictEqual(tokenRequests(g2a), 1)
+        assert.strictEqual(tokenRequests(g2a), 2)
       })))
 
   it.live("a G2A that never answers: reads end unavailable after the timeout; an order ends outcome_unknown, sent once", () =>
@@ -277,9 +280,9 @@ describe("G2A adapter against the fake G2A", () => {
         const client = yield* G2AClient
         const [a, b] = yield* Effect.all([client.token, client.token], { concurrency: 2 })
         assert.strictEqual(Redacted.value(a), Redacted.value(b))
-        const page = yield* client.listProducts({})
-        assert.strictEqual(page.total, 3)
-        assert.strictEqual(tokenRequests(g2a), 1)
+        const status = yield* client.importApi((base) => HttpClientRequest.get(`${base}/offers`), "/offers", (r) => Effect.succeed(r.status))
+        assert.strictEqual(status, 200)
+        assert.strictEqual(tokenRequests(g2a), 1, "one fetch served the concurrent reads and the Import API call")
       }).pipe(Effect.provide(Layer.fresh(g2aStack(settings, "dead:", deadStores))))
     }).pipe(Effect.scoped), 20_000)
 

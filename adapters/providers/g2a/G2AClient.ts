@@ -54,9 +54,9 @@ const ProductPage = Schema.Struct({
 })
 
 const OrderResponse = Schema.Struct({
-  order_id: Schema.Union([Schema.String, Schema.Number]),
-  price: Schema.Number,
-  currency: Schema.String
+  order_id: Schema.Union([Schema.String.check(Schema.isPattern(/^[\w.:-]{1,255}$/)), Schema.Number]),
+  price: Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)),
+  currency: Schema.String.check(Schema.isPattern(/^[A-Za-z]{3}$/))
 })
 
 export interface G2AProduct {
@@ -84,6 +84,8 @@ export interface G2AOrder {
   readonly productId: string
   readonly price: number
   readonly currency: string
+  /** G2A charged within `maxPrice` and in the requested currency (it should never do otherwise; if it did, the order still exists). */
+  readonly withinLimit: boolean
 }
 
 export interface ProductQuery {
@@ -174,8 +176,14 @@ export const validateOrder = (order: OrderRequest): G2AError | undefined => {
 }
 
 /** Compares the current offer with what the caller expects; prices compare to the cent. */
-export const checkOffer = (product: G2AProduct, expectation: { readonly price?: number | undefined; readonly maxPrice?: number | undefined; readonly quantity?: number | undefined }) => {
+export const checkOffer = (
+  product: G2AProduct,
+  expectation: { readonly price?: number | undefined; readonly maxPrice?: number | undefined; readonly quantity?: number | undefined; readonly currency?: string | undefined }
+) => {
   const current = { price: product.price, stock: product.stock, currency: product.currency }
+  if (expectation.currency !== undefined && expectation.currency !== product.currency) {
+    return new G2AError({ kind: "validation", message: `G2A prices product ${product.id} in ${product.currency}, not ${expectation.currency}`, current })
+  }
   const quantity = expectation.quantity ?? 1
   if (product.stock < quantity) {
     return new G2AError({ kind: "out_of_stock", message: `product ${product.id} has ${product.stock} in stock, ${quantity} needed`, current })
@@ -234,7 +242,13 @@ export class G2AClient extends Context.Service<G2AClient, {
   readonly getProduct: (id: string) => Effect.Effect<G2AProduct, G2AError>
   /** Current price and stock compared with the caller's expectation. */
   readonly checkOffer: (id: string, expectation: { readonly price?: number | undefined; readonly quantity?: number | undefined }) => Effect.Effect<G2AProduct, G2AError>
+  /** Checks the current offer against the request, then places the order (`placeOrder`). */
   readonly createOrder: (order: OrderRequest) => Effect.Effect<G2AOrder, G2AError>
+  /**
+   * Only the irreversible part: validates and sends `POST /order` once. A timeout, 5xx or garbled answer is
+   * `outcome_unknown` (the order may exist); any other failure means G2A did not create it.
+   */
+  readonly placeOrder: (order: OrderRequest) => Effect.Effect<G2AOrder, G2AError>
   /**
    * A call to the Import API with the bearer token, refreshed once if G2A answers 401 (offers, jobs, reservations
    * and price simulations build on it).
@@ -312,12 +326,9 @@ export class G2AClient extends Context.Service<G2AClient, {
           return product
         })
 
-        const createOrder = Effect.fn("G2A.createOrder")(function*(order: OrderRequest) {
+        const placeOrder = Effect.fn("G2A.placeOrder")(function*(order: OrderRequest) {
           const problem = validateOrder(order)
           if (problem !== undefined) return yield* problem
-          const product = yield* getProduct(order.productId)
-          const mismatch = checkOffer(product, { price: order.expectedPrice, maxPrice: order.maxPrice })
-          if (mismatch !== undefined) return yield* mismatch
           const request = HttpClientRequest.post(`${settings.exportUrl}/order`).pipe(
             HttpClientRequest.setHeaders(hashAuthHeaders(settings, yield* nowSeconds)),
             HttpClientRequest.bodyJsonUnsafe({ product_id: order.productId, currency: order.currency, max_price: order.maxPrice }),
@@ -331,14 +342,23 @@ export class G2AClient extends Context.Service<G2AClient, {
             Effect.mapError((e) => (e.reason === "Timeout" || e.reason === "Unavailable" ? uncertain() : fromProviderError(e)))
           )
           const created = yield* json(OrderResponse, response).pipe(Effect.mapError(uncertain))
-          if (Math.round(created.price * 100) > Math.round(order.maxPrice * 100)) {
-            return yield* new G2AError({
-              kind: "price_changed",
-              message: `G2A priced order ${created.order_id} at ${created.price} ${created.currency}, above maxPrice ${order.maxPrice}`,
-              current: { price: created.price, stock: product.stock, currency: created.currency }
-            })
+          const currency = created.currency.toUpperCase()
+          return {
+            orderId: String(created.order_id),
+            productId: order.productId,
+            price: created.price,
+            currency,
+            withinLimit: currency === order.currency && Math.round(created.price * 100) <= Math.round(order.maxPrice * 100)
           }
-          return { orderId: String(created.order_id), productId: order.productId, price: created.price, currency: created.currency }
+        })
+
+        const createOrder = Effect.fn("G2A.createOrder")(function*(order: OrderRequest) {
+          const problem = validateOrder(order)
+          if (problem !== undefined) return yield* problem
+          const product = yield* getProduct(order.productId)
+          const mismatch = checkOffer(product, { price: order.expectedPrice, maxPrice: order.maxPrice, currency: order.currency })
+          if (mismatch !== undefined) return yield* mismatch
+          return yield* placeOrder(order)
         })
 
         const importApi = <A>(
@@ -365,6 +385,7 @@ export class G2AClient extends Context.Service<G2AClient, {
           getProduct,
           checkOffer: checkOfferOf,
           createOrder,
+          placeOrder,
           importApi
         })
       })
@@ -394,6 +415,7 @@ export const disabled = Layer.succeed(
     getProduct: () => Effect.fail(notConfigured),
     checkOffer: () => Effect.fail(notConfigured),
     createOrder: () => Effect.fail(notConfigured),
+    placeOrder: () => Effect.fail(notConfigured),
     importApi: () => Effect.fail(notConfigured)
   })
 )

@@ -2,8 +2,8 @@
  * G2A webhook signatures, per the seed contract (seeds 000 T07 / 001 FR-006):
  *   signature = HMAC-SHA256(payload + timestamp + nonce + G2A_API_HASH)
  * The seed names no headers and no key; Tradeport's G2A contract (isolated here, documented in the README) is:
- * headers `X-G2A-Signature` (hex), `X-G2A-Timestamp` (unix seconds), `X-G2A-Nonce`, the event id in the payload's
- * `event_id` (or `X-G2A-Event-Id`), and the HMAC keyed with G2A_API_HASH over `body ‖ timestamp ‖ nonce ‖ G2A_API_HASH`.
+ * headers `X-G2A-Signature` (hex), `X-G2A-Timestamp` (unix seconds), `X-G2A-Nonce`, the event id in the signed
+ * payload's `event_id` (a string or number; never taken from a header), and the HMAC keyed with G2A_API_HASH over `body ‖ timestamp ‖ nonce ‖ G2A_API_HASH`.
  * Nonces are single-use (replays are refused); timestamps must be within ±5 minutes.
  */
 import { DateTime, Effect, Option, Redacted } from "effect"
@@ -43,10 +43,12 @@ export const policy: SignaturePolicy = {
       } catch {
         return yield* reject("malformed")
       }
-      const field = (name: string) =>
-        typeof payload === "object" && payload !== null && name in payload ? String((payload as Record<string, unknown>)[name]) : undefined
-      const eventId = field("event_id") ?? delivery.headers["x-g2a-event-id"]
-      if (eventId === undefined || eventId.length === 0 || eventId.length > 255) return yield* reject("malformed")
-      return { eventId, topic: field("type") ?? "order.status", nonce: Option.some(nonce), payload }
+      const record = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>) : {}
+      // The dedupe key comes from the signed body only (a header could be changed on a replay).
+      const id = record["event_id"]
+      const eventId = typeof id === "string" ? id : typeof id === "number" && Number.isFinite(id) ? String(id) : ""
+      if (eventId.length === 0 || eventId.length > 255) return yield* reject("malformed")
+      const topic = typeof record["type"] === "string" ? record["type"] : "order.status"
+      return { eventId, topic, nonce: Option.some(nonce), payload }
     })
 }

@@ -36,6 +36,14 @@ export interface IdempotencyStoreShape {
   readonly complete: (organizationId: OrgId, key: string, holder: string, response: StoredResponse) => Effect.Effect<boolean, PersistenceError>
   /** Gives the key back (the operation failed transiently and may be retried with the same key). */
   readonly release: (organizationId: OrgId, key: string, holder: string) => Effect.Effect<void, PersistenceError>
+  /**
+   * For operations with a point of no return (buying at a marketplace): the holder stores a provisional answer
+   * with `complete` BEFORE the irreversible call, then replaces it with the real one. False when `holder` did not
+   * complete this record.
+   */
+  readonly supersede: (organizationId: OrgId, key: string, holder: string, response: StoredResponse) => Effect.Effect<boolean, PersistenceError>
+  /** Drops a record the holder completed provisionally, when the irreversible call provably did not happen. */
+  readonly abandon: (organizationId: OrgId, key: string, holder: string) => Effect.Effect<void, PersistenceError>
   /** Platform path (scheduler): deletes expired records. */
   readonly purgeExpired: Effect.Effect<number, PersistenceError>
 }

@@ -6,6 +6,8 @@ import type { Purchase, PurchaseStatus, StatusDecision } from "../Purchase.ts"
 
 export interface NewPurchase {
   readonly provider: "g2a"
+  /** The marketplace account the order was placed with (the deployment's account id, or a connection id). */
+  readonly accountId: string
   readonly externalOrderId: string
   readonly productId: string
   readonly price: number
@@ -19,7 +21,7 @@ export class PurchaseRepository extends Context.Service<PurchaseRepository, {
    * Which organisation made this purchase (a platform lookup: webhooks to the deployment's marketplace account
    * carry an order id, not an organisation).
    */
-  readonly ownerOf: (provider: "g2a", externalOrderId: string) => Effect.Effect<Option.Option<OrgId>, PersistenceError>
+  readonly ownerOf: (provider: "g2a", accountId: string, externalOrderId: string) => Effect.Effect<Option.Option<OrgId>, PersistenceError>
   readonly list: (organizationId: OrgId, limit: number) => Effect.Effect<ReadonlyArray<Purchase>, PersistenceError>
   /**
    * Moves a purchase to `status` if the status machine allows it, under a row lock (concurrent updates are
@@ -28,6 +30,7 @@ export class PurchaseRepository extends Context.Service<PurchaseRepository, {
   readonly updateStatus: (
     organizationId: OrgId,
     provider: "g2a",
+    accountId: string,
     externalOrderId: string,
     status: PurchaseStatus
   ) => Effect.Effect<Option.Option<{ readonly decision: StatusDecision; readonly purchase: Purchase }>, PersistenceError>
