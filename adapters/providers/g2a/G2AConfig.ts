@@ -46,23 +46,25 @@ export const normalizeBaseUrl = (name: string, raw: string, rules: UrlRules): Re
   } catch {
     return Result.fail(`${name} is not a valid URL`)
   }
-  const loopback = isLoopback(url.hostname)
+  // `api.g2a.com.` is the same host as `api.g2a.com`: compare without the trailing dot.
+  const hostname = url.hostname.replace(/\.$/, "")
+  const loopback = isLoopback(hostname)
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback && rules.allowLoopbackHttp)) {
     return Result.fail(`${name} must use https (TLS is required for G2A)`)
   }
   if (url.username !== "" || url.password !== "") return Result.fail(`${name} must not embed credentials`)
   if (url.search !== "" || url.hash !== "") return Result.fail(`${name} must not carry a query string or fragment`)
   if (!loopback) {
-    if (rules.env === "live" && isSandboxHost(url.hostname)) {
-      return Result.fail(`${name} points at a sandbox host (${url.hostname}) but G2A_ENV is live`)
+    if (rules.env === "live" && isSandboxHost(hostname)) {
+      return Result.fail(`${name} points at a sandbox host (${hostname}) but G2A_ENV is live`)
     }
-    if (rules.env === "sandbox" && url.hostname === LIVE_HOST) {
+    if (rules.env === "sandbox" && hostname === LIVE_HOST) {
       return Result.fail(`${name} points at the live host (${LIVE_HOST}) but G2A_ENV is sandbox`)
     }
   }
   const expected = expectedPath(rules.api, rules.env)
   const path = url.pathname.replace(/\/+$/, "")
-  const origin = `${url.protocol}//${url.host}`
+  const origin = `${url.protocol}//${url.port === "" ? hostname : `${hostname}:${url.port}`}`
   if (path === expected) return Result.succeed(origin + expected)
   // Missing, or a leading part of it (`/integration-api`): the rest is appended.
   if (path === "" || expected.startsWith(path + "/")) return Result.succeed(origin + expected)

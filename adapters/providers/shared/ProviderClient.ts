@@ -12,7 +12,7 @@
  *   id; never query strings, headers or bodies), and metrics.
  */
 import { Config, Context, Duration, Effect, Layer, Metric, Random, Ref, Stream } from "effect"
-import { HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { Headers, HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { CircuitBreaker } from "effect/persistence"
 import { CurrentRequestId } from "../../../core/shared/RequestContext.ts"
 import { isRetryable, ProviderError } from "./ProviderError.ts"
@@ -46,6 +46,12 @@ export interface CallOptions {
   readonly timeout?: Duration.Duration | undefined
   readonly retries?: number | undefined
 }
+
+/** Header names that carry provider credentials (G2A hash auth, Shopify, Amazon Ads…) besides Effect's defaults. */
+const SECRET_HEADERS: ReadonlyArray<string> = [
+  "authorization", "cookie", "set-cookie", "x-api-key", "x-api-hash", "x-g2a-hash", "x-shopify-access-token",
+  "amazon-advertising-api-clientid"
+]
 
 const latency = Metric.histogram("provider_request_duration_seconds", {
   description: "Provider call latency per attempt",
@@ -127,6 +133,8 @@ export class ProviderClient extends Context.Service<ProviderClient, {
           Effect.gen(function*() {
             const started = performance.now()
             const outcome = yield* http.execute(request).pipe(
+              // Should anything print or trace these requests' headers, provider secrets show as <redacted>.
+              Effect.provideService(Headers.CurrentRedactedNames, SECRET_HEADERS),
               Effect.timeoutOrElse({
                 duration: options.timeout ?? policy.timeout,
                 orElse: () => Effect.fail(new ProviderError({ provider: options.provider, operation: options.operation, reason: "Timeout" }))
