@@ -9,6 +9,9 @@ import { HttpClient, HttpClientRequest } from "effect/http"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
 import { testApp } from "../support/TestApp.ts"
 import { type FakeG2A, signWebhook, startFakeG2A } from "../fakes/FakeG2A.ts"
+import * as Connections from "../../core/connections/Connections.ts"
+import { OrgId } from "../../core/shared/Ids.ts"
+import { Redacted } from "effect"
 
 class G2AFake extends Context.Service<G2AFake, FakeG2A>()("test/G2AFake") {}
 
@@ -201,6 +204,23 @@ describe("G2A over HTTP", () => {
         assert.strictEqual(retry.status, 201)
         assert.strictEqual((yield* json(retry))["externalOrderId"], "5550001")
         assert.strictEqual(sent() - before, 1, "G2A was asked once")
+      }))
+
+    it.effect("purchases belong to the account they were placed with: another G2A account's webhook for the same order id changes nothing", () =>
+      Effect.gen(function*() {
+        const { accessToken, organizationId } = yield* signUpAndLogin("g2a-accounts@example.com")
+        const created = yield* order(accessToken, { productId: "501", maxPrice: 15, currency: "EUR" }, "g2a-acct-1").pipe(Effect.flatMap(json))
+        const orderId = String(created["externalOrderId"])
+        // The organisation's own G2A account (a connection), signing with its own hash, reuses the order id.
+        const ownHash = "the-organisations-own-g2a-hash"
+        const connection = yield* Connections.connect({
+          organizationId: OrgId.make(organizationId), actorUserId: undefined, provider: "g2a", externalAccount: "own-g2a",
+          displayName: "Own G2A", credentials: Redacted.make({ webhookSecret: ownHash }), tokenExpiresAt: undefined
+        })
+        const other = yield* webhook(`/webhooks/g2a/${connection.id}`, ownHash, { eventId: "other-acct-1", orderId, status: "canceled" })
+        assert.strictEqual(other.status, 503, "no purchase of that account has this id: not applied to the deployment account's purchase")
+        const listed = yield* call("GET", "/api/v1/g2a/orders", { token: accessToken }).pipe(Effect.flatMap(json))
+        assert.strictEqual((listed["orders"] as Array<Record<string, unknown>>)[0]!["status"], "pending")
       }))
   })
 })
