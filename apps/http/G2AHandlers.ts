@@ -1,7 +1,8 @@
 /** G2A handlers: the adapter's taxonomy turned into problems with stable codes; orders bought at most once, audited. */
 import { Effect, Option, Schema } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { checkOffer, G2AClient, G2AError, type G2AProduct } from "../../adapters/providers/g2a/G2AClient.ts"
+import { G2AClient } from "../../adapters/providers/g2a/G2AClient.ts"
+import { checkOffer, G2AError, type G2AProduct } from "../../adapters/providers/g2a/G2AContract.ts"
 import { IdempotencyStore } from "../../core/idempotency/ports/IdempotencyStore.ts"
 import type { OrgId, UserId } from "../../core/shared/Ids.ts"
 import { Transactions } from "../../core/shared/ports/Transactions.ts"
