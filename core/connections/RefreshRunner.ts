@@ -2,11 +2,13 @@
  * The scheduled token refresh runner. Each cycle claims the connections that are due (expiring within the
  * margin, or not refreshed for 24 hours) under a lease, and refreshes each through the TokenManager — so the
  * single-flight lock and the atomic rotation apply exactly as for on-demand refreshes. A transient failure backs
- * the connection off exponentially (30 s … 1 h); a permanent one has already marked it needs_reauth and notified.
+ * the connection off exponentially (30 s … 1 h) and notifies once per streak (`connection.refresh_failed`); a
+ * permanent one has already marked it needs_reauth and notified.
  */
 import { Cause, DateTime, Duration, Effect, Metric } from "effect"
 import type { Credentials, ProviderKind } from "./Connection.ts"
 import { connectionTokenSource, type ProviderTokenError, type TokenGrant } from "./ConnectionTokens.ts"
+import { Notifier } from "../notifications/ports/Notifier.ts"
 import { RefreshQueue } from "./ports/RefreshQueue.ts"
 import { defaultPolicy } from "./TokenLifecycle.ts"
 import { TokenManager } from "./TokenManager.ts"
@@ -51,6 +53,7 @@ export const runCycle = Effect.fn("RefreshRunner.runCycle")(function*<R>(options
 const runBatch = Effect.fnUntraced(function*<R>(options: RunnerOptions<R>) {
   const queue = yield* RefreshQueue
   const manager = yield* TokenManager
+  const notifier = yield* Notifier
   const now = yield* DateTime.now
   const due = yield* queue.claimDue({
     now,
@@ -85,13 +88,24 @@ const runBatch = Effect.fnUntraced(function*<R>(options: RunnerOptions<R>) {
         return "needs_reauth" as const
       }
       const failures = yield* queue.failures(connection.connectionId)
+      const reason = failure._tag === "Some" ? failure.value._tag : "defect"
+      // Once per streak: the first failure after a success notifies, the retries that follow do not.
+      if (failures === 0) {
+        yield* notifier.notify({
+          type: "connection.refresh_failed",
+          organizationId: connection.organizationId,
+          connectionId: connection.connectionId,
+          provider: connection.provider,
+          detail: `scheduled token refresh failed (${reason}); retrying with backoff`
+        })
+      }
       yield* queue.settle(connection.connectionId, options.owner, {
         _tag: "RetryAt",
         at: DateTime.addDuration(yield* DateTime.now, backoff(failures))
       })
       yield* Metric.update(Metric.withAttributes(attempts, { outcome: "retry" }), 1)
       yield* Effect.logWarning("scheduled refresh failed, backing off").pipe(
-        Effect.annotateLogs({ connection: connection.connectionId, failures: failures + 1, reason: failure._tag === "Some" ? failure.value._tag : "defect" })
+        Effect.annotateLogs({ connection: connection.connectionId, failures: failures + 1, reason })
       )
       return "retry" as const
     }), { concurrency: options.concurrency })

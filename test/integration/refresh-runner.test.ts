@@ -1,7 +1,8 @@
 /**
  * The scheduled refresh runner on real Postgres and Redis against a fake OAuth provider that rotates refresh
  * tokens: three instances share the work without overlap, a crashed instance's leases are taken over after they
- * expire, a revoked grant ends in needs_reauth with one notification, and a simulated week keeps every token
+ * expire, a revoked grant ends in needs_reauth with one notification, an outage notifies once per streak, and a
+ * simulated week keeps every token
  * refreshed before it expires.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -24,6 +25,9 @@ import { Transactions } from "../../core/shared/ports/Transactions.ts"
 import { type FakeOAuthProvider, startFakeOAuthProvider } from "../fakes/FakeOAuthProvider.ts"
 import { startFakeServer } from "../fakes/FakeServer.ts"
 import { tokenStack } from "../support/TokenStack.ts"
+import { freePort } from "../support/RedisServer.ts"
+import { SqlClient } from "effect/sql"
+import { asPlatform } from "../../adapters/postgres/Tenancy.ts"
 
 const CLIENT = { clientId: "runner", clientSecret: "runner-secret" }
 
@@ -115,21 +119,40 @@ describe("scheduled refresh runner", () => {
       assert.strictEqual(second.claimed, 0, "a connection waiting for re-auth is not claimed again")
       const connection = Option.getOrThrow(yield* (yield* ConnectionRepository).get(organizationId, ids[0]!))
       assert.strictEqual(connection.status, "needs_reauth")
-      yield* Effect.sleep("300 millis")
       const receiver = yield* Receiver
-      assert.strictEqual(receiver.count((r) => r.path === "/notify"), 1, "one notification per state change")
+      assert.strictEqual((yield* delivered(receiver)).length, 1, "one notification per state change")
       const note = JSON.parse(receiver.requests.find((r) => r.path === "/notify")!.body) as { type: string; data: { connectionId: string } }
       assert.strictEqual(note.type, "connection.needs_reauth")
       assert.strictEqual(note.data.connectionId, ids[0])
       assert.match(String(receiver.requests[0]!.headers["webhook-signature"]), /^v1,/)
     }).pipe(
-      Effect.provide(Layer.unwrap(Effect.gen(function*() {
-        const receiver = yield* Effect.acquireRelease(Effect.promise(() => startFakeServer(() => ({ status: 204 }))), (f) => Effect.promise(f.close))
-        return Base(`runnerrevoke:${randomUUID()}:`, {
-          NOTIFICATION_WEBHOOK_URL: `${receiver.url}/notify`,
-          NOTIFICATION_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 5).toString("base64")}`
-        }).pipe(Layer.merge(Layer.succeed(Receiver, receiver)))
-      }))),
+      Effect.provide(withReceiver("runnerrevoke")),
+      Effect.scoped
+    ), 60_000)
+
+  it.live("a provider outage: backed off, and one refresh_failed notification per streak, not per retry", () =>
+    Effect.gen(function*() {
+      const fake = yield* Effect.acquireRelease(Effect.promise(() => startFakeOAuthProvider({ ...CLIENT, expiresIn: 3600 })), (f) => Effect.promise(f.close))
+      const { ids } = yield* seed(fake, 1, 2)
+      const port = yield* Effect.promise(() => freePort())
+      const down = new Map<ProviderKind, Grant<ProviderClient>>([["shopify", (credentials) =>
+        OAuth2.refreshToken(
+          { provider: "shopify", url: `http://127.0.0.1:${port}/oauth/token`, clientId: CLIENT.clientId, clientSecret: Redacted.make(CLIENT.clientSecret), clientAuth: "body" },
+          Redacted.make(credentials["refreshToken"] ?? "")
+        )]])
+      const options = { owner: "instance-o", env: "test", grants: down, lease: Duration.minutes(2), batch: 10, concurrency: 1 }
+      const first = yield* runCycle(options)
+      assert.strictEqual(first.retrying, 1)
+      // Make it due again at once (instead of waiting out the backoff) and fail again.
+      const sql = yield* SqlClient.SqlClient
+      yield* asPlatform(sql)(sql`UPDATE connections SET next_refresh_at = now() - interval '1 minute' WHERE id = ${ids[0]!}`)
+      const second = yield* runCycle(options)
+      assert.strictEqual(second.retrying, 1)
+      const receiver = yield* Receiver
+      const notes = (yield* delivered(receiver)).map((r) => JSON.parse(r.body) as { type: string })
+      assert.deepStrictEqual(notes.map((n) => n.type), ["connection.refresh_failed"])
+    }).pipe(
+      Effect.provide(withReceiver("runneroutage")),
       Effect.scoped
     ), 60_000)
 
@@ -162,4 +185,23 @@ describe("scheduled refresh runner", () => {
     }).pipe(Effect.provide(Base(`week:${randomUUID()}:`)), Effect.scoped), 180_000)
 })
 
+/** Notifications are sent in the background: wait for the first, then a moment for any that should not come. */
+const delivered = (receiver: Receiver["Service"]) =>
+  Effect.gen(function*() {
+    const notes = () => receiver.requests.filter((r) => r.path === "/notify")
+    for (let i = 0; i < 100 && notes().length === 0; i++) yield* Effect.sleep("50 millis")
+    yield* Effect.sleep("400 millis")
+    return notes()
+  })
+
 class Receiver extends Context.Service<Receiver, Awaited<ReturnType<typeof startFakeServer>>>()("test/Receiver") {}
+
+/** The runner's stack with notifications going to a local receiver. */
+const withReceiver = (name: string) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const receiver = yield* Effect.acquireRelease(Effect.promise(() => startFakeServer(() => ({ status: 204 }))), (f) => Effect.promise(f.close))
+    return Base(`${name}:${randomUUID()}:`, {
+      NOTIFICATION_WEBHOOK_URL: `${receiver.url}/notify`,
+      NOTIFICATION_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 5).toString("base64")}`
+    }).pipe(Layer.merge(Layer.succeed(Receiver, receiver)))
+  }))
