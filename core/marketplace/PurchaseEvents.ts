@@ -6,7 +6,7 @@
  */
 import { Effect, Option, type Redacted, Schema } from "effect"
 import type { PersistenceError } from "../shared/errors.ts"
-import { type Applier, type SourceLookup, WebhookApplyError } from "../webhooks/Pipeline.ts"
+import { type Applier, type SourceLookup, WebhookApplyError, WebhookUnrouted } from "../webhooks/Pipeline.ts"
 import { WebhookRejected } from "../webhooks/Webhook.ts"
 import { PurchaseRepository } from "./ports/PurchaseRepository.ts"
 import { fromG2AStatus } from "./Purchase.ts"
@@ -42,8 +42,8 @@ const OrderReference = Schema.Struct({ data: Schema.Struct({ order_id: Schema.Un
 
 /**
  * Deliveries to the deployment's own G2A account (`/webhooks/g2a`): verified with the account's hash, then routed
- * to the organisation that made the purchase the event names. An event without an order id is malformed; one for
- * an order not recorded (yet) is retried later by the sender.
+ * to the organisation that made the purchase the event names. Other topics are acknowledged as ignored; an
+ * order.status without an order id is malformed; one for an order not recorded (yet) is retried later by the sender.
  */
 export const g2aAccountSource = (account: {
   readonly id: string
@@ -52,6 +52,8 @@ export const g2aAccountSource = (account: {
   secrets: Effect.succeed(Option.some(account.webhookSecrets)),
   source: (event) =>
     Effect.gen(function*() {
+      // Only order events concern an organisation's data; anything else from the account is acknowledged and left.
+      if (event.topic !== "order.status") return yield* new WebhookUnrouted({ eventId: event.eventId })
       const reference = Schema.decodeUnknownOption(OrderReference)(event.payload)
       if (Option.isNone(reference)) return yield* new WebhookRejected({ reason: "malformed" })
       const owner = yield* (yield* PurchaseRepository).ownerOf("g2a", account.id, String(reference.value.data.order_id))

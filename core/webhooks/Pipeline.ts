@@ -27,6 +27,14 @@ export class WebhookRetryLater extends Schema.TaggedError<WebhookRetryLater>()("
   detail: Schema.String
 }) {}
 
+/**
+ * An authentic event an account-level endpoint has no organisation for and nothing to do with (a topic no
+ * organisation's data depends on): acknowledged as `ignored`, not recorded.
+ */
+export class WebhookUnrouted extends Schema.TaggedError<WebhookUnrouted>()("WebhookUnrouted", {
+  eventId: Schema.String
+}) {}
+
 export type Applier<E, R> = (source: WebhookSource, event: VerifiedEvent) => Effect.Effect<"applied" | "ignored", WebhookApplyError | E, R>
 
 export type Outcome = "applied" | "duplicate" | "ignored" | "failed"
@@ -40,7 +48,7 @@ const rejections = Metric.counter("webhook_rejections_total", { description: "Re
  */
 export interface SourceLookup<R> {
   readonly secrets: Effect.Effect<Option.Option<ReadonlyArray<Redacted.Redacted<string>>>, PersistenceError, R>
-  readonly source: (event: VerifiedEvent) => Effect.Effect<Option.Option<WebhookSource>, PersistenceError | WebhookRejected, R>
+  readonly source: (event: VerifiedEvent) => Effect.Effect<Option.Option<WebhookSource>, PersistenceError | WebhookRejected | WebhookUnrouted, R>
 }
 
 /** The source named by `/webhooks/{provider}/{connectionId}`. */
@@ -61,6 +69,10 @@ export const receive = <E, R>(policy: SignaturePolicy, connectionId: string, del
 /** Runs the pipeline for one delivery and counts what became of it (outcome, or the reason it was refused). */
 export const receiveWith = <E, R, R2>(policy: SignaturePolicy, lookup: SourceLookup<R2>, delivery: InboundDelivery, apply: Applier<E, R>) =>
   process(policy, lookup, delivery, apply).pipe(
+    Effect.catchIf(
+      (e): e is WebhookUnrouted => e instanceof WebhookUnrouted,
+      (e) => Effect.succeed({ outcome: "ignored" as Outcome, eventId: e.eventId })
+    ),
     Effect.tap((result) => Metric.update(Metric.withAttributes(deliveries, { provider: delivery.provider, outcome: result.outcome }), 1)),
     Effect.tapError((error) =>
       error instanceof WebhookRejected

@@ -179,6 +179,13 @@ describe("G2A over HTTP", () => {
           HttpClientRequest.bodyText('{"event_id":"g2a-evt-6","type":"order.status","data":{}}', "application/json")
         ))
         assert.strictEqual(noOrder.status, 400)
+        const otherTopic = '{"event_id":"g2a-evt-7","type":"product.updated","data":{"product_id":"501"}}'
+        const unrouted = yield* HttpClient.execute(HttpClientRequest.post(path).pipe(
+          HttpClientRequest.setHeaders(signWebhook(CREDENTIALS.apiHash, otherTopic)),
+          HttpClientRequest.bodyText(otherTopic, "application/json")
+        ))
+        assert.strictEqual(unrouted.status, 200, "another topic from the account is acknowledged, not retried forever")
+        assert.strictEqual((yield* json(unrouted))["outcome"], "ignored")
         const forged = yield* webhook(path, "not-the-g2a-hash-at-all", { eventId: "g2a-evt-5", orderId, status: "canceled" })
         assert.strictEqual(forged.status, 401)
         const metrics = yield* call("GET", "/metrics").pipe(Effect.flatMap((r) => r.text))
