@@ -81,7 +81,7 @@ export const layer = Layer.effect(
         const missing = skus.filter((s) => !productOf.has(s))
         if (missing.length > 0) return yield* new UnknownSku({ skus: missing })
 
-        const expires = new Date(DateTime.toEpochMillis(expiresAt))
+        const expires = expiresAt === undefined ? null : new Date(DateTime.toEpochMillis(expiresAt))
         const inserted = yield* sql`
           INSERT INTO orders (id, organization_id, connection_id, external_order_id, source, status, location, currency,
                               customer_email, reservation_expires_at)

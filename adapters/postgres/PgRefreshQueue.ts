@@ -37,6 +37,8 @@ export const layer = Layer.effect(
             WITH due AS (
               SELECT id FROM connections
               WHERE status = 'connected' AND provider = ANY(${[...options.providers]}::text[])
+                -- A token without expiry (non-expiring offline token, API keys) has nothing to refresh.
+                AND token_expires_at IS NOT NULL
                 AND (token_expires_at <= ${dueBy} OR last_refreshed_at IS NULL OR last_refreshed_at <= ${staleBefore})
                 AND (next_refresh_at IS NULL OR next_refresh_at <= ${now})
                 AND (refresh_lease_until IS NULL OR refresh_lease_until < ${now})

@@ -24,8 +24,8 @@ export const layer = Layer.effect(
       resolve: (provider, connectionId) =>
         Effect.gen(function*() {
           if (!UUID.test(connectionId)) return Option.none()
-          const [row] = yield* asPlatform(sql)(sql<{ organization_id: string; credentials: string | null }>`
-            SELECT organization_id::text, credentials FROM connections
+          const [row] = yield* asPlatform(sql)(sql<{ organization_id: string; external_account: string; credentials: string | null }>`
+            SELECT organization_id::text, external_account, credentials FROM connections
             WHERE id = ${connectionId} AND provider = ${provider} AND status <> 'disconnected'`).pipe(
             Effect.mapError(toPersistenceError("WebhookSources.resolve"))
           )
@@ -38,7 +38,7 @@ export const layer = Layer.effect(
             onNone: () => [],
             onSome: (c) => (c["webhookSecret"] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0).map((s) => Redacted.make(s))
           })
-          return Option.some({ organizationId: OrgId.make(row.organization_id), connectionId, secrets })
+          return Option.some({ organizationId: OrgId.make(row.organization_id), connectionId, externalAccount: row.external_account, secrets })
         }).pipe(Effect.withSpan("WebhookSources.resolve"))
     })
   })

@@ -6,6 +6,7 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
+import { ChannelCallbackGroup, ChannelInstallGroup } from "./ChannelsApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
 import { G2AGroup } from "./G2AApi.ts"
 import { OrdersGroup } from "./OrdersApi.ts"
@@ -50,6 +51,8 @@ export class Api extends HttpApi.make("tradeport")
   .add(WebhooksGroup)
   .add(OpsGroup)
   .add(G2AGroup)
+  .add(ChannelInstallGroup)
+  .add(ChannelCallbackGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

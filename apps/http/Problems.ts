@@ -45,6 +45,13 @@ export class ServiceUnavailable extends HttpApiError.Problem<ServiceUnavailable>
   title: "Service Unavailable"
 }, { ...code, retryAfterSeconds: Schema.optionalKey(Schema.Int) }) {}
 
+/** A provider refused or garbled our request: not the caller's fault, not ours to retry blindly. */
+export class BadGateway extends HttpApiError.Problem<BadGateway>()("BadGateway", {
+  type: "https://tradeport.dev/problems/bad-gateway",
+  status: 502,
+  title: "Bad Gateway"
+}, code) {}
+
 /** Stable codes for responses that no endpoint produced itself. */
 export const codeForStatus = (status: number): string => {
   switch (status) {

@@ -11,6 +11,7 @@ import { createServer } from "node:http"
 import { Api } from "./Api.ts"
 import { AuthenticatedLive } from "./Authentication.ts"
 import { AuthHandlers, MeHandlers } from "./AuthHandlers.ts"
+import { ChannelCallbackHandlers, ChannelInstallHandlers } from "./ChannelsHandlers.ts"
 import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
 import { G2AHandlers } from "./G2AHandlers.ts"
 import { OpsHandlers } from "./OpsHandlers.ts"
@@ -49,7 +50,7 @@ const CorsLive = Layer.unwrap(
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers]),
+  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers, ChannelInstallHandlers, ChannelCallbackHandlers]),
   Layer.provide(AuthenticatedLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )

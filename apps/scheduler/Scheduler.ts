@@ -2,7 +2,8 @@
  * The scheduler app as a Layer: the job runner plus every job Tradeport runs in the background. `allJobs` is the
  * one list — the runner schedules it and `npm run job -- <name>` runs one of it once.
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
+import { ShopifyClient } from "../../adapters/providers/shopify/ShopifyClient.ts"
 import type { ProviderKind } from "../../core/connections/Connection.ts"
 import type { Grant } from "../../core/connections/RefreshRunner.ts"
 import { HeartbeatInterval } from "../shared/SchedulerProbe.ts"
@@ -12,8 +13,13 @@ import { Intervals, purgeIdempotencyRecords, releaseExpiredReservations } from "
 import { RefreshConfig, refreshTokensJob } from "./RefreshJob.ts"
 import { G2ATokenInterval, refreshG2ATokenJob } from "./G2ATokenJob.ts"
 
-/** Provider integrations register their refresh grant here as they land. */
-const refreshGrants = new Map<ProviderKind, Grant<never>>()
+/** The refresh grant of every configured provider whose connections hold expiring tokens. */
+const refreshGrants = Effect.gen(function*() {
+  const grants = new Map<ProviderKind, Grant<never>>()
+  const shopify = yield* ShopifyClient
+  if (Option.isSome(shopify.api)) grants.set("shopify", shopify.api.value.refreshGrant)
+  return grants
+})
 
 /** Jobs are covariant in what they need: a list of them needs the union. */
 const jobList = <R>(...jobs: ReadonlyArray<Job<R>>): ReadonlyArray<Job<R>> => jobs
@@ -23,7 +29,7 @@ export const allJobs = Effect.gen(function*() {
   const heartbeat = heartbeatJob(yield* HeartbeatInterval)
   const reservations = releaseExpiredReservations(intervals.reservations)
   const idempotency = purgeIdempotencyRecords(intervals.idempotency)
-  const refresh = refreshTokensJob(yield* RefreshConfig, refreshGrants)
+  const refresh = refreshTokensJob(yield* RefreshConfig, yield* refreshGrants)
   const g2aToken = refreshG2ATokenJob(yield* G2ATokenInterval)
   return jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh | typeof g2aToken>>(
     heartbeat, reservations, idempotency, refresh, g2aToken

@@ -2,6 +2,7 @@
 import { Layer } from "effect"
 import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
+import * as PgChannelCursors from "../../adapters/postgres/PgChannelCursors.ts"
 import * as PgAuditLog from "../../adapters/postgres/PgAuditLog.ts"
 import * as PgConnectionRepository from "../../adapters/postgres/PgConnectionRepository.ts"
 import * as PgIdempotencyStore from "../../adapters/postgres/PgIdempotencyStore.ts"
@@ -33,5 +34,6 @@ export const PersistenceLive = Layer.mergeAll(
   PgWebhookSources.layer,
   PgJobStore.layer,
   PgRefreshQueue.layer,
-  PgPurchaseRepository.layer
+  PgPurchaseRepository.layer,
+  PgChannelCursors.layer
 )

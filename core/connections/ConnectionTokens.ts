@@ -14,13 +14,15 @@ import { readCredentials, seal } from "./Connections.ts"
 import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
 import { cacheKeyFor } from "./TokenKeys.ts"
 import type { TokenSource } from "./TokenManager.ts"
-import { classifyRefreshFailure, expiryFrom } from "./TokenLifecycle.ts"
+import { classifyRefreshFailure, defaultPolicy, expiryFrom } from "./TokenLifecycle.ts"
 
 /** What a provider's token endpoint answered. */
 export interface TokenGrant {
   readonly accessToken: Redacted.Redacted<string>
   readonly refreshToken?: Redacted.Redacted<string> | undefined
   readonly expiresIn: unknown
+  /** The scopes granted, when the provider says (comma- or space-separated, as it sent them). */
+  readonly scope?: string | undefined
 }
 
 export class ProviderTokenError extends Schema.TaggedError<ProviderTokenError>()("ProviderTokenError", {
@@ -99,12 +101,17 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
     cacheKey: cacheKeyFor(options.provider, options.env, connectionId),
     lockKey: `refresh:${connectionId}`,
     stored: current.pipe(
-      Effect.map(({ connection, credentials }) => {
-        const token = credentials["accessToken"]
-        return token === undefined || connection.tokenExpiresAt === null
-          ? Option.none()
-          : Option.some({ token: Redacted.make(token), expiresAt: connection.tokenExpiresAt })
-      })
+      Effect.flatMap(({ connection, credentials }) =>
+        Effect.gen(function*() {
+          const token = credentials["accessToken"]
+          if (token === undefined) return Option.none()
+          if (connection.tokenExpiresAt !== null) return Option.some({ token: Redacted.make(token), expiresAt: connection.tokenExpiresAt })
+          // A token issued without expiry and without a refresh token (a non-expiring offline token): use it, and
+          // read it again from storage daily; there is nothing to refresh it with.
+          if (credentials["refreshToken"] !== undefined) return Option.none()
+          return Option.some({ token: Redacted.make(token), expiresAt: DateTime.addDuration(yield* DateTime.now, defaultPolicy.maxLifetime) })
+        })
+      )
     ),
     // Uninterruptible from the grant to the save: once the provider has rotated the refresh token, the new one must
     // reach the database even if the caller gives up (every step is bounded by its own timeout).

@@ -122,3 +122,23 @@ export const disconnect = Effect.fn("Connections.disconnect")(function*(principa
   yield* tokens.invalidate(cacheKeyFor(disconnected.provider, yield* TokenEnvironment, id))
   return disconnected
 })
+
+/**
+ * The provider told us the app was removed (Shopify `app/uninstalled`): credentials wiped, connection
+ * disconnected, audited with no user as actor. Runs inside the caller's transaction (the webhook pipeline's).
+ */
+export const markUninstalled = Effect.fn("Connections.markUninstalled")(function*(organizationId: OrgId, id: ConnectionId) {
+  const repository = yield* ConnectionRepository
+  const audit = yield* AuditLog
+  const tokens = yield* TokenManager
+  const connection = yield* repository.disconnect(organizationId, id)
+  yield* audit.record({
+    organizationId,
+    actorUserId: undefined,
+    action: "CHANNEL_DISCONNECTED",
+    target: id,
+    details: { provider: connection.provider, reason: "uninstalled" }
+  })
+  yield* tokens.invalidate(cacheKeyFor(connection.provider, yield* TokenEnvironment, id))
+  return connection
+})

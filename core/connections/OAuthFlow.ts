@@ -27,7 +27,9 @@ export class PendingAuthorization extends Schema.Class<PendingAuthorization>("Pe
   createdAt: Schema.Number
 }) {}
 
-export const OAuthFailure = Schema.Literals(["denied", "state_invalid", "provider_error", "exchange_failed", "not_allowed"])
+export const OAuthFailure = Schema.Literals([
+  "denied", "state_invalid", "provider_error", "exchange_failed", "not_allowed", "invalid_response", "insufficient_scope", "keys_not_received"
+])
 export type OAuthFailure = typeof OAuthFailure.Type
 
 export class OAuthFlowError extends Schema.TaggedError<OAuthFlowError>()("OAuthFlowError", {
@@ -49,6 +51,12 @@ export const userMessage = (error: OAuthFlowError): string => {
       return "Connection failed: the provider did not accept the authorisation. Try again."
     case "provider_error":
       return "Connection failed: the provider reported a problem. Try again later."
+    case "invalid_response":
+      return "Connection failed: the provider's answer could not be verified. Try again."
+    case "insufficient_scope":
+      return "Connection failed: not every permission Tradeport needs was granted. Try again and approve all of them."
+    case "keys_not_received":
+      return "Connection failed: the store did not send its API keys. Try again."
   }
 }
 
@@ -96,11 +104,7 @@ export interface CallbackParams {
  * The state must belong to the provider whose callback received it.
  */
 export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: ProviderKind, params: CallbackParams) {
-  const store = yield* OAuthStateStore
-  const pending = params.state === undefined || params.state.length === 0 || params.state.length > 200
-    ? Option.none<PendingAuthorization>()
-    : yield* store.consume(params.state)
-  if (Option.isNone(pending) || pending.value.provider !== provider) return yield* new OAuthFlowError({ reason: "state_invalid" })
+  const pending = yield* consume(provider, params.state)
   if (params.error !== undefined) {
     const code = /^[a-z_]{1,64}$/.test(params.error) ? params.error : "unknown"
     return yield* new OAuthFlowError({ reason: code === "access_denied" ? "denied" : "provider_error", providerError: code })
@@ -108,5 +112,28 @@ export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: Prov
   if (params.code === undefined || params.code.length === 0 || params.code.length > 2048) {
     return yield* new OAuthFlowError({ reason: "provider_error", providerError: "missing_code" })
   }
-  return { pending: pending.value, code: params.code }
+  return { pending, code: params.code }
+})
+
+/** Consumes a state for a provider whose callback carries no code (WooCommerce posts keys instead). */
+export const consume = Effect.fn("OAuthFlow.consume")(function*(provider: ProviderKind, state: string | undefined) {
+  const store = yield* OAuthStateStore
+  const pending = state === undefined || state.length === 0 || state.length > 200 ? Option.none<PendingAuthorization>() : yield* store.consume(state)
+  if (Option.isNone(pending) || pending.value.provider !== provider) return yield* new OAuthFlowError({ reason: "state_invalid" })
+  return pending.value
+})
+
+/**
+ * Remembers how a flow ended, under its (already consumed) state, for the browser step that follows a
+ * server-to-server callback (WooCommerce's return URL): read once, gone after the state's lifetime.
+ */
+export const rememberOutcome = Effect.fn("OAuthFlow.rememberOutcome")(function*(state: string, pending: PendingAuthorization, outcome: Record<string, string>) {
+  const store = yield* OAuthStateStore
+  yield* store.put(`outcome:${state}`, new PendingAuthorization({ ...pending, context: { ...pending.context, ...outcome } }), STATE_TTL)
+})
+
+export const takeOutcome = Effect.fn("OAuthFlow.takeOutcome")(function*(provider: ProviderKind, state: string | undefined) {
+  const store = yield* OAuthStateStore
+  if (state === undefined || state.length === 0 || state.length > 200) return Option.none<PendingAuthorization>()
+  return Option.filter(yield* store.consume(`outcome:${state}`), (p) => p.provider === provider)
 })

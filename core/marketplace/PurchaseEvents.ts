@@ -57,6 +57,6 @@ export const g2aAccountSource = (account: {
       const reference = Schema.decodeUnknownOption(OrderReference)(event.payload)
       if (Option.isNone(reference)) return yield* new WebhookRejected({ reason: "malformed" })
       const owner = yield* (yield* PurchaseRepository).ownerOf("g2a", account.id, String(reference.value.data.order_id))
-      return Option.map(owner, (organizationId) => ({ organizationId, connectionId: account.id, secrets: account.webhookSecrets }))
+      return Option.map(owner, (organizationId) => ({ organizationId, connectionId: account.id, externalAccount: account.id, secrets: account.webhookSecrets }))
     })
 })

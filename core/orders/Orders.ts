@@ -1,7 +1,7 @@
 /**
  * Use cases on orders: create (from the API or a channel) with all lines reserved atomically, read, list, cancel,
  * fulfil. A channel order is unique per (organisation, connection, external id): creating it again returns the
- * existing order unchanged.
+ * existing order unchanged; its reservation does not lapse (the channel already sold it).
  */
 import { Context, DateTime, Duration, Effect, Option } from "effect"
 import { randomUUID } from "node:crypto"
@@ -28,7 +28,9 @@ export type OrderSource =
 
 export const create = Effect.fn("Orders.create")(function*(organizationId: OrgId, input: OrderInput, source: OrderSource) {
   const repository = yield* OrderRepository
-  const expiresAt = DateTime.addDuration(yield* DateTime.now, yield* ReservationTtl)
+  // An API order holds stock for a while; a channel order was already sold there and holds it until the channel
+  // fulfils or cancels it.
+  const expiresAt = source.kind === "channel" ? undefined : DateTime.addDuration(yield* DateTime.now, yield* ReservationTtl)
   return yield* repository.createReserved(organizationId, {
     id: OrderId.make(randomUUID()),
     source: source.kind,

@@ -4,11 +4,10 @@
  *   order.cancelled { data: { externalOrderId } }
  * Creating is idempotent on (organisation, connection, external id); unknown topics are ignored (and recorded).
  */
-import { Effect, Option, Schema } from "effect"
-import { OutOfStock, UnknownSku } from "../inventory/Inventory.ts"
+import { DateTime, Effect, Option, Schema } from "effect"
+import { cancelHeld, ingest } from "../channels/ChannelOrders.ts"
 import { OrderLine, Sku } from "../orders/Order.ts"
-import * as Orders from "../orders/Orders.ts"
-import { OrderRepository } from "../orders/ports/OrderRepository.ts"
+import type { OrderRepository } from "../orders/ports/OrderRepository.ts"
 import type { PersistenceError } from "../shared/errors.ts"
 import { type Applier, WebhookApplyError } from "./Pipeline.ts"
 
@@ -33,29 +32,24 @@ export const applyOrderEvent: Applier<PersistenceError, OrderRepository> = (sour
     switch (event.topic) {
       case "order.created": {
         const { data } = yield* Schema.decodeUnknownEffect(Created)(event.payload).pipe(Effect.catch(invalid("order.created")))
-        yield* Orders.create(source.organizationId, {
+        yield* ingest(source.organizationId, source.connectionId, {
+          externalOrderId: data.externalOrderId,
+          name: data.externalOrderId,
           lines: data.lines.map((l) => new OrderLine({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents ?? 0 })),
-          currency: data.currency,
-          location: data.location
-        }, { kind: "channel", connectionId: source.connectionId, externalOrderId: data.externalOrderId }).pipe(
-          Effect.catchIf(
-            (e): e is OutOfStock | UnknownSku => e instanceof OutOfStock || e instanceof UnknownSku,
-            (e) => Effect.fail(new WebhookApplyError({ detail: e._tag === "OutOfStock" ? `out of stock: ${e.sku}` : `unknown SKU(s): ${e.skus.join(", ")}` }))
-          )
-        )
+          currency: data.currency ?? "EUR",
+          location: data.location,
+          cancelled: false,
+          updatedAt: yield* DateTime.now
+        }).pipe(Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail }))))
         return "applied" as const
       }
       case "order.cancelled": {
         const { data } = yield* Schema.decodeUnknownEffect(Cancelled)(event.payload).pipe(Effect.catch(invalid("order.cancelled")))
-        const repository = yield* OrderRepository
-        const order = yield* repository.findByExternal(source.organizationId, source.connectionId, data.externalOrderId)
-        // The creation may simply not have arrived yet: ask the sender to retry rather than lose the cancellation.
-        if (Option.isNone(order)) return yield* new WebhookApplyError({ detail: `no order ${data.externalOrderId} from this source yet`, retryable: true })
-        if (order.value.status === "cancelled") return "applied" as const
-        yield* repository.apply(source.organizationId, order.value.id, "cancel").pipe(
-          Effect.catchTag("IllegalTransition", (e) => Effect.fail(new WebhookApplyError({ detail: `cannot cancel an order that is ${e.from}` }))),
-          Effect.catchTag("OrderNotFound", () => Effect.fail(new WebhookApplyError({ detail: "order vanished" })))
+        const outcome = yield* cancelHeld(source.organizationId, source.connectionId, data.externalOrderId).pipe(
+          Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
         )
+        // The creation may simply not have arrived yet: ask the sender to retry rather than lose the cancellation.
+        if (Option.isNone(outcome)) return yield* new WebhookApplyError({ detail: `no order ${data.externalOrderId} from this source yet`, retryable: true })
         return "applied" as const
       }
       default:

@@ -62,6 +62,24 @@ export const connectionSource = (provider: string, connectionId: string) =>
     return lookup
   })
 
+/**
+ * A per-connection URL whose deliveries are signed with the APP's secret (Shopify): each of the app's secrets
+ * verifies, and the account the sender claims (an unsigned header) must be the connection's own — otherwise one
+ * merchant's genuine delivery could be replayed into another merchant's connection.
+ */
+export const appSecretSource = (provider: string, connectionId: string, secrets: ReadonlyArray<Redacted.Redacted<string>>) =>
+  Effect.gen(function*() {
+    const resolved = yield* (yield* WebhookSources).resolve(provider, connectionId)
+    const lookup: SourceLookup<never> = {
+      secrets: Effect.succeed(Option.map(resolved, () => secrets)),
+      source: (event) =>
+        Option.isSome(resolved) && event.claimedAccount !== resolved.value.externalAccount
+          ? Effect.fail(new WebhookRejected({ reason: "account_mismatch" }))
+          : Effect.succeed(resolved)
+    }
+    return lookup
+  })
+
 /** Runs the pipeline for one delivery to a connection's URL. */
 export const receive = <E, R>(policy: SignaturePolicy, connectionId: string, delivery: InboundDelivery, apply: Applier<E, R>) =>
   connectionSource(delivery.provider, connectionId).pipe(Effect.flatMap((lookup) => receiveWith(policy, lookup, delivery, apply)))

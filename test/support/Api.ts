@@ -1,6 +1,6 @@
 /** Small HTTP helpers for end-to-end tests that speak to the API as a client would. */
 import { Effect } from "effect"
-import { HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 
 export const json = (response: HttpClientResponse.HttpClientResponse) =>
   response.json.pipe(Effect.map((body) => body as Record<string, unknown>), Effect.orElseSucceed(() => ({} as Record<string, unknown>)))
@@ -41,3 +41,7 @@ export const login = (email: string, password = PASSWORD) =>
       userId: ""
     }))
   )
+
+/** As a browser's fetch with `redirect: "manual"`: the test sees a 302/303 and its Location instead of following it. */
+export const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provideService(effect, FetchHttpClient.RequestInit, { keepalive: false, redirect: "manual" })

@@ -8,7 +8,7 @@
  */
 import { DateTime, Effect, Option, Redacted } from "effect"
 import { createHmac, timingSafeEqual } from "node:crypto"
-import { type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, WebhookRejected } from "../../../core/webhooks/Webhook.ts"
+import { jsonBody, type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, WebhookRejected } from "../../../core/webhooks/Webhook.ts"
 
 export const sign = (apiHash: Redacted.Redacted<string>, body: Uint8Array, timestamp: string, nonce: string) =>
   createHmac("sha256", Redacted.value(apiHash))
@@ -37,13 +37,7 @@ export const policy: SignaturePolicy = {
       if (Math.abs(DateTime.toEpochMillis(delivery.receivedAt) / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS) {
         return yield* reject("stale")
       }
-      let payload: unknown
-      try {
-        payload = JSON.parse(Buffer.from(delivery.rawBody).toString("utf8"))
-      } catch {
-        return yield* reject("malformed")
-      }
-      const record = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>) : {}
+      const { payload, fields: record } = yield* jsonBody(delivery.rawBody)
       // The dedupe key comes from the signed body only (a header could be changed on a replay).
       const id = record["event_id"]
       const eventId = typeof id === "string" ? id : typeof id === "number" && Number.isFinite(id) ? String(id) : ""

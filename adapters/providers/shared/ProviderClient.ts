@@ -11,10 +11,11 @@
  * - per attempt: a span, a structured log line (method, host, path template, status, latency, attempt, request
  *   id; never query strings, headers or bodies), and metrics.
  */
-import { Config, Context, Duration, Effect, Layer, Metric, Random, Ref, Stream } from "effect"
+import { Config, Context, Duration, Effect, Layer, Metric, Option, Random, Ref, Stream } from "effect"
 import { Headers, HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { CircuitBreaker } from "effect/persistence"
 import { CurrentRequestId } from "../../../core/shared/RequestContext.ts"
+import { EgressGuard } from "./Egress.ts"
 import { isRetryable, ProviderError } from "./ProviderError.ts"
 
 export interface ClientPolicy {
@@ -45,6 +46,11 @@ export interface CallOptions {
   /** A provider's own bounds (G2A_TIMEOUT_MS, G2A_RETRY_MAX) in place of the shared ones. */
   readonly timeout?: Duration.Duration | undefined
   readonly retries?: number | undefined
+  /**
+   * `untrusted` for a URL a user supplied (a WooCommerce store): checked by the EgressGuard and sent through its
+   * client, which refuses non-public addresses at connect time.
+   */
+  readonly egress?: "trusted" | "untrusted" | undefined
 }
 
 /** Header names that carry provider credentials (G2A hash auth, Shopify, Amazon Ads…) besides Effect's defaults. */
@@ -119,6 +125,7 @@ export class ProviderClient extends Context.Service<ProviderClient, {
       ProviderClient,
       Effect.gen(function*() {
         const http = yield* HttpClient.HttpClient
+        const guard = yield* Effect.serviceOption(EgressGuard)
         const breaker = yield* CircuitBreaker.CircuitBreaker
         const known = yield* Ref.make(new Set<string>())
         yield* breaker.transitions.pipe(
@@ -132,7 +139,8 @@ export class ProviderClient extends Context.Service<ProviderClient, {
         const attempt = (request: HttpClientRequest.HttpClientRequest, options: CallOptions, circuit: string, n: number) =>
           Effect.gen(function*() {
             const started = performance.now()
-            const outcome = yield* http.execute(request).pipe(
+            const client = options.egress === "untrusted" ? Option.getOrThrow(guard).http : http
+            const outcome = yield* client.execute(request).pipe(
               // Should anything print or trace these requests' headers, provider secrets show as <redacted>.
               Effect.provideService(Headers.CurrentRedactedNames, SECRET_HEADERS),
               Effect.timeoutOrElse({
@@ -188,6 +196,11 @@ export class ProviderClient extends Context.Service<ProviderClient, {
         const execute = (request: HttpClientRequest.HttpClientRequest, options: CallOptions) =>
           Effect.gen(function*() {
             const circuit = options.circuit ?? options.provider
+            if (options.egress === "untrusted") {
+              const refused = (detail: string) => new ProviderError({ provider: options.provider, operation: options.operation, reason: "Rejected", detail })
+              if (Option.isNone(guard)) return yield* refused("no_egress_guard")
+              yield* guard.value.check(request.url).pipe(Effect.mapError((e) => refused(`destination_not_allowed:${e.reason}`)))
+            }
             yield* Ref.update(known, (s) => (s.has(circuit) ? s : new Set(s).add(circuit)))
             let n = 0
             while (true) {

@@ -31,7 +31,8 @@ export interface OrderRepositoryShape {
     organizationId: OrgId,
     order: NewOrder,
     demand: ReadonlyArray<Demand>,
-    expiresAt: DateTime.Utc
+    /** When the reservation lapses; none for channel orders (already sold: held until fulfilled or cancelled). */
+    expiresAt: DateTime.Utc | undefined
   ) => Effect.Effect<{ readonly order: Order; readonly created: boolean }, OutOfStock | UnknownSku | PersistenceError>
   readonly get: (organizationId: OrgId, id: OrderId) => Effect.Effect<Option.Option<Order>, PersistenceError>
   readonly findByExternal: (organizationId: OrgId, connectionId: string, externalOrderId: string) => Effect.Effect<Option.Option<Order>, PersistenceError>

@@ -9,6 +9,8 @@ import type { PersistenceError } from "../../shared/errors.ts"
 export interface WebhookSource {
   readonly organizationId: OrgId
   readonly connectionId: string
+  /** The connection's account at the provider (a Shopify shop domain, a WooCommerce store URL…). */
+  readonly externalAccount: string
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
 }
 

@@ -1,0 +1,54 @@
+/**
+ * What a sales channel's webhook does, once the adapter has decoded it: an order event is ingested (created once,
+ * cancelled when the order says so); an uninstall disconnects the connection — but only when the signed payload
+ * names the connection's own account, so neither an unsigned header nor a payload of another topic can cut a
+ * merchant off.
+ */
+import { Effect, Result } from "effect"
+import { AuditLog } from "../audit/ports/AuditLog.ts"
+import { ConnectionId } from "../connections/Connection.ts"
+import { markUninstalled } from "../connections/Connections.ts"
+import type { PersistenceError } from "../shared/errors.ts"
+import { type Applier, WebhookApplyError } from "../webhooks/Pipeline.ts"
+import type { VerifiedEvent } from "../webhooks/Webhook.ts"
+import { type ChannelOrder, ingest } from "./ChannelOrders.ts"
+import type { OrderRepository } from "../orders/ports/OrderRepository.ts"
+import type { ConnectionRepository } from "../connections/ports/ConnectionRepository.ts"
+import type { TokenManager } from "../connections/TokenManager.ts"
+
+export type ChannelEvent =
+  | { readonly kind: "order"; readonly order: ChannelOrder }
+  | { readonly kind: "uninstalled"; readonly account: string }
+  | { readonly kind: "ignored" }
+
+/** A provider's decoder: its topics and payloads into channel events, or why the payload is unusable. */
+export type ChannelEventDecoder = (event: VerifiedEvent) => Result.Result<ChannelEvent, string>
+
+export const channelApplier = (
+  decode: ChannelEventDecoder
+): Applier<PersistenceError, OrderRepository | ConnectionRepository | AuditLog | TokenManager> =>
+(source, event) =>
+  Effect.gen(function*() {
+    const decoded = decode(event)
+    if (Result.isFailure(decoded)) return yield* new WebhookApplyError({ detail: decoded.failure })
+    const channelEvent = decoded.success
+    switch (channelEvent.kind) {
+      case "ignored":
+        return "ignored" as const
+      case "order": {
+        const outcome = yield* ingest(source.organizationId, source.connectionId, channelEvent.order).pipe(
+          Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
+        )
+        return outcome === "unchanged" ? "ignored" as const : "applied" as const
+      }
+      case "uninstalled": {
+        if (channelEvent.account !== source.externalAccount) {
+          return yield* new WebhookApplyError({ detail: "uninstall names another account than this connection's" })
+        }
+        yield* markUninstalled(source.organizationId, ConnectionId.make(source.connectionId)).pipe(
+          Effect.catchTag("ConnectionNotFound", () => Effect.fail(new WebhookApplyError({ detail: "connection vanished" })))
+        )
+        return "applied" as const
+      }
+    }
+  })
