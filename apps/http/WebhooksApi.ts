@@ -9,7 +9,7 @@ export class Malformed extends HttpApiError.Problem<Malformed>()("Malformed", {
   title: "Bad Request"
 }, { code: Schema.String, detail: Schema.optionalKey(Schema.String) }) {}
 
-const Body = HttpApiSchema.StreamUint8Array({ contentType: ["application/json", "application/octet-stream", "text/plain"], maxBytes: "1 MiB" })
+const Body = HttpApiSchema.StreamUint8Array({ contentType: ["application/json", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded"], maxBytes: "1 MiB" })
 const Acknowledged = Schema.Struct({ outcome: Schema.Literals(["applied", "duplicate", "ignored", "failed"]), eventId: Schema.String })
 
 export class WebhooksGroup extends HttpApiGroup.make("webhooks")

@@ -23,7 +23,7 @@ import type { PersistenceError } from "../../core/shared/errors.ts"
 import type { Transactions } from "../../core/shared/ports/Transactions.ts"
 import type { ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { readCredentials } from "../../core/connections/Connections.ts"
-import { AppEnv, StartupError } from "./Environment.ts"
+import { AppEnv, callbackUrl, PublicBaseUrl, StartupError } from "./Environment.ts"
 
 export const WooAppName = Config.String("WOOCOMMERCE_APP_NAME").pipe(Config.withDefault("Tradeport"))
 
@@ -55,7 +55,32 @@ export const EgressLive = Layer.unwrap(
   })
 )
 
-export const ChannelsLive = ShopifyLive
+/**
+ * The callback URLs providers are configured with derive from PUBLIC_BASE_URL: validated once at startup (an
+ * http(s) origin with an optional path, no query or fragment; https in production, checked by the production
+ * gate) and logged, so an operator can register exactly these in each provider's app settings.
+ */
+const CallbackUrlsLive = Layer.effectDiscard(
+  Effect.gen(function*() {
+    const base = yield* PublicBaseUrl
+    let url: URL | undefined
+    try {
+      url = new URL(base)
+    } catch {
+      url = undefined
+    }
+    if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:") || url.search !== "" || url.hash !== "" || url.username !== "") {
+      return yield* new StartupError({ problems: ["PUBLIC_BASE_URL must be an absolute http(s) URL without query, fragment or credentials"] })
+    }
+    yield* Effect.logInfo("provider callback URLs").pipe(Effect.annotateLogs({
+      shopify: callbackUrl(base, "shopify"),
+      woocommerce: callbackUrl(base, "woocommerce"),
+      webhooks: `${base}/webhooks/{provider}/{connectionId}`
+    }))
+  })
+)
+
+export const ChannelsLive = Layer.merge(ShopifyLive, CallbackUrlsLive)
 
 const notConfigured = (provider: string) =>
   new ProviderError({ provider, operation: "orders", reason: "Rejected", detail: "not_configured" })

@@ -1,0 +1,160 @@
+/**
+ * WooCommerce end to end, over HTTP only: the real HTTP app (real Postgres and Redis) against the fake store.
+ * Install → the store's consent page → approve → the store POSTs the keys to our callback → the browser returns →
+ * connection connected, keys sealed, webhooks registered → orders sync once → signed webhooks apply once. Store
+ * URLs that resolve to private addresses, denials and forged callbacks create nothing.
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import { Context, Effect, Layer } from "effect"
+import { HttpClient, HttpClientRequest, HttpServer } from "effect/http"
+import { call, json, signUpAndLogin, withoutRedirects } from "../support/Api.ts"
+import { testApp } from "../support/TestApp.ts"
+import { AdminDatabase } from "../support/TestDatabase.ts"
+import { type FakeWooCommerce, startFakeWooCommerce } from "../fakes/woocommerce/FakeWooCommerce.ts"
+
+class Store extends Context.Service<Store, FakeWooCommerce>()("test/FakeWooCommerce") {}
+
+const PUBLIC_BASE = "http://localhost:3000"
+
+const app = Layer.unwrap(
+  Effect.gen(function*() {
+    const fake = yield* Effect.acquireRelease(Effect.promise(startFakeWooCommerce), (f) => Effect.promise(f.close))
+    return testApp({ OUTBOUND_ALLOWED_ORIGINS: fake.url, PROVIDER_RETRY_BASE_DELAY: "10 millis" }).pipe(
+      Layer.provideMerge(Layer.succeed(Store, fake))
+    )
+  })
+)
+
+/** The store's server-side calls (keys, pings, webhooks) must reach the test app where it really listens. */
+const store = Effect.gen(function*() {
+  const fake = yield* Store
+  const server = yield* HttpServer.HttpServer
+  fake.setAppOrigin(PUBLIC_BASE, HttpServer.formatAddress(server.address).replace("0.0.0.0", "127.0.0.1"))
+  return fake
+})
+
+const visit = (path: string, token?: string) =>
+  withoutRedirects(HttpClient.execute(token === undefined ? HttpClientRequest.get(path) : HttpClientRequest.get(path).pipe(HttpClientRequest.bearerToken(token))))
+
+const install = (token: string, storeUrl: string) => visit(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(storeUrl)}`, token)
+
+/** The merchant at the store: opens the consent page, clicks a button; the path the browser is sent back to. */
+const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
+  Effect.promise(async () => {
+    const page = await fetch(authorizeUrl)
+    const href = new RegExp(`id="${decision}" href="([^"]+)"`).exec(await page.text())?.[1]
+    if (href === undefined) throw new Error(`no ${decision} button (${page.status})`)
+    const back = await fetch(new URL(href, authorizeUrl), { redirect: "manual" })
+    const location = back.headers.get("location")
+    if (location === null) return { status: back.status, path: undefined }
+    const url = new URL(location)
+    return { status: back.status, path: `${url.pathname}${url.search}` }
+  })
+
+const connections = (token: string) =>
+  call("GET", "/api/v1/connections", { token }).pipe(Effect.flatMap(json), Effect.map((b) => b["connections"] as Array<Record<string, unknown>>))
+
+const orders = (token: string) =>
+  call("GET", "/api/v1/orders?limit=100", { token }).pipe(Effect.flatMap(json), Effect.map((b) => b["orders"] as Array<Record<string, unknown>>))
+
+describe("WooCommerce end to end", () => {
+  layer(app, { excludeTestServices: true, timeout: 60_000 })("against the fake store", (it) => {
+    it.effect("install → approve → keys received → connected; orders sync once; webhooks apply once, tampered ones are refused", () =>
+      Effect.gen(function*() {
+        const fake = yield* store
+        const { accessToken } = yield* signUpAndLogin("woo-owner@example.com", "Woo Co")
+        yield* call("PUT", "/api/v1/products", { token: accessToken, body: { products: [{ sku: "WOO-1", name: "Woo one" }, { sku: "WOO-2", name: "Woo two" }] } })
+        yield* call("POST", "/api/v1/inventory/bulk", { token: accessToken, body: [{ sku: "WOO-1", quantity: 10 }, { sku: "WOO-2", quantity: 10 }] })
+
+        const started = yield* install(accessToken, `${fake.url}/`)
+        assert.strictEqual(started.status, 302)
+        const authorize = new URL(started.headers["location"]!)
+        assert.strictEqual(`${authorize.origin}${authorize.pathname}`, `${fake.url}/wc-auth/v1/authorize`)
+        assert.strictEqual(authorize.searchParams.get("scope"), "read_write")
+        assert.strictEqual(authorize.searchParams.get("app_name"), "Tradeport")
+        assert.strictEqual(authorize.searchParams.get("callback_url"), `${PUBLIC_BASE}/api/v1/auth/woocommerce/callback`)
+        assert.strictEqual(authorize.searchParams.get("return_url"), `${PUBLIC_BASE}/api/v1/auth/woocommerce/return`)
+
+        const back = yield* consent(authorize.toString(), "approve")
+        assert.strictEqual(back.status, 302)
+        const landed = yield* visit(back.path!)
+        assert.strictEqual(landed.status, 303)
+        const console = new URL(landed.headers["location"]!)
+        assert.strictEqual(console.searchParams.get("outcome"), "connected")
+
+        const [connection] = yield* connections(accessToken)
+        assert.strictEqual(connection!["provider"], "woocommerce")
+        assert.strictEqual(connection!["status"], "connected")
+        assert.strictEqual(connection!["externalAccount"], fake.url)
+        const id = String(connection!["id"])
+        const { sql: admin } = yield* AdminDatabase
+        const [row] = yield* admin<{ credentials: string }>`SELECT credentials FROM connections WHERE id = ${id}`
+        assert.notInclude(row!.credentials, "ck_")
+        assert.notInclude(row!.credentials, fake.keys()[0]!.consumerKey.slice(3))
+        assert.sameMembers(fake.webhooks().map((w) => w.topic), ["order.created", "order.updated"])
+        assert.deepStrictEqual(fake.webhooks().map((w) => w.pingStatus), [200, 200], "the unsigned creation ping is acknowledged")
+        assert.isTrue(fake.webhooks().every((w) => w.deliveryUrl === `${PUBLIC_BASE}/webhooks/woocommerce/${id}`))
+
+        const one = fake.addOrder([{ sku: "WOO-1", quantity: 2, price: 4.5 }])
+        fake.addOrder([{ sku: "WOO-2", quantity: 1, price: 10 }])
+        fake.addOrder([{ sku: "WOO-2", quantity: 1, price: 10 }], "pending")
+        const first = yield* call("POST", `/api/v1/connections/${id}/sync`, { token: accessToken }).pipe(Effect.flatMap(json))
+        assert.strictEqual(first["created"], 2, JSON.stringify(first))
+        const again = yield* call("POST", `/api/v1/connections/${id}/sync`, { token: accessToken }).pipe(Effect.flatMap(json))
+        assert.strictEqual(again["created"], 0, JSON.stringify(again))
+        assert.strictEqual((yield* orders(accessToken)).length, 2)
+
+        // The store cancels an order: its webhook (signed with this connection's secret) cancels ours, once.
+        const cancelled = fake.setStatus(one.id, "cancelled")
+        assert.deepStrictEqual(yield* Effect.promise(() => fake.deliver("order.updated", cancelled)), [200])
+        assert.deepStrictEqual(yield* Effect.promise(() => fake.deliver("order.updated", cancelled)), [200])
+        const statuses = (yield* orders(accessToken)).map((o) => o["status"])
+        assert.sameMembers(statuses, ["cancelled", "reserved"])
+        const [events] = yield* admin<{ n: number }>`SELECT count(*)::int AS n FROM webhook_events WHERE connection_id = ${id} AND outcome = 'applied'`
+        assert.strictEqual(events!.n, 1, "a retried delivery of the same change is a duplicate")
+
+        const created = fake.addOrder([{ sku: "WOO-1", quantity: 1, price: 4.5 }])
+        assert.deepStrictEqual(yield* Effect.promise(() => fake.deliver("order.created", created, { tamper: true })), [401])
+        assert.strictEqual((yield* orders(accessToken)).length, 2)
+        assert.deepStrictEqual(yield* Effect.promise(() => fake.deliver("order.created", created)), [200])
+        assert.strictEqual((yield* orders(accessToken)).length, 3)
+      }))
+
+    it.effect("store URLs resolving to private addresses, a denial, forged and replayed callbacks create nothing", () =>
+      Effect.gen(function*() {
+        const fake = yield* store
+        const { accessToken } = yield* signUpAndLogin("woo-refusals@example.com", "Woo Refusals")
+        for (const url of ["https://localhost:8443", "https://127.0.0.1", "https://10.1.2.3", "https://169.254.169.254/latest", "https://[::1]", "https://[::ffff:127.0.0.1]", "http://example.com", "https://0.0.0.0"]) {
+          const refused = yield* install(accessToken, url)
+          assert.strictEqual(refused.status, 400, url)
+          const body = yield* json(refused)
+          assert.strictEqual(body["code"], "store_url_not_allowed", url)
+          assert.strictEqual(body["detail"], "This store URL is not allowed.")
+        }
+        for (const url of ["not a url", "ftp://store.example", "https://user:pass@store.example", "https://store.example/?x=1"]) {
+          assert.strictEqual((yield* json(yield* install(accessToken, url)))["code"], "invalid_store_url", url)
+        }
+
+        const denied = yield* consent((yield* install(accessToken, fake.url)).headers["location"]!, "deny")
+        const deniedConsole = new URL((yield* visit(denied.path!)).headers["location"]!)
+        assert.deepStrictEqual([deniedConsole.searchParams.get("reason"), deniedConsole.searchParams.get("message")], ["denied", "Connection failed: you denied permission."])
+
+        // An unknown user_id, then a replay of a used one: 400 (the store then deletes the key).
+        const forged = yield* call("POST", "/api/v1/auth/woocommerce/callback", {
+          body: { key_id: 9, user_id: "x".repeat(43), consumer_key: `ck_${"a".repeat(40)}`, consumer_secret: `cs_${"b".repeat(40)}`, key_permissions: "read_write" }
+        })
+        assert.strictEqual(forged.status, 400)
+        assert.strictEqual((yield* json(forged))["code"], "state_invalid")
+        const state = new URL((yield* install(accessToken, fake.url)).headers["location"]!).searchParams.get("user_id")!
+        const keys = { key_id: 10, user_id: state, consumer_key: `ck_${"c".repeat(40)}`, consumer_secret: `cs_${"d".repeat(40)}`, key_permissions: "read_write" }
+        assert.strictEqual((yield* call("POST", "/api/v1/auth/woocommerce/callback", { body: keys })).status, 200)
+        assert.strictEqual((yield* call("POST", "/api/v1/auth/woocommerce/callback", { body: keys })).status, 400)
+        // An approval whose keys never arrived says so, not "connected".
+        const lost = new URL((yield* install(accessToken, fake.url)).headers["location"]!).searchParams.get("user_id")!
+        const lostConsole = new URL((yield* visit(`/api/v1/auth/woocommerce/return?success=1&user_id=${lost}`)).headers["location"]!)
+        assert.strictEqual(lostConsole.searchParams.get("reason"), "keys_not_received")
+        // Only the one genuine callback created a connection.
+        assert.strictEqual((yield* connections(accessToken)).length, 1)
+      }))
+  })
+})
