@@ -7,8 +7,11 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
+import { Redis } from "ioredis"
 import { createHmac } from "node:crypto"
+import { inject } from "vitest"
 import { call, json, signUpAndLogin, withoutRedirects } from "../support/Api.ts"
+import { consent as browserConsent } from "../support/Browser.ts"
 import { testApp } from "../support/TestApp.ts"
 import { AdminDatabase } from "../support/TestDatabase.ts"
 import { type FakeShopify, startFakeShopify } from "../fakes/shopify/FakeShopify.ts"
@@ -35,24 +38,15 @@ const app = Layer.unwrap(
   })
 )
 
-/** The browser at the fake: opens the permission screen, clicks a button, and is sent back to us. */
-const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
-  Effect.promise(async () => {
-    const page = await fetch(authorizeUrl)
-    const html = await page.text()
-    const href = new RegExp(`id="${decision}" href="([^"]+)"`).exec(html)?.[1]
-    if (href === undefined) throw new Error(`no ${decision} button on ${authorizeUrl}: ${page.status} ${html.slice(0, 200)}`)
-    const back = await fetch(new URL(href.replace(/&amp;/g, "&"), authorizeUrl), { redirect: "manual" })
-    const location = back.headers.get("location") ?? ""
-    const url = new URL(location)
-    return `${url.pathname}${url.search}`
-  })
-
 const install = (token: string, shop: string) =>
   withoutRedirects(HttpClient.execute(HttpClientRequest.get(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(shop)}`).pipe(HttpClientRequest.bearerToken(token))))
 
 /** A GET as the browser makes it, without following the redirect it answers with. */
 const visit = (path: string) => withoutRedirects(HttpClient.execute(HttpClientRequest.get(path)))
+
+/** The browser at the fake's permission screen: the callback path Shopify sends it back to. */
+const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
+  browserConsent(authorizeUrl, decision).pipe(Effect.map((back) => back.path ?? ""))
 
 /** Install → consent → our callback; the console URL we end on. */
 const connect = (token: string, shop: string, decision: "approve" | "deny" = "approve") =>
@@ -220,7 +214,21 @@ describe("Shopify end to end", () => {
         assert.deepStrictEqual(reasonOf(new URL(replayed.headers["location"]!)), ["error", "state_invalid", "The link expired, try again."])
         assert.strictEqual((yield* connections(accessToken)).length, 1)
 
-        // A signed redirect older than the state's lifetime, and one naming an unknown state: the link expired.
+        // A state past its lifetime (expired in Redis), a signed redirect older than the lifetime, and an unknown
+        // state: each is "the link expired".
+        const late = yield* install(accessToken, "late.myshopify.com")
+        const lateCallback = yield* consent(late.headers["location"]!, "approve")
+        const lateState = new URL(late.headers["location"]!).searchParams.get("state")!
+        yield* Effect.promise(async () => {
+          const redis = new Redis(inject("redisUrl"))
+          const keys = await redis.keys(`*oauth:state:${lateState}`)
+          assert.strictEqual(keys.length, 1)
+          await redis.pexpire(keys[0]!, 1)
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          await redis.quit()
+        })
+        const expired = yield* visit(lateCallback)
+        assert.deepStrictEqual(reasonOf(new URL(expired.headers["location"]!)), ["error", "state_invalid", "The link expired, try again."])
         const old = String(Math.floor(Date.now() / 1000) - 11 * 60)
         const stale = yield* visit(`/api/v1/auth/shopify/callback?${signed({ code: "c1", shop: "late.myshopify.com", state: "s".repeat(43), timestamp: old })}`)
         assert.strictEqual(new URL(stale.headers["location"]!).searchParams.get("reason"), "state_invalid")

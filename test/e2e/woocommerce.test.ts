@@ -8,6 +8,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { call, json, signUpAndLogin, withoutRedirects } from "../support/Api.ts"
+import { consent } from "../support/Browser.ts"
 import { testApp } from "../support/TestApp.ts"
 import { AdminDatabase } from "../support/TestDatabase.ts"
 import { type FakeWooCommerce, startFakeWooCommerce } from "../fakes/woocommerce/FakeWooCommerce.ts"
@@ -37,19 +38,6 @@ const visit = (path: string, token?: string) =>
   withoutRedirects(HttpClient.execute(token === undefined ? HttpClientRequest.get(path) : HttpClientRequest.get(path).pipe(HttpClientRequest.bearerToken(token))))
 
 const install = (token: string, storeUrl: string) => visit(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(storeUrl)}`, token)
-
-/** The merchant at the store: opens the consent page, clicks a button; the path the browser is sent back to. */
-const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
-  Effect.promise(async () => {
-    const page = await fetch(authorizeUrl)
-    const href = new RegExp(`id="${decision}" href="([^"]+)"`).exec(await page.text())?.[1]
-    if (href === undefined) throw new Error(`no ${decision} button (${page.status})`)
-    const back = await fetch(new URL(href, authorizeUrl), { redirect: "manual" })
-    const location = back.headers.get("location")
-    if (location === null) return { status: back.status, path: undefined }
-    const url = new URL(location)
-    return { status: back.status, path: `${url.pathname}${url.search}` }
-  })
 
 const connections = (token: string) =>
   call("GET", "/api/v1/connections", { token }).pipe(Effect.flatMap(json), Effect.map((b) => b["connections"] as Array<Record<string, unknown>>))
@@ -98,6 +86,7 @@ describe("WooCommerce end to end", () => {
         const one = fake.addOrder([{ sku: "WOO-1", quantity: 2, price: 4.5 }])
         fake.addOrder([{ sku: "WOO-2", quantity: 1, price: 10 }])
         fake.addOrder([{ sku: "WOO-2", quantity: 1, price: 10 }], "pending")
+        fake.rateLimitNext(1)
         const first = yield* call("POST", `/api/v1/connections/${id}/sync`, { token: accessToken }).pipe(Effect.flatMap(json))
         assert.strictEqual(first["created"], 2, JSON.stringify(first))
         const again = yield* call("POST", `/api/v1/connections/${id}/sync`, { token: accessToken }).pipe(Effect.flatMap(json))

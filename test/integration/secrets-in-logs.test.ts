@@ -1,14 +1,18 @@
 /**
  * No secret reaches a log line: a full flow (sign-up, failed and successful logins, refresh, reuse, logout,
- * members, G2A token, calls and a signed webhook) runs with canary values for every secret at debug level, and
+ * members, G2A token, calls and a signed webhook, Shopify and WooCommerce connect flows, order syncs with a token
+ * refresh, a Shopify webhook) runs with canary values for every secret at debug level, and
  * every line written is scanned.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { randomBytes } from "node:crypto"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { signWebhook, startFakeG2A } from "../fakes/FakeG2A.ts"
-import { call, json } from "../support/Api.ts"
+import { call, json, withoutRedirects } from "../support/Api.ts"
+import { consent } from "../support/Browser.ts"
+import { startFakeShopify } from "../fakes/shopify/FakeShopify.ts"
+import { startFakeWooCommerce } from "../fakes/woocommerce/FakeWooCommerce.ts"
 import { testApp } from "../support/TestApp.ts"
 
 const canaries = {
@@ -17,7 +21,8 @@ const canaries = {
   PASSWORD: `canary-password-${randomBytes(8).toString("hex")}`,
   MEMBER_PASSWORD: `canary-member-${randomBytes(8).toString("hex")}`,
   G2A_API_KEY: `canary-g2a-key-${randomBytes(8).toString("hex")}`,
-  G2A_API_HASH: `canary-g2a-hash-${randomBytes(8).toString("hex")}`
+  G2A_API_HASH: `canary-g2a-hash-${randomBytes(8).toString("hex")}`,
+  SHOPIFY_CLIENT_SECRET: `canary-shopify-${randomBytes(8).toString("hex")}`
 }
 
 describe("secrets never reach the logs", () => {
@@ -49,7 +54,19 @@ describe("secrets never reach the logs", () => {
         ),
         (f) => Effect.promise(f.close)
       )
+      const shopify = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          startFakeShopify({
+            clientId: "canary-app", clientSecret: canaries.SHOPIFY_CLIENT_SECRET, scopes: "read_orders,read_products,read_inventory",
+            redirectUri: "http://localhost:3000/api/v1/auth/shopify/callback"
+          })
+        ),
+        (f) => Effect.promise(f.close)
+      )
+      const woo = yield* Effect.acquireRelease(Effect.promise(startFakeWooCommerce), (f) => Effect.promise(f.close))
       yield* Effect.gen(function*() {
+        const server = yield* HttpServer.HttpServer
+        woo.setAppOrigin("http://localhost:3000", HttpServer.formatAddress(server.address).replace("0.0.0.0", "127.0.0.1"))
         const email = "canary@example.com"
         yield* call("POST", "/api/v1/auth/register", { body: { organizationName: "Canary", email, password: canaries.PASSWORD } })
         yield* call("POST", "/api/v1/auth/login", { body: { email, password: `${canaries.PASSWORD}-wrong` } })
@@ -73,6 +90,25 @@ describe("secrets never reach the logs", () => {
           HttpClientRequest.setHeaders(signWebhook(canaries.G2A_API_HASH, body)),
           HttpClientRequest.bodyText(body, "application/json")
         ))
+        // Shopify: install, consent, code exchange, webhook subscriptions, an order sync with a refresh on 401, a webhook.
+        const owner = String(next["accessToken"])
+        const visit = (path: string) => withoutRedirects(HttpClient.execute(HttpClientRequest.get(path).pipe(HttpClientRequest.bearerToken(owner))))
+        const shop = "canary.myshopify.com"
+        const shopifyBack = yield* consent((yield* visit(`/api/v1/auth/shopify/install?shop=${shop}`)).headers["location"]!, "approve")
+        yield* visit(shopifyBack.path!)
+        const wooBack = yield* consent((yield* visit(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(woo.url)}`)).headers["location"]!, "approve")
+        yield* visit(wooBack.path!)
+        const connected = (yield* call("GET", "/api/v1/connections", { token: owner }).pipe(Effect.flatMap(json)))["connections"] as Array<Record<string, string>>
+        assert.strictEqual(connected.length, 2, "both channels connected (the scan covers their secrets)")
+        shopify.addOrder(shop, { id: "1", lines: [{ sku: "NONE", quantity: 1, price: "1.00" }] })
+        shopify.expireAccessTokens()
+        for (const c of connected) yield* call("POST", `/api/v1/connections/${c["id"]}/sync`, { token: owner })
+        const shopifyConnection = connected.find((c) => c["provider"] === "shopify")!
+        const delivery = shopify.webhook(shop, "orders/create", shopify.orderPayload(shopify.orders(shop)[0]!))
+        yield* HttpClient.execute(HttpClientRequest.post(`/webhooks/shopify/${shopifyConnection["id"]}`).pipe(
+          HttpClientRequest.setHeaders(delivery.headers),
+          HttpClientRequest.bodyText(delivery.body, "application/json")
+        ))
       }).pipe(
         Effect.provide(Layer.fresh(testApp({
           LOG_LEVEL: "Debug",
@@ -82,7 +118,11 @@ describe("secrets never reach the logs", () => {
           G2A_API_HASH: canaries.G2A_API_HASH,
           G2A_ENV: "live",
           G2A_API_URL: g2a.url,
-          G2A_EXPORT_API_URL: g2a.url
+          G2A_EXPORT_API_URL: g2a.url,
+          SHOPIFY_CLIENT_ID: "canary-app",
+          SHOPIFY_CLIENT_SECRET: canaries.SHOPIFY_CLIENT_SECRET,
+          SHOPIFY_SHOP_URL: shopify.shopUrlTemplate,
+          OUTBOUND_ALLOWED_ORIGINS: woo.url
         })))
       )
       const everything = lines.join("\n")
@@ -93,5 +133,9 @@ describe("secrets never reach the logs", () => {
       assert.isAtLeast(g2a.tokens.length, 1, "the G2A token was fetched (the scan covers it)")
       assert.include(everything, "provider call", "G2A calls were logged")
       for (const token of g2a.tokens) assert.notInclude(everything, token, "a G2A token leaked into the logs")
+      assert.isAtLeast(shopify.tokenRequests("refresh_token"), 1, "a Shopify token was refreshed (the scan covers it)")
+      assert.notMatch(everything, /shpat_|shprt_|code_[0-9a-f]{8}/, "a Shopify token or code leaked into the logs")
+      for (const key of woo.keys()) assert.notInclude(everything, key.consumerKey.slice(3), "a WooCommerce key leaked into the logs")
+      assert.notMatch(everything, /cs_[0-9a-f]{8}/, "a WooCommerce secret leaked into the logs")
     }).pipe(Effect.scoped), 60_000)
 })

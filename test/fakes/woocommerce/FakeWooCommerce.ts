@@ -6,7 +6,7 @@
  *   Deny links. Approving issues a key, POSTs `{key_id, user_id, consumer_key, consumer_secret, key_permissions}`
  *   to the callback URL (60 s timeout; any non-2xx answer deletes the key and shows an error page), then sends the
  *   browser to `return_url?success=1&user_id=…`; denying sends it to `success=0`.
- * - REST v3 with HTTP Basic (consumer key/secret): `GET /wp-json/wc/v3/orders` (`modified_after`, `page`,
+ * - REST v3 with HTTP Basic (429 with Retry-After on demand) (consumer key/secret): `GET /wp-json/wc/v3/orders` (`modified_after`, `page`,
  *   `per_page`, `orderby=modified`, `X-WP-Total` / `X-WP-TotalPages`), `POST /wp-json/wc/v3/webhooks` (the new
  *   webhook's URL is pinged with an unsigned `webhook_id=N`); 401 `woocommerce_rest_cannot_view` for bad keys.
  * - Webhook senders: `X-WC-Webhook-Signature` = base64(HMAC-SHA256(raw body, webhook secret)), with tampering.
@@ -31,6 +31,8 @@ export interface FakeWooCommerce extends FakeServer {
   readonly setAppOrigin: (publicBase: string, actual: string) => void
   readonly addOrder: (lines: ReadonlyArray<FakeWooLine>, status?: string) => FakeWooOrder
   readonly setStatus: (id: number, status: string) => FakeWooOrder
+  /** The next N REST requests answer 429 with Retry-After: 1 (a store behind a rate-limiting proxy). */
+  readonly rateLimitNext: (n: number) => void
   readonly keys: () => ReadonlyArray<{ readonly consumerKey: string; readonly deleted: boolean }>
   readonly webhooks: () => ReadonlyArray<{ readonly id: number; readonly topic: string; readonly deliveryUrl: string; readonly pingStatus: number }>
   /** Sends a signed delivery for an order to every webhook of the topic; returns the HTTP statuses. */
@@ -46,6 +48,7 @@ export const startFakeWooCommerce = async (): Promise<FakeWooCommerce> => {
   const orders: Array<FakeWooOrder> = []
   const hooks: Array<{ id: number; topic: string; deliveryUrl: string; secret: string; pingStatus: number }> = []
   let rewrite: { from: string; to: string } | undefined
+  let rateLimit = 0
   let clock = Date.parse("2026-11-01T00:00:00Z")
   const tick = () => {
     clock += 1000
@@ -110,6 +113,10 @@ export const startFakeWooCommerce = async (): Promise<FakeWooCommerce> => {
     if (!authenticated(request)) {
       return { status: 401, json: { code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } } }
     }
+    if (rateLimit > 0) {
+      rateLimit--
+      return { status: 429, headers: { "retry-after": "1" }, json: { code: "too_many_requests", message: "Too many requests", data: { status: 429 } } }
+    }
     if (request.method === "GET" && request.path === "/wp-json/wc/v3/orders") {
       const perPage = Math.min(100, Number(request.query.get("per_page") ?? 10))
       const page = Number(request.query.get("page") ?? 1)
@@ -163,6 +170,9 @@ export const startFakeWooCommerce = async (): Promise<FakeWooCommerce> => {
       order.status = status
       order.date_modified_gmt = tick()
       return order
+    },
+    rateLimitNext: (n) => {
+      rateLimit = n
     },
     keys: () => keys.map((k) => ({ consumerKey: k.consumerKey, deleted: k.deleted })),
     webhooks: () => hooks.map((h) => ({ id: h.id, topic: h.topic, deliveryUrl: h.deliveryUrl, pingStatus: h.pingStatus })),

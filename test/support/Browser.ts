@@ -1,0 +1,16 @@
+/** A browser at a provider's consent page (a fake's): opens it, clicks Approve or Deny, and is sent back to us. */
+import { Effect } from "effect"
+
+/** The path (and query) of our app the browser is redirected to, and the status of that redirect. */
+export const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
+  Effect.promise(async () => {
+    const page = await fetch(authorizeUrl)
+    const html = await page.text()
+    const href = new RegExp(`id="${decision}" href="([^"]+)"`).exec(html)?.[1]
+    if (href === undefined) throw new Error(`no ${decision} button on ${authorizeUrl}: ${page.status} ${html.slice(0, 200)}`)
+    const back = await fetch(new URL(href.replace(/&amp;/g, "&"), authorizeUrl), { redirect: "manual" })
+    const location = back.headers.get("location")
+    if (location === null) return { status: back.status, path: undefined }
+    const url = new URL(location)
+    return { status: back.status, path: `${url.pathname}${url.search}` }
+  })
