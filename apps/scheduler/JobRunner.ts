@@ -1,20 +1,26 @@
 /**
- * The scheduler's job runner. Each registered job runs on its own Schedule in its own fiber, every run bounded by
- * a timeout, traced as a span, counted in metrics and recorded in the job's state (last run, last success,
+ * The scheduler's job runner. Each registered job runs on its own Schedule (an interval, or a cron expression) in
+ * its own fiber, every attempt bounded by a timeout and retried as the job's policy says, traced as a span, counted in metrics and recorded in the job's state (last run, last success,
  * consecutive failures) for operators. A failed run is logged and retried on the next tick; it never stops the
  * loop.
  *
  * Graceful shutdown: when the runner's scope closes, a job that is mid-run gets `drainTimeout` to finish before
  * it is interrupted; idle jobs stop at once.
  */
-import { Context, DateTime, Duration, Effect, Fiber, Layer, Metric, Option, Ref, Schedule, Scope, Semaphore } from "effect"
+import { Context, Cron, DateTime, Duration, Effect, Fiber, Layer, Metric, Option, Ref, Schedule, Scope, Semaphore } from "effect"
 import { JobStore } from "../../core/ops/ports/JobStore.ts"
 import { instanceId } from "./Instance.ts"
 
 export interface Job<R = never> {
   readonly name: string
+  /** The interval between runs (with `cron`: the nominal gap between two fires, for health checks). */
   readonly every: Duration.Duration
+  /** When set, runs fire on this cron schedule (the first at its next occurrence) instead of every `every`. */
+  readonly cron?: Cron.Cron | undefined
+  /** Bounds each attempt. */
   readonly timeout: Duration.Duration
+  /** Attempts after a failed one within the same run (exponential backoff from 1 s); 0 by default. */
+  readonly retries?: number | undefined
   readonly run: Effect.Effect<void, unknown, R>
 }
 
@@ -80,6 +86,7 @@ export class JobRunner extends Context.Service<JobRunner, {
                 duration: job.timeout,
                 orElse: () => Effect.fail(`timed out after ${Duration.format(job.timeout)}`)
               }),
+              Effect.retry({ times: job.retries ?? 0, schedule: Schedule.exponential("1 second") }),
               Effect.withSpan(`job.${job.name}`),
               Effect.result
             )
@@ -113,10 +120,17 @@ export class JobRunner extends Context.Service<JobRunner, {
               }))
             // Holding the permit means "a run is in progress"; the finalizer takes it to wait for that run.
             const running = yield* Semaphore.make(1)
-            const fiber = yield* running.withPermits(1)(runOnce(job)).pipe(
-              Effect.repeat(Schedule.spaced(job.every)),
-              Effect.forkIn(scope)
-            )
+            const tick = running.withPermits(1)(runOnce(job))
+            const cron = job.cron
+            const loop = cron === undefined
+              ? tick.pipe(Effect.repeat(Schedule.spaced(job.every)))
+              : Effect.gen(function*() {
+                // A cron job waits for its first occurrence (a nightly job does not run at every deploy).
+                const first = Cron.next(cron, DateTime.toDateUtc(yield* DateTime.now)).getTime() - DateTime.toEpochMillis(yield* DateTime.now)
+                yield* Effect.sleep(Duration.millis(Math.max(0, first)))
+                yield* tick.pipe(Effect.repeat(Schedule.cron(cron)))
+              })
+            const fiber = yield* loop.pipe(Effect.forkIn(scope))
             yield* Scope.addFinalizer(
               scope,
               running.take(1).pipe(
@@ -126,7 +140,11 @@ export class JobRunner extends Context.Service<JobRunner, {
                 Effect.provideContext(services)
               )
             )
-            yield* Effect.logInfo("job scheduled").pipe(Effect.annotateLogs({ job: job.name, every: Duration.format(job.every) }))
+            yield* Effect.logInfo("job scheduled").pipe(Effect.annotateLogs({
+              job: job.name,
+              ...(cron === undefined ? { every: Duration.format(job.every) } : { cron: Cron.format(cron) }),
+              retries: job.retries ?? 0
+            }))
           })
 
         return JobRunner.of({

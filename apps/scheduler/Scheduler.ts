@@ -12,6 +12,8 @@ import { type Job, JobRunner } from "./JobRunner.ts"
 import { Intervals, purgeIdempotencyRecords, releaseExpiredReservations } from "./MaintenanceJobs.ts"
 import { RefreshConfig, refreshTokensJob } from "./RefreshJob.ts"
 import { G2ATokenInterval, refreshG2ATokenJob } from "./G2ATokenJob.ts"
+import { ChannelPollConfig, pollChannelOrdersJob } from "./ChannelPollJob.ts"
+import { configured } from "./JobConfig.ts"
 
 /** The refresh grant of every configured provider whose connections hold expiring tokens. */
 const refreshGrants = Effect.gen(function*() {
@@ -31,9 +33,12 @@ export const allJobs = Effect.gen(function*() {
   const idempotency = purgeIdempotencyRecords(intervals.idempotency)
   const refresh = refreshTokensJob(yield* RefreshConfig, yield* refreshGrants)
   const g2aToken = refreshG2ATokenJob(yield* G2ATokenInterval)
-  return jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh | typeof g2aToken>>(
-    heartbeat, reservations, idempotency, refresh, g2aToken
+  const channelOrders = pollChannelOrdersJob(yield* ChannelPollConfig)
+  const jobs = jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh | typeof g2aToken | typeof channelOrders>>(
+    heartbeat, reservations, idempotency, refresh, g2aToken, channelOrders
   )
+  // Per-job cron, retries and timeout from the environment (JOB_<NAME>_CRON / _RETRIES / _TIMEOUT).
+  return yield* Effect.forEach(jobs, configured)
 })
 
 type JobServices<J> = J extends Job<infer R> ? R : never

@@ -5,7 +5,8 @@
  * refused creates nothing.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
+import { pollChannelOrdersJob } from "../../apps/scheduler/ChannelPollJob.ts"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { Redis } from "ioredis"
 import { createHmac } from "node:crypto"
@@ -145,6 +146,30 @@ describe("Shopify end to end", () => {
         assert.strictEqual((inventory["levels"] as Array<Record<string, number>>)[0]!["reserved"], 0)
         const refreshed = yield* admin<{ action: string }>`SELECT action FROM audit_log WHERE target = ${id} AND action = 'TOKEN_REFRESHED'`
         assert.strictEqual(refreshed.length, 1)
+      }))
+
+    it.effect("the polling job syncs each due connection once, even with two scheduler runs at the same time", () =>
+      Effect.gen(function*() {
+        const fake = yield* Shopify
+        const { accessToken } = yield* signUpAndLogin("shopify-poll@example.com", "Poll Co")
+        yield* stock(accessToken, [{ sku: "POLL-1", quantity: 5 }])
+        yield* connect(accessToken, "poll.myshopify.com")
+        fake.addOrder("poll.myshopify.com", { id: "7001", lines: [{ sku: "POLL-1", quantity: 1, price: "1.00" }] })
+        fake.addOrder("poll.myshopify.com", { id: "7002", lines: [{ sku: "POLL-1", quantity: 2, price: "1.00" }] })
+        const queries = () => fake.count((r) => r.path === "/shops/poll.myshopify.com/admin/api/2026-10/graphql.json")
+        const before = queries()
+        const job = pollChannelOrdersJob({ every: Duration.minutes(1), syncEvery: Duration.minutes(10), lease: Duration.minutes(5), batch: 50, concurrency: 4 })
+        yield* Effect.all([job.run, job.run], { concurrency: 2 })
+        assert.strictEqual(yield* orderCount(accessToken), 2)
+        const afterFirst = queries()
+        assert.strictEqual(afterFirst - before, 1, "one sync (one page) of the connection, not one per run")
+        // Synced moments ago: not due again for CHANNEL_SYNC_EVERY.
+        yield* job.run
+        assert.strictEqual(queries(), afterFirst)
+        const { sql: admin } = yield* AdminDatabase
+        const [row] = yield* admin<{ owner: string | null; synced: boolean }>`
+          SELECT orders_sync_lease_owner AS owner, orders_synced_at IS NOT NULL AS synced FROM connections WHERE external_account = 'poll.myshopify.com'`
+        assert.deepStrictEqual(row, { owner: null, synced: true })
       }))
 
     it.effect("a webhook delivered 10 times creates one order; a spoofed shop header, a tampered body → 401; uninstall disconnects", () =>

@@ -1,0 +1,67 @@
+/**
+ * Polls sales channels for orders — the fallback when a webhook was lost, and the first import after connecting.
+ * Each run claims the connected Shopify and WooCommerce connections not synced for `CHANNEL_SYNC_EVERY` (leased:
+ * several scheduler instances never sync one connection at once) and syncs each from its cursor. A connection
+ * that fails (provider down, token refused) is logged and waits a full interval; it never stops the others.
+ */
+import { Config, DateTime, Duration, Effect, Option } from "effect"
+import { syncOrders } from "../../core/channels/ChannelSync.ts"
+import { ChannelCursors } from "../../core/channels/ports/ChannelCursors.ts"
+import { ConnectionId } from "../../core/connections/Connection.ts"
+import { ConnectionRepository } from "../../core/connections/ports/ConnectionRepository.ts"
+import { orderFeed } from "../shared/Channels.ts"
+import { instanceId } from "./Instance.ts"
+import type { Job } from "./JobRunner.ts"
+
+export const ChannelPollConfig = Config.all({
+  every: Config.Duration("JOB_POLL_CHANNEL_ORDERS_EVERY").pipe(Config.withDefault(Duration.minutes(1))),
+  syncEvery: Config.Duration("CHANNEL_SYNC_EVERY").pipe(Config.withDefault(Duration.minutes(10))),
+  lease: Config.Duration("CHANNEL_SYNC_LEASE").pipe(Config.withDefault(Duration.minutes(5))),
+  batch: Config.Int("CHANNEL_SYNC_BATCH").pipe(Config.withDefault(20)),
+  concurrency: Config.Int("CHANNEL_SYNC_CONCURRENCY").pipe(Config.withDefault(4))
+})
+
+const syncOne = (claimed: { readonly organizationId: Parameters<typeof syncOrders>[0]; readonly connectionId: string }) =>
+  Effect.gen(function*() {
+    const connection = yield* (yield* ConnectionRepository).get(claimed.organizationId, ConnectionId.make(claimed.connectionId))
+    if (Option.isNone(connection)) return { outcome: "gone" as const }
+    const feed = yield* orderFeed(connection.value)
+    if (Option.isNone(feed)) return { outcome: "gone" as const }
+    const report = yield* syncOrders(claimed.organizationId, connection.value.id, feed.value)
+    return { outcome: "synced" as const, created: report.created, cancelled: report.cancelled, failed: report.failed.length }
+  }).pipe(
+    Effect.catch((e) =>
+      Effect.logWarning("channel order poll failed").pipe(
+        Effect.annotateLogs({ connectionId: claimed.connectionId, error: e._tag, reason: "reason" in e ? String(e.reason) : null }),
+        Effect.as({ outcome: "failed" as const })
+      )),
+    Effect.ensuring(Effect.gen(function*() {
+      yield* (yield* ChannelCursors).release(claimed.connectionId, instanceId, yield* DateTime.now).pipe(Effect.ignore)
+    }))
+  )
+
+export const pollChannelOrdersJob = (config: Effect.Success<typeof ChannelPollConfig>) => ({
+  name: "poll-channel-orders",
+  every: config.every,
+  timeout: Duration.sum(config.lease, Duration.seconds(30)),
+  run: Effect.gen(function*() {
+    const claimed = yield* (yield* ChannelCursors).claimDue({
+      now: yield* DateTime.now,
+      owner: instanceId,
+      every: config.syncEvery,
+      lease: config.lease,
+      limit: config.batch
+    })
+    if (claimed.length === 0) return
+    const results = yield* Effect.forEach(claimed, syncOne, { concurrency: config.concurrency })
+    const summary = { connections: claimed.length, created: 0, cancelled: 0, failedOrders: 0, failedConnections: 0 }
+    for (const r of results) {
+      if (r.outcome === "synced") {
+        summary.created += r.created
+        summary.cancelled += r.cancelled
+        summary.failedOrders += r.failed
+      } else if (r.outcome === "failed") summary.failedConnections++
+    }
+    yield* Effect.logInfo("channel orders polled").pipe(Effect.annotateLogs(summary))
+  })
+}) satisfies Job<unknown>
