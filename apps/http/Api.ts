@@ -6,6 +6,7 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
+import { CarriersGroup } from "./CarriersApi.ts"
 import { ChannelCallbackGroup, ChannelInstallGroup } from "./ChannelsApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
 import { G2AGroup } from "./G2AApi.ts"
@@ -53,6 +54,7 @@ export class Api extends HttpApi.make("tradeport")
   .add(G2AGroup)
   .add(ChannelInstallGroup)
   .add(ChannelCallbackGroup)
+  .add(CarriersGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

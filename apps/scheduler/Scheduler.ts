@@ -3,7 +3,9 @@
  * one list — the runner schedules it and `npm run job -- <name>` runs one of it once.
  */
 import { Effect, Layer, Option } from "effect"
+import type { ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { ShopifyClient } from "../../adapters/providers/shopify/ShopifyClient.ts"
+import { carrierRefreshGrants } from "../shared/Carriers.ts"
 import type { ProviderKind } from "../../core/connections/Connection.ts"
 import type { Grant } from "../../core/connections/RefreshRunner.ts"
 import { HeartbeatInterval } from "../shared/SchedulerProbe.ts"
@@ -14,12 +16,14 @@ import { RefreshConfig, refreshTokensJob } from "./RefreshJob.ts"
 import { G2ATokenInterval, refreshG2ATokenJob } from "./G2ATokenJob.ts"
 import { ChannelPollConfig, pollChannelOrdersJob } from "./ChannelPollJob.ts"
 import { configured } from "./JobConfig.ts"
+import { pollCarrierTrackingJob, TrackingPollConfig } from "./TrackingPollJob.ts"
 
 /** The refresh grant of every configured provider whose connections hold expiring tokens. */
 const refreshGrants = Effect.gen(function*() {
-  const grants = new Map<ProviderKind, Grant<never>>()
+  const grants = new Map<ProviderKind, Grant<ProviderClient>>()
   const shopify = yield* ShopifyClient
   if (Option.isSome(shopify.api)) grants.set("shopify", shopify.api.value.refreshGrant)
+  for (const [carrier, grant] of yield* carrierRefreshGrants) grants.set(carrier, grant)
   return grants
 })
 
@@ -34,8 +38,9 @@ export const allJobs = Effect.gen(function*() {
   const refresh = refreshTokensJob(yield* RefreshConfig, yield* refreshGrants)
   const g2aToken = refreshG2ATokenJob(yield* G2ATokenInterval)
   const channelOrders = pollChannelOrdersJob(yield* ChannelPollConfig)
-  const jobs = jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh | typeof g2aToken | typeof channelOrders>>(
-    heartbeat, reservations, idempotency, refresh, g2aToken, channelOrders
+  const tracking = pollCarrierTrackingJob(yield* TrackingPollConfig)
+  const jobs = jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh | typeof g2aToken | typeof channelOrders | typeof tracking>>(
+    heartbeat, reservations, idempotency, refresh, g2aToken, channelOrders, tracking
   )
   // Per-job cron, retries and timeout from the environment (JOB_<NAME>_CRON / _RETRIES / _TIMEOUT).
   return yield* Effect.forEach(jobs, configured)

@@ -2,6 +2,7 @@
 import { Layer } from "effect"
 import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
+import * as PgShipmentRepository from "../../adapters/postgres/PgShipmentRepository.ts"
 import * as PgChannelCursors from "../../adapters/postgres/PgChannelCursors.ts"
 import * as PgAuditLog from "../../adapters/postgres/PgAuditLog.ts"
 import * as PgConnectionRepository from "../../adapters/postgres/PgConnectionRepository.ts"
@@ -35,5 +36,6 @@ export const PersistenceLive = Layer.mergeAll(
   PgJobStore.layer,
   PgRefreshQueue.layer,
   PgPurchaseRepository.layer,
-  PgChannelCursors.layer
+  PgChannelCursors.layer,
+  PgShipmentRepository.layer
 )
