@@ -56,13 +56,13 @@ export class ChannelCallbackGroup extends HttpApiGroup.make("channelCallbacks")
         "Shopify's redirect after consent. Verifies the HMAC over every query parameter, the timestamp, the shop and the single-use state, exchanges the code for an expiring offline token, and redirects (303) to the console with `outcome=connected` or `outcome=error&reason=…&message=…`."),
     HttpApiEndpoint.post("wooCallback", "/api/v1/auth/woocommerce/callback", {
       payload: HttpApiSchema.StreamUint8Array({ contentType: ["application/json"], maxBytes: "16 KiB" }),
-      success: Schema.Struct({ status: Schema.Literal("connected") }),
+      success: Schema.Struct({ status: Schema.Literal("keys_received") }),
       error: [InvalidInput]
     }).annotate(OpenApi.Description,
-      "The store's server-to-server POST of the issued keys. Accepted only for a live, single-use state in `user_id`; anything else is 400 (the store then deletes the key)."),
+      "The store's server-to-server POST of the issued keys. Accepted only for a live, single-use state in `user_id`; anything else is 400 (the store then deletes the key). The keys are held sealed until the browser that started the flow returns."),
     HttpApiEndpoint.get("wooReturn", "/api/v1/auth/woocommerce/return", { success: Redirected })
       .annotate(OpenApi.Description,
-        "Where the store sends the browser back (`success=0|1&user_id=…`): redirects (303) to the console with the outcome, `connected` only if the keys really arrived.")
+        "Where the store sends the browser back (`success=0|1&user_id=…`): connects the store only if the keys really arrived AND this is the browser that started the flow (its `tp_oauth_woocommerce` cookie); redirects (303) to the console with the outcome.")
   )
   .annotate(OpenApi.Description, "Provider callbacks (no bearer token: the single-use state identifies the flow)")
 {}

@@ -20,6 +20,7 @@ import { expiryFrom } from "../../core/connections/TokenLifecycle.ts"
 import { requireRole } from "../../core/identity/Roles.ts"
 import { callbackUrl, PublicBaseUrl } from "../shared/Environment.ts"
 import { orderFeed, WooAppName } from "../shared/Channels.ts"
+import { ConnectionRepository } from "../../core/connections/ports/ConnectionRepository.ts"
 import { Api } from "./Api.ts"
 import { caller } from "./Authentication.ts"
 import { problems } from "./ErrorMapping.ts"
@@ -46,12 +47,33 @@ const consoleRedirect = (base: string, provider: ProviderKind, outcome: { readon
   return HttpServerResponse.redirect(`${base}/console/connections?${query.toString()}`, { status: 303 })
 }
 
-/** The consent screen: a redirect for a browser, the URL for a script asking for JSON. */
-const toConsent = (authorizeUrl: string) =>
+/** The cookie binding a connect flow to the browser that started it (see OAuthFlow's browserBinding). */
+const bindingCookie = (provider: ProviderKind) => `tp_oauth_${provider}`
+
+const browserBinding = (provider: ProviderKind) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    if ((request.headers["accept"] ?? "").includes("application/json")) return { authorizeUrl }
-    return HttpServerResponse.redirect(authorizeUrl, { status: 302 })
+    return request.cookies[bindingCookie(provider)]
+  })
+
+/**
+ * The consent screen: a redirect for a browser, the URL for a script asking for JSON — either way with the
+ * browser-binding cookie (HttpOnly, SameSite=Lax so it comes back on the provider's top-level redirect).
+ */
+const toConsent = (provider: ProviderKind, authorizeUrl: string, binding: string) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const base = yield* PublicBaseUrl.pipe(Effect.orDie)
+    const response = (request.headers["accept"] ?? "").includes("application/json")
+      ? HttpServerResponse.jsonUnsafe({ authorizeUrl })
+      : HttpServerResponse.redirect(authorizeUrl, { status: 302 })
+    return response.pipe(HttpServerResponse.setCookieUnsafe(bindingCookie(provider), binding, {
+      httpOnly: true,
+      sameSite: "lax",
+      path: "/api/v1/auth",
+      maxAge: "10 minutes",
+      secure: base.startsWith("https://")
+    }))
   })
 
 const failed = (reason: OAuthFlow.OAuthFailure) => Effect.fail(new OAuthFlow.OAuthFlowError({ reason }))
@@ -73,7 +95,7 @@ export const ChannelInstallHandlers = HttpApiBuilder.group(
           const shop = normalizeShop(query.shop)
           if (Option.isNone(shop)) return yield* invalid("invalid_shop_domain", "The shop must be a {name}.myshopify.com domain.")
           const redirectUri = callbackUrl(yield* PublicBaseUrl.pipe(Effect.orDie), "shopify")
-          const { state } = yield* OAuthFlow.begin({
+          const { state, binding } = yield* OAuthFlow.begin({
             organizationId: principal.organizationId,
             userId: principal.userId,
             provider: "shopify",
@@ -81,7 +103,7 @@ export const ChannelInstallHandlers = HttpApiBuilder.group(
             pkce: false,
             context: { shop: shop.value }
           })
-          return yield* toConsent(Shopify.authorizeUrl(shopify.api.value.settings, shop.value, state, redirectUri))
+          return yield* toConsent("shopify", Shopify.authorizeUrl(shopify.api.value.settings, shop.value, state, redirectUri), binding)
         }).pipe(Effect.catchTags({ InsufficientRole: problems.InsufficientRole, CacheError: problems.CacheError })))
       .handle("wooInstall", ({ query }) =>
         Effect.gen(function*() {
@@ -94,7 +116,7 @@ export const ChannelInstallHandlers = HttpApiBuilder.group(
             Effect.catchTag("EgressRefused", () => invalid("store_url_not_allowed", OAuthFlow.userMessage(new OAuthFlow.OAuthFlowError({ reason: "not_allowed" }))))
           )
           const base = yield* PublicBaseUrl.pipe(Effect.orDie)
-          const { state } = yield* OAuthFlow.begin({
+          const { state, binding } = yield* OAuthFlow.begin({
             organizationId: principal.organizationId,
             userId: principal.userId,
             provider: "woocommerce",
@@ -102,12 +124,12 @@ export const ChannelInstallHandlers = HttpApiBuilder.group(
             pkce: false,
             context: { storeUrl: store.value }
           })
-          return yield* toConsent(Woo.authorizeUrl(store.value, {
+          return yield* toConsent("woocommerce", Woo.authorizeUrl(store.value, {
             appName: yield* WooAppName.pipe(Effect.orDie),
             state,
             returnUrl: `${base}/api/v1/auth/woocommerce/return`,
             callbackUrl: callbackUrl(base, "woocommerce")
-          }))
+          }), binding)
         }).pipe(Effect.catchTags({ InsufficientRole: problems.InsufficientRole, CacheError: problems.CacheError })))
       .handle("syncOrders", ({ params }) =>
         Effect.gen(function*() {
@@ -148,6 +170,7 @@ export const ChannelCallbackHandlers = HttpApiBuilder.group(
             const shop = normalizeShop(query.get("shop") ?? undefined)
             if (Option.isNone(shop)) return yield* failed("not_allowed")
             const { pending, code } = yield* OAuthFlow.complete("shopify", {
+              binding: yield* browserBinding("shopify"),
               state: query.get("state") ?? undefined,
               code: query.get("code") ?? undefined,
               error: query.get("error") ?? undefined
@@ -202,29 +225,20 @@ export const ChannelCallbackHandlers = HttpApiBuilder.group(
             Effect.flatMap(Woo.decodeCallback),
             Effect.catch(() => invalid("invalid_callback", "The body is not WooCommerce's key payload."))
           )
-          const pending = yield* OAuthFlow.consume("woocommerce", String(keys.user_id)).pipe(
+          const pending = yield* OAuthFlow.consume("woocommerce", String(keys.user_id), "server-to-server").pipe(
             Effect.catchTag("OAuthFlowError", () => invalid("state_invalid", "Unknown, used or expired user_id."))
           )
-          const storeUrl = pending.context["storeUrl"] ?? ""
-          const connection = yield* Connections.connect({
-            organizationId: pending.organizationId,
-            actorUserId: pending.userId,
-            provider: "woocommerce",
-            externalAccount: storeUrl,
-            displayName: new URL(storeUrl).host,
-            credentials: Redacted.make({
-              consumerKey: keys.consumer_key,
-              consumerSecret: keys.consumer_secret,
-              keyId: String(keys.key_id),
-              permissions: keys.key_permissions,
-              webhookSecret: randomBytes(32).toString("base64url")
-            }),
-            tokenExpiresAt: undefined
+          // Held (sealed, for the state's lifetime) until the browser that started the flow comes back: only then is
+          // the store connected, so a link started by another organisation cannot capture this store.
+          yield* OAuthFlow.rememberOutcome(String(keys.user_id), pending, {
+            consumerKey: keys.consumer_key,
+            consumerSecret: keys.consumer_secret,
+            keyId: String(keys.key_id),
+            permissions: keys.key_permissions
           })
-          yield* OAuthFlow.rememberOutcome(String(keys.user_id), pending, { connectionId: connection.id })
-          yield* Effect.logInfo("woocommerce keys received").pipe(Effect.annotateLogs({ connectionId: connection.id }))
-          return { status: "connected" as const }
-        }).pipe(Effect.catchTags({ CacheError: () => invalid("state_unavailable", "Try again."), PersistenceError: () => invalid("storage_unavailable", "Try again.") })))
+          yield* Effect.logInfo("woocommerce keys received")
+          return { status: "keys_received" as const }
+        }).pipe(Effect.catchTags({ CacheError: () => invalid("state_unavailable", "Try again.") })))
       .handle("wooReturn", () =>
         Effect.gen(function*() {
           const base = yield* PublicBaseUrl.pipe(Effect.orDie)
@@ -233,27 +247,56 @@ export const ChannelCallbackHandlers = HttpApiBuilder.group(
           const state = query.get("user_id") ?? undefined
           if (query.get("success") === "0") {
             // Denied: the state dies with the refusal.
-            yield* OAuthFlow.consume("woocommerce", state).pipe(Effect.ignore)
+            yield* OAuthFlow.consume("woocommerce", state, "server-to-server").pipe(Effect.ignore)
             return consoleRedirect(base, "woocommerce", { reason: "denied" })
           }
           if (query.get("success") !== "1") return consoleRedirect(base, "woocommerce", { reason: "invalid_response" })
           const outcome = yield* OAuthFlow.takeOutcome("woocommerce", state).pipe(Effect.orElseSucceed(() => Option.none()))
           if (Option.isNone(outcome)) {
             // Approved in the browser, but the keys never reached us (or this return was already used).
-            yield* OAuthFlow.consume("woocommerce", state).pipe(Effect.ignore)
+            yield* OAuthFlow.consume("woocommerce", state, "server-to-server").pipe(Effect.ignore)
             return consoleRedirect(base, "woocommerce", { reason: "keys_not_received" })
           }
-          const connectionId = ConnectionId.make(outcome.value.context["connectionId"] ?? "")
-          const store = outcome.value.context["storeUrl"] ?? ""
-          yield* Effect.gen(function*() {
-            const { credentials } = yield* Connections.readCredentials(outcome.value.organizationId, connectionId)
-            const secret = Redacted.make(Redacted.value(credentials)["webhookSecret"] ?? "")
-            const result = yield* WooClient.registerWebhooks({ store, credentials }, `${base}/webhooks/woocommerce/${connectionId}`, secret)
-            yield* Effect.logInfo("woocommerce connected").pipe(Effect.annotateLogs({ connectionId, webhooks: result.registered }))
-          }).pipe(
-            Effect.timeout(REGISTRATION_TIMEOUT),
-            Effect.catch((e) => Effect.logWarning("woocommerce webhook registration failed").pipe(Effect.annotateLogs({ error: e._tag })))
-          )
+          const pending = outcome.value
+          if (!OAuthFlow.boundTo(pending, yield* browserBinding("woocommerce"))) {
+            yield* Effect.logWarning("woocommerce connect refused").pipe(Effect.annotateLogs({ reason: "session_mismatch" }))
+            return consoleRedirect(base, "woocommerce", { reason: "session_mismatch" })
+          }
+          const store = pending.context["storeUrl"] ?? ""
+          const connected = yield* Effect.gen(function*() {
+            // A reconnect keeps the webhook secret: the store's existing webhooks stay verifiable.
+            const existing = yield* (yield* ConnectionRepository).findByAccount(pending.organizationId, "woocommerce", store)
+            const previousSecret = Option.isSome(existing)
+              ? yield* Connections.readCredentials(pending.organizationId, existing.value.id).pipe(
+                Effect.map(({ credentials }) => Option.fromNullishOr(Redacted.value(credentials)["webhookSecret"])),
+                Effect.orElseSucceed(() => Option.none<string>())
+              )
+              : Option.none<string>()
+            const webhookSecret = Option.getOrElse(previousSecret, () => randomBytes(32).toString("base64url"))
+            const connection = yield* Connections.connect({
+              organizationId: pending.organizationId,
+              actorUserId: pending.userId,
+              provider: "woocommerce",
+              externalAccount: store,
+              displayName: new URL(store).host,
+              credentials: Redacted.make({
+                consumerKey: pending.context["consumerKey"] ?? "",
+                consumerSecret: pending.context["consumerSecret"] ?? "",
+                keyId: pending.context["keyId"] ?? "",
+                permissions: pending.context["permissions"] ?? "",
+                webhookSecret
+              }),
+              tokenExpiresAt: undefined
+            })
+            const { credentials } = yield* Connections.readCredentials(connection.organizationId, connection.id)
+            const result = yield* WooClient.registerWebhooks({ store, credentials }, `${base}/webhooks/woocommerce/${connection.id}`, Redacted.make(webhookSecret)).pipe(
+              Effect.timeout(REGISTRATION_TIMEOUT),
+              Effect.catch((e) => Effect.logWarning("woocommerce webhook registration failed").pipe(Effect.annotateLogs({ error: e._tag }), Effect.as({ registered: 0 })))
+            )
+            yield* Effect.logInfo("woocommerce connected").pipe(Effect.annotateLogs({ connectionId: connection.id, webhooks: result.registered }))
+            return true
+          }).pipe(Effect.catch((e) => Effect.logWarning("woocommerce connect failed").pipe(Effect.annotateLogs({ error: e._tag }), Effect.as(false))))
+          if (!connected) return consoleRedirect(base, "woocommerce", { reason: "provider_error" })
           return consoleRedirect(base, "woocommerce", { account: store })
         }))
   })

@@ -9,7 +9,7 @@
  * Provider adapters add only their URLs, scopes and token exchange.
  */
 import { Clock, Duration, Effect, Option, Schema } from "effect"
-import { createHash, randomBytes } from "node:crypto"
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { OrgId, UserId } from "../shared/Ids.ts"
 import { ProviderKind } from "./Connection.ts"
 import { OAuthStateStore } from "./ports/OAuthStateStore.ts"
@@ -22,13 +22,20 @@ export class PendingAuthorization extends Schema.Class<PendingAuthorization>("Pe
   provider: ProviderKind,
   redirectUri: Schema.String,
   codeVerifier: Schema.NullOr(Schema.String),
+  /**
+   * SHA-256 of a secret the starting browser holds (an HttpOnly cookie): the flow completes only in that browser,
+   * so a link started in one organisation cannot be finished by a merchant of another (connecting their shop to
+   * the wrong tenant). Null for flows with no browser binding.
+   */
+  browserBinding: Schema.NullOr(Schema.String),
   /** Provider specifics chosen at the start (shop domain, store URL, region…). */
   context: Schema.Record(Schema.String, Schema.String),
   createdAt: Schema.Number
 }) {}
 
 export const OAuthFailure = Schema.Literals([
-  "denied", "state_invalid", "provider_error", "exchange_failed", "not_allowed", "invalid_response", "insufficient_scope", "keys_not_received"
+  "denied", "state_invalid", "provider_error", "exchange_failed", "not_allowed", "invalid_response", "insufficient_scope", "keys_not_received",
+  "session_mismatch"
 ])
 export type OAuthFailure = typeof OAuthFailure.Type
 
@@ -57,6 +64,8 @@ export const userMessage = (error: OAuthFlowError): string => {
       return "Connection failed: not every permission Tradeport needs was granted. Try again and approve all of them."
     case "keys_not_received":
       return "Connection failed: the store did not send its API keys. Try again."
+    case "session_mismatch":
+      return "Connection failed: finish connecting in the browser where you started it, while logged in to Tradeport."
   }
 }
 
@@ -67,6 +76,8 @@ export const pkcePair = () => {
 }
 
 export const newState = () => randomBytes(32).toString("base64url")
+
+const bindingHash = (binding: string) => createHash("sha256").update(binding, "utf8").digest()
 
 export interface BeginInput {
   readonly organizationId: OrgId
@@ -80,6 +91,7 @@ export interface BeginInput {
 export const begin = Effect.fn("OAuthFlow.begin")(function*(input: BeginInput) {
   const store = yield* OAuthStateStore
   const state = newState()
+  const binding = newState()
   const pkce = input.pkce ? pkcePair() : undefined
   yield* store.put(state, new PendingAuthorization({
     organizationId: input.organizationId,
@@ -87,13 +99,16 @@ export const begin = Effect.fn("OAuthFlow.begin")(function*(input: BeginInput) {
     provider: input.provider,
     redirectUri: input.redirectUri,
     codeVerifier: pkce?.verifier ?? null,
+    browserBinding: bindingHash(binding).toString("hex"),
     context: input.context ?? {},
     createdAt: yield* Clock.currentTimeMillis
   }), STATE_TTL)
-  return { state, codeChallenge: pkce?.challenge }
+  return { state, codeChallenge: pkce?.challenge, binding }
 })
 
 export interface CallbackParams {
+  /** The secret of the browser that started the flow (its cookie), when the flow is bound to one. */
+  readonly binding?: string | undefined
   readonly state?: string | undefined
   readonly code?: string | undefined
   readonly error?: string | undefined
@@ -104,7 +119,7 @@ export interface CallbackParams {
  * The state must belong to the provider whose callback received it.
  */
 export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: ProviderKind, params: CallbackParams) {
-  const pending = yield* consume(provider, params.state)
+  const pending = yield* consume(provider, params.state, params.binding)
   if (params.error !== undefined) {
     const code = /^[a-z_]{1,64}$/.test(params.error) ? params.error : "unknown"
     return yield* new OAuthFlowError({ reason: code === "access_denied" ? "denied" : "provider_error", providerError: code })
@@ -115,13 +130,26 @@ export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: Prov
   return { pending, code: params.code }
 })
 
-/** Consumes a state for a provider whose callback carries no code (WooCommerce posts keys instead). */
-export const consume = Effect.fn("OAuthFlow.consume")(function*(provider: ProviderKind, state: string | undefined) {
+/**
+ * Consumes a state. `binding` is the starting browser's secret; `"server-to-server"` skips that check for a
+ * callback no browser makes (WooCommerce POSTs keys): the browser step that follows must then check `boundTo`.
+ */
+export const consume = Effect.fn("OAuthFlow.consume")(function*(provider: ProviderKind, state: string | undefined, binding: string | undefined | "server-to-server") {
   const store = yield* OAuthStateStore
   const pending = state === undefined || state.length === 0 || state.length > 200 ? Option.none<PendingAuthorization>() : yield* store.consume(state)
   if (Option.isNone(pending) || pending.value.provider !== provider) return yield* new OAuthFlowError({ reason: "state_invalid" })
+  if (binding !== "server-to-server" && !boundTo(pending.value, binding)) return yield* new OAuthFlowError({ reason: "session_mismatch" })
   return pending.value
 })
+
+/** Whether the browser presenting `binding` is the one that started the flow (constant time). */
+export const boundTo = (pending: PendingAuthorization, binding: string | undefined) => {
+  if (pending.browserBinding === null) return true
+  if (binding === undefined || binding.length === 0 || binding.length > 200) return false
+  const expected = Buffer.from(pending.browserBinding, "hex")
+  const given = bindingHash(binding)
+  return expected.length === given.length && timingSafeEqual(expected, given)
+}
 
 /**
  * Remembers how a flow ended, under its (already consumed) state, for the browser step that follows a

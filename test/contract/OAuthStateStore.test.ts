@@ -18,6 +18,7 @@ const pending = () =>
     provider: "shopify",
     redirectUri: "https://tradeport.example/api/v1/auth/shopify/callback",
     codeVerifier: "v".repeat(43),
+    browserBinding: null,
     context: { shop: "acme.myshopify.com" },
     createdAt: 1
   })

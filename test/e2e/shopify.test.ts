@@ -12,7 +12,7 @@ import { Redis } from "ioredis"
 import { createHmac } from "node:crypto"
 import { inject } from "vitest"
 import { call, json, signUpAndLogin, withoutRedirects } from "../support/Api.ts"
-import { consent as browserConsent } from "../support/Browser.ts"
+import { consent as browserConsent, cookieFrom } from "../support/Browser.ts"
 import { testApp } from "../support/TestApp.ts"
 import { AdminDatabase } from "../support/TestDatabase.ts"
 import { type FakeShopify, startFakeShopify } from "../fakes/shopify/FakeShopify.ts"
@@ -42,8 +42,11 @@ const app = Layer.unwrap(
 const install = (token: string, shop: string) =>
   withoutRedirects(HttpClient.execute(HttpClientRequest.get(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(shop)}`).pipe(HttpClientRequest.bearerToken(token))))
 
-/** A GET as the browser makes it, without following the redirect it answers with. */
-const visit = (path: string) => withoutRedirects(HttpClient.execute(HttpClientRequest.get(path)))
+/** A GET as the browser makes it (with its cookie, if it has one), without following the redirect it answers with. */
+const visit = (path: string, cookie?: string) =>
+  withoutRedirects(HttpClient.execute(cookie === undefined ? HttpClientRequest.get(path) : HttpClientRequest.get(path).pipe(HttpClientRequest.setHeader("cookie", cookie))))
+
+const bound = (response: { readonly headers: Readonly<Record<string, string | undefined>> }) => cookieFrom(response.headers, "tp_oauth_shopify")
 
 /** The browser at the fake's permission screen: the callback path Shopify sends it back to. */
 const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
@@ -55,7 +58,7 @@ const connect = (token: string, shop: string, decision: "approve" | "deny" = "ap
     const started = yield* install(token, shop)
     assert.strictEqual(started.status, 302)
     const callback = yield* consent(started.headers["location"]!, decision)
-    const done = yield* visit(callback)
+    const done = yield* visit(callback, bound(started))
     assert.strictEqual(done.status, 303)
     return { callback, console: new URL(done.headers["location"]!) }
   })
@@ -228,19 +231,28 @@ describe("Shopify end to end", () => {
 
         // Tampered: the code swapped after Shopify signed the redirect.
         const started = yield* install(accessToken, "tamper.myshopify.com")
+        const cookie = bound(started)
         const callback = yield* consent(started.headers["location"]!, "approve")
         const forged = callback.replace(/code=code_[0-9a-f]+/, "code=code_forged")
-        const tampered = yield* visit(forged)
+        const tampered = yield* visit(forged, cookie)
         assert.deepStrictEqual(reasonOf(new URL(tampered.headers["location"]!)).slice(0, 2), ["error", "invalid_response"])
         // The genuine callback still works once (tampering did not burn the state)… and only once.
-        const genuine = yield* visit(callback)
+        const genuine = yield* visit(callback, cookie)
         assert.strictEqual(new URL(genuine.headers["location"]!).searchParams.get("outcome"), "connected")
-        const replayed = yield* visit(callback)
+        const replayed = yield* visit(callback, cookie)
         assert.deepStrictEqual(reasonOf(new URL(replayed.headers["location"]!)), ["error", "state_invalid", "The link expired, try again."])
         assert.strictEqual((yield* connections(accessToken)).length, 1)
 
         // A state past its lifetime (expired in Redis), a signed redirect older than the lifetime, and an unknown
         // state: each is "the link expired".
+        // Finished in another browser (a link started by one organisation, opened by a merchant elsewhere): refused.
+        const foreignFlow = yield* install(accessToken, "victim.myshopify.com")
+        const foreignCallback = yield* consent(foreignFlow.headers["location"]!, "approve")
+        const otherBrowser = yield* visit(foreignCallback)
+        assert.deepStrictEqual(reasonOf(new URL(otherBrowser.headers["location"]!)).slice(0, 2), ["error", "session_mismatch"])
+        const wrongCookie = yield* visit((yield* consent((yield* install(accessToken, "victim.myshopify.com")).headers["location"]!, "approve")), cookie)
+        assert.strictEqual(new URL(wrongCookie.headers["location"]!).searchParams.get("reason"), "session_mismatch")
+
         const late = yield* install(accessToken, "late.myshopify.com")
         const lateCallback = yield* consent(late.headers["location"]!, "approve")
         const lateState = new URL(late.headers["location"]!).searchParams.get("state")!
@@ -252,7 +264,7 @@ describe("Shopify end to end", () => {
           await new Promise((resolve) => setTimeout(resolve, 20))
           await redis.quit()
         })
-        const expired = yield* visit(lateCallback)
+        const expired = yield* visit(lateCallback, bound(late))
         assert.deepStrictEqual(reasonOf(new URL(expired.headers["location"]!)), ["error", "state_invalid", "The link expired, try again."])
         const old = String(Math.floor(Date.now() / 1000) - 11 * 60)
         const stale = yield* visit(`/api/v1/auth/shopify/callback?${signed({ code: "c1", shop: "late.myshopify.com", state: "s".repeat(43), timestamp: old })}`)

@@ -8,7 +8,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { call, json, signUpAndLogin, withoutRedirects } from "../support/Api.ts"
-import { consent } from "../support/Browser.ts"
+import { consent, cookieFrom } from "../support/Browser.ts"
 import { testApp } from "../support/TestApp.ts"
 import { AdminDatabase } from "../support/TestDatabase.ts"
 import { type FakeWooCommerce, startFakeWooCommerce } from "../fakes/woocommerce/FakeWooCommerce.ts"
@@ -34,8 +34,14 @@ const store = Effect.gen(function*() {
   return fake
 })
 
-const visit = (path: string, token?: string) =>
-  withoutRedirects(HttpClient.execute(token === undefined ? HttpClientRequest.get(path) : HttpClientRequest.get(path).pipe(HttpClientRequest.bearerToken(token))))
+const visit = (path: string, token?: string, cookie?: string) => {
+  let request = HttpClientRequest.get(path)
+  if (token !== undefined) request = HttpClientRequest.bearerToken(request, token)
+  if (cookie !== undefined) request = HttpClientRequest.setHeader(request, "cookie", cookie)
+  return withoutRedirects(HttpClient.execute(request))
+}
+
+const bound = (response: { readonly headers: Readonly<Record<string, string | undefined>> }) => cookieFrom(response.headers, "tp_oauth_woocommerce")
 
 const install = (token: string, storeUrl: string) => visit(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(storeUrl)}`, token)
 
@@ -65,7 +71,7 @@ describe("WooCommerce end to end", () => {
 
         const back = yield* consent(authorize.toString(), "approve")
         assert.strictEqual(back.status, 302)
-        const landed = yield* visit(back.path!)
+        const landed = yield* visit(back.path!, undefined, bound(started))
         assert.strictEqual(landed.status, 303)
         const console = new URL(landed.headers["location"]!)
         assert.strictEqual(console.searchParams.get("outcome"), "connected")
@@ -124,8 +130,9 @@ describe("WooCommerce end to end", () => {
           assert.strictEqual((yield* json(yield* install(accessToken, url)))["code"], "invalid_store_url", url)
         }
 
-        const denied = yield* consent((yield* install(accessToken, fake.url)).headers["location"]!, "deny")
-        const deniedConsole = new URL((yield* visit(denied.path!)).headers["location"]!)
+        const deniedFlow = yield* install(accessToken, fake.url)
+        const denied = yield* consent(deniedFlow.headers["location"]!, "deny")
+        const deniedConsole = new URL((yield* visit(denied.path!, undefined, bound(deniedFlow))).headers["location"]!)
         assert.deepStrictEqual([deniedConsole.searchParams.get("reason"), deniedConsole.searchParams.get("message")], ["denied", "Connection failed: you denied permission."])
 
         // An unknown user_id, then a replay of a used one: 400 (the store then deletes the key).
@@ -134,15 +141,25 @@ describe("WooCommerce end to end", () => {
         })
         assert.strictEqual(forged.status, 400)
         assert.strictEqual((yield* json(forged))["code"], "state_invalid")
-        const state = new URL((yield* install(accessToken, fake.url)).headers["location"]!).searchParams.get("user_id")!
+        const stateFlow = yield* install(accessToken, fake.url)
+        const state = new URL(stateFlow.headers["location"]!).searchParams.get("user_id")!
         const keys = { key_id: 10, user_id: state, consumer_key: `ck_${"c".repeat(40)}`, consumer_secret: `cs_${"d".repeat(40)}`, key_permissions: "read_write" }
         assert.strictEqual((yield* call("POST", "/api/v1/auth/woocommerce/callback", { body: keys })).status, 200)
         assert.strictEqual((yield* call("POST", "/api/v1/auth/woocommerce/callback", { body: keys })).status, 400)
         // An approval whose keys never arrived says so, not "connected".
-        const lost = new URL((yield* install(accessToken, fake.url)).headers["location"]!).searchParams.get("user_id")!
-        const lostConsole = new URL((yield* visit(`/api/v1/auth/woocommerce/return?success=1&user_id=${lost}`)).headers["location"]!)
+        const lostFlow = yield* install(accessToken, fake.url)
+        const lost = new URL(lostFlow.headers["location"]!).searchParams.get("user_id")!
+        const lostConsole = new URL((yield* visit(`/api/v1/auth/woocommerce/return?success=1&user_id=${lost}`, undefined, bound(lostFlow))).headers["location"]!)
         assert.strictEqual(lostConsole.searchParams.get("reason"), "keys_not_received")
-        // Only the one genuine callback created a connection.
+        // Keys received, but the browser coming back is not the one that started the flow: nothing is connected.
+        const foreignFlow = yield* install(accessToken, fake.url)
+        const foreign = yield* consent(foreignFlow.headers["location"]!, "approve")
+        const foreignConsole = new URL((yield* visit(foreign.path!)).headers["location"]!)
+        assert.strictEqual(foreignConsole.searchParams.get("reason"), "session_mismatch")
+        assert.strictEqual((yield* connections(accessToken)).length, 0, "keys alone (forged, replayed or foreign) connect nothing")
+        // The genuine flow whose keys arrived by the callback above (state ${state}) connects once its browser returns.
+        const genuine = yield* visit(`/api/v1/auth/woocommerce/return?success=1&user_id=${state}`, undefined, bound(stateFlow))
+        assert.strictEqual(new URL(genuine.headers["location"]!).searchParams.get("outcome"), "connected")
         assert.strictEqual((yield* connections(accessToken)).length, 1)
       }))
   })

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto"
 import { HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { signWebhook, startFakeG2A } from "../fakes/FakeG2A.ts"
 import { call, json, withoutRedirects } from "../support/Api.ts"
-import { consent } from "../support/Browser.ts"
+import { consent, cookieFrom } from "../support/Browser.ts"
 import { startFakeShopify } from "../fakes/shopify/FakeShopify.ts"
 import { startFakeWooCommerce } from "../fakes/woocommerce/FakeWooCommerce.ts"
 import { testApp } from "../support/TestApp.ts"
@@ -92,12 +92,15 @@ describe("secrets never reach the logs", () => {
         ))
         // Shopify: install, consent, code exchange, webhook subscriptions, an order sync with a refresh on 401, a webhook.
         const owner = String(next["accessToken"])
-        const visit = (path: string) => withoutRedirects(HttpClient.execute(HttpClientRequest.get(path).pipe(HttpClientRequest.bearerToken(owner))))
+        const visit = (path: string, cookie = "") =>
+          withoutRedirects(HttpClient.execute(HttpClientRequest.get(path).pipe(HttpClientRequest.bearerToken(owner), HttpClientRequest.setHeader("cookie", cookie))))
         const shop = "canary.myshopify.com"
-        const shopifyBack = yield* consent((yield* visit(`/api/v1/auth/shopify/install?shop=${shop}`)).headers["location"]!, "approve")
-        yield* visit(shopifyBack.path!)
-        const wooBack = yield* consent((yield* visit(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(woo.url)}`)).headers["location"]!, "approve")
-        yield* visit(wooBack.path!)
+        const shopifyFlow = yield* visit(`/api/v1/auth/shopify/install?shop=${shop}`)
+        const shopifyBack = yield* consent(shopifyFlow.headers["location"]!, "approve")
+        yield* visit(shopifyBack.path!, cookieFrom(shopifyFlow.headers, "tp_oauth_shopify"))
+        const wooFlow = yield* visit(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(woo.url)}`)
+        const wooBack = yield* consent(wooFlow.headers["location"]!, "approve")
+        yield* visit(wooBack.path!, cookieFrom(wooFlow.headers, "tp_oauth_woocommerce"))
         const connected = (yield* call("GET", "/api/v1/connections", { token: owner }).pipe(Effect.flatMap(json)))["connections"] as Array<Record<string, string>>
         assert.strictEqual(connected.length, 2, "both channels connected (the scan covers their secrets)")
         shopify.addOrder(shop, { id: "1", lines: [{ sku: "NONE", quantity: 1, price: "1.00" }] })

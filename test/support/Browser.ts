@@ -14,3 +14,11 @@ export const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
     const url = new URL(location)
     return { status: back.status, path: `${url.pathname}${url.search}` }
   })
+
+/** The `name=value` of the cookie a response sets (what a browser would send back). */
+export const cookieFrom = (headers: Readonly<Record<string, string | undefined>>, name: string) => {
+  const header = headers["set-cookie"] ?? ""
+  const match = new RegExp(`(?:^|[,\\s])(${name}=[^;]+)`).exec(header)
+  if (match === null) throw new Error(`no ${name} cookie in ${header}`)
+  return match[1]!
+}
