@@ -19,6 +19,7 @@ export class SyncReportView extends Schema.Class<SyncReportView>("SyncReport")({
   fetched: Schema.Int,
   created: Schema.Int,
   cancelled: Schema.Int,
+  fulfilled: Schema.Int,
   unchanged: Schema.Int,
   failed: Schema.Array(Schema.Struct({ externalOrderId: Schema.String, detail: Schema.String })),
   cursor: Schema.NullOr(Schema.String)

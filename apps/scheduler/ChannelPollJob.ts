@@ -43,18 +43,24 @@ const syncOne = (claimed: { readonly organizationId: Parameters<typeof syncOrder
 export const pollChannelOrdersJob = (config: Effect.Success<typeof ChannelPollConfig>) => ({
   name: "poll-channel-orders",
   every: config.every,
-  timeout: Duration.sum(config.lease, Duration.seconds(30)),
+  timeout: Duration.minutes(30),
   run: Effect.gen(function*() {
-    const claimed = yield* (yield* ChannelCursors).claimDue({
-      now: yield* DateTime.now,
-      owner: instanceId,
-      every: config.syncEvery,
-      lease: config.lease,
-      limit: config.batch
-    })
-    if (claimed.length === 0) return
-    const results = yield* Effect.forEach(claimed, syncOne, { concurrency: config.concurrency })
-    const summary = { connections: claimed.length, created: 0, cancelled: 0, failedOrders: 0, failedConnections: 0 }
+    // Claimed only as many as are synced at once, so a claim's lease runs while its connection is being synced
+    // (claiming the whole batch up front would let leases lapse in the queue and another instance take them).
+    const results: Array<Effect.Success<ReturnType<typeof syncOne>>> = []
+    while (results.length < config.batch) {
+      const claimed = yield* (yield* ChannelCursors).claimDue({
+        now: yield* DateTime.now,
+        owner: instanceId,
+        every: config.syncEvery,
+        lease: config.lease,
+        limit: Math.min(config.concurrency, config.batch - results.length)
+      })
+      if (claimed.length === 0) break
+      results.push(...yield* Effect.forEach(claimed, syncOne, { concurrency: config.concurrency }))
+    }
+    if (results.length === 0) return
+    const summary = { connections: results.length, created: 0, cancelled: 0, failedOrders: 0, failedConnections: 0 }
     for (const r of results) {
       if (r.outcome === "synced") {
         summary.created += r.created

@@ -4,14 +4,14 @@
  * names the connection's own account, so neither an unsigned header nor a payload of another topic can cut a
  * merchant off.
  */
-import { Effect, Result } from "effect"
+import { Effect, Option, Result } from "effect"
 import { AuditLog } from "../audit/ports/AuditLog.ts"
 import { ConnectionId } from "../connections/Connection.ts"
 import { markUninstalled } from "../connections/Connections.ts"
 import type { PersistenceError } from "../shared/errors.ts"
 import { type Applier, WebhookApplyError } from "../webhooks/Pipeline.ts"
 import type { VerifiedEvent } from "../webhooks/Webhook.ts"
-import { type ChannelOrder, ingest } from "./ChannelOrders.ts"
+import { cancelHeld, type ChannelOrder, ingest } from "./ChannelOrders.ts"
 import type { OrderRepository } from "../orders/ports/OrderRepository.ts"
 import type { ConnectionRepository } from "../connections/ports/ConnectionRepository.ts"
 import type { TokenManager } from "../connections/TokenManager.ts"
@@ -19,6 +19,8 @@ import type { TokenManager } from "../connections/TokenManager.ts"
 export type ChannelEvent =
   | { readonly kind: "order"; readonly order: ChannelOrder }
   | { readonly kind: "uninstalled"; readonly account: string }
+  /** The channel deleted (trashed) an order: whatever stock we hold for it goes back. */
+  | { readonly kind: "withdrawn"; readonly externalOrderId: string }
   | { readonly kind: "ignored" }
 
 /** A provider's decoder: its topics and payloads into channel events, or why the payload is unusable. */
@@ -40,6 +42,12 @@ export const channelApplier = (
           Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
         )
         return outcome === "unchanged" ? "ignored" as const : "applied" as const
+      }
+      case "withdrawn": {
+        const outcome = yield* cancelHeld(source.organizationId, source.connectionId, channelEvent.externalOrderId).pipe(
+          Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
+        )
+        return Option.getOrElse(outcome, () => "unchanged" as const) === "cancelled" ? "applied" as const : "ignored" as const
       }
       case "uninstalled": {
         if (channelEvent.account !== source.externalAccount) {

@@ -1,8 +1,10 @@
 /**
  * Orders from sales channels (Shopify, WooCommerce…), provider-neutral. Adapters map a channel's wire format into
  * a ChannelOrder; `ingest` turns it into a core order idempotently: created once per (organisation, connection,
- * external id) with its stock reserved, cancelled when the channel cancelled it, otherwise left as it is. Whether an
- * order is cancelled is read from the order itself, never from an unsigned topic header.
+ * external id) with its stock reserved, cancelled (stock released) when the channel cancelled or refunded it,
+ * fulfilled (stock committed) when the channel shipped it, otherwise left as it is. Orders already shipped or
+ * cancelled when we first see them are not imported. What happened is read from the order itself, never from an
+ * unsigned topic header.
  *
  * Callers run `ingest` inside the organisation's transaction (webhook pipeline, order sync).
  */
@@ -20,7 +22,10 @@ export interface ChannelOrder {
   readonly lines: ReadonlyArray<OrderLine>
   readonly currency: string
   readonly location?: string | undefined
+  /** Cancelled or refunded at the channel: the stock we hold for it goes back. */
   readonly cancelled: boolean
+  /** Shipped by the channel: the stock we hold for it leaves; an order we never held is not imported. */
+  readonly fulfilled: boolean
   readonly updatedAt: DateTime.Utc
 }
 
@@ -30,7 +35,7 @@ export class ChannelOrderRejected extends Schema.TaggedError<ChannelOrderRejecte
   detail: Schema.String
 }) {}
 
-export type IngestOutcome = "created" | "cancelled" | "unchanged"
+export type IngestOutcome = "created" | "cancelled" | "fulfilled" | "unchanged"
 
 const rejected = (order: { readonly externalOrderId: string }, detail: string) =>
   Effect.fail(new ChannelOrderRejected({ externalOrderId: order.externalOrderId, detail }))
@@ -52,6 +57,17 @@ export const ingest = Effect.fn("ChannelOrders.ingest")(function*(organizationId
   if (order.cancelled) {
     // Cancelled before we ever held it: there is nothing to reserve or release.
     return Option.getOrElse(yield* cancelHeld(organizationId, connectionId, order.externalOrderId), () => "unchanged" as const)
+  }
+  if (order.fulfilled) {
+    // Already shipped: commit the stock we hold for it; history we never held is not imported (nothing to reserve).
+    const repository = yield* OrderRepository
+    const held = yield* repository.findByExternal(organizationId, connectionId, order.externalOrderId)
+    if (Option.isNone(held) || held.value.status !== "reserved") return "unchanged" as const
+    yield* repository.apply(organizationId, held.value.id, "fulfil").pipe(
+      Effect.catchTag("IllegalTransition", (e) => rejected(order, `cannot fulfil an order that is ${e.from}`)),
+      Effect.catchTag("OrderNotFound", () => rejected(order, "order vanished"))
+    )
+    return "fulfilled" as const
   }
   if (order.lines.length === 0) return yield* rejected(order, `order ${order.name} has no lines with a SKU`)
   const { created } = yield* Orders.create(organizationId, { lines: order.lines, currency: order.currency, location: order.location }, {

@@ -17,6 +17,7 @@ export interface SyncReport {
   readonly fetched: number
   readonly created: number
   readonly cancelled: number
+  readonly fulfilled: number
   readonly unchanged: number
   readonly failed: ReadonlyArray<{ readonly externalOrderId: string; readonly detail: string }>
   readonly cursor: string | null
@@ -26,7 +27,7 @@ export const syncOrders = Effect.fn("ChannelSync.syncOrders")(function*<E, R>(or
   const cursors = yield* ChannelCursors
   const transactions = yield* Transactions
   let cursor = yield* cursors.get(organizationId, connectionId)
-  const report = { fetched: 0, created: 0, cancelled: 0, unchanged: 0, failed: [] as Array<{ externalOrderId: string; detail: string }> }
+  const report = { fetched: 0, created: 0, cancelled: 0, fulfilled: 0, unchanged: 0, failed: [] as Array<{ externalOrderId: string; detail: string }> }
   yield* Stream.runForEach(feed(cursor), (page) =>
     Effect.gen(function*() {
       for (const order of page) {

@@ -39,6 +39,7 @@ export const applyOrderEvent: Applier<PersistenceError, OrderRepository> = (sour
           currency: data.currency ?? "EUR",
           location: data.location,
           cancelled: false,
+          fulfilled: false,
           updatedAt: yield* DateTime.now
         }).pipe(Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail }))))
         return "applied" as const

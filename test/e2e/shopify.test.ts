@@ -127,6 +127,9 @@ describe("Shopify end to end", () => {
         fake.addOrder("demo-store.myshopify.com", { id: "820982911946154508", lines: [{ sku: "TEE-BLK", quantity: 2, price: "19.99" }] })
         fake.addOrder("demo-store.myshopify.com", { id: "820982911946154509", lines: [{ sku: "MUG-RED", quantity: 1, price: "9.50" }, { sku: null, quantity: 1, price: "2.00" }] })
         fake.addOrder("demo-store.myshopify.com", { id: "820982911946154510", lines: [{ sku: "UNKNOWN-SKU", quantity: 1, price: "5.00" }] })
+        // History: shipped before we connected. Not imported (there is no stock of ours to hold for it).
+        fake.addOrder("demo-store.myshopify.com", { id: "820982911946154400", lines: [{ sku: "TEE-BLK", quantity: 5, price: "19.99" }] })
+        fake.fulfilOrder("demo-store.myshopify.com", "820982911946154400")
         fake.throttleNext(1)
         fake.rateLimitNext(1)
 
@@ -146,7 +149,13 @@ describe("Shopify end to end", () => {
         assert.strictEqual(third["cancelled"], 1, JSON.stringify(third))
         assert.strictEqual(fake.tokenRequests("refresh_token") - refreshesBefore, 1)
         const inventory = yield* call("GET", "/api/v1/inventory?sku=TEE-BLK", { token: accessToken }).pipe(Effect.flatMap(json))
-        assert.strictEqual((inventory["levels"] as Array<Record<string, number>>)[0]!["reserved"], 0)
+        assert.deepInclude((inventory["levels"] as Array<Record<string, number>>)[0]!, { onHand: 10, reserved: 0 })
+        // Shopify ships the mug order: the stock we held for it leaves for good.
+        fake.fulfilOrder("demo-store.myshopify.com", "820982911946154509")
+        const fourth = yield* json(yield* sync(accessToken, id))
+        assert.strictEqual(fourth["fulfilled"], 1, JSON.stringify(fourth))
+        const mugs = yield* call("GET", "/api/v1/inventory?sku=MUG-RED", { token: accessToken }).pipe(Effect.flatMap(json))
+        assert.deepInclude((mugs["levels"] as Array<Record<string, number>>)[0]!, { onHand: 9, reserved: 0 })
         const refreshed = yield* admin<{ action: string }>`SELECT action FROM audit_log WHERE target = ${id} AND action = 'TOKEN_REFRESHED'`
         assert.strictEqual(refreshed.length, 1)
       }))

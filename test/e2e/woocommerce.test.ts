@@ -85,8 +85,8 @@ describe("WooCommerce end to end", () => {
         const [row] = yield* admin<{ credentials: string }>`SELECT credentials FROM connections WHERE id = ${id}`
         assert.notInclude(row!.credentials, "ck_")
         assert.notInclude(row!.credentials, fake.keys()[0]!.consumerKey.slice(3))
-        assert.sameMembers(fake.webhooks().map((w) => w.topic), ["order.created", "order.updated"])
-        assert.deepStrictEqual(fake.webhooks().map((w) => w.pingStatus), [200, 200], "the unsigned creation ping is acknowledged")
+        assert.sameMembers(fake.webhooks().map((w) => w.topic), ["order.created", "order.updated", "order.deleted"])
+        assert.deepStrictEqual(fake.webhooks().map((w) => w.pingStatus), [200, 200, 200], "the unsigned creation ping is acknowledged")
         assert.isTrue(fake.webhooks().every((w) => w.deliveryUrl === `${PUBLIC_BASE}/webhooks/woocommerce/${id}`))
 
         const one = fake.addOrder([{ sku: "WOO-1", quantity: 2, price: 4.5 }])
@@ -108,11 +108,48 @@ describe("WooCommerce end to end", () => {
         const [events] = yield* admin<{ n: number }>`SELECT count(*)::int AS n FROM webhook_events WHERE connection_id = ${id} AND outcome = 'applied'`
         assert.strictEqual(events!.n, 1, "a retried delivery of the same change is a duplicate")
 
+        // Trashed in the store: the deletion webhook releases what we hold; a sync sees trashed orders too.
+        const trashed = fake.setStatus(fake.addOrder([{ sku: "WOO-2", quantity: 3, price: 10 }]).id, "processing")
+        yield* call("POST", `/api/v1/connections/${id}/sync`, { token: accessToken })
+        assert.strictEqual((yield* orders(accessToken)).length, 3)
+        fake.setStatus(trashed.id, "trash")
+        assert.deepStrictEqual(yield* Effect.promise(() => fake.deliver("order.deleted", trashed)), [200])
+        assert.strictEqual((yield* orders(accessToken)).filter((o) => o["status"] === "cancelled").length, 2)
+        const level = yield* call("GET", "/api/v1/inventory?sku=WOO-2", { token: accessToken }).pipe(Effect.flatMap(json))
+        assert.strictEqual((level["levels"] as Array<Record<string, number>>)[0]!["reserved"], 1, "only the processing WOO-2 order still holds stock")
+
         const created = fake.addOrder([{ sku: "WOO-1", quantity: 1, price: 4.5 }])
         assert.deepStrictEqual(yield* Effect.promise(() => fake.deliver("order.created", created, { tamper: true })), [401])
-        assert.strictEqual((yield* orders(accessToken)).length, 2)
-        assert.deepStrictEqual(yield* Effect.promise(() => fake.deliver("order.created", created)), [200])
         assert.strictEqual((yield* orders(accessToken)).length, 3)
+        assert.deepStrictEqual(yield* Effect.promise(() => fake.deliver("order.created", created)), [200])
+        assert.strictEqual((yield* orders(accessToken)).length, 4)
+      }))
+
+    it.effect("a sync over several pages imports every order once, even when orders change while it runs", () =>
+      Effect.gen(function*() {
+        const fake = yield* store
+        const { accessToken } = yield* signUpAndLogin("woo-pages@example.com", "Woo Pages")
+        yield* call("PUT", "/api/v1/products", { token: accessToken, body: { products: [{ sku: "PAGE-1", name: "Paged" }] } })
+        yield* call("POST", "/api/v1/inventory/bulk", { token: accessToken, body: [{ sku: "PAGE-1", quantity: 1000 }] })
+        const started = yield* install(accessToken, fake.url)
+        const back = yield* consent(started.headers["location"]!, "approve")
+        yield* visit(back.path!, undefined, bound(started))
+        const id = String((yield* connections(accessToken))[0]!["id"])
+        // Orders of earlier tests exist in this store too; count what this sync should see from here on.
+        const before = (yield* call("POST", `/api/v1/connections/${id}/sync`, { token: accessToken }).pipe(Effect.flatMap(json)))
+        const placed = Array.from({ length: 120 }, () => fake.addOrder([{ sku: "PAGE-1", quantity: 1, price: 1 }]))
+        // While the sync reads page 1, two orders it already read are modified: with offset paging, the orders
+        // after them would shift and the first of the next page be skipped.
+        fake.onOrdersPage((page) => {
+          if (page === 1) {
+            fake.setStatus(placed[0]!.id, "on-hold")
+            fake.setStatus(placed[1]!.id, "on-hold")
+          }
+        })
+        const report = yield* call("POST", `/api/v1/connections/${id}/sync`, { token: accessToken }).pipe(Effect.flatMap(json))
+        fake.onOrdersPage(() => undefined)
+        assert.strictEqual(report["created"], 120, JSON.stringify({ before, report }))
+        assert.strictEqual((yield* call("GET", "/api/v1/orders?limit=200", { token: accessToken }).pipe(Effect.flatMap(json), Effect.map((b) => (b["orders"] as Array<unknown>).length))), Number(before["created"]) + 120)
       }))
 
     it.effect("store URLs resolving to private addresses, a denial, forged and replayed callbacks create nothing", () =>

@@ -24,7 +24,7 @@ const refusal = (url: string) =>
 
 describe("egress guard", () => {
   it("refuses loopback, private, link-local, CGNAT, reserved, multicast, mapped and NAT64 addresses", () => {
-    for (const address of ["127.0.0.1", "10.2.3.4", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "198.18.0.1", "::1", "::", "fe80::1", "fc00::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:8.8.8.8", "64:ff9b::a00:1", "2001:db8::1", "not-an-ip"]) {
+    for (const address of ["127.0.0.1", "10.2.3.4", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "198.18.0.1", "::1", "::", "fe80::1", "fc00::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:8.8.8.8", "::127.0.0.1", "::ffff:0:7f00:1", "64:ff9b::a00:1", "2001:db8::1", "not-an-ip"]) {
       assert.isFalse(isPublicAddress(address), address)
     }
     for (const address of ["8.8.8.8", "93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700::6810:84e5"]) assert.isTrue(isPublicAddress(address), address)
@@ -40,6 +40,7 @@ describe("egress guard", () => {
       assert.strictEqual(yield* refusal("http://shop.example"), "scheme")
       assert.strictEqual(yield* refusal("https://u:p@shop.example"), "credentials")
       assert.strictEqual(yield* refusal("https://[::ffff:7f00:1]"), "private_address")
+      assert.strictEqual(yield* refusal("https://[::127.0.0.1]"), "private_address")
       assert.strictEqual(yield* refusal("https://2130706433"), "private_address")
       assert.strictEqual(yield* refusal("::"), "invalid_url")
       assert.strictEqual(yield* refusal("http://127.0.0.1:1/x"), "allowed", "an explicitly allowed development origin")

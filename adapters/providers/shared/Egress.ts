@@ -3,7 +3,8 @@
  * and only public addresses — loopback, private, link-local (cloud metadata at 169.254.169.254), CGNAT,
  * multicast, reserved and documentation ranges, IPv4-mapped/NAT64 IPv6 are refused. It checks twice:
  *
- * - `check` before anything is stored or redirected to: the URL, then every address its host resolves to;
+ * - `check` before anything is stored or redirected to: the URL, then every address its host resolves to
+ *   (IPv4-compatible, -mapped and -translated IPv6 forms are refused outright);
  * - `http`, the HTTP client for such URLs, re-checks the address actually connected to (a DNS lookup hook in the
  *   socket connect), so a host that resolves to a public address at check time and a private one later (DNS
  *   rebinding) is still refused. Redirects are never followed.
@@ -26,7 +27,7 @@ for (const [net, prefix] of [
   ["198.51.100.0", 24], ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4]
 ] as const) blocked4.addSubnet(net, prefix, "ipv4")
 for (const [net, prefix] of [
-  ["::", 128], ["::1", 128], ["::ffff:0:0", 96], ["64:ff9b::", 96], ["64:ff9b:1::", 48], ["100::", 64], ["2001::", 32],
+  ["::", 96], ["::ffff:0:0", 96], ["::ffff:0:0:0", 96], ["64:ff9b::", 96], ["64:ff9b:1::", 48], ["100::", 64], ["2001::", 32],
   ["2001:db8::", 32], ["2002::", 16], ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8]
 ] as const) blocked6.addSubnet(net, prefix, "ipv6")
 

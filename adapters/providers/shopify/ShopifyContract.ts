@@ -68,8 +68,8 @@ export const ORDERS_QUERY = `query TradeportOrders($first: Int!, $after: String,
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes {
-      id name currencyCode updatedAt cancelledAt
-      lineItems(first: 100) { nodes { sku quantity originalUnitPriceSet { shopMoney { amount } } } }
+      id name currencyCode updatedAt cancelledAt displayFulfillmentStatus displayFinancialStatus
+      lineItems(first: 250) { nodes { sku currentQuantity originalUnitPriceSet { shopMoney { amount } } } }
     }
   }
 }`
@@ -83,9 +83,13 @@ export const WEBHOOK_MUTATION = `mutation TradeportWebhook($topic: WebhookSubscr
 
 export const WEBHOOK_TOPICS = ["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "APP_UNINSTALLED"] as const
 
-/** `updated_at:>='…'` in Shopify's search syntax (inclusive: ingestion is idempotent, an overlap is harmless). */
+/**
+ * `updated_at:>='…'` in Shopify's search syntax, five minutes before the cursor: Shopify's search index trails its
+ * writes, so an order updated just before the cursor may only now be findable (ingestion is idempotent, an overlap
+ * is harmless).
+ */
 export const updatedSince = (since: Option.Option<DateTime.Utc>) =>
-  Option.match(since, { onNone: () => undefined, onSome: (t) => `updated_at:>='${DateTime.formatIso(t)}'` })
+  Option.match(since, { onNone: () => undefined, onSome: (t) => `updated_at:>='${DateTime.formatIso(DateTime.subtract(t, { minutes: 5 }))}'` })
 
 const GraphQLError = Schema.Struct({
   message: Schema.String,
@@ -125,8 +129,10 @@ export const OrderNode = Schema.Struct({
   currencyCode: Schema.String,
   updatedAt: Schema.String,
   cancelledAt: Schema.NullOr(Schema.String),
+  displayFulfillmentStatus: Schema.optional(Schema.String),
+  displayFinancialStatus: Schema.optional(Schema.NullOr(Schema.String)),
   lineItems: Schema.Struct({
-    nodes: Schema.Array(Schema.Struct({ sku: Schema.NullOr(Schema.String), quantity: Schema.Int, originalUnitPriceSet: Money }))
+    nodes: Schema.Array(Schema.Struct({ sku: Schema.NullOr(Schema.String), currentQuantity: Schema.Int, originalUnitPriceSet: Money }))
   })
 })
 
@@ -165,6 +171,9 @@ interface RawOrder {
   readonly currency: string
   readonly updatedAt: string
   readonly cancelledAt: string | null
+  /** Refunded or voided at Shopify: as good as cancelled for stock. */
+  readonly refunded: boolean
+  readonly fulfilled: boolean
   readonly lines: ReadonlyArray<{ readonly sku: string | null; readonly quantity: number; readonly price: string }>
 }
 
@@ -186,7 +195,8 @@ const toChannelOrder = (raw: RawOrder): Result.Result<ChannelOrder, string> => {
     name: raw.name,
     lines,
     currency: /^[A-Z]{3}$/.test(raw.currency) ? raw.currency : "USD",
-    cancelled: raw.cancelledAt !== null,
+    cancelled: raw.cancelledAt !== null || raw.refunded,
+    fulfilled: raw.fulfilled,
     updatedAt: DateTime.toUtc(updatedAt.value)
   })
 }
@@ -198,7 +208,10 @@ export const orderFromGraphQL = (node: typeof OrderNode.Type) =>
     currency: node.currencyCode,
     updatedAt: node.updatedAt,
     cancelledAt: node.cancelledAt,
-    lines: node.lineItems.nodes.map((l) => ({ sku: l.sku, quantity: l.quantity, price: l.originalUnitPriceSet.shopMoney.amount }))
+    refunded: node.displayFinancialStatus === "REFUNDED" || node.displayFinancialStatus === "VOIDED",
+    fulfilled: node.displayFulfillmentStatus === "FULFILLED",
+    // What is still to ship (after edits, removals and restocks), not what was first ordered.
+    lines: node.lineItems.nodes.map((l) => ({ sku: l.sku, quantity: l.currentQuantity, price: l.originalUnitPriceSet.shopMoney.amount }))
   })
 
 /** The order payload of `orders/*` webhooks (REST-shaped; `admin_graphql_api_id` carries the exact id). */
@@ -208,7 +221,14 @@ export const WebhookOrder = Schema.Struct({
   currency: Schema.String,
   updated_at: Schema.String,
   cancelled_at: Schema.NullOr(Schema.String),
-  line_items: Schema.Array(Schema.Struct({ sku: Schema.NullOr(Schema.String), quantity: Schema.Int, price: Schema.String }))
+  financial_status: Schema.optional(Schema.NullOr(Schema.String)),
+  fulfillment_status: Schema.optional(Schema.NullOr(Schema.String)),
+  line_items: Schema.Array(Schema.Struct({
+    sku: Schema.NullOr(Schema.String),
+    quantity: Schema.Int,
+    current_quantity: Schema.optional(Schema.Int),
+    price: Schema.String
+  }))
 })
 
 export const orderFromWebhook = (payload: typeof WebhookOrder.Type) =>
@@ -218,7 +238,9 @@ export const orderFromWebhook = (payload: typeof WebhookOrder.Type) =>
     currency: payload.currency,
     updatedAt: payload.updated_at,
     cancelledAt: payload.cancelled_at,
-    lines: payload.line_items
+    refunded: payload.financial_status === "refunded" || payload.financial_status === "voided",
+    fulfilled: payload.fulfillment_status === "fulfilled",
+    lines: payload.line_items.map((l) => ({ sku: l.sku, quantity: l.current_quantity ?? l.quantity, price: l.price }))
   })
 
 /** The `app/uninstalled` payload: the shop itself. */

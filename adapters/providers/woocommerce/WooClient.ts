@@ -13,7 +13,7 @@ import { ProviderError } from "../shared/ProviderError.ts"
 import { toChannelOrder, WooOrder } from "./WooContract.ts"
 
 const PAGE_SIZE = 50
-export const WEBHOOK_TOPICS = ["order.created", "order.updated"] as const
+export const WEBHOOK_TOPICS = ["order.created", "order.updated", "order.deleted"] as const
 
 export interface StoreAccess {
   readonly store: string
@@ -39,27 +39,45 @@ const call = (access: StoreAccess, request: HttpClientRequest.HttpClientRequest,
 
 const decodeFailure = (operation: string) => () => new ProviderError({ provider: "woocommerce", operation, reason: "Decode" })
 
-/** Orders modified since the cursor (inclusive), oldest first, a page per request. */
+/**
+ * Orders modified since the cursor, oldest first, a page per request. Paged by time, not by offset: each request
+ * asks for what was modified after the newest order seen so far (a second early, ids already seen dropped), so an
+ * order modified while the sync runs cannot shift the pages and be skipped. Within one second, pages advance by
+ * offset.
+ */
 export const orders = (access: StoreAccess) => (since: Option.Option<DateTime.Utc>) =>
-  Stream.paginate(1, (page: number) =>
+  Stream.paginate({ after: since, page: 1, seen: new Set<number>() }, (state) =>
     Effect.gen(function*() {
       const operation = "/wp-json/wc/v3/orders"
-      const query: Record<string, string> = { per_page: String(PAGE_SIZE), page: String(page), orderby: "modified", order: "asc", dates_are_gmt: "true" }
+      // `any` leaves out trashed orders; a trashed order must release what we hold for it.
+      const query: Record<string, string> = {
+        per_page: String(PAGE_SIZE), page: String(state.page), orderby: "modified", order: "asc", dates_are_gmt: "true", status: "any,trash"
+      }
       // `modified_after` is exclusive and to the second: start a second early (ingestion is idempotent).
-      if (Option.isSome(since)) query["modified_after"] = DateTime.formatIso(DateTime.subtract(since.value, { seconds: 1 }))
+      if (Option.isSome(state.after)) query["modified_after"] = DateTime.formatIso(DateTime.subtract(state.after.value, { seconds: 1 }))
       const response = yield* call(access, HttpClientRequest.get(`${access.store}/wp-json/wc/v3/orders`, { urlParams: query }), operation)
       const body = yield* response.json.pipe(
         Effect.flatMap(Schema.decodeUnknownEffect(Schema.Array(WooOrder))),
         Effect.mapError(decodeFailure(operation))
       )
       const mapped: Array<ChannelOrder> = []
+      let newest = state.after
       for (const order of body) {
+        if (state.seen.has(order.id)) continue
+        state.seen.add(order.id)
         const result = toChannelOrder(order)
-        if (result._tag === "Failure") yield* Effect.logWarning("woocommerce order skipped").pipe(Effect.annotateLogs({ reason: result.failure }))
-        else if (Option.isSome(result.success)) mapped.push(result.success.value)
+        if (result._tag === "Failure") {
+          yield* Effect.logWarning("woocommerce order skipped").pipe(Effect.annotateLogs({ reason: result.failure }))
+          continue
+        }
+        if (Option.isNone(result.success)) continue
+        mapped.push(result.success.value)
+        if (Option.isNone(newest) || DateTime.isGreaterThan(result.success.value.updatedAt, newest.value)) newest = Option.some(result.success.value.updatedAt)
       }
-      const totalPages = Number(response.headers["x-wp-totalpages"] ?? "1")
-      const next = Number.isFinite(totalPages) && page < totalPages && body.length > 0 ? Option.some(page + 1) : Option.none<number>()
+      const advanced = Option.isSome(newest) && (Option.isNone(state.after) || DateTime.isGreaterThan(newest.value, state.after.value))
+      const next = body.length < PAGE_SIZE
+        ? Option.none<typeof state>()
+        : Option.some(advanced ? { after: newest, page: 1, seen: state.seen } : { ...state, page: state.page + 1 })
       return [[mapped], next] as const
     }))
 

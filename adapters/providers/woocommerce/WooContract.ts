@@ -65,8 +65,12 @@ export const WooOrder = Schema.Struct({
   }))
 })
 
-/** Statuses of orders that are sold (hold stock), and of orders that no longer are. Others (pending payment…) wait. */
-const SOLD = new Set(["processing", "on-hold", "completed"])
+/**
+ * Statuses of orders that are sold and still to ship (hold stock), shipped (`completed`), and no longer sold.
+ * Others (pending payment, drafts) wait until they change.
+ */
+const SOLD = new Set(["processing", "on-hold"])
+const SHIPPED = new Set(["completed"])
 const UNSOLD = new Set(["cancelled", "refunded", "failed", "trash"])
 
 const cents = (price: number | string | undefined) => {
@@ -79,7 +83,7 @@ export const toChannelOrder = (order: typeof WooOrder.Type): Result.Result<Optio
   // WooCommerce's *_gmt dates carry no zone designator.
   const modified = DateTime.make(/[zZ]|[+-]\d\d:\d\d$/.test(order.date_modified_gmt) ? order.date_modified_gmt : `${order.date_modified_gmt}Z`)
   if (Option.isNone(modified)) return Result.fail(`order ${order.id}: unreadable date_modified_gmt`)
-  if (!SOLD.has(order.status) && !UNSOLD.has(order.status)) return Result.succeed(Option.none())
+  if (!SOLD.has(order.status) && !SHIPPED.has(order.status) && !UNSOLD.has(order.status)) return Result.succeed(Option.none())
   const lines: Array<OrderLine> = []
   for (const line of order.line_items) {
     const sku = Schema.decodeUnknownOption(Sku)(line.sku)
@@ -92,6 +96,7 @@ export const toChannelOrder = (order: typeof WooOrder.Type): Result.Result<Optio
     lines,
     currency: /^[A-Z]{3}$/.test(order.currency) ? order.currency : "USD",
     cancelled: UNSOLD.has(order.status),
+    fulfilled: SHIPPED.has(order.status),
     updatedAt: DateTime.toUtc(modified.value)
   }))
 }
@@ -122,8 +127,14 @@ export const policy: SignaturePolicy = {
     })
 }
 
+const Deleted = Schema.Struct({ id: Schema.Int })
+
 export const decodeEvent: ChannelEventDecoder = (event) => {
   if (!event.topic.startsWith("order.")) return Result.succeed({ kind: "ignored" })
+  if (event.topic === "order.deleted") {
+    const deleted = Schema.decodeUnknownOption(Deleted)(event.payload)
+    return Option.isNone(deleted) ? Result.fail("invalid order.deleted payload") : Result.succeed({ kind: "withdrawn", externalOrderId: String(deleted.value.id) })
+  }
   const order = Schema.decodeUnknownOption(WooOrder)(event.payload)
   if (Option.isNone(order)) return Result.fail(`invalid ${event.topic} payload`)
   return Result.map(toChannelOrder(order.value), Option.match({

@@ -35,6 +35,7 @@ export interface FakeShopifyOrder {
   readonly currency: string
   updatedAt: string
   cancelledAt: string | null
+  fulfilled: boolean
   readonly lines: ReadonlyArray<FakeLineItem>
 }
 
@@ -42,6 +43,7 @@ export interface FakeShopify extends FakeServer {
   readonly shopUrlTemplate: string
   readonly addOrder: (shop: string, order: { readonly id: string; readonly lines: ReadonlyArray<FakeLineItem>; readonly currency?: string }) => FakeShopifyOrder
   readonly cancelOrder: (shop: string, id: string) => FakeShopifyOrder
+  readonly fulfilOrder: (shop: string, id: string) => FakeShopifyOrder
   readonly orders: (shop: string) => ReadonlyArray<FakeShopifyOrder>
   readonly expireAccessTokens: () => void
   readonly revokeRefreshTokens: () => void
@@ -212,7 +214,9 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
                 currencyCode: o.currency,
                 updatedAt: o.updatedAt,
                 cancelledAt: o.cancelledAt,
-                lineItems: { nodes: o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, originalUnitPriceSet: { shopMoney: { amount: l.price, currencyCode: o.currency } } })) }
+                displayFulfillmentStatus: o.fulfilled ? "FULFILLED" : "UNFULFILLED",
+                displayFinancialStatus: "PAID",
+                lineItems: { nodes: o.lines.map((l) => ({ sku: l.sku, currentQuantity: l.quantity, originalUnitPriceSet: { shopMoney: { amount: l.price, currencyCode: o.currency } } })) }
               }))
             }
           },
@@ -250,7 +254,8 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
     updated_at: o.updatedAt,
     cancelled_at: o.cancelledAt,
     financial_status: "paid",
-    line_items: o.lines.map((l, i) => ({ id: i + 1, sku: l.sku, quantity: l.quantity, price: l.price, title: l.sku ?? "Custom item" }))
+    fulfillment_status: o.fulfilled ? "fulfilled" : null,
+    line_items: o.lines.map((l, i) => ({ id: i + 1, sku: l.sku, quantity: l.quantity, current_quantity: l.quantity, price: l.price, title: l.sku ?? "Custom item" }))
   })
 
   return {
@@ -263,6 +268,7 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
         currency: order.currency ?? "EUR",
         updatedAt: tick(),
         cancelledAt: null,
+        fulfilled: false,
         lines: order.lines
       }
       orders.set(shop, [...(orders.get(shop) ?? []), created])
@@ -273,6 +279,13 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
       if (order === undefined) throw new Error(`no order ${id}`)
       order.cancelledAt = tick()
       order.updatedAt = order.cancelledAt
+      return order
+    },
+    fulfilOrder: (shop, id) => {
+      const order = (orders.get(shop) ?? []).find((o) => o.id === id)
+      if (order === undefined) throw new Error(`no order ${id}`)
+      order.fulfilled = true
+      order.updatedAt = tick()
       return order
     },
     orders: (shop) => orders.get(shop) ?? [],

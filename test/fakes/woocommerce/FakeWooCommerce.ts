@@ -31,6 +31,8 @@ export interface FakeWooCommerce extends FakeServer {
   readonly setAppOrigin: (publicBase: string, actual: string) => void
   readonly addOrder: (lines: ReadonlyArray<FakeWooLine>, status?: string) => FakeWooOrder
   readonly setStatus: (id: number, status: string) => FakeWooOrder
+  /** Called after each orders page is answered (to change orders while a sync runs). */
+  readonly onOrdersPage: (hook: (page: number) => void) => void
   /** The next N REST requests answer 429 with Retry-After: 1 (a store behind a rate-limiting proxy). */
   readonly rateLimitNext: (n: number) => void
   readonly keys: () => ReadonlyArray<{ readonly consumerKey: string; readonly deleted: boolean }>
@@ -49,6 +51,7 @@ export const startFakeWooCommerce = async (): Promise<FakeWooCommerce> => {
   const hooks: Array<{ id: number; topic: string; deliveryUrl: string; secret: string; pingStatus: number }> = []
   let rewrite: { from: string; to: string } | undefined
   let rateLimit = 0
+  let pageHook: (page: number) => void = () => undefined
   let clock = Date.parse("2026-11-01T00:00:00Z")
   const tick = () => {
     clock += 1000
@@ -122,15 +125,20 @@ export const startFakeWooCommerce = async (): Promise<FakeWooCommerce> => {
       const page = Number(request.query.get("page") ?? 1)
       const after = request.query.get("modified_after")
       const since = after === null ? -Infinity : Date.parse(after)
+      const statuses = (request.query.get("status") ?? "any").split(",")
       const matching = orders
         .filter((o) => Date.parse(`${o.date_modified_gmt}Z`) > since)
+        .filter((o) => statuses.includes(o.status) || (statuses.includes("any") && o.status !== "trash"))
         .sort((a, b) => a.date_modified_gmt.localeCompare(b.date_modified_gmt))
       const slice = matching.slice((page - 1) * perPage, page * perPage)
-      return {
+      // The answer is a snapshot taken when the query ran; changes made afterwards show in later requests.
+      const answer: FakeResponse = {
         status: 200,
         headers: { "x-wp-total": String(matching.length), "x-wp-totalpages": String(Math.max(1, Math.ceil(matching.length / perPage))) },
-        json: slice.map((o) => ({ ...o, number: String(o.id), date_modified: o.date_modified_gmt, line_items: o.line_items.map((l, i) => ({ id: i + 1, ...l, total: (l.price * l.quantity).toFixed(2) })) }))
+        json: JSON.parse(JSON.stringify(slice.map((o) => ({ ...o, number: String(o.id), date_modified: o.date_modified_gmt, line_items: o.line_items.map((l, i) => ({ id: i + 1, ...l, total: (l.price * l.quantity).toFixed(2) })) }))))
       }
+      pageHook(page)
+      return answer
     }
     if (request.method === "POST" && request.path === "/wp-json/wc/v3/webhooks") {
       const body = JSON.parse(request.body) as { topic: string; delivery_url: string; secret: string }
@@ -171,6 +179,9 @@ export const startFakeWooCommerce = async (): Promise<FakeWooCommerce> => {
       order.date_modified_gmt = tick()
       return order
     },
+    onOrdersPage: (hook) => {
+      pageHook = hook
+    },
     rateLimitNext: (n) => {
       rateLimit = n
     },
@@ -179,7 +190,8 @@ export const startFakeWooCommerce = async (): Promise<FakeWooCommerce> => {
     deliver: async (topic, order, options = {}) => {
       const statuses: Array<number> = []
       for (const hook of hooks.filter((h) => h.topic === topic)) {
-        const body = JSON.stringify({ ...order, number: String(order.id) })
+        // A deletion carries only the id, as WooCommerce sends it.
+        const body = topic === "order.deleted" ? JSON.stringify({ id: order.id }) : JSON.stringify({ ...order, number: String(order.id) })
         const signature = createHmac("sha256", hook.secret).update(body).digest("base64")
         const response = await fetch(toApp(hook.deliveryUrl), {
           method: "POST",
