@@ -20,7 +20,8 @@ const Row = Schema.Struct({
   token_expires_at: Schema.NullOr(Schema.Date),
   last_refreshed_at: Schema.NullOr(Schema.Date),
   last_error: Schema.NullOr(Schema.String),
-  credentials_version: Schema.Int
+  credentials_version: Schema.Int,
+  metadata: Schema.Record(Schema.String, Schema.Unknown)
 })
 const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
 const utc = (d: Date | null) => (d === null ? null : DateTime.fromDateUnsafe(d))
@@ -35,10 +36,11 @@ const toConnection = (r: typeof Row.Type) =>
     tokenExpiresAt: utc(r.token_expires_at),
     lastRefreshedAt: utc(r.last_refreshed_at),
     lastError: r.last_error,
-    credentialsVersion: r.credentials_version
+    credentialsVersion: r.credentials_version,
+    settings: Object.fromEntries(Object.entries(r.metadata).filter((e): e is [string, string] => typeof e[1] === "string"))
   })
 const date = (t: DateTime.Utc | undefined) => (t === undefined ? null : new Date(DateTime.toEpochMillis(t)))
-const COLUMNS = "id, organization_id, provider, external_account, display_name, status, token_expires_at, last_refreshed_at, last_error, credentials_version"
+const COLUMNS = "id, organization_id, provider, external_account, display_name, status, token_expires_at, last_refreshed_at, last_error, credentials_version, metadata"
 
 export const layer = Layer.effect(
   ConnectionRepository,
@@ -120,6 +122,12 @@ export const layer = Layer.effect(
         WHERE organization_id = ${organizationId} AND id = ${id}
         RETURNING ${columns}`).pipe(rows("setStatus"), Effect.flatMap(one(() => new ConnectionNotFound())))
 
+    const setSettings: ConnectionRepositoryShape["setSettings"] = (organizationId, id, settings) =>
+      inOrganization(sql, organizationId)(sql`
+        UPDATE connections SET metadata = metadata || ${JSON.stringify(settings)}::jsonb, updated_at = now()
+        WHERE organization_id = ${organizationId} AND id = ${id}
+        RETURNING ${columns}`).pipe(rows("setSettings"), Effect.flatMap(one(() => new ConnectionNotFound())))
+
     const disconnect: ConnectionRepositoryShape["disconnect"] = (organizationId, id) =>
       inOrganization(sql, organizationId)(sql`
         UPDATE connections SET status = 'disconnected', credentials = NULL, credentials_version = credentials_version + 1,
@@ -150,7 +158,7 @@ export const layer = Layer.effect(
       })).pipe(Effect.mapError(toPersistenceError("ConnectionRepository.resealBatch")), Effect.withSpan("ConnectionRepository.resealBatch"))
 
     return ConnectionRepository.of({
-      findByAccount, upsertConnected, get, list, credentials, saveCredentials, setStatus, disconnect, resealBatch
+      findByAccount, upsertConnected, get, list, credentials, saveCredentials, setStatus, setSettings, disconnect, resealBatch
     })
   })
 )

@@ -6,6 +6,7 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
+import { AmazonAdsCallbackGroup, AmazonAdsGroup } from "./AmazonAdsApi.ts"
 import { CarriersGroup } from "./CarriersApi.ts"
 import { ChannelCallbackGroup, ChannelInstallGroup } from "./ChannelsApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
@@ -55,6 +56,8 @@ export class Api extends HttpApi.make("tradeport")
   .add(ChannelInstallGroup)
   .add(ChannelCallbackGroup)
   .add(CarriersGroup)
+  .add(AmazonAdsGroup)
+  .add(AmazonAdsCallbackGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

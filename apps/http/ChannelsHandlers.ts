@@ -3,7 +3,7 @@
  * console with a reason code and the message a person reads (`userMessage`); the details go to the log only.
  */
 import { DateTime, Duration, Effect, Option, Redacted, Stream } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { randomBytes } from "node:crypto"
 import { EgressGuard } from "../../adapters/providers/shared/Egress.ts"
@@ -13,7 +13,6 @@ import * as Shopify from "../../adapters/providers/shopify/ShopifyContract.ts"
 import * as WooClient from "../../adapters/providers/woocommerce/WooClient.ts"
 import * as Woo from "../../adapters/providers/woocommerce/WooContract.ts"
 import { syncOrders } from "../../core/channels/ChannelSync.ts"
-import { ConnectionId, type ProviderKind } from "../../core/connections/Connection.ts"
 import * as Connections from "../../core/connections/Connections.ts"
 import * as OAuthFlow from "../../core/connections/OAuthFlow.ts"
 import { expiryFrom } from "../../core/connections/TokenLifecycle.ts"
@@ -28,55 +27,12 @@ import { channelProblems } from "./ChannelProblems.ts"
 import { SyncReportView } from "./ChannelsApi.ts"
 import { Conflict, NotFound } from "./Problems.ts"
 import { Malformed } from "./WebhooksApi.ts"
+import { browserBinding, consoleRedirect, failed, toConsent } from "./ConnectFlow.ts"
 
 /** Shopify's redirect carries a timestamp; one further off than the state's lifetime is not a fresh consent. */
 const CALLBACK_WINDOW_SECONDS = 10 * 60
 /** Webhook registration after connecting is best effort (the order sync covers a miss): bounded. */
 const REGISTRATION_TIMEOUT = Duration.seconds(15)
-
-const consoleRedirect = (base: string, provider: ProviderKind, outcome: { readonly reason?: OAuthFlow.OAuthFailure; readonly account?: string }) => {
-  const query = new URLSearchParams({ provider })
-  if (outcome.reason === undefined) {
-    query.set("outcome", "connected")
-    if (outcome.account !== undefined) query.set("account", outcome.account)
-  } else {
-    query.set("outcome", "error")
-    query.set("reason", outcome.reason)
-    query.set("message", OAuthFlow.userMessage(new OAuthFlow.OAuthFlowError({ reason: outcome.reason })))
-  }
-  return HttpServerResponse.redirect(`${base}/console/connections?${query.toString()}`, { status: 303 })
-}
-
-/** The cookie binding a connect flow to the browser that started it (see OAuthFlow's browserBinding). */
-const bindingCookie = (provider: ProviderKind) => `tp_oauth_${provider}`
-
-const browserBinding = (provider: ProviderKind) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    return request.cookies[bindingCookie(provider)]
-  })
-
-/**
- * The consent screen: a redirect for a browser, the URL for a script asking for JSON — either way with the
- * browser-binding cookie (HttpOnly, SameSite=Lax so it comes back on the provider's top-level redirect).
- */
-const toConsent = (provider: ProviderKind, authorizeUrl: string, binding: string) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const base = yield* PublicBaseUrl.pipe(Effect.orDie)
-    const response = (request.headers["accept"] ?? "").includes("application/json")
-      ? HttpServerResponse.jsonUnsafe({ authorizeUrl })
-      : HttpServerResponse.redirect(authorizeUrl, { status: 302 })
-    return response.pipe(HttpServerResponse.setCookieUnsafe(bindingCookie(provider), binding, {
-      httpOnly: true,
-      sameSite: "lax",
-      path: "/api/v1/auth",
-      maxAge: "10 minutes",
-      secure: base.startsWith("https://")
-    }))
-  })
-
-const failed = (reason: OAuthFlow.OAuthFailure) => Effect.fail(new OAuthFlow.OAuthFlowError({ reason }))
 
 const invalid = (code: string, detail: string) => Effect.fail(new Malformed({ code, detail }))
 

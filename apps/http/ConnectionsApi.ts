@@ -13,7 +13,9 @@ export class ConnectionView extends Schema.Class<ConnectionView>("ConnectionView
   status: ConnectionStatus,
   tokenExpiresAt: Schema.NullOr(Schema.String),
   lastRefreshedAt: Schema.NullOr(Schema.String),
-  lastError: Schema.NullOr(Schema.String)
+  lastError: Schema.NullOr(Schema.String),
+  /** Non-secret choices made on the connection (e.g. the Amazon Ads `profileId` in use). */
+  settings: Schema.Record(Schema.String, Schema.String)
 }) {}
 
 export class TokenHealth extends Schema.Class<TokenHealth>("TokenHealth")({

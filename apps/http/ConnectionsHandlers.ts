@@ -24,7 +24,8 @@ export const toView = (c: Connection) =>
     status: c.status,
     tokenExpiresAt: iso(c.tokenExpiresAt),
     lastRefreshedAt: iso(c.lastRefreshedAt),
-    lastError: c.lastError
+    lastError: c.lastError,
+    settings: c.settings
   })
 
 const notFound = () => Effect.fail(new NotFound({ code: "connection_not_found" }))

@@ -11,6 +11,7 @@ import { createServer } from "node:http"
 import { Api } from "./Api.ts"
 import { AuthenticatedLive } from "./Authentication.ts"
 import { AuthHandlers, MeHandlers } from "./AuthHandlers.ts"
+import { AmazonAdsCallbackHandlers, AmazonAdsHandlers } from "./AmazonAdsHandlers.ts"
 import { CarriersHandlers } from "./CarriersHandlers.ts"
 import { ChannelCallbackHandlers, ChannelInstallHandlers } from "./ChannelsHandlers.ts"
 import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
@@ -51,7 +52,7 @@ const CorsLive = Layer.unwrap(
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers, ChannelInstallHandlers, ChannelCallbackHandlers, CarriersHandlers]),
+  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers, ChannelInstallHandlers, ChannelCallbackHandlers, CarriersHandlers, AmazonAdsHandlers, AmazonAdsCallbackHandlers]),
   Layer.provide(AuthenticatedLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )

@@ -5,6 +5,7 @@
 import { Effect, Layer, Option } from "effect"
 import type { ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { ShopifyClient } from "../../adapters/providers/shopify/ShopifyClient.ts"
+import { AmazonAdsClient } from "../../adapters/providers/amazon/AmazonAdsClient.ts"
 import { carrierRefreshGrants } from "../shared/Carriers.ts"
 import type { ProviderKind } from "../../core/connections/Connection.ts"
 import type { Grant } from "../../core/connections/RefreshRunner.ts"
@@ -24,6 +25,8 @@ const refreshGrants = Effect.gen(function*() {
   const shopify = yield* ShopifyClient
   if (Option.isSome(shopify.api)) grants.set("shopify", shopify.api.value.refreshGrant)
   for (const [carrier, grant] of yield* carrierRefreshGrants) grants.set(carrier, grant)
+  const amazon = yield* AmazonAdsClient
+  if (Option.isSome(amazon.api)) grants.set("amazon_ads", amazon.api.value.refreshGrant)
   return grants
 })
 

@@ -5,6 +5,8 @@
  * (for the sync endpoint and the polling job).
  */
 import { Config, Effect, Layer, Option, Stream } from "effect"
+import * as AmazonAds from "../../adapters/providers/amazon/AmazonAdsClient.ts"
+import { AmazonAdsClient } from "../../adapters/providers/amazon/AmazonAdsClient.ts"
 import { EgressGuard } from "../../adapters/providers/shared/Egress.ts"
 import { ProviderError } from "../../adapters/providers/shared/ProviderError.ts"
 import { ShopifyClient } from "../../adapters/providers/shopify/ShopifyClient.ts"
@@ -26,6 +28,16 @@ import { readCredentials } from "../../core/connections/Connections.ts"
 import { AppEnv, callbackUrl, PublicBaseUrl, StartupError } from "./Environment.ts"
 
 export const WooAppName = Config.String("WOOCOMMERCE_APP_NAME").pipe(Config.withDefault("Tradeport"))
+
+const AmazonAdsLive = Layer.unwrap(
+  Effect.gen(function*() {
+    const { problems, settings } = yield* AmazonAds.load(yield* AppEnv)
+    if (problems.length > 0) return yield* new StartupError({ problems })
+    if (Option.isNone(settings)) return AmazonAdsClient.disabled
+    yield* Effect.logInfo("Amazon Ads enabled")
+    return AmazonAdsClient.layer(settings.value)
+  })
+)
 
 const ShopifyLive = Layer.unwrap(
   Effect.gen(function*() {
@@ -75,12 +87,13 @@ const CallbackUrlsLive = Layer.effectDiscard(
     yield* Effect.logInfo("provider callback URLs").pipe(Effect.annotateLogs({
       shopify: callbackUrl(base, "shopify"),
       woocommerce: callbackUrl(base, "woocommerce"),
+      amazon_ads: callbackUrl(base, "amazon_ads"),
       webhooks: `${base}/webhooks/{provider}/{connectionId}`
     }))
   })
 )
 
-export const ChannelsLive = Layer.merge(ShopifyLive, CallbackUrlsLive)
+export const ChannelsLive = Layer.mergeAll(ShopifyLive, AmazonAdsLive, CallbackUrlsLive)
 
 const notConfigured = (provider: string) =>
   new ProviderError({ provider, operation: "orders", reason: "Rejected", detail: "not_configured" })

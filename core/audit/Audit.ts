@@ -16,7 +16,8 @@ export const AuditAction = Schema.Literals([
   "TOKEN_REFRESH_FAILED",
   "NEEDS_REAUTH",
   "CHANNEL_DISCONNECTED",
-  "G2A_ORDER_CREATED"
+  "G2A_ORDER_CREATED",
+  "CONNECTION_SETTINGS_CHANGED"
 ])
 export type AuditAction = typeof AuditAction.Type
 

@@ -29,7 +29,9 @@ export class Connection extends Schema.Class<Connection>("Connection")({
   tokenExpiresAt: Schema.NullOr(Schema.DateTimeUtc),
   lastRefreshedAt: Schema.NullOr(Schema.DateTimeUtc),
   lastError: Schema.NullOr(Schema.String),
-  credentialsVersion: Schema.Int
+  credentialsVersion: Schema.Int,
+  /** Non-secret choices made on the connection (the Amazon Ads profile in use…). */
+  settings: Schema.Record(Schema.String, Schema.String)
 }) {}
 
 export class ConnectionNotFound extends Schema.TaggedError<ConnectionNotFound>()("ConnectionNotFound", {}) {}

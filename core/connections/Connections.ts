@@ -142,3 +142,22 @@ export const markUninstalled = Effect.fn("Connections.markUninstalled")(function
   yield* tokens.invalidate(cacheKeyFor(connection.provider, yield* TokenEnvironment, id))
   return connection
 })
+
+/** Records non-secret choices on a connection (admins), audited with what changed. */
+export const changeSettings = Effect.fn("Connections.changeSettings")(function*(principal: Principal, id: ConnectionId, settings: Readonly<Record<string, string>>) {
+  yield* requireRole(principal.role, "admin")
+  const repository = yield* ConnectionRepository
+  const audit = yield* AuditLog
+  const transactions = yield* Transactions
+  return yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
+    const connection = yield* repository.setSettings(principal.organizationId, id, settings)
+    yield* audit.record({
+      organizationId: principal.organizationId,
+      actorUserId: principal.userId,
+      action: "CONNECTION_SETTINGS_CHANGED",
+      target: id,
+      details: { provider: connection.provider, ...settings }
+    })
+    return connection
+  }))
+})

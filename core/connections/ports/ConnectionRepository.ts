@@ -48,6 +48,8 @@ export interface ConnectionRepositoryShape {
     status: ConnectionStatus,
     lastError: string | undefined
   ) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
+  /** Merges non-secret settings into the connection's (credentials and status untouched). */
+  readonly setSettings: (organizationId: OrgId, id: ConnectionId, settings: Readonly<Record<string, string>>) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
   /** Wipes the credentials and marks the connection disconnected. */
   readonly disconnect: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
   /**
