@@ -1,4 +1,7 @@
-/** OAuthStateStore in process memory (single process, tests): single-use by deletion, expiring on the Clock. */
+/**
+ * OAuthStateStore in process memory (single process, tests): single-use by deletion, expiring on the Clock;
+ * abandoned states are swept as new ones arrive.
+ */
 import { Clock, Duration, Effect, Layer, Option } from "effect"
 import type { PendingAuthorization } from "../../core/connections/OAuthFlow.ts"
 import { OAuthStateStore } from "../../core/connections/ports/OAuthStateStore.ts"
@@ -7,7 +10,10 @@ export const layer = Layer.sync(OAuthStateStore, () => {
   const pending = new Map<string, { readonly value: PendingAuthorization; readonly until: number }>()
   return OAuthStateStore.of({
     put: (state, value, ttl) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) => void pending.set(state, { value, until: now + Duration.toMillis(ttl) }))),
+      Clock.currentTimeMillis.pipe(Effect.map((now) => {
+        if (pending.size >= 256 && pending.size % 64 === 0) for (const [k, e] of pending) if (e.until <= now) pending.delete(k)
+        pending.set(state, { value, until: now + Duration.toMillis(ttl) })
+      })),
     consume: (state) =>
       Clock.currentTimeMillis.pipe(Effect.map((now) => {
         const entry = pending.get(state)

@@ -28,6 +28,7 @@ const app = Layer.unwrap(
     )
     const receiver = yield* Effect.acquireRelease(Effect.promise(() => startFakeServer(() => ({ status: 204 }))), (f) => Effect.promise(f.close))
     return testApp({
+      PROVIDER_RETRY_BASE_DELAY: "10 millis",
       AMAZON_ADS_CLIENT_ID: CLIENT.clientId,
       AMAZON_ADS_CLIENT_SECRET: CLIENT.clientSecret,
       AMAZON_ADS_ENDPOINTS: amazon.url,
@@ -80,9 +81,13 @@ describe("Amazon Ads end to end", () => {
         const [row] = yield* admin<{ credentials: string }>`SELECT credentials FROM connections WHERE id = ${id}`
         assert.notInclude(row!.credentials, "Atzr|")
 
+        // Throttled once, then a server error: both retried (Retry-After honoured), the answer still arrives.
+        amazon.failNext(429, 1)
         const listed = yield* call("GET", `/api/v1/connections/${id}/amazon-ads/profiles`, { token: accessToken }).pipe(Effect.flatMap(json))
         assert.deepStrictEqual((listed["profiles"] as Array<Record<string, string>>).map((p) => p["profileId"]), PROFILE_IDS, "int64 ids without lost digits")
         assert.isNull(listed["selected"])
+        amazon.failNext(503, 1)
+        assert.strictEqual((yield* call("GET", `/api/v1/connections/${id}/amazon-ads/profiles`, { token: accessToken })).status, 200)
         assert.strictEqual((yield* call("PUT", `/api/v1/connections/${id}/amazon-ads/profile`, { token: accessToken, body: { profileId: "42" } })).status, 422)
         const chosen = yield* call("PUT", `/api/v1/connections/${id}/amazon-ads/profile`, { token: accessToken, body: { profileId: PROFILE_IDS[0] } }).pipe(Effect.flatMap(json))
         assert.deepStrictEqual(chosen["settings"], { profileId: PROFILE_IDS[0] })

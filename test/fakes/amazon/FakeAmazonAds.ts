@@ -4,7 +4,8 @@
  * checked), the token endpoint `/auth/o2/token` (form; authorization codes single-use for 5 minutes with their
  * redirect URI and PKCE S256 verifier checked; refresh tokens `Atzr|…` that keep working until revoked, then
  * `invalid_grant`), and `GET /ads/v2/profiles` (bearer + Amazon-Advertising-API-ClientId; 401 for unknown, expired
- * or revoked tokens) answering int64 profile ids as JSON numbers, as Amazon does.
+ * or revoked tokens; 429 with Retry-After and 5xx on demand) answering int64 profile ids as JSON numbers, as
+ * Amazon does.
  */
 import { createHash, randomBytes } from "node:crypto"
 import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from "../FakeServer.ts"
@@ -13,6 +14,8 @@ export interface FakeAmazonAds extends FakeServer {
   readonly tokenRequests: (grant?: "authorization_code" | "refresh_token") => number
   readonly revokeRefreshTokens: () => void
   readonly expireAccessTokens: () => void
+  /** The next N API calls answer `status` (429 with Retry-After: 1, or a 5xx). */
+  readonly failNext: (status: 429 | 500 | 503, n: number) => void
 }
 
 export const PROFILE_IDS = ["3243924792357223411", "1215041354659387"]
@@ -24,6 +27,7 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
   const access = new Map<string, number>()
   const refresh = new Set<string>()
   const grants: Array<string> = []
+  let failing = { status: 0, left: 0 }
 
   const consentPage = (region: string, request: FakeRequest): FakeResponse => {
     const q = request.query
@@ -90,6 +94,10 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
   }
 
   const profiles = (request: FakeRequest): FakeResponse => {
+    if (failing.left > 0) {
+      failing = { ...failing, left: failing.left - 1 }
+      return { status: failing.status, headers: failing.status === 429 ? { "retry-after": "1" } : {}, json: { code: failing.status === 429 ? "THROTTLED" : "SERVER_IS_BUSY" } }
+    }
     const bearer = String(request.headers["authorization"] ?? "").replace(/^Bearer /i, "")
     const until = access.get(bearer)
     if (until === undefined || until < Date.now() || request.headers["amazon-advertising-api-clientid"] !== options.clientId) {
@@ -116,6 +124,9 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
     ...server,
     tokenRequests: (grant) => (grant === undefined ? grants.length : grants.filter((g) => g === grant).length),
     revokeRefreshTokens: () => refresh.clear(),
+    failNext: (status, n) => {
+      failing = { status, left: n }
+    },
     expireAccessTokens: () => {
       for (const key of access.keys()) access.set(key, 0)
     }
