@@ -31,6 +31,7 @@ export const layer = Layer.effect(
         Ref.get(records).pipe(Effect.map((all) => {
           const visible = all
             .filter((r) => r.organizationId === organizationId && (options.before === undefined || Number(r.id) < Number(options.before)))
+            .filter((r) => options.target === undefined || r.target === options.target)
             .toReversed()
           const entries = visible.slice(0, options.limit)
           return { entries, nextCursor: visible.length > options.limit ? entries[entries.length - 1]?.id : undefined }

@@ -8,6 +8,7 @@ import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
 import { AmazonAdsCallbackGroup, AmazonAdsGroup } from "./AmazonAdsApi.ts"
 import { CarriersGroup } from "./CarriersApi.ts"
+import { SessionGroup } from "./SessionApi.ts"
 import { ChannelCallbackGroup, ChannelInstallGroup } from "./ChannelsApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
 import { G2AGroup } from "./G2AApi.ts"
@@ -58,6 +59,7 @@ export class Api extends HttpApi.make("tradeport")
   .add(CarriersGroup)
   .add(AmazonAdsGroup)
   .add(AmazonAdsCallbackGroup)
+  .add(SessionGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(OpenApi.annotations({
     title: "Tradeport API",

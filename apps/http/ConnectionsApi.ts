@@ -25,6 +25,8 @@ export class TokenHealth extends Schema.Class<TokenHealth>("TokenHealth")({
   token: Schema.Literals(["fresh", "due", "expired", "none"]),
   expiresAt: Schema.NullOr(Schema.String),
   expiresInSeconds: Schema.NullOr(Schema.Int),
+  /** When the scheduler refreshes it next: 5 minutes before expiry, or a day after the last refresh if sooner. */
+  nextRefreshAt: Schema.NullOr(Schema.String),
   lastRefreshedAt: Schema.NullOr(Schema.String),
   lastError: Schema.NullOr(Schema.String)
 }) {}

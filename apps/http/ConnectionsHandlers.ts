@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto"
 import { HttpApiBuilder } from "effect/http-api"
 import type { Connection } from "../../core/connections/Connection.ts"
 import * as Connections from "../../core/connections/Connections.ts"
-import { freshness } from "../../core/connections/TokenLifecycle.ts"
+import { freshness, refreshDueAt } from "../../core/connections/TokenLifecycle.ts"
+import { MAX_AGE } from "../../core/connections/RefreshRunner.ts"
 import { caller } from "./Authentication.ts"
 import { Api } from "./Api.ts"
 import { ConnectionView, CustomSourceCreated, TokenHealth } from "./ConnectionsApi.ts"
@@ -62,6 +63,12 @@ export const ConnectionsHandlers = HttpApiBuilder.group(
               onNone: () => null,
               onSome: (t) => Math.floor((DateTime.toEpochMillis(t) - DateTime.toEpochMillis(now)) / 1000)
             }),
+            nextRefreshAt: connection.status !== "connected" || connection.tokenExpiresAt === null
+              ? null
+              : DateTime.formatIso(DateTime.min(
+                refreshDueAt(connection.tokenExpiresAt),
+                DateTime.addDuration(connection.lastRefreshedAt ?? now, MAX_AGE)
+              )),
             lastRefreshedAt: iso(connection.lastRefreshedAt),
             lastError: connection.lastError
           })

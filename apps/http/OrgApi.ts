@@ -42,11 +42,13 @@ export class OrgGroup extends HttpApiGroup.make("organization")
     HttpApiEndpoint.get("audit", "/api/v1/org/audit", {
       query: {
         limit: Schema.optionalKey(Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 })))),
-        before: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,18}$/))))
+        before: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,18}$/)))),
+        /** Only entries about this target (a connection id: its refresh history). */
+        target: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(100))))
       },
       success: AuditPage,
       error: [Forbidden, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "The organisation's audit trail, newest first (admins and owners).")
+    }).annotate(OpenApi.Description, "The organisation's audit trail, newest first (admins and owners); `target` narrows it to one connection, order… (a connection's refresh history).")
   )
   .middleware(Authenticated)
   .annotate(OpenApi.Description, "Organisation administration")

@@ -49,7 +49,7 @@ export const OrgHandlers = HttpApiBuilder.group(
         ))
       .handle("audit", ({ query }) =>
         caller.pipe(
-          Effect.flatMap((principal) => Members.auditTrail(principal, { limit: query.limit ?? 50, before: query.before })),
+          Effect.flatMap((principal) => Members.auditTrail(principal, { limit: query.limit ?? 50, before: query.before, target: query.target })),
           Effect.map((page) => new AuditPage({ entries: page.entries, nextCursor: page.nextCursor ?? null })),
           Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
         ))

@@ -9,10 +9,12 @@ import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-ap
 import { PrometheusMetrics } from "effect/observability"
 import { createServer } from "node:http"
 import { Api } from "./Api.ts"
+import { ConsoleRoutes } from "./Console.ts"
 import { AuthenticatedLive } from "./Authentication.ts"
 import { AuthHandlers, MeHandlers } from "./AuthHandlers.ts"
 import { AmazonAdsCallbackHandlers, AmazonAdsHandlers } from "./AmazonAdsHandlers.ts"
 import { CarriersHandlers } from "./CarriersHandlers.ts"
+import { SessionHandlers } from "./SessionHandlers.ts"
 import { ChannelCallbackHandlers, ChannelInstallHandlers } from "./ChannelsHandlers.ts"
 import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
 import { G2AHandlers } from "./G2AHandlers.ts"
@@ -52,7 +54,7 @@ const CorsLive = Layer.unwrap(
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers, ChannelInstallHandlers, ChannelCallbackHandlers, CarriersHandlers, AmazonAdsHandlers, AmazonAdsCallbackHandlers]),
+  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers, ChannelInstallHandlers, ChannelCallbackHandlers, CarriersHandlers, AmazonAdsHandlers, AmazonAdsCallbackHandlers, SessionHandlers]),
   Layer.provide(AuthenticatedLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )
@@ -62,6 +64,7 @@ const NotFoundRoute = HttpRouter.add("*", "/*", Effect.succeed(HttpServerRespons
 
 export const Routes = Layer.mergeAll(
   ApiRoutes,
+  ConsoleRoutes,
   NotFoundRoute,
   HttpApiScalar.layer(Api, { path: "/docs" }),
   PrometheusMetrics.layerHttp({ path: "/metrics" }),

@@ -78,7 +78,7 @@ export const remove = Effect.fn("Members.remove")(function*(principal: Principal
 
 export const auditTrail = Effect.fn("Members.auditTrail")(function*(
   principal: Principal,
-  options: { readonly limit: number; readonly before?: string | undefined }
+  options: { readonly limit: number; readonly before?: string | undefined; readonly target?: string | undefined }
 ) {
   yield* requireRole(principal.role, "admin")
   const audit = yield* AuditLog

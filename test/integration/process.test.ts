@@ -50,7 +50,8 @@ describe("processes", () => {
         JWT_SECRET: "x".repeat(40),
         ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString("base64")}`
       })
-      const ready = yield* Effect.tryPromise(() => fetch(`http://127.0.0.1:${port}/health/live`)).pipe(
+      // Each probe is bounded: a connection accepted before the app serves must not stall the loop.
+      const ready = yield* Effect.tryPromise(() => fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(2000) })).pipe(
         Effect.retry({ times: 150, schedule: Schedule.spaced("100 millis") }),
         Effect.orElseSucceed(() => undefined)
       )

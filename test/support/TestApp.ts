@@ -4,7 +4,8 @@
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { HttpRouter } from "effect/http"
+import { FetchHttpClient, HttpRouter, HttpServer } from "effect/http"
+import { createServer } from "node:http"
 import { inject } from "vitest"
 import { Routes } from "../../apps/http/Server.ts"
 import { SchedulerLive } from "../../apps/scheduler/Scheduler.ts"
@@ -15,7 +16,11 @@ import { AdminDatabase, createDatabase } from "./TestDatabase.ts"
 export const TEST_JWT_SECRET = "test-jwt-secret-0123456789-abcdefghijklmnop"
 export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString("base64")}`
 
-export const testApp = (config: Record<string, string> = {}) =>
+/**
+ * `listen`: serve on this loopback port (for a real browser, which needs a known origin) instead of an ephemeral
+ * one; the test HttpClient points at it either way.
+ */
+export const testApp = (config: Record<string, string> = {}, options: { readonly listen?: number } = {}) =>
   Layer.unwrap(
     Effect.gen(function*() {
       const databaseUrl = yield* createDatabase
@@ -25,7 +30,12 @@ export const testApp = (config: Record<string, string> = {}) =>
         SchedulerProbe.layer
       )
       return withProcess("tradeport-test", app).pipe(
-        Layer.provideMerge(NodeHttpServer.layerTest),
+        Layer.provideMerge(options.listen === undefined
+          ? NodeHttpServer.layerTest
+          : HttpServer.layerTestClient.pipe(
+            Layer.provide(FetchHttpClient.layer),
+            Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.listen, host: "127.0.0.1" }))
+          )),
         Layer.provideMerge(AdminDatabase.layer(databaseUrl)),
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
           APP_ENV: "test",

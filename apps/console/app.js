@@ -1,0 +1,416 @@
+// @ts-check
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The Tradeport console: plain ES modules, no framework and no build step (type-checked by tsc through JSDoc).
+ * The access token lives in memory only; the refresh token is an HttpOnly cookie the page cannot read, renewed
+ * through POST /api/v1/auth/session/refresh with the X-Tradeport-CSRF header. Everything shown is inserted as
+ * text, never as HTML.
+ */
+
+/** @type {string | undefined} */
+let accessToken
+/** @type {number | undefined} */
+let ticker
+
+const main = /** @type {HTMLElement} */ (document.getElementById("main"))
+const banner = /** @type {HTMLElement} */ (document.getElementById("banner"))
+const nav = /** @type {HTMLElement} */ (document.getElementById("nav"))
+const logoutButton = /** @type {HTMLButtonElement} */ (document.getElementById("logout"))
+
+/** What each connect-flow outcome means to a person (the reason codes the callbacks send). */
+const OUTCOMES = /** @type {Record<string, string>} */ ({
+  denied: "Connection failed: you denied permission.",
+  state_invalid: "The link expired, try again.",
+  not_allowed: "This store URL is not allowed.",
+  invalid_response: "Connection failed: the provider's answer could not be verified. Try again.",
+  insufficient_scope: "Connection failed: not every permission Tradeport needs was granted. Try again and approve all of them.",
+  exchange_failed: "Connection failed: the provider did not accept the authorisation. Try again.",
+  keys_not_received: "Connection failed: the store did not send its API keys. Try again.",
+  session_mismatch: "Connection failed: finish connecting in the browser where you started it, while logged in to Tradeport.",
+  provider_error: "Connection failed: the provider reported a problem. Try again later."
+})
+
+const PROVIDERS = /** @type {Record<string, string>} */ ({
+  shopify: "Shopify", woocommerce: "WooCommerce", g2a: "G2A", fedex: "FedEx", dhl: "DHL", amazon_ads: "Amazon Ads", custom: "Custom source"
+})
+
+const STATUS = /** @type {Record<string, string>} */ ({
+  connected: "Connected", error: "Error", needs_reauth: "Needs re-auth", disconnected: "Disconnected"
+})
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} [attributes]
+ * @param {Array<Node | string>} [children]
+ */
+const el = (tag, attributes = {}, children = []) => {
+  const node = document.createElement(tag)
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value)
+  for (const child of children) node.append(child)
+  return node
+}
+
+/** @param {string} text @param {"ok" | "error"} kind */
+const say = (text, kind) => {
+  banner.className = kind
+  banner.setAttribute("role", kind === "error" ? "alert" : "status")
+  banner.textContent = text
+}
+
+/** @param {Response} response */
+const problemOf = async (response) => {
+  try {
+    const body = await response.json()
+    return typeof body?.detail === "string" ? body.detail : typeof body?.code === "string" ? body.code : `HTTP ${response.status}`
+  } catch {
+    return `HTTP ${response.status}`
+  }
+}
+
+/** @param {unknown} body */
+const rememberSession = (body) => {
+  const session = /** @type {{ accessToken?: string }} */ (body)
+  accessToken = session.accessToken
+}
+
+const renew = async () => {
+  const response = await fetch("/api/v1/auth/session/refresh", { method: "POST", headers: { "x-tradeport-csrf": "1" }, credentials: "same-origin" })
+  if (!response.ok) return false
+  rememberSession(await response.json())
+  return true
+}
+
+/**
+ * An API call with the in-memory access token, renewed once on a 401.
+ * @param {string} method @param {string} path
+ * @param {{ json?: unknown, body?: BodyInit, contentType?: string, accept?: string }} [options]
+ * @returns {Promise<Response>}
+ */
+const api = async (method, path, options = {}) => {
+  const send = () => {
+    /** @type {Record<string, string>} */
+    const headers = { accept: options.accept ?? "application/json" }
+    if (accessToken !== undefined) headers["authorization"] = `Bearer ${accessToken}`
+    if (options.json !== undefined) headers["content-type"] = "application/json"
+    if (options.contentType !== undefined) headers["content-type"] = options.contentType
+    const body = options.json !== undefined ? JSON.stringify(options.json) : options.body
+    return fetch(path, { method, headers, credentials: "same-origin", ...(body === undefined ? {} : { body }) })
+  }
+  let response = await send()
+  if (response.status === 401 && (await renew())) response = await send()
+  if (response.status === 401) {
+    accessToken = undefined
+    showLogin()
+  }
+  return response
+}
+
+/** @param {string} title @param {Array<Node | string>} children */
+const page = (title, children) => {
+  if (ticker !== undefined) window.clearInterval(ticker)
+  main.replaceChildren(el("h1", {}, [title]), ...children)
+  main.focus()
+}
+
+const loading = () => el("p", { class: "loading", "aria-busy": "true" }, ["Loading…"])
+
+// ---- Login ----------------------------------------------------------------------------------------------------
+
+const showLogin = () => {
+  nav.hidden = true
+  logoutButton.hidden = true
+  const form = el("form", { "aria-label": "Log in" }, [
+    el("label", { for: "email" }, ["Email"]), el("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: "" }),
+    el("label", { for: "password" }, ["Password"]), el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: "" }),
+    el("button", { type: "submit" }, ["Log in"])
+  ])
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault()
+    const data = new FormData(/** @type {HTMLFormElement} */ (form))
+    const response = await fetch("/api/v1/auth/session", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify({ email: data.get("email"), password: data.get("password") })
+    })
+    if (!response.ok) return say(response.status === 401 ? "Email or password is incorrect." : await problemOf(response), "error")
+    rememberSession(await response.json())
+    banner.textContent = ""
+    route()
+  })
+  page("Log in", [el("div", { class: "card" }, [form])])
+}
+
+// ---- Connections ----------------------------------------------------------------------------------------------
+
+/** @param {string} status */
+const badge = (status) => el("span", { class: `badge ${status}` }, [STATUS[status] ?? status])
+
+/**
+ * Starts a browser connect flow: the API answers the consent URL (and sets the flow's cookie), the page goes there.
+ * @param {string} path
+ */
+const startFlow = async (path) => {
+  const response = await api("GET", path)
+  if (!response.ok) return say(await problemOf(response), "error")
+  const { authorizeUrl } = await response.json()
+  window.location.assign(authorizeUrl)
+}
+
+/** @param {string} id @param {string} label @param {string} type @param {Record<string, string>} [extra] */
+const field = (id, label, type, extra = {}) => [el("label", { for: id }, [label]), el("input", { id, name: id, type, required: "", ...extra })]
+
+/** @param {string} title @param {Array<Node>} fields @param {string} action @param {(data: FormData, button: HTMLButtonElement) => Promise<void>} submit */
+const connectCard = (title, fields, action, submit) => {
+  const button = /** @type {HTMLButtonElement} */ (el("button", { type: "submit" }, [action]))
+  const form = el("form", { "aria-label": title }, [...fields, button])
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault()
+    button.disabled = true
+    try {
+      await submit(new FormData(/** @type {HTMLFormElement} */ (form)), button)
+    } finally {
+      button.disabled = false
+    }
+  })
+  return el("section", { class: "card" }, [el("h2", {}, [title]), form])
+}
+
+/** @param {Record<string, any>} c */
+const reconnect = (c) => {
+  if (c.provider === "shopify") return () => startFlow(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(c.externalAccount)}`)
+  if (c.provider === "woocommerce") return () => startFlow(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(c.externalAccount)}`)
+  if (c.provider === "amazon_ads") return () => startFlow(`/api/v1/auth/amazon_ads/install?region=${encodeURIComponent(String(c.externalAccount).split(":")[0] ?? "NA")}`)
+  return undefined
+}
+
+const showConnections = async () => {
+  page("Connections", [loading()])
+  const response = await api("GET", "/api/v1/connections")
+  if (!response.ok) return
+  const { connections } = await response.json()
+  const rows = connections.map((/** @type {Record<string, any>} */ c) => {
+    const actions = el("td")
+    const again = reconnect(c)
+    if (again !== undefined) {
+      const button = el("button", { type: "button", class: "secondary" }, ["Reconnect"])
+      button.addEventListener("click", again)
+      actions.append(button, " ")
+    }
+    if (c.status !== "disconnected") {
+      const button = el("button", { type: "button", class: "secondary", "aria-label": `Disconnect ${c.displayName}` }, ["Disconnect"])
+      button.addEventListener("click", async () => {
+        if (!window.confirm(`Disconnect ${c.displayName}? Its stored credentials are deleted.`)) return
+        const done = await api("DELETE", `/api/v1/connections/${c.id}`)
+        if (!done.ok) return say(await problemOf(done), "error")
+        say(`${c.displayName} disconnected.`, "ok")
+        await showConnections()
+      })
+      actions.append(button)
+    }
+    return el("tr", { "data-provider": c.provider }, [
+      el("td", {}, [PROVIDERS[c.provider] ?? c.provider]),
+      el("td", {}, [c.displayName]),
+      el("td", {}, [badge(c.status)]),
+      el("td", { class: "muted" }, [c.lastError ?? ""]),
+      actions
+    ])
+  })
+  const table = connections.length === 0
+    ? el("p", { class: "empty" }, ["No connections yet: connect a provider below."])
+    : el("table", {}, [
+      el("thead", {}, [el("tr", {}, ["Provider", "Account", "Status", "Last error", "Actions"].map((h) => el("th", { scope: "col" }, [h])))]),
+      el("tbody", {}, rows)
+    ])
+  const readiness = await fetch("/health/ready").then((r) => r.json()).catch(() => ({}))
+  const g2a = /** @type {Record<string, string>} */ (readiness?.checks ?? {})["g2a"] ?? "unknown"
+  page("Connections", [
+    table,
+    el("h2", {}, ["Connect a provider"]),
+    el("div", { class: "cards" }, [
+      connectCard("Shopify", field("shop", "Shop domain", "text", { placeholder: "your-store.myshopify.com", pattern: "[a-zA-Z0-9][a-zA-Z0-9-]*\\.myshopify\\.com" }), "Connect Shopify",
+        async (data) => startFlow(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(String(data.get("shop")))}`)),
+      connectCard("WooCommerce", field("store_url", "Store URL", "url", { placeholder: "https://shop.example.com" }), "Connect WooCommerce",
+        async (data) => startFlow(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(String(data.get("store_url")))}`)),
+      connectCard("Amazon Ads", [el("label", { for: "region" }, ["Region"]), el("select", { id: "region", name: "region" }, [
+        el("option", { value: "NA" }, ["North America"]), el("option", { value: "EU" }, ["Europe"]), el("option", { value: "FE" }, ["Far East"])
+      ])], "Connect with Amazon", async (data) => startFlow(`/api/v1/auth/amazon_ads/install?region=${encodeURIComponent(String(data.get("region")))}`)),
+      ...["fedex", "dhl"].map((carrier) =>
+        connectCard(PROVIDERS[carrier] ?? carrier, [
+          ...field(`${carrier}-clientId`, "Client id (API key)", "text", { autocomplete: "off" }),
+          ...field(`${carrier}-clientSecret`, "Client secret", "password", { autocomplete: "off" }),
+          ...field(`${carrier}-accountNumber`, "Account number", "text", { autocomplete: "off" })
+        ], `Add ${PROVIDERS[carrier]} account`, async (data) => {
+          const added = await api("POST", `/api/v1/carriers/${carrier}`, {
+            json: { clientId: data.get(`${carrier}-clientId`), clientSecret: data.get(`${carrier}-clientSecret`), accountNumber: data.get(`${carrier}-accountNumber`) }
+          })
+          if (!added.ok) return say(await problemOf(added), "error")
+          say(`${PROVIDERS[carrier]} account added.`, "ok")
+          await showConnections()
+        })),
+      el("section", { class: "card" }, [el("h2", {}, ["G2A"]), el("p", {}, ["Marketplace account of this deployment: ", el("strong", {}, [g2a])]),
+        el("p", { class: "muted" }, ["Configured by the operator (G2A_API_KEY); the credential check runs with readiness."])])
+    ])
+  ])
+}
+
+// ---- Token health ---------------------------------------------------------------------------------------------
+
+/** @param {number | null} seconds */
+const countdown = (seconds) => {
+  if (seconds === null) return "does not expire"
+  if (seconds <= 0) return "expired"
+  const h = Math.floor(seconds / 3600)
+  const m = Math.floor((seconds % 3600) / 60)
+  const s = seconds % 60
+  return `${h > 0 ? `${h} h ` : ""}${m} min ${s} s`
+}
+
+/** @param {string | null} iso */
+const when = (iso) => (iso === null ? "—" : new Date(iso).toLocaleString())
+
+const showTokens = async () => {
+  page("Token health", [loading()])
+  const response = await api("GET", "/api/v1/connections")
+  if (!response.ok) return
+  const { connections } = await response.json()
+  if (connections.length === 0) return page("Token health", [el("p", { class: "empty" }, ["No connections yet."])])
+  /** @type {Array<{ cell: HTMLElement, expiresAt: number | null }>} */
+  const clocks = []
+  const cards = await Promise.all(connections.map(async (/** @type {Record<string, any>} */ c) => {
+    const health = await (await api("GET", `/api/v1/connections/${c.id}/status`)).json()
+    const history = await api("GET", `/api/v1/org/audit?target=${encodeURIComponent(c.id)}&limit=10`)
+    const entries = history.ok ? (await history.json()).entries : []
+    const cell = el("dd", { "data-countdown": "" }, [countdown(health.expiresInSeconds)])
+    clocks.push({ cell, expiresAt: health.expiresAt === null ? null : Date.parse(health.expiresAt) })
+    return el("section", { class: "card", "aria-label": `${c.displayName} token` }, [
+      el("h2", {}, [`${PROVIDERS[c.provider] ?? c.provider} — ${c.displayName}`]),
+      badge(health.status),
+      el("dl", {}, [
+        el("dt", {}, ["Token"]), el("dd", {}, [health.token]),
+        el("dt", {}, ["Expires in"]), cell,
+        el("dt", {}, ["Last refresh"]), el("dd", {}, [when(health.lastRefreshedAt)]),
+        el("dt", {}, ["Next scheduled refresh"]), el("dd", {}, [when(health.nextRefreshAt)]),
+        el("dt", {}, ["Last error"]), el("dd", {}, [health.lastError ?? "none"])
+      ]),
+      el("h3", {}, ["Refresh history"]),
+      entries.length === 0
+        ? el("p", { class: "empty" }, ["No refresh activity yet."])
+        : el("ul", {}, entries.map((/** @type {Record<string, any>} */ e) => el("li", {}, [`${when(e.occurredAt)} — ${e.action}`])))
+    ])
+  }))
+  page("Token health", [el("div", { class: "cards" }, cards)])
+  ticker = window.setInterval(() => {
+    for (const clock of clocks) {
+      clock.cell.textContent = countdown(clock.expiresAt === null ? null : Math.floor((clock.expiresAt - Date.now()) / 1000))
+    }
+  }, 1000)
+}
+
+// ---- Orders and inventory -------------------------------------------------------------------------------------
+
+const showOrders = async () => {
+  page("Orders", [loading()])
+  const response = await api("GET", "/api/v1/orders?limit=50")
+  if (!response.ok) return
+  const { orders } = await response.json()
+  page("Orders", [orders.length === 0
+    ? el("p", { class: "empty" }, ["No orders yet."])
+    : el("table", {}, [
+      el("thead", {}, [el("tr", {}, ["Created", "Status", "Source", "Lines", "External id"].map((h) => el("th", { scope: "col" }, [h])))]),
+      el("tbody", {}, orders.map((/** @type {Record<string, any>} */ o) => el("tr", {}, [
+        el("td", {}, [when(o.createdAt)]), el("td", {}, [o.status]), el("td", {}, [o.source]),
+        el("td", {}, [o.lines.map((/** @type {Record<string, any>} */ l) => `${l.quantity} × ${l.sku}`).join(", ")]),
+        el("td", {}, [o.externalOrderId ?? ""])
+      ])))
+    ])])
+}
+
+const showInventory = async () => {
+  page("Inventory", [loading()])
+  const response = await api("GET", "/api/v1/inventory")
+  if (!response.ok) return
+  const { levels } = await response.json()
+  const report = el("div", { id: "import-report", "aria-live": "polite" })
+  const button = /** @type {HTMLButtonElement} */ (el("button", { type: "submit" }, ["Import"]))
+  const form = el("form", { "aria-label": "Bulk inventory import" }, [
+    el("label", { for: "file" }, ["CSV file (sku,quantity[,location])"]),
+    el("input", { id: "file", name: "file", type: "file", accept: ".csv,text/csv", required: "" }),
+    el("label", { for: "mode" }, ["When a row is invalid"]),
+    el("select", { id: "mode", name: "mode" }, [el("option", { value: "all-or-nothing" }, ["Apply nothing"]), el("option", { value: "partial" }, ["Apply the valid rows"])]),
+    button
+  ])
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault()
+    const data = new FormData(/** @type {HTMLFormElement} */ (form))
+    const file = /** @type {File} */ (data.get("file"))
+    button.disabled = true
+    report.replaceChildren(loading())
+    const result = await api("POST", `/api/v1/inventory/bulk?mode=${encodeURIComponent(String(data.get("mode")))}`, { body: await file.text(), contentType: "text/csv" })
+    button.disabled = false
+    const body = await result.json().catch(() => ({}))
+    const summary = body.report ?? body
+    if (!Array.isArray(summary.errors)) return report.replaceChildren(el("p", { role: "alert" }, [await problemOf(result)]))
+    report.replaceChildren(
+      el("p", { role: summary.errors.length > 0 ? "alert" : "status" }, [`${summary.applied} of ${summary.received} rows applied; ${summary.errors.length} with errors.`]),
+      el("ul", { class: "report" }, summary.errors.map((/** @type {Record<string, any>} */ e) => el("li", {}, [`Row ${e.row}${e.sku === null ? "" : ` (${e.sku})`}: ${e.field} — ${e.message}`])))
+    )
+  })
+  page("Inventory", [
+    el("section", { class: "card" }, [el("h2", {}, ["Bulk import"]), form, report]),
+    el("h2", {}, ["Stock"]),
+    levels.length === 0 ? el("p", { class: "empty" }, ["No stock recorded yet."]) : el("table", {}, [
+      el("thead", {}, [el("tr", {}, ["SKU", "Location", "On hand", "Reserved", "Available"].map((h) => el("th", { scope: "col" }, [h])))]),
+      el("tbody", {}, levels.map((/** @type {Record<string, any>} */ l) => el("tr", {}, [l.sku, l.location, String(l.onHand), String(l.reserved), String(l.available)].map((v) => el("td", {}, [v])))))
+    ])
+  ])
+}
+
+// ---- Routing --------------------------------------------------------------------------------------------------
+
+const VIEWS = /** @type {Record<string, () => Promise<void>>} */ ({
+  connections: showConnections, tokens: showTokens, orders: showOrders, inventory: showInventory
+})
+
+const route = () => {
+  nav.hidden = false
+  logoutButton.hidden = false
+  const name = window.location.pathname.replace(/^\/console\/?/, "").split("/")[0] || "connections"
+  const view = VIEWS[name] ?? showConnections
+  for (const link of nav.querySelectorAll("a")) {
+    if (link.dataset["view"] === name) link.setAttribute("aria-current", "page")
+    else link.removeAttribute("aria-current")
+  }
+  void view()
+}
+
+nav.addEventListener("click", (event) => {
+  const link = /** @type {HTMLElement} */ (event.target).closest("a")
+  if (link === null) return
+  event.preventDefault()
+  window.history.pushState({}, "", link.getAttribute("href") ?? "/console")
+  banner.textContent = ""
+  route()
+})
+window.addEventListener("popstate", route)
+
+logoutButton.addEventListener("click", async () => {
+  await fetch("/api/v1/auth/session", { method: "DELETE", headers: { "x-tradeport-csrf": "1" }, credentials: "same-origin" })
+  accessToken = undefined
+  say("Logged out.", "ok")
+  showLogin()
+})
+
+const boot = async () => {
+  // Where a connect flow ended: a message from our own table, never the text the URL carries.
+  const params = new URLSearchParams(window.location.search)
+  const outcome = params.get("outcome")
+  if (outcome === "connected") say(`${PROVIDERS[params.get("provider") ?? ""] ?? "Provider"} connected.`, "ok")
+  else if (outcome === "error") say(OUTCOMES[params.get("reason") ?? ""] ?? "Connection failed. Try again.", "error")
+  if (outcome !== null) window.history.replaceState({}, "", window.location.pathname)
+  if (await renew()) route()
+  else showLogin()
+}
+
+void boot()
