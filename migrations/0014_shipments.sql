@@ -15,7 +15,7 @@ CREATE TABLE shipments (
   checked_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (carrier, tracking_number)
+  UNIQUE (organization_id, carrier, tracking_number)
 );
 CREATE INDEX shipments_order_idx ON shipments (organization_id, order_id);
 CREATE INDEX shipments_open_idx ON shipments (checked_at NULLS FIRST) WHERE status <> 'delivered';

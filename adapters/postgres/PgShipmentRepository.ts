@@ -81,8 +81,11 @@ export const layer = Layer.effect(
       claimOpen: (limit) =>
         asPlatform(sql)(sql<{ id: string; organization_id: string; connection_id: string | null; carrier: "fedex" | "dhl"; tracking_number: string }>`
           WITH due AS (
-            SELECT id FROM shipments WHERE status <> 'delivered' AND connection_id IS NOT NULL
-            ORDER BY checked_at NULLS FIRST LIMIT ${limit} FOR UPDATE SKIP LOCKED
+            SELECT s.id FROM shipments s JOIN connections c ON c.id = s.connection_id
+            WHERE s.status <> 'delivered' AND c.status = 'connected'
+              -- A parcel not delivered after 60 days (returned, lost, an unknown number) is not asked about forever.
+              AND s.created_at > now() - interval '60 days'
+            ORDER BY s.checked_at NULLS FIRST LIMIT ${limit} FOR UPDATE OF s SKIP LOCKED
           )
           UPDATE shipments s SET checked_at = now() FROM due WHERE s.id = due.id
           RETURNING s.id::text, s.organization_id::text, s.connection_id::text, s.carrier, s.tracking_number`).pipe(

@@ -74,11 +74,27 @@ const rememberSession = (body) => {
   accessToken = session.accessToken
 }
 
-const renew = async () => {
-  const response = await fetch("/api/v1/auth/session/refresh", { method: "POST", headers: { "x-tradeport-csrf": "1" }, credentials: "same-origin" })
-  if (!response.ok) return false
-  rememberSession(await response.json())
-  return true
+/** @type {Promise<boolean> | undefined} */
+let renewing
+
+/**
+ * One renewal at a time: the refresh token rotates, and presenting the old one again (a second renewal racing the
+ * first) counts as reuse and ends the session. Within the page the in-flight renewal is shared; across tabs a Web
+ * Lock serialises them (the next tab then presents the already rotated cookie).
+ */
+const renew = () => {
+  renewing ??= (async () => {
+    const once = async () => {
+      const response = await fetch("/api/v1/auth/session/refresh", { method: "POST", headers: { "x-tradeport-csrf": "1" }, credentials: "same-origin" })
+      if (!response.ok) return false
+      rememberSession(await response.json())
+      return true
+    }
+    return navigator.locks === undefined ? once() : navigator.locks.request("tradeport-session-renew", once)
+  })().finally(() => {
+    renewing = undefined
+  })
+  return renewing
 }
 
 /**
@@ -240,10 +256,16 @@ const showConnections = async () => {
         connectCard(PROVIDERS[carrier] ?? carrier, [
           ...field(`${carrier}-clientId`, "Client id (API key)", "text", { autocomplete: "off" }),
           ...field(`${carrier}-clientSecret`, "Client secret", "password", { autocomplete: "off" }),
-          ...field(`${carrier}-accountNumber`, "Account number", "text", { autocomplete: "off" })
+          ...field(`${carrier}-accountNumber`, "Account number", "text", { autocomplete: "off" }),
+          ...(carrier === "dhl" ? field("dhl-distributionCenter", "Distribution center", "text", { placeholder: "USATL1", autocomplete: "off" }) : [])
         ], `Add ${PROVIDERS[carrier]} account`, async (data) => {
           const added = await api("POST", `/api/v1/carriers/${carrier}`, {
-            json: { clientId: data.get(`${carrier}-clientId`), clientSecret: data.get(`${carrier}-clientSecret`), accountNumber: data.get(`${carrier}-accountNumber`) }
+            json: {
+              clientId: data.get(`${carrier}-clientId`),
+              clientSecret: data.get(`${carrier}-clientSecret`),
+              accountNumber: data.get(`${carrier}-accountNumber`),
+              ...(carrier === "dhl" ? { distributionCenter: data.get("dhl-distributionCenter") } : {})
+            }
           })
           if (!added.ok) return say(await problemOf(added), "error")
           say(`${PROVIDERS[carrier]} account added.`, "ok")

@@ -42,7 +42,8 @@ export const g2aProblem = (e: G2AError): Effect.Effect<never, NotFound | Conflic
     case "unknown":
       return Effect.fail(new ServiceUnavailable({ code: "g2a_bad_response", retryAfterSeconds: 5, detail: "G2A answered outside its contract." }))
     case "not_configured":
-      return Effect.fail(new ServiceUnavailable({ code: "g2a_not_configured", detail: "G2A is not configured in this deployment." }))
+      // A deployment without G2A has no such resource: like every provider that is not configured, 404.
+      return Effect.fail(new NotFound({ code: "provider_not_configured", detail: "G2A is not configured in this deployment." }))
   }
 }
 

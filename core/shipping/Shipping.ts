@@ -1,8 +1,8 @@
 /**
  * Use cases on shipping. A carrier is reached through a `CarrierApi` (one per carrier connection, built by the
- * apps from the provider adapters): quote, label, track. Shipping an order buys a label and records the shipment
- * with its tracking number on the order; tracking updates (polled or received) move its status and are applied
- * only when they change something.
+ * apps from the provider adapters): quote, label, track. Shipping an order is check → buy a label (irreversible:
+ * the edge makes it happen at most once per Idempotency-Key) → record the shipment with its tracking number on the
+ * order; tracking updates (polled or received) move its status and are applied only when they change something.
  */
 import { Effect, Option, Schema } from "effect"
 import { randomUUID } from "node:crypto"
@@ -26,20 +26,17 @@ export class OrderNotShippable extends Schema.TaggedError<OrderNotShippable>()("
   status: Schema.String
 }) {}
 
-export const ship = Effect.fn("Shipping.ship")(function*<E, R>(
-  organizationId: OrgId,
-  orderId: OrderId,
-  carrier: CarrierApi<E, R>,
-  request: ShipmentRequest,
-  service: string
-) {
-  const orders = yield* OrderRepository
-  const shipments = yield* ShipmentRepository
-  const order = yield* orders.get(organizationId, orderId)
+/** Before buying a label: the order exists and is not cancelled. */
+export const checkShippable = Effect.fn("Shipping.checkShippable")(function*(organizationId: OrgId, orderId: OrderId) {
+  const order = yield* (yield* OrderRepository).get(organizationId, orderId)
   if (Option.isNone(order)) return yield* new OrderNotFound()
   if (order.value.status === "cancelled") return yield* new OrderNotShippable({ status: order.value.status })
-  const label = yield* carrier.label(request, service, orderId)
-  return yield* shipments.record(organizationId, {
+  return order.value
+})
+
+/** After buying one: the shipment, with its tracking number, on the order. */
+export const recordLabel = Effect.fn("Shipping.recordLabel")(function*(organizationId: OrgId, orderId: OrderId, carrier: { readonly carrier: CarrierKind; readonly connectionId: string }, label: Label) {
+  return yield* (yield* ShipmentRepository).record(organizationId, {
     id: ShipmentId.make(randomUUID()),
     orderId,
     connectionId: carrier.connectionId,

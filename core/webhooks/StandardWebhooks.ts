@@ -7,7 +7,7 @@
  */
 import { DateTime, Effect, Option, Redacted } from "effect"
 import { createHmac, timingSafeEqual } from "node:crypto"
-import { type InboundDelivery, type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, type VerifiedEvent, WebhookRejected } from "./Webhook.ts"
+import { type InboundDelivery, jsonBody, type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, type VerifiedEvent, WebhookRejected } from "./Webhook.ts"
 
 const secretBytes = (secret: Redacted.Redacted<string>) => {
   const value = Redacted.value(secret)
@@ -33,7 +33,8 @@ export const policy = (provider = "standard"): SignaturePolicy => ({
         return yield* reject("malformed")
       }
       const timestamp = Number(timestampHeader)
-      const candidates = signatures.map((s) => Buffer.from(s, "base64"))
+      // Only canonical base64 (what re-encoding gives back): lenient decoding would let altered text verify.
+      const candidates = signatures.map((s) => Buffer.from(s, "base64")).filter((b, i) => b.toString("base64") === signatures[i])
       const matches = secrets.some((secret) => {
         const expected = Buffer.from(sign(secret, id, timestamp, delivery.rawBody), "base64")
         return candidates.some((c) => c.length === expected.length && timingSafeEqual(c, expected))
@@ -41,13 +42,8 @@ export const policy = (provider = "standard"): SignaturePolicy => ({
       if (!matches) return yield* reject("signature")
       const skew = Math.abs(DateTime.toEpochMillis(delivery.receivedAt) / 1000 - timestamp)
       if (skew > TIMESTAMP_TOLERANCE_SECONDS) return yield* reject("stale")
-      let payload: unknown
-      try {
-        payload = JSON.parse(Buffer.from(delivery.rawBody).toString("utf8"))
-      } catch {
-        return yield* reject("malformed")
-      }
-      const type = typeof payload === "object" && payload !== null && "type" in payload && typeof payload.type === "string" ? payload.type : undefined
+      const { payload, fields } = yield* jsonBody(delivery.rawBody)
+      const type = typeof fields["type"] === "string" ? fields["type"] : undefined
       if (type === undefined) return yield* reject("malformed")
       const event: VerifiedEvent = { eventId: id, topic: type, nonce: Option.none(), payload }
       return event

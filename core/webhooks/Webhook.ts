@@ -51,6 +51,8 @@ export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
 export const bodyHmacMatches = (rawBody: Uint8Array, signatureBase64: string, secrets: ReadonlyArray<Redacted.Redacted<string>>) => {
   if (!/^[A-Za-z0-9+/]{43}=$/.test(signatureBase64)) return false
   const given = Buffer.from(signatureBase64, "base64")
+  // Canonical form only: the last character's unused bits could otherwise vary and still decode the same.
+  if (given.toString("base64") !== signatureBase64) return false
   return secrets.some((secret) => {
     const expected = createHmac("sha256", Redacted.value(secret)).update(rawBody).digest()
     return expected.length === given.length && timingSafeEqual(expected, given)

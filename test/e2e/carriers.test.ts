@@ -25,7 +25,8 @@ const app = Layer.unwrap(
     return testApp({
       FEDEX_API_URL: fedex.url,
       DHL_API_URL: dhl.url,
-      PROVIDER_TIMEOUT: "300 millis",
+      // Long enough for 100 concurrent quotes on a loaded 2-core machine, short enough for 5 timeouts in a test.
+      PROVIDER_TIMEOUT: "1 second",
       PROVIDER_RETRIES: "0",
       PROVIDER_CIRCUIT_COOLDOWN: "1 second"
     }).pipe(Layer.provideMerge(Layer.succeed(Fakes, { fedex, dhl })))
@@ -65,12 +66,16 @@ describe("carriers end to end", () => {
           const credentials = carrier === "fedex" ? FEDEX : DHL
           const { accessToken } = yield* signUpAndLogin(`${carrier}-owner@example.com`, `${carrier} Co`)
 
-          const refused = yield* addAccount(accessToken, carrier, { clientId: credentials.clientId, clientSecret: "wrong", accountNumber: "510087020" })
+          const refused = yield* addAccount(accessToken, carrier, { clientId: credentials.clientId, clientSecret: "wrong", accountNumber: "510087020", ...(carrier === "dhl" ? { distributionCenter: "USATL1" } : {}) })
           assert.strictEqual(refused.status, 422)
           assert.strictEqual((yield* json(refused))["code"], "carrier_credentials_refused")
           assert.strictEqual((yield* call("GET", "/api/v1/carriers", { token: accessToken }).pipe(Effect.flatMap(json)))["accounts"] instanceof Array, true)
           assert.lengthOf((yield* call("GET", "/api/v1/connections", { token: accessToken }).pipe(Effect.flatMap(json)))["connections"] as Array<unknown>, 0, "nothing stored")
 
+          if (carrier === "dhl") {
+            const missing = yield* addAccount(accessToken, carrier, { ...credentials, accountNumber: "510087020" })
+            assert.strictEqual((yield* json(missing))["code"], "distribution_center_required")
+          }
           const added = yield* addAccount(accessToken, carrier, { ...credentials, accountNumber: "510087020", ...(carrier === "dhl" ? { distributionCenter: "USATL1" } : {}) })
           assert.strictEqual(added.status, 201)
           const connectionId = String((yield* json(added))["id"])
@@ -106,7 +111,7 @@ describe("carriers end to end", () => {
           const fast = yield* timed(quote(accessToken, orderId, connectionId))
           assert.strictEqual(fast.value.status, 503)
           assert.isDefined(fast.value.headers["retry-after"])
-          assert.isBelow(fast.ms, 250, "fails fast while open (the timeout is 300 ms)")
+          assert.isBelow(fast.ms, 500, "fails fast while open (the timeout is 1 s)")
           assert.strictEqual(fake.operations(), reached, "an open circuit does not call the carrier")
           const ready = yield* call("GET", "/health/ready").pipe(Effect.flatMap(json))
           assert.match((ready["details"] as Record<string, string>)["providers"]!, new RegExp(`${carrier}:Open`))
@@ -138,6 +143,30 @@ describe("carriers end to end", () => {
         assert.lengthOf(fedex.labels(), 1, "a retry never buys a second label")
         assert.strictEqual(shipment["trackingNumber"], fedex.labels()[0])
         assert.strictEqual(shipment["status"], "label_created")
+
+        // A 2xx the carrier garbled: the label may exist, so the answer is "outcome unknown", kept for the key.
+        const second = yield* anOrder(accessToken, "SHIP-2")
+        const shipSecond = (key: string) =>
+          HttpClient.execute(HttpClientRequest.post(`/api/v1/orders/${second}/shipments`).pipe(
+            HttpClientRequest.bearerToken(accessToken),
+            HttpClientRequest.setHeader("idempotency-key", key),
+            HttpClientRequest.bodyJsonUnsafe({ connectionId, service: "FEDEX_GROUND", from: address("Warehouse"), to: address("Ada"), parcel })
+          ))
+        fedex.setMode("garbled")
+        const garbled = yield* shipSecond("label-2")
+        fedex.setMode("ok")
+        assert.strictEqual(garbled.status, 409)
+        assert.strictEqual((yield* json(garbled))["code"], "label_outcome_unknown")
+        const retried = yield* shipSecond("label-2")
+        assert.strictEqual((yield* json(retried))["code"], "label_outcome_unknown", "the retry is answered from the key, not sent again")
+        assert.lengthOf(fedex.labels(), 2, "one label per key, even when the first answer was unreadable")
+        // Bought, then not recordable (the carrier reused a tracking number we hold): never bought again for the key.
+        fedex.setNextTracking(fedex.labels()[0]!)
+        const clash = yield* shipSecond("label-3")
+        assert.strictEqual(clash.status, 409)
+        assert.strictEqual((yield* json(clash))["code"], "label_not_recorded")
+        assert.strictEqual((yield* json(yield* shipSecond("label-3")))["code"], "label_outcome_unknown")
+        assert.lengthOf(fedex.labels(), 3)
 
         const job = pollCarrierTrackingJob({ every: Duration.minutes(15), batch: 100, concurrency: 4 })
         fedex.setTracking(String(shipment["trackingNumber"]), "IT")

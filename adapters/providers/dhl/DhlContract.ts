@@ -4,6 +4,7 @@
  * mapped into core shipping. Hosts: `api-sandbox.dhlecs.com`, `api.dhlecs.com`. No I/O.
  */
 import { Option, Schema } from "effect"
+import { createHash } from "node:crypto"
 import { type Address, RateQuote, type ShipmentRequest, type TrackingStatus } from "../../../core/shipping/Shipment.ts"
 
 export const HOSTS = { sandbox: "https://api-sandbox.dhlecs.com", live: "https://api.dhlecs.com" } as const
@@ -42,8 +43,11 @@ export const productsRequest = (account: DhlAccount, request: ShipmentRequest) =
   estimatedDeliveryDate: { calculate: true }
 })
 
-/** DHL's package id is ours to choose (unique per pickup account): the order reference, sanitised. */
-export const packageIdFor = (reference: string) => reference.replace(/[^A-Za-z0-9]/g, "").slice(0, 30)
+/**
+ * DHL's package id is ours to choose and must be unique per pickup account: derived from the purchase reference
+ * (order and Idempotency-Key), so a second parcel for an order, or a retry with a new key, gets its own.
+ */
+export const packageIdFor = (reference: string) => `TP${createHash("sha256").update(reference).digest("hex").slice(0, 28).toUpperCase()}`
 
 export const labelRequest = (account: DhlAccount, request: ShipmentRequest, product: string, reference: string) => ({
   pickup: account.pickup,

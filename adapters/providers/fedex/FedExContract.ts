@@ -48,7 +48,7 @@ export const shipRequest = (accountNumber: string, request: ShipmentRequest, ser
     pickupType: "DROPOFF_AT_FEDEX_LOCATION",
     shippingChargesPayment: { paymentType: "SENDER" },
     labelSpecification: { imageType: "PDF", labelStockType: "PAPER_85X11_TOP_HALF_LABEL" },
-    requestedPackageLineItems: packages(request).map((p) => ({ ...p, customerReferences: [{ customerReferenceType: "CUSTOMER_REFERENCE", value: reference.slice(0, 40) }] }))
+    requestedPackageLineItems: packages(request).map((p) => ({ ...p, customerReferences: [{ customerReferenceType: "CUSTOMER_REFERENCE", value: (reference.split("/")[0] ?? reference).slice(0, 40) }] }))
   }
 })
 

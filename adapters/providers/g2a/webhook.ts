@@ -2,7 +2,7 @@
  * G2A webhook signatures, per the seed contract (seeds 000 T07 / 001 FR-006):
  *   signature = HMAC-SHA256(payload + timestamp + nonce + G2A_API_HASH)
  * The seed names no headers and no key; Tradeport's G2A contract (isolated here, documented in the README) is:
- * headers `X-G2A-Signature` (hex), `X-G2A-Timestamp` (unix seconds), `X-G2A-Nonce`, the event id in the signed
+ * headers `X-G2A-Signature` (lower-case hex, as hexdigest gives it), `X-G2A-Timestamp` (unix seconds), `X-G2A-Nonce`, the event id in the signed
  * payload's `event_id` (a string or number; never taken from a header), and the HMAC keyed with G2A_API_HASH over `body ‖ timestamp ‖ nonce ‖ G2A_API_HASH`.
  * Nonces are single-use (replays are refused); timestamps must be within ±5 minutes.
  */
@@ -27,7 +27,7 @@ export const policy: SignaturePolicy = {
       const signature = delivery.headers["x-g2a-signature"] ?? ""
       const timestamp = delivery.headers["x-g2a-timestamp"] ?? ""
       const nonce = delivery.headers["x-g2a-nonce"] ?? ""
-      if (!/^[0-9a-f]{64}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp) || !/^[\w-]{8,128}$/.test(nonce)) return yield* reject("malformed")
+      if (!/^[0-9a-f]{64}$/.test(signature) || !/^\d{1,12}$/.test(timestamp) || !/^[\w-]{8,128}$/.test(nonce)) return yield* reject("malformed")
       const given = Buffer.from(signature, "hex")
       const matches = secrets.some((secret) => {
         const expected = Buffer.from(sign(secret, delivery.rawBody, timestamp, nonce), "hex")

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto"
 import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from "../FakeServer.ts"
 
-export type CarrierMode = "ok" | "hang" | "5xx" | "429"
+export type CarrierMode = "ok" | "hang" | "5xx" | "429" | "garbled"
 
 export interface FakeCarrier extends FakeServer {
   readonly tokenRequests: () => number
@@ -17,6 +17,8 @@ export interface FakeCarrier extends FakeServer {
   /** The status the carrier reports for a tracking number from now on (FedEx code / DHL event description). */
   readonly setTracking: (trackingNumber: string, status: string) => void
   readonly labels: () => ReadonlyArray<string>
+  /** The next label gets this tracking number (a carrier reusing numbers). */
+  readonly setNextTracking: (trackingNumber: string) => void
 }
 
 interface Options {
@@ -28,11 +30,11 @@ interface Options {
 const start = async (
   tokenPath: string,
   unauthorized: FakeResponse,
-  operation: (request: FakeRequest, state: { labels: Array<string>; tracking: Map<string, string> }) => FakeResponse | undefined,
+  operation: (request: FakeRequest, state: { labels: Array<string>; tracking: Map<string, string>; next: string | undefined }) => FakeResponse | undefined,
   options: Options
 ): Promise<FakeCarrier> => {
   const tokens = new Map<string, number>()
-  const state = { labels: [] as Array<string>, tracking: new Map<string, string>() }
+  const state = { labels: [] as Array<string>, tracking: new Map<string, string>(), next: undefined as string | undefined }
   let mode: CarrierMode = "ok"
   let tokenCount = 0
   let operationCount = 0
@@ -54,6 +56,11 @@ const start = async (
     if (mode === "hang") return { hang: true }
     if (mode === "5xx") return { status: 503, json: { errors: [{ code: "SERVICE.UNAVAILABLE.ERROR", message: "The service is currently unavailable" }] } }
     if (mode === "429") return { status: 429, headers: { "retry-after": "1" }, json: { errors: [{ code: "TOO.MANY.REQUESTS.ERROR" }] } }
+    if (mode === "garbled") {
+      // The operation happens (a label is bought) but the answer is not what the API documents.
+      operation(request, state)
+      return { status: 200, json: { output: { alerts: [{ code: "SHIPMENT.CREATED.PARTIAL" }] } } }
+    }
     return operation(request, state) ?? { status: 404, json: { errors: [{ code: "NOT.FOUND.ERROR" }] } }
   })
   return {
@@ -67,7 +74,10 @@ const start = async (
     setTracking: (trackingNumber, status) => {
       state.tracking.set(trackingNumber, status)
     },
-    labels: () => state.labels
+    labels: () => state.labels,
+    setNextTracking: (trackingNumber) => {
+      state.next = trackingNumber
+    }
   }
 }
 
@@ -96,7 +106,8 @@ export const startFakeFedEx = (options: Options) =>
       }
       if (request.path === "/ship/v1/shipments") {
         const requested = body["requestedShipment"] as { serviceType?: string } | undefined
-        const tracking = digits(12)
+        const tracking = state.next ?? digits(12)
+        state.next = undefined
         state.labels.push(tracking)
         state.tracking.set(tracking, "OC")
         return {
