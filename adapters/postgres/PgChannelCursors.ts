@@ -34,6 +34,20 @@ export const layer = Layer.effect(
           Effect.map((rows) => rows.map((r) => ({ organizationId: OrgId.make(r.organization_id), connectionId: r.id }))),
           Effect.mapError(toPersistenceError("ChannelCursors.claimDue"))
         ),
+      bury: (organizationId, connectionId, externalOrderId) =>
+        inOrganization(sql, organizationId)(sql`
+          INSERT INTO channel_order_tombstones (organization_id, connection_id, external_order_id)
+          VALUES (${organizationId}, ${connectionId}, ${externalOrderId}) ON CONFLICT DO NOTHING`).pipe(
+          Effect.asVoid,
+          Effect.mapError(toPersistenceError("ChannelCursors.bury"))
+        ),
+      isBuried: (organizationId, connectionId, externalOrderId) =>
+        inOrganization(sql, organizationId)(sql`
+          SELECT 1 FROM channel_order_tombstones
+          WHERE organization_id = ${organizationId} AND connection_id = ${connectionId} AND external_order_id = ${externalOrderId}`).pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.mapError(toPersistenceError("ChannelCursors.isBuried"))
+        ),
       release: (connectionId, owner, at) =>
         asPlatform(sql)(sql`
           UPDATE connections SET orders_sync_lease_owner = NULL, orders_sync_lease_until = NULL,

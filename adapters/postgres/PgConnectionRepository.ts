@@ -74,7 +74,7 @@ export const layer = Layer.effect(
         ON CONFLICT (organization_id, provider, external_account) DO UPDATE SET
           display_name = EXCLUDED.display_name, status = 'connected', credentials = EXCLUDED.credentials,
           credentials_version = connections.credentials_version + 1, token_expires_at = EXCLUDED.token_expires_at,
-          last_refreshed_at = now(), last_error = NULL, updated_at = now()
+          last_refreshed_at = now(), last_error = NULL, updated_at = now(), connected_at = now()
         WHERE connections.id = EXCLUDED.id
         RETURNING ${columns}`).pipe(rows("upsertConnected"), Effect.map((r) => Option.fromNullishOr(r[0])))
 

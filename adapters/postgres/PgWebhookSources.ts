@@ -3,7 +3,7 @@
  * sender is not a user), must exist for that provider and not be disconnected; its signing secrets are the
  * `webhookSecret` field of its sealed credentials (comma-separated while a secret rotates).
  */
-import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import { DateTime, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { Credentials } from "../../core/connections/Connection.ts"
 import { CredentialVault } from "../../core/connections/ports/CredentialVault.ts"
@@ -24,8 +24,8 @@ export const layer = Layer.effect(
       resolve: (provider, connectionId) =>
         Effect.gen(function*() {
           if (!UUID.test(connectionId)) return Option.none()
-          const [row] = yield* asPlatform(sql)(sql<{ organization_id: string; external_account: string; credentials: string | null }>`
-            SELECT organization_id::text, external_account, credentials FROM connections
+          const [row] = yield* asPlatform(sql)(sql<{ organization_id: string; external_account: string; connected_at: Date; credentials: string | null }>`
+            SELECT organization_id::text, external_account, connected_at, credentials FROM connections
             WHERE id = ${connectionId} AND provider = ${provider} AND status <> 'disconnected'`).pipe(
             Effect.mapError(toPersistenceError("WebhookSources.resolve"))
           )
@@ -38,7 +38,13 @@ export const layer = Layer.effect(
             onNone: () => [],
             onSome: (c) => (c["webhookSecret"] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0).map((s) => Redacted.make(s))
           })
-          return Option.some({ organizationId: OrgId.make(row.organization_id), connectionId, externalAccount: row.external_account, secrets })
+          return Option.some({
+            organizationId: OrgId.make(row.organization_id),
+            connectionId,
+            externalAccount: row.external_account,
+            connectedAt: DateTime.fromDateUnsafe(row.connected_at),
+            secrets
+          })
         }).pipe(Effect.withSpan("WebhookSources.resolve"))
     })
   })

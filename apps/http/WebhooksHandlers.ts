@@ -6,6 +6,7 @@ import * as G2AWebhook from "../../adapters/providers/g2a/webhook.ts"
 import { applyG2AEvent, g2aAccountSource } from "../../core/marketplace/PurchaseEvents.ts"
 import { applyOrderEvent } from "../../core/webhooks/OrderEvents.ts"
 import type { AuditLog } from "../../core/audit/ports/AuditLog.ts"
+import type { ChannelCursors } from "../../core/channels/ports/ChannelCursors.ts"
 import type { ConnectionRepository } from "../../core/connections/ports/ConnectionRepository.ts"
 import type { TokenManager } from "../../core/connections/TokenManager.ts"
 import type { PurchaseRepository } from "../../core/marketplace/ports/PurchaseRepository.ts"
@@ -36,7 +37,7 @@ const shopifyEvents = channelApplier(ShopifyWebhook.decodeEvent)
 const wooEvents = channelApplier(Woo.decodeEvent)
 
 /** What an event does, by provider: purchase updates for G2A, channel orders for shops, our order vocabulary otherwise. */
-const applierFor = (provider: string): Applier<PersistenceError, OrderRepository | PurchaseRepository | AuditLog | ConnectionRepository | TokenManager> =>
+const applierFor = (provider: string): Applier<PersistenceError, OrderRepository | PurchaseRepository | AuditLog | ConnectionRepository | TokenManager | ChannelCursors> =>
   provider === "g2a" ? applyG2AEvent : provider === "shopify" ? shopifyEvents : provider === "woocommerce" ? wooEvents : applyOrderEvent
 
 const rejection = {

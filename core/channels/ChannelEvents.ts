@@ -4,7 +4,7 @@
  * names the connection's own account, so neither an unsigned header nor a payload of another topic can cut a
  * merchant off.
  */
-import { Effect, Option, Result } from "effect"
+import { DateTime, Effect, Option, Result } from "effect"
 import { AuditLog } from "../audit/ports/AuditLog.ts"
 import { ConnectionId } from "../connections/Connection.ts"
 import { markUninstalled } from "../connections/Connections.ts"
@@ -15,6 +15,7 @@ import { cancelHeld, type ChannelOrder, ingest } from "./ChannelOrders.ts"
 import type { OrderRepository } from "../orders/ports/OrderRepository.ts"
 import type { ConnectionRepository } from "../connections/ports/ConnectionRepository.ts"
 import type { TokenManager } from "../connections/TokenManager.ts"
+import type { ChannelCursors } from "./ports/ChannelCursors.ts"
 
 export type ChannelEvent =
   | { readonly kind: "order"; readonly order: ChannelOrder }
@@ -28,7 +29,7 @@ export type ChannelEventDecoder = (event: VerifiedEvent) => Result.Result<Channe
 
 export const channelApplier = (
   decode: ChannelEventDecoder
-): Applier<PersistenceError, OrderRepository | ConnectionRepository | AuditLog | TokenManager> =>
+): Applier<PersistenceError, OrderRepository | ConnectionRepository | AuditLog | TokenManager | ChannelCursors> =>
 (source, event) =>
   Effect.gen(function*() {
     const decoded = decode(event)
@@ -53,6 +54,9 @@ export const channelApplier = (
         if (channelEvent.account !== source.externalAccount) {
           return yield* new WebhookApplyError({ detail: "uninstall names another account than this connection's" })
         }
+        // A late (retried) notice of an uninstall that happened before the merchant installed again: not this one.
+        if (event.occurredAt === undefined) return yield* new WebhookApplyError({ detail: "uninstall without the time it happened" })
+        if (source.connectedAt !== undefined && DateTime.isLessThan(event.occurredAt, source.connectedAt)) return "ignored" as const
         yield* markUninstalled(source.organizationId, ConnectionId.make(source.connectionId)).pipe(
           Effect.catchTag("ConnectionNotFound", () => Effect.fail(new WebhookApplyError({ detail: "connection vanished" })))
         )

@@ -14,6 +14,7 @@ import type { OrderLine } from "../orders/Order.ts"
 import * as Orders from "../orders/Orders.ts"
 import { OrderRepository } from "../orders/ports/OrderRepository.ts"
 import type { OrgId } from "../shared/Ids.ts"
+import { ChannelCursors } from "./ports/ChannelCursors.ts"
 
 export interface ChannelOrder {
   readonly externalOrderId: string
@@ -54,10 +55,14 @@ export const cancelHeld = Effect.fn("ChannelOrders.cancelHeld")(function*(organi
 })
 
 export const ingest = Effect.fn("ChannelOrders.ingest")(function*(organizationId: OrgId, connectionId: string, order: ChannelOrder) {
+  const cursors = yield* ChannelCursors
   if (order.cancelled) {
-    // Cancelled before we ever held it: there is nothing to reserve or release.
-    return Option.getOrElse(yield* cancelHeld(organizationId, connectionId, order.externalOrderId), () => "unchanged" as const)
+    const outcome = yield* cancelHeld(organizationId, connectionId, order.externalOrderId)
+    // Cancelled before we ever held it: nothing to release, but a late creation of it must not reserve stock.
+    if (Option.isNone(outcome)) yield* cursors.bury(organizationId, connectionId, order.externalOrderId)
+    return Option.getOrElse(outcome, () => "unchanged" as const)
   }
+  if (yield* cursors.isBuried(organizationId, connectionId, order.externalOrderId)) return "unchanged" as const
   if (order.fulfilled) {
     // Already shipped: commit the stock we hold for it; history we never held is not imported (nothing to reserve).
     const repository = yield* OrderRepository

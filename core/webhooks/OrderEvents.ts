@@ -8,6 +8,7 @@ import { DateTime, Effect, Option, Schema } from "effect"
 import { cancelHeld, ingest } from "../channels/ChannelOrders.ts"
 import { OrderLine, Sku } from "../orders/Order.ts"
 import type { OrderRepository } from "../orders/ports/OrderRepository.ts"
+import type { ChannelCursors } from "../channels/ports/ChannelCursors.ts"
 import type { PersistenceError } from "../shared/errors.ts"
 import { type Applier, WebhookApplyError } from "./Pipeline.ts"
 
@@ -27,7 +28,7 @@ const Cancelled = Schema.Struct({ data: Schema.Struct({ externalOrderId: Schema.
 
 const invalid = (what: string) => () => Effect.fail(new WebhookApplyError({ detail: `invalid ${what} payload` }))
 
-export const applyOrderEvent: Applier<PersistenceError, OrderRepository> = (source, event) =>
+export const applyOrderEvent: Applier<PersistenceError, OrderRepository | ChannelCursors> = (source, event) =>
   Effect.gen(function*() {
     switch (event.topic) {
       case "order.created": {

@@ -27,6 +27,8 @@ export interface VerifiedEvent {
    * only cross-checked against the connection the delivery is for.
    */
   readonly claimedAccount?: string | undefined
+  /** When the provider says the event happened (Shopify's X-Shopify-Triggered-At), if it says. */
+  readonly occurredAt?: DateTime.Utc | undefined
 }
 
 export const RejectionReason = Schema.Literals(["signature", "stale", "replayed", "malformed", "unknown_source", "account_mismatch"])

@@ -205,6 +205,14 @@ describe("Shopify end to end", () => {
         assert.deepStrictEqual(outcomes, ["applied", ...Array<string>(9).fill("duplicate")])
         assert.strictEqual(yield* orderCount(accessToken), 1)
 
+        // Cancelled before its creation ever reached us, then the late (retried) creation: no stock is held for it.
+        const late = fake.addOrder("hooks.myshopify.com", { id: "5002", lines: [{ sku: "HOOK-1", quantity: 1, price: "3.00" }] })
+        const createdSnapshot = fake.orderPayload(late)
+        fake.cancelOrder("hooks.myshopify.com", "5002")
+        assert.strictEqual((yield* json(yield* deliver(fake, id, fake.webhook("hooks.myshopify.com", "orders/cancelled", fake.orderPayload(late)))))["outcome"], "ignored")
+        assert.strictEqual((yield* json(yield* deliver(fake, id, fake.webhook("hooks.myshopify.com", "orders/create", createdSnapshot))))["outcome"], "ignored")
+        assert.strictEqual(yield* orderCount(accessToken), 1)
+
         // Genuine signature, but it claims another shop than this connection's: refused.
         const spoofed = fake.webhook("hooks.myshopify.com", "orders/create", fake.orderPayload(order), { shopHeader: "other-shop.myshopify.com" })
         const spoofedResponse = yield* deliver(fake, id, spoofed)
@@ -218,6 +226,10 @@ describe("Shopify end to end", () => {
         // An unsigned topic cannot turn an order into an uninstall: the payload must name the shop.
         const relabelled = fake.webhook("hooks.myshopify.com", "app/uninstalled", fake.orderPayload(order))
         assert.strictEqual((yield* json(yield* deliver(fake, id, relabelled)))["outcome"], "failed")
+        // A retried notice of an uninstall from before the shop was (re)connected changes nothing.
+        const stale = fake.webhook("hooks.myshopify.com", "app/uninstalled", { id: 1, myshopify_domain: "hooks.myshopify.com" }, { triggeredAt: new Date(Date.now() - 3600_000) })
+        assert.strictEqual((yield* json(yield* deliver(fake, id, stale)))["outcome"], "ignored")
+        assert.strictEqual((yield* connections(accessToken)).find((c) => c["id"] === id)!["status"], "connected")
         const uninstall = fake.webhook("hooks.myshopify.com", "app/uninstalled", { id: 1, myshopify_domain: "hooks.myshopify.com", domain: "hooks.example" })
         assert.strictEqual((yield* json(yield* deliver(fake, id, uninstall)))["outcome"], "applied")
         const after = (yield* connections(accessToken)).find((c) => c["id"] === id)!

@@ -26,14 +26,16 @@ export const policy: SignaturePolicy = {
       if (signature === "" || !/^[\w-]{1,128}$/.test(id) || !/^[a-z_]+\/[a-z_]+$/.test(topic) || shop === "") return yield* reject("malformed")
       if (!bodyHmacMatches(delivery.rawBody, signature, secrets)) return yield* reject("signature")
       const triggered = delivery.headers["x-shopify-triggered-at"]
+      let occurredAt: DateTime.Utc | undefined
       if (triggered !== undefined) {
         const at = DateTime.make(triggered)
         if (Option.isNone(at)) return yield* reject("malformed")
         const age = (DateTime.toEpochMillis(delivery.receivedAt) - DateTime.toEpochMillis(at.value)) / 1000
         if (age > MAX_AGE_SECONDS || age < -MAX_AHEAD_SECONDS) return yield* reject("stale")
+        occurredAt = DateTime.toUtc(at.value)
       }
       const { payload } = yield* jsonBody(delivery.rawBody)
-      return { eventId: id, topic, nonce: Option.none(), payload, claimedAccount: shop.trim().toLowerCase() }
+      return { eventId: id, topic, nonce: Option.none(), payload, claimedAccount: shop.trim().toLowerCase(), occurredAt }
     })
 }
 

@@ -1,7 +1,7 @@
 /**
  * Port: how far each channel connection's orders have been read (the newest `updated_at` ingested) and when the
  * last sync ran. The cursor only moves forward, so overlapping syncs cannot rewind it. The scheduler's polling
- * claims due connections under a lease.
+ * claims due connections under a lease. It also remembers channel orders cancelled before we ever held them.
  */
 import { Context, type DateTime, type Duration, type Effect, type Option } from "effect"
 import type { OrgId } from "../../shared/Ids.ts"
@@ -24,6 +24,9 @@ export interface ChannelCursorsShape {
     readonly lease: Duration.Duration
     readonly limit: number
   }) => Effect.Effect<ReadonlyArray<ClaimedChannel>, PersistenceError>
+  /** Remembers that the channel cancelled an order we never held (so a late creation of it is ignored). */
+  readonly bury: (organizationId: OrgId, connectionId: string, externalOrderId: string) => Effect.Effect<void, PersistenceError>
+  readonly isBuried: (organizationId: OrgId, connectionId: string, externalOrderId: string) => Effect.Effect<boolean, PersistenceError>
   /** Ends the owner's claim; the connection counts as synced at `at` (so a failing one waits a full interval). */
   readonly release: (connectionId: string, owner: string, at: DateTime.Utc) => Effect.Effect<void, PersistenceError>
   readonly get: (organizationId: OrgId, connectionId: string) => Effect.Effect<Option.Option<DateTime.Utc>, PersistenceError>

@@ -2,7 +2,7 @@
  * Port: who a webhook is for. Resolves the (provider, connection) in the URL to its organisation and the secrets
  * its signatures are checked against — a platform lookup, since the sender is not a logged-in user.
  */
-import { Context, type Effect, type Option, type Redacted } from "effect"
+import { Context, type DateTime, type Effect, type Option, type Redacted } from "effect"
 import type { OrgId } from "../../shared/Ids.ts"
 import type { PersistenceError } from "../../shared/errors.ts"
 
@@ -11,6 +11,8 @@ export interface WebhookSource {
   readonly connectionId: string
   /** The connection's account at the provider (a Shopify shop domain, a WooCommerce store URL…). */
   readonly externalAccount: string
+  /** When the connection was last (re)connected (none for account-level sources). */
+  readonly connectedAt?: DateTime.Utc | undefined
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
 }
 

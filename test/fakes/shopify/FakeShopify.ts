@@ -54,7 +54,7 @@ export interface FakeShopify extends FakeServer {
   /** The next N GraphQL requests answer HTTP 429 with Retry-After: 1. */
   readonly rateLimitNext: (n: number) => void
   /** A signed delivery as Shopify sends it; `tamper` alters the body after signing, `shopHeader` spoofs the shop. */
-  readonly webhook: (shop: string, topic: string, payload: unknown, options?: { readonly id?: string; readonly tamper?: boolean; readonly shopHeader?: string }) => {
+  readonly webhook: (shop: string, topic: string, payload: unknown, options?: { readonly id?: string; readonly tamper?: boolean; readonly shopHeader?: string; readonly triggeredAt?: Date }) => {
     readonly headers: Record<string, string>
     readonly body: string
   }
@@ -311,7 +311,7 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
           "x-shopify-hmac-sha256": signature,
           "x-shopify-shop-domain": opts.shopHeader ?? shop,
           "x-shopify-webhook-id": opts.id ?? random("wh_"),
-          "x-shopify-triggered-at": new Date().toISOString(),
+          "x-shopify-triggered-at": (opts.triggeredAt ?? new Date()).toISOString(),
           "x-shopify-api-version": "2026-10"
         },
         body: opts.tamper === true ? body.replace(/"quantity":(\d+)/, (_, q) => `"quantity":${Number(q) + 1}`) : body
