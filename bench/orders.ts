@@ -6,7 +6,7 @@
  * Prints figures; asserts nothing (the tests assert correctness).
  */
 import { Effect } from "effect"
-import { client, inParallel, machine, percentile, startApp } from "./support/App.ts"
+import { client, inParallel, machine, percentile, report, startApp } from "./support/App.ts"
 
 const CONTENTION_ORDERS = Number(process.env["BENCH_CONTENTION_ORDERS"] ?? 500)
 const CONTENTION_STOCK = Number(process.env["BENCH_CONTENTION_STOCK"] ?? 50)
@@ -62,6 +62,9 @@ const program = Effect.gen(function*() {
     ["spread: p99 (ms)", percentile(latencies, 99).toFixed(1)]
   ]
   for (const [name, value] of rows) console.log(`${name.padEnd(42)} ${value.padStart(10)}`)
+  report({ scenario: `orders, hot SKU (${CONTENTION_ORDERS} concurrent, 1 SKU)`, unit: "orders/s", tradeport: CONTENTION_ORDERS / hotSeconds, better: "higher", target: "≥ 0.8× pgbench" })
+  report({ scenario: "orders, hot SKU: oversold units", unit: "units", tradeport: oversold, better: "lower", target: "= 0" })
+  report({ scenario: `orders, spread (${SPREAD_SKUS} SKUs): p99`, unit: "ms", tradeport: percentile(latencies, 99), better: "lower", target: "—" })
 })
 
 Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {

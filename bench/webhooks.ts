@@ -7,7 +7,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { signedDelivery } from "../test/support/Webhooks.ts"
-import { client, inParallel, machine, percentile, startApp } from "./support/App.ts"
+import { client, inParallel, machine, percentile, report, startApp } from "./support/App.ts"
 
 const DELIVERIES = Number(process.env["BENCH_DELIVERIES"] ?? 3000)
 const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 32)
@@ -58,6 +58,9 @@ const program = Effect.gen(function*() {
     ["duplicates applied (must be 0)", String((counts?.events ?? 0) - unique)]
   ]
   for (const [name, value] of rows) console.log(`${name.padEnd(36)} ${value}`)
+  report({ scenario: `webhooks (${CONCURRENCY} conns, ${Math.round(100 * (DELIVERIES - unique) / DELIVERIES)}% duplicates)`, unit: "deliveries/s", tradeport: DELIVERIES / seconds, better: "higher", target: "≥ 0.7× pgbench, ≥ 1.0× node:http" })
+  report({ scenario: "webhooks p99", unit: "ms", tradeport: percentile(latencies, 99), better: "lower", target: "< 50 ms" })
+  report({ scenario: "webhooks: duplicates applied", unit: "events", tradeport: (counts?.events ?? 0) - unique, better: "lower", target: "= 0" })
 })
 
 Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {

@@ -95,3 +95,17 @@ export const client = (base: string) => {
     }
   }
 }
+
+/**
+ * One figure for `npm run bench`'s table (printed as a `BENCH {json}` line, so each benchmark stays runnable on its
+ * own): Tradeport's figure, the reference measured in the same run (when there is one), and the target.
+ */
+export const report = (row: {
+  readonly scenario: string
+  readonly unit: string
+  readonly tradeport: number
+  readonly reference?: { readonly name: string; readonly value: number } | undefined
+  /** Higher is better (throughput) or lower is better (latency, time). */
+  readonly better: "higher" | "lower"
+  readonly target: string
+}) => console.log(`BENCH ${JSON.stringify(row)}`)
