@@ -1,0 +1,178 @@
+/**
+ * `npm run chaos`: scripted faults under load, each printing what was sent, acknowledged, persisted and lost.
+ * The app runs as its own process (`node apps/http/main.ts`) on a throwaway PostgreSQL and Redis; a sender pushes
+ * signed webhook deliveries (10% re-sent duplicates) and, like a real provider, retries every delivery until it is
+ * acknowledged. Faults:
+ *
+ * 1. Redis killed for 10 s mid-load, then restarted empty on the same port;
+ * 2. the app SIGKILLed mid-load and restarted.
+ *
+ * "Lost" counts deliveries acknowledged (2xx) whose order is not in the database; "applied twice" counts events
+ * recorded more than once. Both must be 0. Prints figures; asserts nothing.
+ */
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import postgres from "postgres"
+import * as Migrations from "../adapters/postgres/Migrations.ts"
+import * as Provisioning from "../adapters/postgres/Provisioning.ts"
+import { freePort, type RedisServer, startRedisServer } from "../test/support/RedisServer.ts"
+import { provisionPostgres } from "../test/support/Services.ts"
+import { signedDelivery } from "../test/support/Webhooks.ts"
+import { machine } from "./support/App.ts"
+
+const DELIVERIES = Number(process.env["CHAOS_DELIVERIES"] ?? 2000)
+const CONCURRENCY = Number(process.env["CHAOS_CONCURRENCY"] ?? 16)
+/** The traffic is spread over this long, so every fault lands in the middle of it. */
+const SPREAD_MS = Number(process.env["CHAOS_SPREAD_MS"] ?? 14_000)
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const pg = await provisionPostgres()
+let redis: RedisServer = await startRedisServer()
+const databaseUrl = await Effect.runPromise(Effect.gen(function*() {
+  const url = yield* Provisioning.ensureAppDatabase({
+    adminUrl: Redacted.make(pg.url), role: "tradeport", password: Redacted.make("chaos-password"), database: "tradeport_chaos"
+  })
+  yield* Migrations.run().pipe(Effect.provide(PgClient.layer({ url, maxConnections: 1 })))
+  return Redacted.value(url)
+}))
+const port = await freePort()
+const base = `http://127.0.0.1:${port}`
+const env = {
+  ...process.env,
+  APP_ENV: "test", LOG_LEVEL: "Error", PORT: String(port), HOST: "127.0.0.1", MIGRATE_ON_START: "false",
+  DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: "chaos:", REDIS_COMMAND_TIMEOUT: "500 millis",
+  JWT_SECRET: "chaos-jwt-secret-0123456789-abcdefghijklmnop", ENCRYPTION_KEYS: `c1:${Buffer.alloc(32, 9).toString("base64")}`,
+  RATE_LIMIT_AUTH_PER_MINUTE: "100000000", RATE_LIMIT_GLOBAL_PER_MINUTE: "100000000", PUBLIC_BASE_URL: base
+}
+
+let app: ChildProcess | undefined
+const startApp = async () => {
+  app = spawn(process.execPath, ["apps/http/main.ts"], { env, stdio: ["ignore", "ignore", "inherit"] })
+  for (let i = 0; i < 300; i++) {
+    const live = await fetch(`${base}/health/live`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
+    if (live) return
+    await sleep(100)
+  }
+  throw new Error("the app did not start")
+}
+
+const ready = () =>
+  fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(2000) }).then(
+    async (r) => ((await r.json()) as { checks?: Record<string, string> }).checks ?? {},
+    () => ({} as Record<string, string>)
+  )
+
+await startApp()
+const api = async (method: string, path: string, body: unknown, token?: string) => {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body)
+  })
+  return (await response.json()) as Record<string, unknown>
+}
+await api("POST", "/api/v1/auth/register", { organizationName: "Chaos", email: "chaos@example.com", password: "chaos password 12345" })
+const token = String((await api("POST", "/api/v1/auth/login", { email: "chaos@example.com", password: "chaos password 12345" }))["accessToken"])
+await api("PUT", "/api/v1/products", { products: [{ sku: "CH", name: "chaos" }] }, token)
+await api("POST", "/api/v1/inventory/bulk", [{ sku: "CH", quantity: 100_000_000 }], token)
+const source = await api("POST", "/api/v1/connections/custom", { name: "chaos" }, token)
+const path = new URL(String(source["webhookUrl"])).pathname
+const secret = String(source["webhookSecret"])
+const connectionId = path.split("/").pop()!
+
+/** Sends every delivery until it is acknowledged, as a provider would; returns what happened. */
+const load = async (tag: string, during: () => Promise<{ readonly note: string; readonly from: number; readonly to: number }>) => {
+  const unique = Math.round(DELIVERIES * 0.9)
+  const deliveries = Array.from({ length: unique }, (_, i) =>
+    signedDelivery(secret, { type: "order.created", data: { externalOrderId: `${tag}-${i}`, lines: [{ sku: "CH", quantity: 1 }] } }))
+  const schedule = Array.from({ length: DELIVERIES }, (_, i) => (i < unique ? deliveries[i]! : deliveries[(i * 7919) % unique]!))
+  const acknowledged = new Set<string>()
+  const acknowledgedAt: Array<number> = []
+  const statuses = new Map<string, number>()
+  let attempts = 0
+  let next = 0
+  const started = performance.now()
+  const sender = Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < schedule.length) {
+      const delivery = schedule[next++]!
+      // Paced: the traffic spans the fault.
+      await sleep((SPREAD_MS * CONCURRENCY) / DELIVERIES)
+      for (;;) {
+        attempts++
+        const status = await fetch(`${base}${path}`, { method: "POST", headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(5000) })
+          .then(async (r) => (await r.text(), r.status), () => 0)
+        statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1)
+        if (status >= 200 && status < 300) {
+          acknowledged.add(delivery.id)
+          acknowledgedAt.push(performance.now())
+          break
+        }
+        await sleep(200)
+      }
+    }
+  }))
+  const fault = await during()
+  await sender
+  const duringFault = acknowledgedAt.filter((t) => t >= fault.from && t <= fault.to).length
+  const note = `${fault.note}; ${duringFault} deliveries acknowledged during the fault`
+  const seconds = (performance.now() - started) / 1000
+  const sql = postgres(pg.url.replace(/\/[^/]*$/, "/tradeport_chaos"), { max: 1, onnotice: () => undefined })
+  const [row] = await sql<Array<{ orders: number; events: number; distinct: number }>>`
+    SELECT (SELECT count(*)::int FROM orders WHERE connection_id = ${connectionId} AND external_order_id LIKE ${`${tag}-%`}) AS orders,
+           (SELECT count(*)::int FROM webhook_events WHERE connection_id = ${connectionId} AND outcome = 'applied'
+              AND payload LIKE ${`%"${tag}-%`}) AS events,
+           (SELECT count(DISTINCT event_id)::int FROM webhook_events WHERE connection_id = ${connectionId} AND payload LIKE ${`%"${tag}-%`}) AS distinct`
+  await sql.end()
+  return {
+    scenario: tag, seconds, sent: unique, duplicatesSent: DELIVERIES - unique, attempts, acknowledged: acknowledged.size,
+    persisted: row?.orders ?? 0, lost: acknowledged.size - (row?.orders ?? 0), appliedTwice: (row?.events ?? 0) - (row?.distinct ?? 0),
+    statuses: [...statuses].map(([s, n]) => `${s === "0" ? "no answer" : s}×${n}`).join(" "), note
+  }
+}
+
+const results = []
+results.push(await load("redis", async () => {
+  await sleep(1500)
+  const redisPort = redis.port
+  redis.process.kill("SIGKILL")
+  const killedAt = performance.now()
+  await sleep(1000)
+  const during = (await ready())["redis"] ?? "?"
+  await sleep(9000)
+  redis = await startRedisServer("redis-server", redisPort)
+  const back = performance.now()
+  let recovered = Number.NaN
+  for (let i = 0; i < 100; i++) {
+    if ((await ready())["redis"] === "up") {
+      recovered = (performance.now() - back) / 1000
+      break
+    }
+    await sleep(100)
+  }
+  return {
+    note: `Redis down ${((back - killedAt) / 1000).toFixed(0)} s (readiness said redis=${during}); redis=up again ${recovered.toFixed(1)} s after restart`,
+    from: killedAt,
+    to: back
+  }
+}))
+results.push(await load("kill", async () => {
+  await sleep(1500)
+  app?.kill("SIGKILL")
+  const killedAt = performance.now()
+  await sleep(500)
+  await startApp()
+  const back = performance.now()
+  return { note: `app SIGKILLed, serving again ${((back - killedAt) / 1000).toFixed(1)} s later`, from: killedAt, to: back }
+}))
+
+app?.kill("SIGTERM")
+await redis.stop()
+await pg.stop()
+console.log(`\nchaos — ${machine()}; ${DELIVERIES} deliveries per scenario (10% re-sent duplicates), ${CONCURRENCY} senders retrying until acknowledged`)
+console.log("| scenario | sent (unique) | acknowledged | persisted | lost | applied twice | answers seen | what happened |")
+console.log("|---|---|---|---|---|---|---|---|")
+for (const r of results) {
+  console.log(`| ${r.scenario} | ${r.sent} | ${r.acknowledged} | ${r.persisted} | ${r.lost} | ${r.appliedTwice} | ${r.statuses} | ${r.note}; ${r.seconds.toFixed(0)} s |`)
+}
+process.exit(0)
