@@ -10,70 +10,24 @@
  * "Lost" counts deliveries acknowledged (2xx) whose order is not in the database; "applied twice" counts events
  * recorded more than once. Both must be 0. Prints figures; asserts nothing.
  */
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import postgres from "postgres"
-import * as Migrations from "../adapters/postgres/Migrations.ts"
-import * as Provisioning from "../adapters/postgres/Provisioning.ts"
-import { freePort, type RedisServer, startRedisServer } from "../test/support/RedisServer.ts"
-import { provisionPostgres } from "../test/support/Services.ts"
 import { signedDelivery } from "../test/support/Webhooks.ts"
 import { machine } from "./support/App.ts"
+import { sleep, startStack } from "./support/Stack.ts"
 
 const DELIVERIES = Number(process.env["CHAOS_DELIVERIES"] ?? 2000)
 const CONCURRENCY = Number(process.env["CHAOS_CONCURRENCY"] ?? 16)
 /** The traffic is spread over this long, so every fault lands in the middle of it. */
 const SPREAD_MS = Number(process.env["CHAOS_SPREAD_MS"] ?? 14_000)
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const pg = await provisionPostgres()
-let redis: RedisServer = await startRedisServer()
-const databaseUrl = await Effect.runPromise(Effect.gen(function*() {
-  const url = yield* Provisioning.ensureAppDatabase({
-    adminUrl: Redacted.make(pg.url), role: "tradeport", password: Redacted.make("chaos-password"), database: "tradeport_chaos"
-  })
-  yield* Migrations.run().pipe(Effect.provide(PgClient.layer({ url, maxConnections: 1 })))
-  return Redacted.value(url)
-}))
-const port = await freePort()
-const base = `http://127.0.0.1:${port}`
-const env = {
-  ...process.env,
-  APP_ENV: "test", LOG_LEVEL: "Error", PORT: String(port), HOST: "127.0.0.1", MIGRATE_ON_START: "false",
-  DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: "chaos:", REDIS_COMMAND_TIMEOUT: "500 millis",
-  JWT_SECRET: "chaos-jwt-secret-0123456789-abcdefghijklmnop", ENCRYPTION_KEYS: `c1:${Buffer.alloc(32, 9).toString("base64")}`,
-  RATE_LIMIT_AUTH_PER_MINUTE: "100000000", RATE_LIMIT_GLOBAL_PER_MINUTE: "100000000", PUBLIC_BASE_URL: base
-}
-
-let app: ChildProcess | undefined
-const startApp = async () => {
-  app = spawn(process.execPath, ["apps/http/main.ts"], { env, stdio: ["ignore", "ignore", "inherit"] })
-  for (let i = 0; i < 300; i++) {
-    const live = await fetch(`${base}/health/live`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
-    if (live) return
-    await sleep(100)
-  }
-  throw new Error("the app did not start")
-}
-
+const stack = await startStack("chaos")
+const { base, api } = stack
 const ready = () =>
   fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(2000) }).then(
     async (r) => ((await r.json()) as { checks?: Record<string, string> }).checks ?? {},
     () => ({} as Record<string, string>)
   )
-
-await startApp()
-const api = async (method: string, path: string, body: unknown, token?: string) => {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify(body)
-  })
-  return (await response.json()) as Record<string, unknown>
-}
-await api("POST", "/api/v1/auth/register", { organizationName: "Chaos", email: "chaos@example.com", password: "chaos password 12345" })
-const token = String((await api("POST", "/api/v1/auth/login", { email: "chaos@example.com", password: "chaos password 12345" }))["accessToken"])
+const token = await stack.owner("chaos@example.com")
 await api("PUT", "/api/v1/products", { products: [{ sku: "CH", name: "chaos" }] }, token)
 await api("POST", "/api/v1/inventory/bulk", [{ sku: "CH", quantity: 100_000_000 }], token)
 const source = await api("POST", "/api/v1/connections/custom", { name: "chaos" }, token)
@@ -117,7 +71,7 @@ const load = async (tag: string, during: () => Promise<{ readonly note: string; 
   const duringFault = acknowledgedAt.filter((t) => t >= fault.from && t <= fault.to).length
   const note = `${fault.note}; ${duringFault} deliveries acknowledged during the fault`
   const seconds = (performance.now() - started) / 1000
-  const sql = postgres(pg.url.replace(/\/[^/]*$/, "/tradeport_chaos"), { max: 1, onnotice: () => undefined })
+  const sql = postgres(stack.adminUrl, { max: 1, onnotice: () => undefined })
   const [row] = await sql<Array<{ orders: number; events: number; distinct: number }>>`
     SELECT (SELECT count(*)::int FROM orders WHERE connection_id = ${connectionId} AND external_order_id LIKE ${`${tag}-%`}) AS orders,
            (SELECT count(*)::int FROM webhook_events WHERE connection_id = ${connectionId} AND outcome = 'applied'
@@ -134,13 +88,13 @@ const load = async (tag: string, during: () => Promise<{ readonly note: string; 
 const results = []
 results.push(await load("redis", async () => {
   await sleep(1500)
-  const redisPort = redis.port
-  redis.process.kill("SIGKILL")
+  const redisPort = stack.redis().port
+  stack.redis().process.kill("SIGKILL")
   const killedAt = performance.now()
   await sleep(1000)
   const during = (await ready())["redis"] ?? "?"
   await sleep(9000)
-  redis = await startRedisServer("redis-server", redisPort)
+  await stack.restartRedis(redisPort)
   const back = performance.now()
   let recovered = Number.NaN
   for (let i = 0; i < 100; i++) {
@@ -158,17 +112,15 @@ results.push(await load("redis", async () => {
 }))
 results.push(await load("kill", async () => {
   await sleep(1500)
-  app?.kill("SIGKILL")
+  stack.killApp()
   const killedAt = performance.now()
   await sleep(500)
-  await startApp()
+  await stack.startApp()
   const back = performance.now()
   return { note: `app SIGKILLed, serving again ${((back - killedAt) / 1000).toFixed(1)} s later`, from: killedAt, to: back }
 }))
 
-app?.kill("SIGTERM")
-await redis.stop()
-await pg.stop()
+await stack.stop()
 console.log(`\nchaos — ${machine()}; ${DELIVERIES} deliveries per scenario (10% re-sent duplicates), ${CONCURRENCY} senders retrying until acknowledged`)
 console.log("| scenario | sent (unique) | acknowledged | persisted | lost | applied twice | answers seen | what happened |")
 console.log("|---|---|---|---|---|---|---|---|")
