@@ -5,7 +5,8 @@
  * acknowledged. Faults:
  *
  * 1. Redis killed for 10 s mid-load, then restarted empty on the same port;
- * 2. the app SIGKILLed mid-load and restarted.
+ * 2. PostgreSQL frozen (SIGSTOP) for 10 s mid-load — unreachable rather than refusing, the harder case;
+ * 3. the app SIGKILLed mid-load and restarted.
  *
  * "Lost" counts deliveries acknowledged (2xx) whose order is not in the database; "applied twice" counts events
  * recorded more than once. Both must be 0. Prints figures; asserts nothing.
@@ -54,7 +55,7 @@ const load = async (tag: string, during: () => Promise<{ readonly note: string; 
       await sleep((SPREAD_MS * CONCURRENCY) / DELIVERIES)
       for (;;) {
         attempts++
-        const status = await fetch(`${base}${path}`, { method: "POST", headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(5000) })
+        const status = await fetch(`${base}${path}`, { method: "POST", headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(20_000) })
           .then(async (r) => (await r.text(), r.status), () => 0)
         statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1)
         if (status >= 200 && status < 300) {
@@ -107,6 +108,31 @@ results.push(await load("redis", async () => {
   return {
     note: `Redis down ${((back - killedAt) / 1000).toFixed(0)} s (readiness said redis=${during}); redis=up again ${recovered.toFixed(1)} s after restart`,
     from: killedAt,
+    to: back
+  }
+}))
+results.push(await load("postgres", async () => {
+  await sleep(1500)
+  const frozen = stack.signalPostgres("SIGSTOP")
+  const stoppedAt = performance.now()
+  // While the database does not answer, requests must end as 503 within the request timeout, not 500 or a hang.
+  const probe = await fetch(`${base}/api/v1/orders?limit=1`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) })
+    .then(async (r) => ({ status: r.status, seconds: (performance.now() - stoppedAt) / 1000 }), () => ({ status: 0, seconds: Number.NaN }))
+  await sleep(Math.max(0, 10_000 - (performance.now() - stoppedAt)))
+  stack.signalPostgres("SIGCONT")
+  const back = performance.now()
+  let recovered = Number.NaN
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`${base}/api/v1/orders?limit=1`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false)
+    if (ok) {
+      recovered = (performance.now() - back) / 1000
+      break
+    }
+    await sleep(100)
+  }
+  return {
+    note: `PostgreSQL frozen 10 s (${frozen} processes); a read during it answered ${probe.status} after ${probe.seconds.toFixed(1)} s; reads OK again ${recovered.toFixed(1)} s after it resumed`,
+    from: stoppedAt,
     to: back
   }
 }))

@@ -4,7 +4,7 @@
  * bounded by the request timeout (503 instead of hanging, e.g. on an exhausted pool) and the body size limit →
  * error normalization (ErrorBodies) → security headers → access log and metrics.
  */
-import { type ByteSize, Cause, type Duration, Effect, Metric, Option } from "effect"
+import { type ByteSize, Cause, type Duration, Effect, Fiber, Metric, Option } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { CurrentRequestId } from "../../core/shared/RequestContext.ts"
 import { normalize } from "./ErrorBodies.ts"
@@ -52,6 +52,27 @@ const rateLimitHeaders = (decision: Decision) => ({
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`
 
+/**
+ * The request's deadline. The handler runs in its own fiber and the answer at the deadline does not wait for it to
+ * stop: a handler stuck on a dependency that no longer answers (a frozen database whose query cannot even be
+ * cancelled) must not hold the client past the timeout. The handler is interrupted in the background.
+ */
+const withDeadline = <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, timeout: Duration.Duration) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.forkDetach(handler)
+    return yield* Fiber.join(fiber).pipe(
+      Effect.timeoutOrElse({
+        duration: timeout,
+        orElse: () =>
+          Effect.forkDetach(Fiber.interrupt(fiber)).pipe(
+            Effect.as(HttpServerResponse.empty({ status: 503, headers: { "retry-after": "1" } }))
+          )
+      }),
+      // The client went away: stop the handler too.
+      Effect.onInterrupt(() => Effect.forkDetach(Fiber.interrupt(fiber)))
+    )
+  })
+
 export const layer = (options: MiddlewareOptions) =>
   HttpRouter.middleware(
     Effect.gen(function*() {
@@ -66,11 +87,7 @@ export const layer = (options: MiddlewareOptions) =>
           const limited = Option.isSome(decision) && !decision.value.allowed
           const response = limited
             ? HttpServerResponse.empty({ status: 429, headers: { "retry-after": String(decision.value.retryAfterSeconds) } })
-            : yield* httpEffect.pipe(
-              Effect.timeoutOrElse({
-                duration: options.requestTimeout,
-                orElse: () => Effect.succeed(HttpServerResponse.empty({ status: 503, headers: { "retry-after": "1" } }))
-              }),
+            : yield* withDeadline(httpEffect, options.requestTimeout).pipe(
               // A defect is a bug: its cause goes to the log, the client gets a bare normalized 500.
               Effect.catchDefect((defect) =>
                 requestBodyFailure(defect) ??

@@ -4,7 +4,7 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as Migrations from "../../adapters/postgres/Migrations.ts"
 import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
 import { freePort, type RedisServer, startRedisServer } from "../../test/support/RedisServer.ts"
@@ -56,10 +56,19 @@ export const startStack = async (name: string) => {
     await api("POST", "/api/v1/auth/register", { organizationName: name, email, password: `${name} password 12345` })
     return String((await api("POST", "/api/v1/auth/login", { email, password: `${name} password 12345` }))["accessToken"])
   }
+  const pgPort = new URL(pg.url).port
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the PostgreSQL server and all its backends: unreachable, not refusing. */
+  const signalPostgres = (signal: "SIGSTOP" | "SIGCONT") => {
+    const postmaster = spawnSync("pgrep", ["-f", "--", `-p ${pgPort} `], { encoding: "utf8" }).stdout.trim().split("\n").filter((p) => p !== "")
+    const children = postmaster.flatMap((pid) => spawnSync("pgrep", ["-P", pid], { encoding: "utf8" }).stdout.trim().split("\n").filter((p) => p !== ""))
+    for (const pid of [...postmaster, ...children]) process.kill(Number(pid), signal)
+    return postmaster.length + children.length
+  }
   return {
     base,
     api,
     owner,
+    signalPostgres,
     adminUrl: pg.url.replace(/\/[^/]*$/, `/${database}`),
     startApp,
     killApp: () => app?.kill("SIGKILL"),
