@@ -6,7 +6,8 @@
  *
  * 1. Redis killed for 10 s mid-load, then restarted empty on the same port;
  * 2. PostgreSQL frozen (SIGSTOP) for 10 s mid-load — unreachable rather than refusing, the harder case;
- * 3. the app SIGKILLed mid-load and restarted.
+ * 3. the app SIGKILLed mid-load and restarted;
+ * 4. three HTTP instances and two schedulers at once, deliveries (and their duplicates) spread over the instances.
  *
  * "Lost" counts deliveries acknowledged (2xx) whose order is not in the database; "applied twice" counts events
  * recorded more than once. Both must be 0. Prints figures; asserts nothing.
@@ -37,7 +38,11 @@ const secret = String(source["webhookSecret"])
 const connectionId = path.split("/").pop()!
 
 /** Sends every delivery until it is acknowledged, as a provider would; returns what happened. */
-const load = async (tag: string, during: () => Promise<{ readonly note: string; readonly from: number; readonly to: number }>) => {
+const load = async (
+  tag: string,
+  during: () => Promise<{ readonly note: string; readonly from: number; readonly to: number }>,
+  targets: ReadonlyArray<string> = [base]
+) => {
   const unique = Math.round(DELIVERIES * 0.9)
   const deliveries = Array.from({ length: unique }, (_, i) =>
     signedDelivery(secret, { type: "order.created", data: { externalOrderId: `${tag}-${i}`, lines: [{ sku: "CH", quantity: 1 }] } }))
@@ -55,7 +60,9 @@ const load = async (tag: string, during: () => Promise<{ readonly note: string; 
       await sleep((SPREAD_MS * CONCURRENCY) / DELIVERIES)
       for (;;) {
         attempts++
-        const status = await fetch(`${base}${path}`, { method: "POST", headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(20_000) })
+        // Round robin over the instances: a re-sent duplicate usually lands on another one than the original.
+        const target = targets[(attempts + next) % targets.length]!
+        const status = await fetch(`${target}${path}`, { method: "POST", headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(20_000) })
           .then(async (r) => (await r.text(), r.status), () => 0)
         statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1)
         if (status >= 200 && status < 300) {
@@ -145,6 +152,16 @@ results.push(await load("kill", async () => {
   const back = performance.now()
   return { note: `app SIGKILLed, serving again ${((back - killedAt) / 1000).toFixed(1)} s later`, from: killedAt, to: back }
 }))
+
+// Three HTTP instances and two schedulers on one PostgreSQL and Redis, deliveries spread over the instances.
+const extra = [await stack.startInstance("http"), await stack.startInstance("http")]
+const schedulers = [await stack.startInstance("scheduler"), await stack.startInstance("scheduler")]
+results.push(await load("instances", async () => {
+  const from = performance.now()
+  await sleep(12_000)
+  return { note: "3 HTTP instances and 2 schedulers on one PostgreSQL and Redis; deliveries and their duplicates spread over the instances", from, to: performance.now() }
+}, [base, ...extra.map((e) => e.base)]))
+for (const instance of [...extra, ...schedulers]) instance.stop()
 
 await stack.stop()
 console.log(`\nchaos — ${machine()}; ${DELIVERIES} deliveries per scenario (10% re-sent duplicates), ${CONCURRENCY} senders retrying until acknowledged`)

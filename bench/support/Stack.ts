@@ -25,9 +25,9 @@ export const startStack = async (name: string) => {
   }))
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const env = () => ({
+  const env = (listen = port) => ({
     ...process.env,
-    APP_ENV: "test", LOG_LEVEL: "Error", PORT: String(port), HOST: "127.0.0.1", MIGRATE_ON_START: "false",
+    APP_ENV: "test", LOG_LEVEL: "Error", PORT: String(listen), HOST: "127.0.0.1", MIGRATE_ON_START: "false",
     DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${name}:`, REDIS_COMMAND_TIMEOUT: "500 millis",
     JWT_SECRET: `${name}-jwt-secret-0123456789-abcdefghijklmnop`, ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString("base64")}`,
     RATE_LIMIT_AUTH_PER_MINUTE: "100000000", RATE_LIMIT_GLOBAL_PER_MINUTE: "100000000", PUBLIC_BASE_URL: base
@@ -43,6 +43,19 @@ export const startStack = async (name: string) => {
     throw new Error("the app did not start")
   }
   await startApp()
+  /** Another process on the same PostgreSQL and Redis: an HTTP instance (on its own port) or a scheduler. */
+  const startInstance = async (kind: "http" | "scheduler") => {
+    const listen = await freePort()
+    const child = spawn(process.execPath, [kind === "http" ? "apps/http/main.ts" : "apps/scheduler/main.ts"], { env: env(listen), stdio: ["ignore", "ignore", "inherit"] })
+    const url = `http://127.0.0.1:${listen}`
+    if (kind === "http") {
+      for (let i = 0; i < 300; i++) {
+        if (await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)) break
+        await sleep(100)
+      }
+    }
+    return { base: url, stop: () => child.kill("SIGTERM") }
+  }
   const api = async (method: string, path: string, body: unknown, token?: string) => {
     const response = await fetch(`${base}${path}`, {
       method,
@@ -69,6 +82,7 @@ export const startStack = async (name: string) => {
     api,
     owner,
     signalPostgres,
+    startInstance,
     adminUrl: pg.url.replace(/\/[^/]*$/, `/${database}`),
     startApp,
     killApp: () => app?.kill("SIGKILL"),
