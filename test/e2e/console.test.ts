@@ -6,9 +6,9 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { existsSync, mkdirSync } from "node:fs"
-import { createServer } from "node:net"
 import { type Browser, chromium } from "playwright-core"
 import { call, signUpAndLogin } from "../support/Api.ts"
+import { freePort } from "../support/RedisServer.ts"
 import { testApp } from "../support/TestApp.ts"
 import { type FakeShopify, startFakeShopify } from "../fakes/shopify/FakeShopify.ts"
 
@@ -17,17 +17,6 @@ const SHOTS = "test-results/console"
 const SECRET = "shpss_console_secret_0123456789"
 
 class Env extends Context.Service<Env, { readonly base: string; readonly shopify: FakeShopify; readonly browser: Browser }>()("test/ConsoleEnv") {}
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 const app = Layer.unwrap(
   Effect.gen(function*() {
