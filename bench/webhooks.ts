@@ -13,6 +13,7 @@ import postgres from "postgres"
 import { SqlClient } from "effect/sql"
 import { signedDelivery } from "../test/support/Webhooks.ts"
 import { client, inParallel, machine, percentile, report, startApp } from "./support/App.ts"
+import { pgbench, reservationStatements } from "./support/Pgbench.ts"
 
 const DELIVERIES = Number(process.env["BENCH_DELIVERIES"] ?? 3000)
 const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 32)
@@ -148,11 +149,34 @@ const program = Effect.gen(function*() {
     ["duplicates applied (must be 0)", String((counts?.events ?? 0) - unique)]
   ]
   for (const [name, value] of rows) console.log(`${name.padEnd(36)} ${value}`)
+  // The physical limit of the same transaction: pgbench, same concurrency, event row + order + line + reservation.
+  const limit = pgbench({
+    url: Redacted.value(app.databaseUrl),
+    clients: CONCURRENCY,
+    transactions: DELIVERIES,
+    variables: { org: ids.org, conn: connectionId, product: ids.product, sku: "WB" },
+    script: `\\set n random(1, 2000000000)
+BEGIN;
+SELECT set_config('app.org_id', :org::text, true);
+INSERT INTO webhook_events (id, provider, event_id, organization_id, connection_id, topic, payload, outcome)
+VALUES (gen_random_uuid(), 'custom', 'pgb-' || :client_id::text || '-' || :n::text, :org::uuid, :conn::uuid, 'order.created', '{}', 'applied')
+ON CONFLICT (connection_id, event_id) DO NOTHING;
+${reservationStatements}
+COMMIT;
+`
+  })
+  if (limit !== undefined) console.log(`${"pgbench, same transaction, tx/s".padEnd(36)} ${limit.tps.toFixed(0)} (avg ${limit.latencyMs.toFixed(1)} ms)`)
   console.log(`${"reference node:http handler deliveries/s".padEnd(36)} ${(DELIVERIES / referenceSeconds).toFixed(0)} (p99 ${percentile(referenceLatencies, 99).toFixed(1)} ms)`)
   report({
     scenario: `webhooks (${CONCURRENCY} conns, ${Math.round(100 * (DELIVERIES - unique) / DELIVERIES)}% duplicates)`, unit: "deliveries/s", tradeport: DELIVERIES / seconds,
     reference: { name: "hand-written node:http + HMAC + SQL", value: DELIVERIES / referenceSeconds }, better: "higher", target: "≥ 1.0× node:http (≥ 0.7× pgbench)"
   })
+  if (limit !== undefined) {
+    report({
+      scenario: "webhooks vs the transaction limit", unit: "deliveries/s", tradeport: DELIVERIES / seconds,
+      reference: { name: "pgbench, same transaction and concurrency", value: limit.tps }, better: "higher", target: "≥ 0.7× pgbench"
+    })
+  }
   report({
     scenario: "webhooks p99", unit: "ms", tradeport: percentile(latencies, 99),
     reference: { name: "hand-written handler p99", value: percentile(referenceLatencies, 99) }, better: "lower", target: "< 50 ms"
