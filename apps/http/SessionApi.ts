@@ -6,7 +6,8 @@
  */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { Email, Role } from "../../core/identity/Identity.ts"
+import { Role } from "../../core/identity/Identity.ts"
+import { LoginPayload } from "./AuthApi.ts"
 import { OrgId } from "../../core/shared/Ids.ts"
 import { ServiceUnavailable, Unauthorized } from "./Problems.ts"
 
@@ -22,7 +23,7 @@ const Csrf = { "x-tradeport-csrf": Schema.Literal("1") }
 export class SessionGroup extends HttpApiGroup.make("session")
   .add(
     HttpApiEndpoint.post("start", "/api/v1/auth/session", {
-      payload: Schema.Struct({ email: Email, password: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(256))) }),
+      payload: LoginPayload,
       success: BrowserSession,
       error: [Unauthorized, ServiceUnavailable]
     }).annotate(OpenApi.Description, "Console login: the access token in the body, the refresh token in the HttpOnly `tp_session` cookie."),

@@ -47,7 +47,7 @@ export const SessionHandlers = HttpApiBuilder.group(
   Effect.fn(function*(handlers) {
     return handlers
       .handle("start", ({ payload }) =>
-        Authentication.login({ email: payload.email, password: Redacted.make(payload.password), organizationId: undefined }).pipe(
+        Authentication.login({ email: payload.email, password: Redacted.make(payload.password), organizationId: payload.organizationId }).pipe(
           Effect.flatMap(withCookie),
           Effect.catchTags({ InvalidCredentials: problems.InvalidCredentials, PersistenceError: problems.PersistenceError, CacheError: problems.CacheError })
         ))
