@@ -33,6 +33,11 @@ export interface EmbeddedPostgresOptions {
   readonly durability: "full" | "fast"
   readonly maxConnections?: number | undefined
   readonly onLog?: ((line: string) => void) | undefined
+  /**
+   * A directory holding `initdb`, `postgres` and `pg_ctl` of another PostgreSQL build (e.g. Debian's
+   * /usr/lib/postgresql/<n>/bin) instead of the npm package's.
+   */
+  readonly binDir?: string | undefined
 }
 
 export interface EmbeddedPostgresServer {
@@ -232,7 +237,9 @@ export const start = (
 ): Effect.Effect<EmbeddedPostgresServer, EmbeddedPostgresError, Scope.Scope> =>
   Effect.gen(function*() {
     const user = yield* runAs
-    const bin = yield* binaries.pipe(Effect.flatMap((found) => reachableBinaries(found, user)))
+    const bin = opts.binDir === undefined
+      ? yield* binaries.pipe(Effect.flatMap((found) => reachableBinaries(found, user)))
+      : { initdb: join(opts.binDir, "initdb"), postgres: join(opts.binDir, "postgres"), pg_ctl: join(opts.binDir, "pg_ctl") }
     const initialised = yield* Effect.promise(() => exists(join(opts.dataDir, "PG_VERSION")))
     if (!initialised) yield* initdb(bin, opts, user)
     else yield* stopOrphan(bin, opts.dataDir, user)

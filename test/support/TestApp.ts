@@ -18,12 +18,19 @@ export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString("base6
 
 /**
  * `listen`: serve on this loopback port (for a real browser, which needs a known origin) instead of an ephemeral
- * one; the test HttpClient points at it either way.
+ * one; the test HttpClient points at it either way. `database`: an existing database (the app role's URL and a
+ * superuser URL on the same server) instead of a fresh clone of the run's template.
  */
-export const testApp = (config: Record<string, string> = {}, options: { readonly listen?: number } = {}) =>
+export const testApp = (
+  config: Record<string, string> = {},
+  options: {
+    readonly listen?: number
+    readonly database?: { readonly url: string; readonly adminUrl: string }
+  } = {}
+) =>
   Layer.unwrap(
     Effect.gen(function*() {
-      const databaseUrl = yield* createDatabase
+      const databaseUrl = options.database?.url ?? (yield* createDatabase)
       const app = Layer.mergeAll(
         HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true }),
         SchedulerLive,
@@ -36,7 +43,7 @@ export const testApp = (config: Record<string, string> = {}, options: { readonly
             Layer.provide(FetchHttpClient.layer),
             Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.listen, host: "127.0.0.1" }))
           )),
-        Layer.provideMerge(AdminDatabase.layer(databaseUrl)),
+        Layer.provideMerge(AdminDatabase.layer(databaseUrl, options.database?.adminUrl)),
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
           APP_ENV: "test",
           LOG_LEVEL: "Warn",

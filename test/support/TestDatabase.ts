@@ -16,9 +16,9 @@ const APP_PASSWORD = "tradeport-test-password"
 
 /** A superuser connection to the app's test database, for assertions that must look past row-level security. */
 export class AdminDatabase extends Context.Service<AdminDatabase, { readonly sql: SqlClient.SqlClient }>()("test/AdminDatabase") {
-  static readonly layer = (appUrl: string) =>
+  static readonly layer = (appUrl: string, adminUrl: string = inject("databaseAdminUrl")) =>
     Layer.effect(AdminDatabase, Effect.gen(function*() {
-      const admin = new URL(inject("databaseAdminUrl"))
+      const admin = new URL(adminUrl)
       admin.pathname = new URL(appUrl).pathname
       const context = yield* Layer.build(PgClient.layer({ url: Redacted.make(admin.href), maxConnections: 2 }))
       return { sql: Context.get(context, SqlClient.SqlClient) }
