@@ -14,8 +14,21 @@ import { CacheError } from "../../core/shared/errors.ts"
 export interface RedisConnectionShape {
   /** Runs one operation on the client; `operation` names the span and the error. */
   readonly use: <A>(operation: string, f: (client: IORedis) => Promise<A>) => Effect.Effect<A, CacheError>
+  /**
+   * A Lua script as one command (EVALSHA; ioredis loads it on the first NOSCRIPT). `traced: false` skips the span:
+   * for a command every request makes (rate limiting), whose time is already inside the request's span.
+   */
+  readonly script: (definition: ScriptDefinition) => (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, CacheError>
   /** A new connection with the same options, for blocking commands or subscriptions; closed with `quit`. */
   readonly duplicate: () => IORedis
+}
+
+export interface ScriptDefinition {
+  /** Names the command, the span and the error: letters, digits and `_`. */
+  readonly name: string
+  readonly lua: string
+  readonly keys: number
+  readonly traced?: boolean
 }
 
 export class RedisConnection extends Context.Service<RedisConnection, RedisConnectionShape>()(
@@ -60,12 +73,23 @@ export const layer = (options: RedisOptions) =>
         client.once("ready", () => resume(Effect.succeed(true)))
       }).pipe(Effect.timeoutOrElse({ duration: options.commandTimeout, orElse: () => Effect.succeed(false) }))
       if (!connected) yield* Effect.logWarning("redis: not reachable at startup; running degraded until it answers")
+      // No stack trace per span: it would always point here, and capturing one costs more than the command.
+      const traced = (operation: string) => <A, E>(effect: Effect.Effect<A, E>) =>
+        Effect.withSpan(effect, `redis.${operation}`, { attributes: { "db.system": "redis" }, captureStackTrace: false })
+      const run = <A>(operation: string, f: () => Promise<A>) =>
+        Effect.tryPromise({
+          try: f,
+          catch: (cause) => new CacheError({ operation, reason: isTimeout(cause) ? "Timeout" : "Unavailable" })
+        })
+      const scripts = client as unknown as Record<string, (...args: ReadonlyArray<string>) => Promise<unknown>>
       return RedisConnection.of({
-        use: (operation, f) =>
-          Effect.tryPromise({
-            try: () => f(client),
-            catch: (cause) => new CacheError({ operation, reason: isTimeout(cause) ? "Timeout" : "Unavailable" })
-          }).pipe(Effect.withSpan(`redis.${operation}`, { attributes: { "db.system": "redis" } })),
+        use: (operation, f) => run(operation, () => f(client)).pipe(traced(operation)),
+        script: ({ name, lua, keys, traced: withSpan = true }) => {
+          const command = `tradeport_${name}`
+          if (scripts[command] === undefined) client.defineCommand(command, { lua, numberOfKeys: keys })
+          const call = (k: ReadonlyArray<string>, a: ReadonlyArray<string>) => scripts[command]!.call(client, ...k, ...a)
+          return (k, a) => withSpan ? run(name, () => call(k, a)).pipe(traced(name)) : run(name, () => call(k, a))
+        },
         duplicate: () => {
           const d = client.duplicate()
           d.on("error", () => undefined)

@@ -1,13 +1,15 @@
 /**
- * Request rate limiting with Effect's RateLimiter (fixed window; on Redis one atomic script = one round trip per
- * decision). Every client gets a global budget; auth endpoints a much smaller one. Probes and metrics are exempt.
+ * Request rate limiting, fixed window: every client gets a global budget per minute, auth endpoints a much smaller
+ * one; probes, metrics and webhooks are exempt. The count lives in the RateCounter port (Redis: one script, one
+ * round trip per decision, shared by every instance; in memory without REDIS_URL).
  *
- * When the shared store fails (Redis down), decisions fall back to an in-process limiter with the same budgets
+ * When the shared store fails (Redis down), decisions fall back to an in-process counter with the same budgets
  * (counted in `ratelimit_fallback_total`): limits become per instance, never off — auth is never left open.
  */
 import { Config, Context, Duration, Effect, Layer, Metric, Option } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import { RateLimiter } from "effect/persistence"
+import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
+import { RateCounter, type WindowCount } from "../../core/shared/ports/RateCounter.ts"
 import { canonicalPath } from "./Paths.ts"
 
 export interface Budget {
@@ -58,35 +60,38 @@ export const layer = Layer.effect(
       window: Duration.minutes(1)
     }
     const trustProxy = yield* Config.Boolean("TRUST_PROXY").pipe(Config.withDefault(false))
-    const shared = yield* RateLimiter.RateLimiter
-    const local = yield* RateLimiter.make.pipe(Effect.provide(RateLimiter.layerStoreMemory))
+    const shared = yield* RateCounter
+    const local = yield* MemoryRateCounter.make
+    // One counter per scope and outcome, made once: a decision only increments.
+    const counted = (scope: string) => ({
+      allowed: Metric.withAttributes(decisions, { scope, outcome: "allowed" }),
+      limited: Metric.withAttributes(decisions, { scope, outcome: "limited" })
+    })
+    const metrics = { auth: counted("auth"), global: counted("global") }
 
-    const consume = (limiter: RateLimiter.RateLimiter, key: string, budget: Budget) =>
-      limiter.consume({ key, limit: budget.limit, window: budget.window, algorithm: "fixed-window", onExceeded: "fail" })
+    const toDecision = (budget: Budget, { count, resetMillis }: WindowCount): Decision => {
+      const resetSeconds = Math.max(1, Math.ceil(resetMillis / 1000))
+      return count <= budget.limit
+        ? { allowed: true, limit: budget.limit, remaining: budget.limit - count, resetSeconds, retryAfterSeconds: 0 }
+        : { allowed: false, limit: budget.limit, remaining: 0, resetSeconds, retryAfterSeconds: resetSeconds }
+    }
 
-    const decide = (scope: string, key: string, budget: Budget) =>
-      consume(shared, key, budget).pipe(
-        Effect.catchReason("RateLimiterError", "RateLimitStoreError", () =>
-          Metric.update(fallbacks, 1).pipe(Effect.andThen(consume(local, key, budget)))),
-        Effect.map((result): Decision => ({
-          allowed: true,
-          limit: result.limit,
-          remaining: result.remaining,
-          resetSeconds: Math.ceil(Duration.toSeconds(result.resetAfter)),
-          retryAfterSeconds: 0
-        })),
-        Effect.catchReason("RateLimiterError", "RateLimitExceeded", (exceeded) =>
-          Effect.succeed<Decision>({
-            allowed: false,
-            limit: exceeded.limit,
-            remaining: 0,
-            resetSeconds: Math.max(1, Math.ceil(Duration.toSeconds(exceeded.retryAfter))),
-            retryAfterSeconds: Math.max(1, Math.ceil(Duration.toSeconds(exceeded.retryAfter)))
-          })),
-        // Both stores failing is a bug in the memory store: refuse rather than let traffic through unlimited.
-        Effect.catch(() => Effect.succeed<Decision>({ allowed: false, limit: budget.limit, remaining: 0, resetSeconds: 1, retryAfterSeconds: 1 })),
-        Effect.tap((d) => Metric.update(Metric.withAttributes(decisions, { scope, outcome: d.allowed ? "allowed" : "limited" }), 1))
+    // Redis failing: the in-process counter, per instance. Both failing is a bug in the memory store: refuse
+    // rather than let traffic through unlimited.
+    const exhausted: WindowCount = { count: Number.MAX_SAFE_INTEGER, resetMillis: 1_000 }
+    const fallback = (key: string, window: number) =>
+      Metric.update(fallbacks, 1).pipe(Effect.andThen(local.hit(key, window)), Effect.orElseSucceed(() => exhausted))
+
+    const decide = (scope: "auth" | "global", key: string, budget: Budget) => {
+      const window = Duration.toMillis(budget.window)
+      return shared.hit(key, window).pipe(
+        Effect.catch(() => fallback(key, window)),
+        Effect.flatMap((count) => {
+          const decision = toDecision(budget, count)
+          return Metric.update(decision.allowed ? metrics[scope].allowed : metrics[scope].limited, 1).pipe(Effect.as(Option.some(decision)))
+        })
       )
+    }
 
     return RequestLimiter.of({
       decide: (request) => {
@@ -95,8 +100,8 @@ export const layer = Layer.effect(
         if (EXEMPT.includes(path) || path.startsWith("/webhooks/")) return Effect.succeedNone
         const client = clientOf(request, trustProxy)
         return path.startsWith("/api/v1/auth/")
-          ? decide("auth", `auth:${client}`, auth).pipe(Effect.map(Option.some))
-          : decide("global", `global:${client}`, global).pipe(Effect.map(Option.some))
+          ? decide("auth", `auth:${client}`, auth)
+          : decide("global", `global:${client}`, global)
       }
     })
   })

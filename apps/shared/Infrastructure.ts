@@ -7,7 +7,7 @@
  * - Readiness registry, logging and tracing.
  */
 import { Config, Effect, Layer, Option } from "effect"
-import { CircuitBreaker, RateLimiter } from "effect/persistence"
+import { CircuitBreaker } from "effect/persistence"
 import { Readiness } from "../../core/ops/Readiness.ts"
 import * as Database from "../../adapters/postgres/Database.ts"
 import * as EmbeddedPostgres from "../../adapters/postgres/EmbeddedPostgres.ts"
@@ -18,12 +18,14 @@ import * as MemoryDistributedLock from "../../adapters/memory/MemoryDistributedL
 import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.ts"
 import * as MemoryNonceGuard from "../../adapters/memory/MemoryNonceGuard.ts"
 import * as MemoryOAuthStateStore from "../../adapters/memory/MemoryOAuthStateStore.ts"
+import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
 import * as MemoryTokenCache from "../../adapters/memory/MemoryTokenCache.ts"
 import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
 import * as RedisDistributedLock from "../../adapters/redis/RedisDistributedLock.ts"
 import * as RedisLoginAttempts from "../../adapters/redis/RedisLoginAttempts.ts"
 import * as RedisNonceGuard from "../../adapters/redis/RedisNonceGuard.ts"
 import * as RedisOAuthStateStore from "../../adapters/redis/RedisOAuthStateStore.ts"
+import * as RedisRateCounter from "../../adapters/redis/RedisRateCounter.ts"
 import * as RedisTokenCache from "../../adapters/redis/RedisTokenCache.ts"
 import { defaultLockout } from "../../core/identity/Lockout.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
@@ -85,8 +87,9 @@ const LockoutConfig = Config.all({
 })
 
 /**
- * Redis when REDIS_URL is set (connection, Effect Redis service, and the shared stores: rate limits, lockout,
- * token cache, refresh lock, circuits); in-process stores otherwise. The token cache seals entries with the vault.
+ * Redis when REDIS_URL is set (connection, and the shared stores: rate-limit counters, circuits through Effect's
+ * Redis service, lockout, token cache, refresh lock, OAuth states, nonces); in-process stores otherwise.
+ * The token cache seals entries with the vault.
  */
 export const RedisLive = Layer.unwrap(
   Effect.gen(function*() {
@@ -95,7 +98,7 @@ export const RedisLive = Layer.unwrap(
     if (Option.isNone(url)) {
       return Layer.mergeAll(
         RedisConnection.probeDisabled,
-        RateLimiter.layer.pipe(Layer.provideMerge(RateLimiter.layerStoreMemory)),
+        MemoryRateCounter.layer,
         MemoryLoginAttempts.layer(lockout),
         MemoryTokenCache.layer,
         MemoryDistributedLock.layer,
@@ -108,13 +111,10 @@ export const RedisLive = Layer.unwrap(
     // Deployments (or test runs) that share one Redis keep apart by prefix.
     const prefix = yield* Config.String("REDIS_KEY_PREFIX").pipe(Config.withDefault("tradeport:"))
     const connection = RedisConnection.layer({ url: url.value, ...options })
-    const stores = Layer.mergeAll(
-      RateLimiter.layer.pipe(Layer.provideMerge(RateLimiter.layerStoreRedis({ prefix: `${prefix}ratelimit:` }))),
-      CircuitBreaker.layerStoreRedis({ prefix: `${prefix}circuit:` })
-    ).pipe(Layer.provide(EffectRedis.layer))
     return Layer.mergeAll(
       RedisConnection.probe,
-      stores,
+      CircuitBreaker.layerStoreRedis({ prefix: `${prefix}circuit:` }).pipe(Layer.provide(EffectRedis.layer)),
+      RedisRateCounter.layer(prefix),
       RedisLoginAttempts.layer(lockout, prefix),
       RedisTokenCache.layer(prefix),
       RedisDistributedLock.layer(prefix),

@@ -5,9 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http"
-import { RateLimiter } from "effect/persistence"
 import * as RateLimit from "../../apps/http/RateLimit.ts"
-import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
+import * as RedisRateCounter from "../../adapters/redis/RedisRateCounter.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
 import { Readiness } from "../../core/ops/Readiness.ts"
 import { freePort } from "../support/RedisServer.ts"
@@ -26,11 +25,7 @@ describe("Redis down", () => {
       assert.deepStrictEqual(allowed, [true, true, true, false, false])
     }).pipe(
       Effect.provide(RateLimit.layer.pipe(
-        Layer.provide(RateLimiter.layer.pipe(
-          Layer.provide(RateLimiter.layerStoreRedis({ prefix: "dead:" })),
-          Layer.provide(EffectRedis.layer),
-          Layer.provide(deadRedis)
-        )),
+        Layer.provide(RedisRateCounter.layer("dead:").pipe(Layer.provide(deadRedis))),
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ RATE_LIMIT_AUTH_PER_MINUTE: "3" })))
       ))
     ), 20_000)

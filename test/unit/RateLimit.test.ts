@@ -1,12 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Option } from "effect"
 import { HttpServerRequest } from "effect/http"
-import { RateLimiter } from "effect/persistence"
+import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
 import * as RateLimit from "../../apps/http/RateLimit.ts"
 
 const limiter = (config: Record<string, string>) =>
   RateLimit.layer.pipe(
-    Layer.provide(RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))),
+    Layer.provide(MemoryRateCounter.layer),
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(config)))
   )
 
