@@ -17,6 +17,8 @@ import { pgbench, reservationStatements } from "./support/Pgbench.ts"
 
 const DELIVERIES = Number(process.env["BENCH_DELIVERIES"] ?? 3000)
 const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 32)
+/** Deliveries sent to each side before measuring (JIT, pools, prepared statements warm on both). */
+const WARMUP = Number(process.env["BENCH_WARMUP"] ?? 300)
 
 /**
  * The reference: what someone would write by hand with `node:http` — the same Standard Webhooks HMAC check, then
@@ -86,6 +88,14 @@ const program = Effect.gen(function*() {
     signedDelivery(secret, { type: "order.created", data: { externalOrderId: `WB-${i}`, lines: [{ sku: "WB", quantity: 1 }] } }))
   // 10% of the traffic re-sends a delivery already sent (same id and signature), as providers retry.
   const schedule = Array.from({ length: DELIVERIES }, (_, i) => (i < unique ? deliveries[i]! : deliveries[(i * 7919) % unique]!))
+  const warmup = (url: string, prefix: string) =>
+    Effect.promise(() => inParallel(WARMUP, CONCURRENCY, async (i) => {
+      const delivery = signedDelivery(secret, { type: "order.created", data: { externalOrderId: `${prefix}-${i}`, lines: [{ sku: "WB", quantity: 1 }] } })
+      const response = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body })
+      await response.text()
+      if (response.status !== 200) throw new Error(`warm-up ${url}: HTTP ${response.status}`)
+    }))
+  yield* warmup(`${app.base}${path}`, "WARM")
   const outcomes = new Map<string, number>()
   const latencies: Array<number> = []
   const started = performance.now()
@@ -105,7 +115,7 @@ const program = Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     return yield* sql<{ orders: number; events: number }>`
       SELECT (SELECT count(*)::int FROM orders WHERE external_order_id LIKE 'WB-%') AS orders,
-             (SELECT count(*)::int FROM webhook_events WHERE outcome = 'applied') AS events`
+             (SELECT count(*)::int FROM webhook_events WHERE outcome = 'applied' AND payload NOT LIKE '%"WARM-%') AS events`
   }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(app.adminUrl.replace(/\/[^/]*$/, "/tradeport_bench")), maxConnections: 1 })))
   // The same deliveries (re-signed with new ids, so they are new events) through the hand-written handler.
   const ids = yield* Effect.promise(async () => {
@@ -125,6 +135,7 @@ const program = Effect.gen(function*() {
   const referenceDeliveries = Array.from({ length: unique }, (_, i) =>
     signedDelivery(secret, { type: "order.created", data: { externalOrderId: `R-${i}`, lines: [{ sku: "WB", quantity: 1 }] } }))
   const referenceSchedule = Array.from({ length: DELIVERIES }, (_, i) => (i < unique ? referenceDeliveries[i]! : referenceDeliveries[(i * 7919) % unique]!))
+  yield* warmup(referenceUrl, "RWARM")
   const referenceLatencies: Array<number> = []
   const referenceStarted = performance.now()
   yield* Effect.promise(() => inParallel(DELIVERIES, CONCURRENCY, async (i) => {

@@ -88,7 +88,7 @@ export const layer = Layer.effect(
           VALUES (${order.id}, ${organizationId}, ${order.connectionId ?? null}, ${order.externalOrderId ?? null}, ${order.source},
                   'reserved', ${order.location}, ${order.currency}, ${order.customerEmail ?? null}, ${expires})
           ON CONFLICT (organization_id, connection_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING
-          RETURNING id`
+          RETURNING created_at`
         if (inserted.length === 0) {
           const existing = yield* select(sql`o.organization_id = ${organizationId} AND o.connection_id = ${order.connectionId ?? null}
                                              AND o.external_order_id = ${order.externalOrderId ?? null}`).pipe(
@@ -122,8 +122,21 @@ export const layer = Layer.effect(
           quantity: d.quantity, status: "open", expires_at: expires
         }))
         if (Arr.isReadonlyArrayNonEmpty(reservationRows)) yield* sql`INSERT INTO reservations ${sql.insert(reservationRows)}`
-        const created = yield* loadOne(organizationId, order.id)
-        return { order: Option.getOrThrow(created), created: true }
+        // Everything the answer holds was just written here: no read back.
+        const created = new Order({
+          id: order.id,
+          organizationId,
+          source: order.source,
+          connectionId: order.connectionId ?? null,
+          externalOrderId: order.externalOrderId ?? null,
+          status: "reserved",
+          location: order.location,
+          currency: order.currency,
+          lines: order.lines,
+          reservationExpiresAt: expires === null ? null : iso(expires),
+          createdAt: iso(inserted[0]!["created_at"] as Date)
+        })
+        return { order: created, created: true }
       })).pipe(Effect.mapError(failure("createReserved")), Effect.withSpan("OrderRepository.createReserved"))
 
     /** Moves the order and its stock together, inventory rows locked in product-id order (as reservations do). */

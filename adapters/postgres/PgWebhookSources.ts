@@ -1,6 +1,6 @@
 /**
  * WebhookSources on Postgres: the connection named in the webhook URL, read on the explicit platform path (the
- * sender is not a user), must exist for that provider and not be disconnected; its signing secrets are the
+ * sender is not a user; the `webhook_source` function scopes it to one statement), must exist for that provider and not be disconnected; its signing secrets are the
  * `webhookSecret` field of its sealed credentials (comma-separated while a secret rotates).
  */
 import { DateTime, Effect, Layer, Option, Redacted, Schema } from "effect"
@@ -10,7 +10,6 @@ import { CredentialVault } from "../../core/connections/ports/CredentialVault.ts
 import { OrgId } from "../../core/shared/Ids.ts"
 import { WebhookSources } from "../../core/webhooks/ports/WebhookSources.ts"
 import { toPersistenceError } from "./Database.ts"
-import { asPlatform } from "./Tenancy.ts"
 
 const decodeCredentials = Schema.decodeUnknownEffect(Schema.fromJsonString(Credentials))
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -24,9 +23,9 @@ export const layer = Layer.effect(
       resolve: (provider, connectionId) =>
         Effect.gen(function*() {
           if (!UUID.test(connectionId)) return Option.none()
-          const [row] = yield* asPlatform(sql)(sql<{ organization_id: string; external_account: string; connected_at: Date; credentials: string | null }>`
-            SELECT organization_id::text, external_account, connected_at, credentials FROM connections
-            WHERE id = ${connectionId} AND provider = ${provider} AND status <> 'disconnected'`).pipe(
+          // One statement on the platform path (migration 0015), no transaction: this runs for every delivery.
+          const [row] = yield* sql<{ organization_id: string; external_account: string; connected_at: Date; credentials: string | null }>`
+            SELECT organization_id::text, external_account, connected_at, credentials FROM webhook_source(${provider}, ${connectionId}::uuid)`.pipe(
             Effect.mapError(toPersistenceError("WebhookSources.resolve"))
           )
           if (row === undefined || row.credentials === null) return Option.none()

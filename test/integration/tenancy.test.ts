@@ -71,5 +71,22 @@ describe("tenant isolation", () => {
         })).pipe(Effect.flip)
         assert.strictEqual(foreign.reason._tag, "AuthorizationError", "refused by the row-level security policy")
       }))
+
+    it.effect("the webhook source lookup's platform access ends with the call, even inside a transaction", () =>
+      Effect.gen(function*() {
+        const e = yield* signUpAndLogin("lookup-e@example.com", "Org E")
+        const source = yield* call("POST", "/api/v1/connections/custom", { token: e.accessToken, body: { name: "Shop" } }).pipe(Effect.flatMap(json))
+        const connectionId = String((source["connection"] as Record<string, unknown>)["id"])
+        const sql = yield* SqlClient.SqlClient
+        const seen = yield* sql.withTransaction(Effect.gen(function*() {
+          const found = yield* sql<{ organization_id: string }>`SELECT organization_id::text FROM webhook_source('custom', ${connectionId}::uuid)`
+          const [setting] = yield* sql<{ value: string | null }>`SELECT current_setting('app.platform', true) AS value`
+          const [after] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM connections`
+          return { found: found.map((r) => r.organization_id), setting: setting?.value ?? "", after: after?.n }
+        }))
+        assert.deepStrictEqual(seen, { found: [e.organizationId], setting: "", after: 0 })
+        // Another provider's lookup of the same id finds nothing.
+        assert.lengthOf(yield* sql`SELECT 1 FROM webhook_source('woocommerce', ${connectionId}::uuid)`, 0)
+      }))
   })
 })
