@@ -81,7 +81,8 @@ export const layer = Layer.effect(
       )
 
     const member: IdentityRepositoryShape["member"] = (organizationId, userId) =>
-      inOrganization(sql, organizationId)(sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`).pipe(
+      // Every authenticated request calls this: one statement (migration 0016), no transaction of its own.
+      sql`SELECT user_id, email, role, created_at FROM org_member(${organizationId}::uuid, ${userId}::uuid)`.pipe(
         failed("member"),
         Effect.flatMap((rows) => Effect.orDie(decodeMembers(rows))),
         Effect.map((rows) => Option.fromNullishOr(rows[0]).pipe(Option.map(toMember))),

@@ -72,7 +72,7 @@ describe("tenant isolation", () => {
         assert.strictEqual(foreign.reason._tag, "AuthorizationError", "refused by the row-level security policy")
       }))
 
-    it.effect("the webhook source lookup's platform access ends with the call, even inside a transaction", () =>
+    it.effect("the one-statement lookups' access ends with the call, even inside a transaction", () =>
       Effect.gen(function*() {
         const e = yield* signUpAndLogin("lookup-e@example.com", "Org E")
         const source = yield* call("POST", "/api/v1/connections/custom", { token: e.accessToken, body: { name: "Shop" } }).pipe(Effect.flatMap(json))
@@ -85,6 +85,14 @@ describe("tenant isolation", () => {
           return { found: found.map((r) => r.organization_id), setting: setting?.value ?? "", after: after?.n }
         }))
         assert.deepStrictEqual(seen, { found: [e.organizationId], setting: "", after: 0 })
+        // The membership re-read sets the organisation for itself only.
+        const member = yield* sql.withTransaction(Effect.gen(function*() {
+          const found = yield* sql<{ role: string }>`SELECT role FROM org_member(${e.organizationId}::uuid, ${e.userId}::uuid)`
+          const [setting] = yield* sql<{ value: string | null }>`SELECT current_setting('app.org_id', true) AS value`
+          const [after] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM memberships`
+          return { found: found.map((r) => r.role), setting: setting?.value ?? "", after: after?.n }
+        }))
+        assert.deepStrictEqual(member, { found: ["owner"], setting: "", after: 0 })
         // Another provider's lookup of the same id finds nothing.
         assert.lengthOf(yield* sql`SELECT 1 FROM webhook_source('woocommerce', ${connectionId}::uuid)`, 0)
       }))
