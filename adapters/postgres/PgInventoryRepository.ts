@@ -26,15 +26,6 @@ export const layer = Layer.effect(
         FROM json_array_elements(${JSON.stringify(products.map((p) => ({ id: randomUUID(), sku: p.sku, name: p.name })))}::json) AS t
         ON CONFLICT (organization_id, sku) DO NOTHING`).pipe(Effect.asVoid, failed("upsertProducts"))
 
-    const knownSkus: InventoryRepositoryShape["knownSkus"] = (organizationId, skus) =>
-      // `= ANY(array)` probes the (organization_id, sku) index per SKU; a join against a set-returning function
-      // lets the planner guess 100 rows and pick a nested loop that is quadratic on a 100k-row import.
-      inOrganization(sql, organizationId)(sql<{ sku: string }>`
-        SELECT sku FROM products WHERE organization_id = ${organizationId} AND sku = ANY(${[...skus]}::text[])`).pipe(
-        Effect.map((rows) => new Set(rows.map((r) => r.sku))),
-        failed("knownSkus")
-      )
-
     const levels: InventoryRepositoryShape["levels"] = (organizationId, skus) =>
       inOrganization(sql, organizationId)(sql`
         SELECT p.sku, il.location, il.quantity_on_hand AS on_hand, il.quantity_reserved AS reserved
@@ -47,7 +38,7 @@ export const layer = Layer.effect(
         Effect.map((rows) => rows.map((r) => ({ sku: r.sku, location: r.location, onHand: r.on_hand, reserved: r.reserved, available: r.on_hand - r.reserved })))
       )
 
-    const setOnHand: InventoryRepositoryShape["setOnHand"] = (organizationId, writes, atomic) =>
+    const setOnHand: InventoryRepositoryShape["setOnHand"] = (organizationId, writes, mode) =>
       inOrganization(sql, organizationId)(Effect.gen(function*() {
         const input = JSON.stringify(writes.map((w, idx) => ({ idx, sku: w.sku, location: w.location, qty: w.onHand })))
         // Land the input first and ANALYZE it: joined straight from json_to_recordset (estimated at 100 rows), the
@@ -56,11 +47,14 @@ export const layer = Layer.effect(
           CREATE TEMP TABLE import_input ON COMMIT DROP AS
           SELECT * FROM json_to_recordset(${input}::json) AS t(idx int, sku text, location text, qty int)`
         yield* sql`ANALYZE import_input`
+        // SKUs resolved in the same pass: a row without a product (product_id NULL) is reported, never written.
         yield* sql`
           CREATE TEMP TABLE import_rows ON COMMIT DROP AS
           SELECT i.idx, i.qty, i.location, p.id AS product_id
-          FROM import_input i JOIN products p ON p.organization_id = ${organizationId} AND p.sku = i.sku`
+          FROM import_input i LEFT JOIN products p ON p.organization_id = ${organizationId} AND p.sku = i.sku`
         yield* sql`ANALYZE import_rows`
+        const unknownSku = (yield* sql<{ idx: number }>`SELECT idx FROM import_rows WHERE product_id IS NULL ORDER BY idx`).map((r) => r.idx)
+        if (mode === "atomic" && unknownSku.length > 0) return { applied: 0, unknownSku, belowReserved: [] }
         // Lock what exists, in the order reservations lock, then judge against the locked state.
         yield* sql`
           SELECT 1 FROM inventory_levels il JOIN import_rows r ON r.product_id = il.product_id AND r.location = il.location
@@ -70,20 +64,20 @@ export const layer = Layer.effect(
           JOIN inventory_levels il ON il.product_id = r.product_id AND il.location = r.location
           WHERE il.quantity_reserved > r.qty ORDER BY r.idx`
         const belowReserved = blocked.map((b) => b.idx)
-        if (atomic && belowReserved.length > 0) return { applied: 0, belowReserved }
+        if (mode === "check" || (mode === "atomic" && belowReserved.length > 0)) return { applied: 0, unknownSku, belowReserved }
         const [applied] = yield* sql<{ n: number }>`
           WITH written AS (
           INSERT INTO inventory_levels (organization_id, product_id, location, quantity_on_hand)
           SELECT ${organizationId}, r.product_id, r.location, r.qty FROM import_rows r
-          WHERE NOT EXISTS (SELECT 1 FROM inventory_levels il
+          WHERE r.product_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM inventory_levels il
                             WHERE il.product_id = r.product_id AND il.location = r.location AND il.quantity_reserved > r.qty)
           ORDER BY r.product_id, r.location
           ON CONFLICT (product_id, location) DO UPDATE SET quantity_on_hand = EXCLUDED.quantity_on_hand, updated_at = now()
           RETURNING 1)
           SELECT count(*)::int AS n FROM written`
-        return { applied: applied?.n ?? 0, belowReserved }
+        return { applied: applied?.n ?? 0, unknownSku, belowReserved }
       })).pipe(failed("setOnHand"), Effect.withSpan("InventoryRepository.setOnHand", { attributes: { rows: writes.length } }))
 
-    return InventoryRepository.of({ upsertProducts, knownSkus, levels, setOnHand })
+    return InventoryRepository.of({ upsertProducts, levels, setOnHand })
   })
 )

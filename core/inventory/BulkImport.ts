@@ -81,18 +81,19 @@ export const importLevels = Effect.fn("BulkImport.importLevels")(function*(
     seen.set(key, checked.row)
     valid.push(checked)
   }
-  const known = yield* repository.knownSkus(organizationId, [...new Set(valid.map((v) => v.sku))])
-  const candidates: Array<ValidRow> = []
-  for (const row of valid) {
-    if (known.has(row.sku)) candidates.push(row)
-    else errors.push({ row: row.row, sku: row.sku, field: "sku", message: "unknown SKU for this organisation" })
+  // SKUs are resolved by the repository in the same pass as the write (one round trip fewer on 100k rows). An
+  // all-or-nothing import with invalid rows is only checked, so the report still names every problem at once.
+  const result = yield* repository.setOnHand(
+    organizationId,
+    valid,
+    mode === "partial" ? "partial" : errors.length > 0 ? "check" : "atomic"
+  )
+  for (const index of result.unknownSku) {
+    const row = valid[index]!
+    errors.push({ row: row.row, sku: row.sku, field: "sku", message: "unknown SKU for this organisation" })
   }
-  if (mode === "all-or-nothing" && errors.length > 0) {
-    return { mode, received: rows.length, applied: 0, errors: errors.sort((a, b) => a.row - b.row) } satisfies ImportReport
-  }
-  const result = yield* repository.setOnHand(organizationId, candidates, mode === "all-or-nothing")
   for (const index of result.belowReserved) {
-    const row = candidates[index]!
+    const row = valid[index]!
     errors.push({ row: row.row, sku: row.sku, field: "quantity", message: "less than the quantity currently reserved" })
   }
   return { mode, received: rows.length, applied: result.applied, errors: errors.sort((a, b) => a.row - b.row) } satisfies ImportReport

@@ -49,7 +49,7 @@ describe("reservation invariants under random interleavings", () => {
             }))
             const inventory = yield* InventoryRepository
             yield* inventory.upsertProducts(organizationId, SKUS.map((sku) => ({ sku, name: sku })))
-            yield* inventory.setOnHand(organizationId, SKUS.map((sku) => ({ sku, location: "default", onHand: STOCK })), true)
+            yield* inventory.setOnHand(organizationId, SKUS.map((sku) => ({ sku, location: "default", onHand: STOCK })), "atomic")
             const created: Array<OrderId> = []
             for (const batch of ops) {
               // One batch runs concurrently: a real interleaving of transactions.

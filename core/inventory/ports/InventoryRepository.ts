@@ -20,17 +20,21 @@ export interface LevelWrite {
 export interface InventoryRepositoryShape {
   /** Creates products that do not exist yet (by SKU); existing ones keep their name. */
   readonly upsertProducts: (organizationId: OrgId, products: ReadonlyArray<{ readonly sku: string; readonly name: string }>) => Effect.Effect<void, PersistenceError>
-  readonly knownSkus: (organizationId: OrgId, skus: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>, PersistenceError>
   readonly levels: (organizationId: OrgId, skus?: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Level>, PersistenceError>
   /**
-   * Sets on-hand quantities in one transaction. Rows whose new quantity would fall below what is reserved are
-   * returned (by index) and, with `atomic`, nothing is written.
+   * Sets on-hand quantities in one transaction. Rows naming a SKU the organisation does not have, and rows whose new
+   * quantity would fall below what is reserved, are returned (by index) and not written. `partial` writes the
+   * others; `atomic` writes nothing if any row is refused; `check` only reports (writes nothing).
    */
   readonly setOnHand: (
     organizationId: OrgId,
     writes: ReadonlyArray<LevelWrite>,
-    atomic: boolean
-  ) => Effect.Effect<{ readonly applied: number; readonly belowReserved: ReadonlyArray<number> }, PersistenceError>
+    mode: "partial" | "atomic" | "check"
+  ) => Effect.Effect<{
+    readonly applied: number
+    readonly unknownSku: ReadonlyArray<number>
+    readonly belowReserved: ReadonlyArray<number>
+  }, PersistenceError>
 }
 
 export class InventoryRepository extends Context.Service<InventoryRepository, InventoryRepositoryShape>()(
