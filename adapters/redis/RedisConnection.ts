@@ -8,6 +8,7 @@
  */
 import { Config, Context, Duration, Effect, Layer, Redacted } from "effect"
 import { Redis as IORedis } from "ioredis"
+import { createHash } from "node:crypto"
 import { Readiness } from "../../core/ops/Readiness.ts"
 import { CacheError } from "../../core/shared/errors.ts"
 
@@ -15,7 +16,7 @@ export interface RedisConnectionShape {
   /** Runs one operation on the client; `operation` names the span and the error. */
   readonly use: <A>(operation: string, f: (client: IORedis) => Promise<A>) => Effect.Effect<A, CacheError>
   /**
-   * A Lua script as one command (EVALSHA; ioredis loads it on the first NOSCRIPT). `traced: false` skips the span:
+   * A Lua script as one command (EVALSHA; EVAL when the server answers NOSCRIPT). `traced: false` skips the span:
    * for a command every request makes (rate limiting), whose time is already inside the request's span.
    */
   readonly script: (definition: ScriptDefinition) => (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, CacheError>
@@ -81,13 +82,17 @@ export const layer = (options: RedisOptions) =>
           try: f,
           catch: (cause) => new CacheError({ operation, reason: isTimeout(cause) ? "Timeout" : "Unavailable" })
         })
-      const scripts = client as unknown as Record<string, (...args: ReadonlyArray<string>) => Promise<unknown>>
       return RedisConnection.of({
         use: (operation, f) => run(operation, () => f(client)).pipe(traced(operation)),
         script: ({ name, lua, keys, traced: withSpan = true }) => {
-          const command = `tradeport_${name}`
-          if (scripts[command] === undefined) client.defineCommand(command, { lua, numberOfKeys: keys })
-          const call = (k: ReadonlyArray<string>, a: ReadonlyArray<string>) => scripts[command]!.call(client, ...k, ...a)
+          // EVALSHA; a server that does not have the script yet (first call, restart, SCRIPT FLUSH) gets it by EVAL.
+          const sha = createHash("sha1").update(lua).digest("hex")
+          const call = (k: ReadonlyArray<string>, a: ReadonlyArray<string>): Promise<unknown> => {
+            if (k.length !== keys) return Promise.reject(new Error(`${name}: expected ${keys} keys`))
+            return client.evalsha(sha, keys, ...k, ...a).catch((error: unknown) =>
+              error instanceof Error && error.message.startsWith("NOSCRIPT") ? client.eval(lua, keys, ...k, ...a) : Promise.reject(error)
+            )
+          }
           return (k, a) => withSpan ? run(name, () => call(k, a)).pipe(traced(name)) : run(name, () => call(k, a))
         },
         duplicate: () => {

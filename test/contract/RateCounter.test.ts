@@ -5,6 +5,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Duration, Effect, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
+import { Redis } from "ioredis"
 import { inject } from "vitest"
 import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
@@ -65,4 +66,25 @@ describe("RateCounter", () => {
     )),
     { live: true, advance: (ms) => Effect.sleep(Duration.millis(ms)) }
   )
+})
+
+describe("RateCounter on Redis", () => {
+  layer(
+    Layer.unwrap(Effect.sync(() =>
+      RedisRateCounter.layer(`test:rc-flush:${Math.random()}:`).pipe(
+        Layer.provide(RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) }))
+      )
+    )),
+    { excludeTestServices: true }
+  )("script cache", (it) => {
+    it.effect("keeps counting after the server forgot the script (restart, SCRIPT FLUSH)", () =>
+      Effect.gen(function*() {
+        const counter = yield* RateCounter
+        const key = `flush-${Math.random()}`
+        assert.strictEqual((yield* counter.hit(key, 10_000)).count, 1)
+        const admin = new Redis(inject("redisUrl"))
+        yield* Effect.promise(() => admin.script("FLUSH").then(() => admin.quit()))
+        assert.strictEqual((yield* counter.hit(key, 10_000)).count, 2)
+      }))
+  })
 })
