@@ -37,6 +37,6 @@ for (const row of rows) {
   const ratio = row.reference === undefined || row.reference.value === 0
     ? "—"
     : `${(row.better === "higher" ? row.tradeport / row.reference.value : row.reference.value / row.tradeport).toFixed(2)}×`
-  const reference = row.reference === undefined ? "— (not measured yet)" : `${figure(row.reference.value)} ${row.unit} (${row.reference.name})`
+  const reference = row.reference === undefined ? "—" : `${figure(row.reference.value)} ${row.unit} (${row.reference.name})`
   console.log(`| ${row.scenario} | ${figure(row.tradeport)} ${row.unit} | ${reference} | ${ratio} | ${row.target} |`)
 }

@@ -10,7 +10,7 @@
  * ascending product id, so two orders sharing SKUs queue instead of deadlocking. One line short → the whole
  * transaction rolls back: the order, its lines and the other reservations were never there.
  */
-import { Array as Arr, DateTime, Effect, Layer, Option, Result, Schema } from "effect"
+import { DateTime, Effect, Layer, Option, Result, Schema } from "effect"
 import { SqlClient, SqlError, type Statement } from "effect/sql"
 import { OutOfStock, UnknownSku } from "../../core/inventory/Inventory.ts"
 import {
@@ -72,6 +72,11 @@ export const layer = Layer.effect(
         Effect.map((rows) => Option.fromNullishOr(rows[0]).pipe(Option.map(toOrder)))
       )
 
+    /**
+     * The order first (a channel order already recorded under the same external id is answered as recorded, nothing
+     * reserved), then its stock (rows locked in product-id order), then its lines and reservations in ONE statement:
+     * BEGIN, set_config, products, order, one UPDATE per product, lines + reservations, COMMIT.
+     */
     const createReserved: OrderRepositoryShape["createReserved"] = (organizationId, order, demand, expiresAt) =>
       inOrganization(sql, organizationId)(Effect.gen(function*() {
         const skus = demand.map((d) => d.sku)
@@ -80,28 +85,23 @@ export const layer = Layer.effect(
         const productOf = new Map(products.map((p) => [p.sku, p.id]))
         const missing = skus.filter((s) => !productOf.has(s))
         if (missing.length > 0) return yield* new UnknownSku({ skus: missing })
+        if (order.lines.length === 0) return yield* Effect.die(new Error("an order has at least one line"))
 
         const expires = expiresAt === undefined ? null : new Date(DateTime.toEpochMillis(expiresAt))
-        const inserted = yield* sql`
+        const [inserted] = yield* sql<{ created_at: Date }>`
           INSERT INTO orders (id, organization_id, connection_id, external_order_id, source, status, location, currency,
                               customer_email, reservation_expires_at)
           VALUES (${order.id}, ${organizationId}, ${order.connectionId ?? null}, ${order.externalOrderId ?? null}, ${order.source},
                   'reserved', ${order.location}, ${order.currency}, ${order.customerEmail ?? null}, ${expires})
           ON CONFLICT (organization_id, connection_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING
           RETURNING created_at`
-        if (inserted.length === 0) {
+        if (inserted === undefined) {
           const existing = yield* select(sql`o.organization_id = ${organizationId} AND o.connection_id = ${order.connectionId ?? null}
                                              AND o.external_order_id = ${order.externalOrderId ?? null}`).pipe(
             Effect.flatMap((rows) => Effect.orDie(decodeOrders(rows)))
           )
           return { order: toOrder(existing[0]!), created: false }
         }
-        const lineRows = order.lines.map((line, i): Record<string, unknown> => ({
-          order_id: order.id, line_no: i + 1, organization_id: organizationId, product_id: productOf.get(line.sku)!,
-          sku: line.sku, quantity: line.quantity, unit_price_cents: line.unitPriceCents
-        }))
-        if (!Arr.isReadonlyArrayNonEmpty(lineRows)) return yield* Effect.die(new Error("an order has at least one line"))
-        yield* sql`INSERT INTO order_lines ${sql.insert(lineRows)}`
         const ordered = [...demand].sort((a, b) => (productOf.get(a.sku)! < productOf.get(b.sku)! ? -1 : 1))
         for (const d of ordered) {
           const productId = productOf.get(d.sku)!
@@ -117,11 +117,19 @@ export const layer = Layer.effect(
             return yield* new OutOfStock({ sku: d.sku, requested: d.quantity, available: level?.available ?? 0 })
           }
         }
-        const reservationRows = ordered.map((d): Record<string, unknown> => ({
-          order_id: order.id, product_id: productOf.get(d.sku)!, organization_id: organizationId, location: order.location,
-          quantity: d.quantity, status: "open", expires_at: expires
-        }))
-        if (Arr.isReadonlyArrayNonEmpty(reservationRows)) yield* sql`INSERT INTO reservations ${sql.insert(reservationRows)}`
+        const lines = JSON.stringify(order.lines.map((line, i) => ({
+          line_no: i + 1, product_id: productOf.get(line.sku)!, sku: line.sku, quantity: line.quantity, unit_price_cents: line.unitPriceCents
+        })))
+        const holds = JSON.stringify(ordered.map((d) => ({ product_id: productOf.get(d.sku)!, quantity: d.quantity })))
+        yield* sql`
+          WITH l AS (
+            INSERT INTO order_lines (order_id, line_no, organization_id, product_id, sku, quantity, unit_price_cents)
+            SELECT ${order.id}, l.line_no, ${organizationId}, l.product_id, l.sku, l.quantity, l.unit_price_cents
+            FROM json_to_recordset(${lines}::json) AS l(line_no int, product_id uuid, sku text, quantity int, unit_price_cents bigint)
+          )
+          INSERT INTO reservations (order_id, product_id, organization_id, location, quantity, status, expires_at)
+          SELECT ${order.id}, h.product_id, ${organizationId}, ${order.location}, h.quantity, 'open', ${expires}
+          FROM json_to_recordset(${holds}::json) AS h(product_id uuid, quantity int)`
         // Everything the answer holds was just written here: no read back.
         const created = new Order({
           id: order.id,
@@ -134,7 +142,7 @@ export const layer = Layer.effect(
           currency: order.currency,
           lines: order.lines,
           reservationExpiresAt: expires === null ? null : iso(expires),
-          createdAt: iso(inserted[0]!["created_at"] as Date)
+          createdAt: iso(inserted.created_at)
         })
         return { order: created, created: true }
       })).pipe(Effect.mapError(failure("createReserved")), Effect.withSpan("OrderRepository.createReserved"))
