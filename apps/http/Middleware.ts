@@ -52,6 +52,22 @@ const rateLimitHeaders = (decision: Decision) => ({
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`
 
+/** The request counter and latency histogram for one method and status class, made once and reused. */
+const metricsFor = (() => {
+  const made = new Map<string, { readonly requests: Metric.Counter<number>; readonly duration: typeof duration }>()
+  return (method: string, status: number) => {
+    const key = `${method} ${statusClass(status)}`
+    let found = made.get(key)
+    if (found === undefined) {
+      const attributes = { method, status: statusClass(status) }
+      found = { requests: Metric.withAttributes(requests, attributes), duration: Metric.withAttributes(duration, attributes) }
+      // Methods come from clients: bound the cache (an unusual method still gets counted, just not cached).
+      if (made.size < 64) made.set(key, found)
+    }
+    return found
+  }
+})()
+
 /**
  * The request's deadline. The handler runs in its own fiber and the answer at the deadline does not wait for it to
  * stop: a handler stuck on a dependency that no longer answers (a frozen database whose query cannot even be
@@ -101,9 +117,9 @@ export const layer = (options: MiddlewareOptions) =>
           const withLimits = Option.isSome(decision) ? HttpServerResponse.setHeaders(rendered, rateLimitHeaders(decision.value)) : rendered
           const final = HttpServerResponse.setHeader(securityHeaders(request, withLimits), "x-request-id", requestId)
           const seconds = (performance.now() - started) / 1000
-          const attributes = { method: request.method, status: statusClass(final.status) }
-          yield* Metric.update(Metric.withAttributes(requests, attributes), 1)
-          yield* Metric.update(Metric.withAttributes(duration, attributes), seconds)
+          const metrics = metricsFor(request.method, final.status)
+          yield* Metric.update(metrics.requests, 1)
+          yield* Metric.update(metrics.duration, seconds)
           const path = canonicalPath(request.url)
           const line = { method: request.method, path, status: final.status, durationMs: Math.round(seconds * 1000) }
           const log = options.quietPaths.includes(path) ? Effect.logDebug("http request") : Effect.logInfo("http request")

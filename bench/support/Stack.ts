@@ -12,7 +12,8 @@ import { provisionPostgres } from "../../test/support/Services.ts"
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-export const startStack = async (name: string) => {
+/** `extraEnv`: more configuration for every process of the stack (provider URLs, job intervals). */
+export const startStack = async (name: string, extraEnv: Readonly<Record<string, string>> = {}) => {
   const pg = await provisionPostgres()
   let redis: RedisServer = await startRedisServer()
   const database = `tradeport_${name}`
@@ -30,7 +31,8 @@ export const startStack = async (name: string) => {
     APP_ENV: "test", LOG_LEVEL: "Error", PORT: String(listen), HOST: "127.0.0.1", MIGRATE_ON_START: "false",
     DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${name}:`, REDIS_COMMAND_TIMEOUT: "500 millis",
     JWT_SECRET: `${name}-jwt-secret-0123456789-abcdefghijklmnop`, ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString("base64")}`,
-    RATE_LIMIT_AUTH_PER_MINUTE: "100000000", RATE_LIMIT_GLOBAL_PER_MINUTE: "100000000", PUBLIC_BASE_URL: base
+    RATE_LIMIT_AUTH_PER_MINUTE: "100000000", RATE_LIMIT_GLOBAL_PER_MINUTE: "100000000", PUBLIC_BASE_URL: base,
+    ...extraEnv
   })
   let app: ChildProcess | undefined
   const startApp = async () => {
