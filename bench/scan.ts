@@ -1,6 +1,6 @@
 /**
- * `npm run scan`: sqlmap (Debian's package) against the running API's parameterised endpoints — query strings, a
- * path parameter and JSON bodies, as a logged-in member — with its report saved under `scan-results/sqlmap/`.
+ * `npm run scan`: sqlmap (Debian's package) against the running API's parameterised endpoints — query strings, path
+ * parameters (an order id, a webhook URL's connection id) and JSON bodies, as a logged-in member — with its report saved under `scan-results/sqlmap/`.
  * Prints, per target, whether sqlmap found an injectable parameter (it must find none).
  */
 import { spawnSync } from "node:child_process"
@@ -15,6 +15,8 @@ const token = await stack.owner("scan@example.com")
 await stack.api("PUT", "/api/v1/products", { products: [{ sku: "SCAN-1", name: "scan" }] }, token)
 await stack.api("POST", "/api/v1/inventory/bulk", [{ sku: "SCAN-1", quantity: 10 }], token)
 const order = await stack.api("POST", "/api/v1/orders", { lines: [{ sku: "SCAN-1", quantity: 1 }] }, token)
+const source = await stack.api("POST", "/api/v1/connections/custom", { name: "scan" }, token)
+const webhookPath = new URL(String(source["webhookUrl"])).pathname
 
 const targets: ReadonlyArray<{ readonly name: string; readonly args: ReadonlyArray<string> }> = [
   { name: "GET /api/v1/orders?status&limit&before", args: ["-u", `${stack.base}/api/v1/orders?status=reserved&limit=10&before=1_x`] },
@@ -22,7 +24,12 @@ const targets: ReadonlyArray<{ readonly name: string; readonly args: ReadonlyArr
   { name: "GET /api/v1/org/audit?target&limit", args: ["-u", `${stack.base}/api/v1/org/audit?target=abc&limit=5`] },
   { name: "GET /api/v1/orders/{id}", args: ["-u", `${stack.base}/api/v1/orders/${String(order["id"])}*`] },
   { name: "POST /api/v1/auth/login (JSON)", args: ["-u", `${stack.base}/api/v1/auth/login`, "--data", '{"email":"scan@example.com","password":"x"}'] },
-  { name: "POST /api/v1/orders (JSON)", args: ["-u", `${stack.base}/api/v1/orders`, "--data", '{"lines":[{"sku":"SCAN-1","quantity":1}],"location":"default"}'] }
+  { name: "POST /api/v1/orders (JSON)", args: ["-u", `${stack.base}/api/v1/orders`, "--data", '{"lines":[{"sku":"SCAN-1","quantity":1}],"location":"default"}'] },
+  // The connection id of a webhook URL reaches the source lookup (webhook_source()) before any signature check.
+  {
+    name: "POST /webhooks/custom/{connectionId}",
+    args: ["-u", `${stack.base}${webhookPath}*`, "--data", '{"type":"order.created","data":{"externalOrderId":"S-1","lines":[{"sku":"SCAN-1","quantity":1}]}}', "-H", "webhook-id: msg_scan", "-H", "webhook-timestamp: 1", "-H", "webhook-signature: v1,AAAA"]
+  }
 ]
 
 const rows: Array<string> = []
