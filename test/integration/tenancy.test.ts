@@ -6,6 +6,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { call, json, PASSWORD, signUpAndLogin } from "../support/Api.ts"
+import * as Tenancy from "../../adapters/postgres/Tenancy.ts"
 import { testApp } from "../support/TestApp.ts"
 import { AdminDatabase } from "../support/TestDatabase.ts"
 
@@ -70,6 +71,27 @@ describe("tenant isolation", () => {
           yield* sql`INSERT INTO audit_log (organization_id, action) VALUES (${c.organizationId}, 'LOGOUT')`
         })).pipe(Effect.flip)
         assert.strictEqual(foreign.reason._tag, "AuthorizationError", "refused by the row-level security policy")
+      }))
+
+    it.effect("platform or other-organisation work nested in an organisation's transaction leaves its context behind", () =>
+      Effect.gen(function*() {
+        const f = yield* signUpAndLogin("nested-f@example.com", "Org F")
+        const g = yield* signUpAndLogin("nested-g@example.com", "Org G")
+        const sql = yield* SqlClient.SqlClient
+        const setting = (name: string) =>
+          sql<{ v: string }>`SELECT coalesce(current_setting(${name}, true), '') AS v`.pipe(Effect.map((rows) => rows[0]?.v ?? ""))
+        const seen = yield* Tenancy.inOrganization(sql, f.organizationId)(Effect.gen(function*() {
+          yield* Tenancy.asPlatform(sql)(sql`SELECT 1`)
+          const platform = yield* setting("app.platform")
+          yield* Tenancy.inOrganization(sql, g.organizationId)(sql`SELECT 1`)
+          const org = yield* setting("app.org_id")
+          // A nested unit that fails (and is handled) restores the context too.
+          yield* Tenancy.inOrganization(sql, g.organizationId)(Effect.fail("inner failure")).pipe(Effect.ignore)
+          const afterFailure = yield* setting("app.org_id")
+          const organizations = yield* sql<{ id: string }>`SELECT id::text FROM organizations`
+          return { platform, org, afterFailure, organizations: organizations.map((o) => o.id) }
+        }))
+        assert.deepStrictEqual(seen, { platform: "", org: f.organizationId, afterFailure: f.organizationId, organizations: [f.organizationId] })
       }))
 
     it.effect("the one-statement lookups' access ends with the call, even inside a transaction", () =>
