@@ -54,17 +54,22 @@ export const layer = Layer.effect(
           FROM import_input i LEFT JOIN products p ON p.organization_id = ${organizationId} AND p.sku = i.sku`
         yield* sql`ANALYZE import_rows`
         const unknownSku = (yield* sql<{ idx: number }>`SELECT idx FROM import_rows WHERE product_id IS NULL ORDER BY idx`).map((r) => r.idx)
-        if (mode === "atomic" && unknownSku.length > 0) return { applied: 0, unknownSku, belowReserved: [] }
-        // Lock what exists, in the order reservations lock, then judge against the locked state.
-        yield* sql`
-          SELECT 1 FROM inventory_levels il JOIN import_rows r ON r.product_id = il.product_id AND r.location = il.location
-          ORDER BY il.product_id, il.location FOR UPDATE OF il`
+        // A check only reports: no locks. A write locks what exists, in the order reservations lock, then judges
+        // against the locked state.
+        if (mode !== "check") {
+          yield* sql`
+            SELECT 1 FROM inventory_levels il JOIN import_rows r ON r.product_id = il.product_id AND r.location = il.location
+            ORDER BY il.product_id, il.location FOR UPDATE OF il`
+        }
         const blocked = yield* sql<{ idx: number }>`
           SELECT r.idx FROM import_rows r
           JOIN inventory_levels il ON il.product_id = r.product_id AND il.location = r.location
           WHERE il.quantity_reserved > r.qty ORDER BY r.idx`
         const belowReserved = blocked.map((b) => b.idx)
-        if (mode === "check" || (mode === "atomic" && belowReserved.length > 0)) return { applied: 0, unknownSku, belowReserved }
+        // Every refused row is reported in every mode, so an all-or-nothing report names all of them at once.
+        if (mode === "check" || (mode === "atomic" && (unknownSku.length > 0 || belowReserved.length > 0))) {
+          return { applied: 0, unknownSku, belowReserved }
+        }
         const [applied] = yield* sql<{ n: number }>`
           WITH written AS (
           INSERT INTO inventory_levels (organization_id, product_id, location, quantity_on_hand)

@@ -205,6 +205,13 @@ describe("orders", () => {
         assert.strictEqual(partial.status, 200)
         assert.strictEqual((yield* json(partial))["applied"], 3)
         assert.deepInclude(yield* level(a.accessToken, "SKU-0001"), { onHand: 7 })
+        // All-or-nothing with an unknown SKU AND a row below what is reserved (no malformed row): both reported.
+        yield* order(a.accessToken, [{ sku: "SKU-0020", quantity: 5 }])
+        const refusedTwice = yield* upload(a.accessToken, ["sku,quantity", "SKU-0020,2", "SKU-NOPE,1", "SKU-0021,3"].join("\n"), "text/csv")
+        assert.strictEqual(refusedTwice.status, 422)
+        const both = ((yield* json(refusedTwice))["report"] as Record<string, unknown>)["errors"] as Array<Record<string, unknown>>
+        assert.deepStrictEqual(both.map((e) => [e["sku"], e["field"]]), [["SKU-0020", "quantity"], ["SKU-NOPE", "sku"]])
+        assert.deepInclude(yield* level(a.accessToken, "SKU-0021"), { onHand: 21 }, "nothing applied")
         const ndjson = yield* upload(a.accessToken, `{"sku":"SKU-0010","quantity":42}\n{"sku":"SKU-0011","quantity":"x"}\n`, "application/x-ndjson", "partial")
         const ndReport = yield* json(ndjson)
         assert.strictEqual(ndReport["applied"], 1)
