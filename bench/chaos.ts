@@ -205,11 +205,13 @@ const providerScenario = async () => {
   const stream = (async () => {
     for (;;) {
       const before = fedex.operations()
+      // The phase the call started in: a call straddling a switch belongs to where it began.
+      const startedIn = phase
       const t0 = performance.now()
       const status = await fetch(`${base}/api/v1/orders/${String(order["id"])}/shipping/quotes`, {
         method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body, signal: AbortSignal.timeout(20_000)
       }).then(async (r) => (await r.text(), r.status), () => 0)
-      calls.push({ at: performance.now(), status, ms: performance.now() - t0, reached: fedex.operations() > before, phase })
+      calls.push({ at: performance.now(), status, ms: performance.now() - t0, reached: fedex.operations() > before, phase: startedIn })
       if (phase === "healed" && status === 200 && performance.now() - healedAt > 5_000) return
       await sleep(100)
     }
@@ -228,7 +230,7 @@ const providerScenario = async () => {
   await stream
   const outage = calls.filter((c) => c.phase === "5xx" || c.phase === "timeouts")
   const firstFast = outage.findIndex((c) => !c.reached)
-  const beforeOpen = firstFast < 0 ? outage.length : firstFast
+  const beforeOpen = (firstFast < 0 ? outage : outage.slice(0, firstFast)).filter((c) => c.reached && c.status !== 200).length
   const fast = outage.filter((c) => !c.reached)
   const firstOk = calls.find((c) => c.phase === "healed" && c.status === 200)
   const statuses = new Map<string, number>()

@@ -1,7 +1,7 @@
 /**
  * RateCounter in process memory, on the Effect Clock (tests drive windows with TestClock). Serves single-process
  * mode and is the fallback when Redis is unreachable: limits become per instance, never off. Ended windows are
- * swept at most once a second, so memory follows the clients seen in the last window.
+ * swept incrementally, so memory follows the clients seen in the last window.
  */
 import { Clock, Effect, Layer } from "effect"
 import { RateCounter, type RateCounterShape } from "../../core/shared/ports/RateCounter.ts"
@@ -14,10 +14,23 @@ interface Window {
 export const make: Effect.Effect<RateCounterShape> = Effect.sync(() => {
   const windows = new Map<string, Window>()
   let nextSweep = 0
+  let sweeping: Iterator<[string, Window]> | undefined
+  // Ended windows are dropped a bounded slice at a time (at most 1000 entries per request), so no single request
+  // pays for walking a large map; a full pass starts at most once a second.
   const sweep = (now: number) => {
-    if (now < nextSweep) return
-    nextSweep = now + 1_000
-    for (const [key, window] of windows) if (window.endsAt <= now) windows.delete(key)
+    if (sweeping === undefined) {
+      if (now < nextSweep) return
+      nextSweep = now + 1_000
+      sweeping = windows.entries()
+    }
+    for (let i = 0; i < 1_000; i++) {
+      const next = sweeping.next()
+      if (next.done === true) {
+        sweeping = undefined
+        return
+      }
+      if (next.value[1].endsAt <= now) windows.delete(next.value[0])
+    }
   }
   return {
     hit: (key, windowMillis) =>

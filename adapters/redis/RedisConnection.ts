@@ -87,13 +87,15 @@ export const layer = (options: RedisOptions) =>
         script: ({ name, lua, keys, traced: withSpan = true }) => {
           // EVALSHA; a server that does not have the script yet (first call, restart, SCRIPT FLUSH) gets it by EVAL.
           const sha = createHash("sha1").update(lua).digest("hex")
-          const call = (k: ReadonlyArray<string>, a: ReadonlyArray<string>): Promise<unknown> => {
-            if (k.length !== keys) return Promise.reject(new Error(`${name}: expected ${keys} keys`))
-            return client.evalsha(sha, keys, ...k, ...a).catch((error: unknown) =>
+          const call = (k: ReadonlyArray<string>, a: ReadonlyArray<string>): Promise<unknown> =>
+            client.evalsha(sha, keys, ...k, ...a).catch((error: unknown) =>
               error instanceof Error && error.message.startsWith("NOSCRIPT") ? client.eval(lua, keys, ...k, ...a) : Promise.reject(error)
             )
+          return (k, a) => {
+            // A wrong key count is a bug here, not Redis being unavailable (which would quietly fall back).
+            if (k.length !== keys) return Effect.die(new Error(`redis script ${name}: expected ${keys} keys, got ${k.length}`))
+            return withSpan ? run(name, () => call(k, a)).pipe(traced(name)) : run(name, () => call(k, a))
           }
-          return (k, a) => withSpan ? run(name, () => call(k, a)).pipe(traced(name)) : run(name, () => call(k, a))
         },
         duplicate: () => {
           const d = client.duplicate()

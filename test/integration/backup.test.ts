@@ -108,13 +108,18 @@ const snapshot = (url: string) =>
     const [policies] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_policies WHERE schemaname = 'public'`
     const [owner] = yield* sql<{ owner: string }>`
       SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()`
+    const foreignOwned = yield* sql<{ name: string }>`
+      SELECT relname AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace AND pg_get_userbyid(relowner) <> ${ROLE}
+      UNION ALL
+      SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND pg_get_userbyid(proowner) <> ${ROLE}`
     return {
       rows,
       sequences: sequences.map((s) => `${s.name}=${s.last}`),
       unforced: unforced.map((t) => t.name),
       forced: forced.map((t) => t.name),
       policies: policies?.n ?? 0,
-      owner: owner?.owner
+      owner: owner?.owner,
+      foreignOwned: foreignOwned.map((r) => r.name)
     }
   }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })))
 
@@ -228,6 +233,7 @@ describe("backup and restore (docs/runbooks/backup.md)", () => {
         assert.includeMembers(after.forced, ["orders", "connections", "webhook_events", "audit_log"])
         assert.strictEqual(after.policies, before.policies)
         assert.strictEqual(after.owner, ROLE)
+        assert.deepStrictEqual(after.foreignOwned, [], "every table, sequence, index and function is the app role's")
         for (const table of ["organizations", "users", "connections", "orders", "reservations", "webhook_events", "idempotency_records", "refresh_tokens", "audit_log"]) {
           assert.notMatch(after.rows[table] ?? "missing", /^(0:|missing)/, `${table} has rows in the backup`)
         }
