@@ -6,25 +6,19 @@
 import { Effect } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { inParallel, machine, percentile, report, startApp } from "./support/App.ts"
+import { machine, report, startApp } from "./support/App.ts"
+import { AUTOCANNON, load } from "./support/Load.ts"
 
-const REQUESTS = Number(process.env["BENCH_HTTP_REQUESTS"] ?? 20_000)
+const REQUESTS = Number(process.env["BENCH_HTTP_REQUESTS"] ?? 50_000)
 const CONCURRENCY = Number(process.env["BENCH_HTTP_CONCURRENCY"] ?? 32)
 
-const hammer = async (url: string) => {
-  await inParallel(1000, CONCURRENCY, async () => void (await (await fetch(url)).text()))
-  const latencies: Array<number> = []
-  const started = performance.now()
-  await inParallel(REQUESTS, CONCURRENCY, async () => {
-    const t0 = performance.now()
-    const response = await fetch(url)
-    await response.text()
-    if (response.status !== 200) throw new Error(`HTTP ${response.status}`)
-    latencies.push(performance.now() - t0)
-  })
-  const seconds = (performance.now() - started) / 1000
-  latencies.sort((a, b) => a - b)
-  return { rps: REQUESTS / seconds, p99: percentile(latencies, 99) }
+/** Warmed up with 2000 requests, then REQUESTS more, both through the load generator. */
+const hammer = async (base: string, path: string) => {
+  const spec = { url: base, connections: CONCURRENCY, requests: [{ method: "GET", path }] }
+  await load({ ...spec, amount: 2000 })
+  const result = await load({ ...spec, amount: REQUESTS })
+  if (Object.keys(result.statuses).some((s) => s !== "200")) throw new Error(`unexpected answers: ${JSON.stringify(result.statuses)}`)
+  return { rps: result.rps, p99: result.p99 }
 }
 
 const program = Effect.gen(function*() {
@@ -40,9 +34,9 @@ const program = Effect.gen(function*() {
     (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
   )
   const barePort = (bare.address() as AddressInfo).port
-  const tradeport = yield* Effect.promise(() => hammer(`${app.base}/health/live`))
-  const reference = yield* Effect.promise(() => hammer(`http://127.0.0.1:${barePort}/`))
-  console.log(`\nbench:http — ${machine()}; ${REQUESTS} requests at concurrency ${CONCURRENCY}, fetch keep-alive client on the same machine`)
+  const tradeport = yield* Effect.promise(() => hammer(app.base, "/health/live"))
+  const reference = yield* Effect.promise(() => hammer(`http://127.0.0.1:${barePort}`, "/"))
+  console.log(`\nbench:http — ${machine()}; ${REQUESTS} requests at ${CONCURRENCY} connections, ${AUTOCANNON} on the same machine`)
   console.log(`/health/live: ${tradeport.rps.toFixed(0)} req/s (p99 ${tradeport.p99.toFixed(1)} ms); bare node:http: ${reference.rps.toFixed(0)} req/s (p99 ${reference.p99.toFixed(1)} ms)`)
   report({ scenario: "http floor: /health/live", unit: "req/s", tradeport: tradeport.rps, reference: { name: "bare node:http", value: reference.rps }, better: "higher", target: "≥ 0.5×" })
 })

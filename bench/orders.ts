@@ -10,7 +10,8 @@
 import { Effect, Redacted } from "effect"
 import postgres from "postgres"
 import { pgbench, reservationStatements } from "./support/Pgbench.ts"
-import { client, inParallel, machine, percentile, report, startApp } from "./support/App.ts"
+import { client, machine, report, startApp } from "./support/App.ts"
+import { AUTOCANNON, load, statusLine } from "./support/Load.ts"
 
 const CONTENTION_ORDERS = Number(process.env["BENCH_CONTENTION_ORDERS"] ?? 500)
 const CONTENTION_STOCK = Number(process.env["BENCH_CONTENTION_STOCK"] ?? 50)
@@ -30,27 +31,20 @@ const program = Effect.gen(function*() {
     await api.request("POST", "/api/v1/inventory/bulk", [{ sku: "HOT", quantity: CONTENTION_STOCK }, { sku: "HOT-ROW", quantity: 100_000_000 }, { sku: "PGB-HOT", quantity: 100_000_000 }, ...skus.map((sku) => ({ sku, quantity: 1_000_000 }))], token)
   })
 
+  const orders = (bodies: ReadonlyArray<unknown>) =>
+    bodies.map((body) => ({ method: "POST", path: "/api/v1/orders", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) }))
+  const run = (bodies: ReadonlyArray<unknown>) => Effect.promise(() => load({ url: app.base, connections: CONCURRENCY, amount: bodies.length, requests: orders(bodies) }))
   // Warm-up (JIT, pools, prepared statements), as pgbench's connections are warm before it measures.
-  yield* Effect.promise(() => inParallel(WARMUP, CONCURRENCY, async (i) => {
-    const r = await api.request("POST", "/api/v1/orders", { lines: [{ sku: skus[(i * 11) % SPREAD_SKUS], quantity: 1 }] }, token)
-    if (r.status !== 201) throw new Error(`warm-up order ${r.status}`)
-  }))
+  const warm = yield* run(Array.from({ length: WARMUP }, (_, i) => ({ lines: [{ sku: skus[(i * 11) % SPREAD_SKUS], quantity: 1 }] })))
+  if (Object.keys(warm.statuses).some((s) => s !== "201")) throw new Error(`warm-up orders: ${statusLine(warm)}`)
 
-  let successes = 0
-  let refused = 0
-  yield* Effect.promise(() => inParallel(CONTENTION_ORDERS, CONCURRENCY, async () => {
-    const r = await api.request("POST", "/api/v1/orders", { lines: [{ sku: "HOT", quantity: 1 }] }, token)
-    if (r.status === 201) successes++
-    else if (r.status === 409) refused++
-    else throw new Error(`unexpected ${r.status}`)
-  }))
+  const contention = yield* run(Array.from({ length: CONTENTION_ORDERS }, () => ({ lines: [{ sku: "HOT", quantity: 1 }] })))
+  const successes = contention.statuses["201"] ?? 0
+  const refused = contention.statuses["409"] ?? 0
+  if (successes + refused !== CONTENTION_ORDERS) throw new Error(`contention: ${statusLine(contention)}`)
 
-  const hotStart = performance.now()
-  yield* Effect.promise(() => inParallel(HOT_ORDERS, CONCURRENCY, async () => {
-    const r = await api.request("POST", "/api/v1/orders", { lines: [{ sku: "HOT-ROW", quantity: 1 }] }, token)
-    if (r.status !== 201) throw new Error(`hot-row order ${r.status}`)
-  }))
-  const hotSeconds = (performance.now() - hotStart) / 1000
+  const hot = yield* run(Array.from({ length: HOT_ORDERS }, () => ({ lines: [{ sku: "HOT-ROW", quantity: 1 }] })))
+  if (Object.keys(hot.statuses).some((s) => s !== "201")) throw new Error(`hot-row orders: ${statusLine(hot)}`)
 
   // The reference: pgbench running the same reservation transaction on one hot inventory row, same concurrency
   // (its stock topped up so every transaction reserves: the row lock, not the refusal, is what is measured).
@@ -70,42 +64,37 @@ const program = Effect.gen(function*() {
       await admin.end()
     }
   })
-  const hot = yield* Effect.promise(() => api.request("GET", "/api/v1/inventory?sku=HOT", undefined, token))
-  const level = (hot.body["levels"] as Array<Record<string, number>>)[0]!
+  const hotLevel = yield* Effect.promise(() => api.request("GET", "/api/v1/inventory?sku=HOT", undefined, token))
+  const level = (hotLevel.body["levels"] as Array<Record<string, number>>)[0]!
   const oversold = Math.max(0, level["reserved"]! - CONTENTION_STOCK, successes - CONTENTION_STOCK)
 
-  const latencies: Array<number> = []
-  const spreadStart = performance.now()
-  yield* Effect.promise(() => inParallel(SPREAD_ORDERS, CONCURRENCY, async (i) => {
-    const t0 = performance.now()
-    const r = await api.request("POST", "/api/v1/orders", {
-      lines: [{ sku: skus[(i * 7) % SPREAD_SKUS], quantity: 1 }, { sku: skus[(i * 13 + 1) % SPREAD_SKUS], quantity: 2 }]
-    }, token)
-    if (r.status !== 201) throw new Error(`spread order ${r.status}`)
-    latencies.push(performance.now() - t0)
-  }))
-  const spreadSeconds = (performance.now() - spreadStart) / 1000
-  latencies.sort((a, b) => a - b)
+  const spread = yield* run(Array.from({ length: SPREAD_ORDERS }, (_, i) => ({
+    lines: [{ sku: skus[(i * 7) % SPREAD_SKUS], quantity: 1 }, { sku: skus[(i * 13 + 1) % SPREAD_SKUS], quantity: 2 }]
+  })))
+  if (Object.keys(spread.statuses).some((s) => s !== "201")) throw new Error(`spread orders: ${statusLine(spread)}`)
 
-  console.log(`\nbench:orders — ${machine()}; ${app.description}; concurrency ${CONCURRENCY}`)
+  console.log(`\nbench:orders — ${machine()}; ${app.description}; ${CONCURRENCY} connections, ${AUTOCANNON}`)
   const rows: Array<[string, string]> = [
     [`hot SKU: successes (stock ${CONTENTION_STOCK})`, String(successes)],
     ["hot SKU: refused (409 out_of_stock)", String(refused)],
     ["hot SKU: oversold units", String(oversold)],
-    [`hot row: orders/s (${HOT_ORDERS}, all reserve)`, (HOT_ORDERS / hotSeconds).toFixed(0)],
-    [`spread (${SPREAD_SKUS} SKUs, 2 lines): orders/s`, (SPREAD_ORDERS / spreadSeconds).toFixed(0)],
-    ["spread: p50 (ms)", percentile(latencies, 50).toFixed(1)],
-    ["spread: p99 (ms)", percentile(latencies, 99).toFixed(1)]
+    [`hot row: orders/s (${HOT_ORDERS}, all reserve)`, hot.rps.toFixed(0)],
+    ["hot row: p99 (ms)", hot.p99.toFixed(1)],
+    [`spread (${SPREAD_SKUS} SKUs, 2 lines): orders/s`, spread.rps.toFixed(0)],
+    ["spread: p50 (ms)", spread.p50.toFixed(1)],
+    ["spread: p99 (ms)", spread.p99.toFixed(1)]
   ]
   for (const [name, value] of rows) console.log(`${name.padEnd(42)} ${value.padStart(10)}`)
   if (limit !== undefined) console.log(`${"pgbench, same transaction, hot row, tx/s".padEnd(42)} ${limit.tps.toFixed(0).padStart(10)}`)
   report({
-    scenario: `orders, hot SKU (${HOT_ORDERS} at ${CONCURRENCY} conns, 1 SKU)`, unit: "orders/s", tradeport: HOT_ORDERS / hotSeconds,
+    scenario: `orders, hot SKU (${HOT_ORDERS} at ${CONCURRENCY} conns, 1 SKU)`, unit: "orders/s", tradeport: hot.rps,
     ...(limit === undefined ? {} : { reference: { name: "pgbench, same transaction, one hot row", value: limit.tps } }),
     better: "higher", target: "≥ 0.8× pgbench"
   })
   report({ scenario: "orders, hot SKU: oversold units", unit: "units", tradeport: oversold, better: "lower", target: "= 0" })
-  report({ scenario: `orders, spread (${SPREAD_SKUS} SKUs): p99`, unit: "ms", tradeport: percentile(latencies, 99), better: "lower", target: "—" })
+  report({ scenario: "orders, hot SKU: p99", unit: "ms", tradeport: hot.p99, better: "lower", target: "—" })
+  report({ scenario: `orders, spread (${SPREAD_SKUS} SKUs, 2 lines)`, unit: "orders/s", tradeport: spread.rps, better: "higher", target: "—" })
+  report({ scenario: `orders, spread (${SPREAD_SKUS} SKUs): p99`, unit: "ms", tradeport: spread.p99, better: "lower", target: "—" })
 })
 
 Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {

@@ -12,7 +12,8 @@ import type { AddressInfo } from "node:net"
 import postgres from "postgres"
 import { SqlClient } from "effect/sql"
 import { signedDelivery } from "../test/support/Webhooks.ts"
-import { client, inParallel, machine, percentile, report, startApp } from "./support/App.ts"
+import { client, machine, report, startApp } from "./support/App.ts"
+import { AUTOCANNON, load, statusLine } from "./support/Load.ts"
 import { pgbench, reservationStatements } from "./support/Pgbench.ts"
 
 const DELIVERIES = Number(process.env["BENCH_DELIVERIES"] ?? 3000)
@@ -88,29 +89,19 @@ const program = Effect.gen(function*() {
     signedDelivery(secret, { type: "order.created", data: { externalOrderId: `WB-${i}`, lines: [{ sku: "WB", quantity: 1 }] } }))
   // 10% of the traffic re-sends a delivery already sent (same id and signature), as providers retry.
   const schedule = Array.from({ length: DELIVERIES }, (_, i) => (i < unique ? deliveries[i]! : deliveries[(i * 7919) % unique]!))
-  const warmup = (url: string, prefix: string) =>
-    Effect.promise(() => inParallel(WARMUP, CONCURRENCY, async (i) => {
-      const delivery = signedDelivery(secret, { type: "order.created", data: { externalOrderId: `${prefix}-${i}`, lines: [{ sku: "WB", quantity: 1 }] } })
-      const response = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body })
-      await response.text()
-      if (response.status !== 200) throw new Error(`warm-up ${url}: HTTP ${response.status}`)
-    }))
-  yield* warmup(`${app.base}${path}`, "WARM")
-  const outcomes = new Map<string, number>()
-  const latencies: Array<number> = []
-  const started = performance.now()
-  yield* Effect.promise(() => inParallel(DELIVERIES, CONCURRENCY, async (i) => {
-    const delivery = schedule[i]!
-    const t0 = performance.now()
-    const response = await fetch(`${app.base}${path}`, { method: "POST", headers: delivery.headers, body: delivery.body })
-    const body = (await response.json()) as Record<string, unknown>
-    latencies.push(performance.now() - t0)
-    const key = response.status === 200 ? String(body["outcome"]) : `HTTP ${response.status}`
-    outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
-  }))
-  const seconds = (performance.now() - started) / 1000
-  latencies.sort((a, b) => a - b)
-
+  const asRequests = (target: string, list: ReadonlyArray<ReturnType<typeof signedDelivery>>) =>
+    list.map((d) => ({ method: "POST", path: target, headers: d.headers, body: d.body.toString("utf8") }))
+  const warmup = (url: string, target: string, prefix: string) =>
+    Effect.promise(async () => {
+      const result = await load({
+        url, connections: CONCURRENCY, amount: WARMUP,
+        requests: asRequests(target, Array.from({ length: WARMUP }, (_, i) =>
+          signedDelivery(secret, { type: "order.created", data: { externalOrderId: `${prefix}-${i}`, lines: [{ sku: "WB", quantity: 1 }] } })))
+      })
+      if (Object.keys(result.statuses).some((s) => s !== "200")) throw new Error(`warm-up ${url}: ${statusLine(result)}`)
+    })
+  yield* warmup(app.base, path, "WARM")
+  const measured = yield* Effect.promise(() => load({ url: app.base, connections: CONCURRENCY, amount: DELIVERIES, requests: asRequests(path, schedule) }))
   const [counts] = yield* Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     return yield* sql<{ orders: number; events: number }>`
@@ -131,31 +122,21 @@ const program = Effect.gen(function*() {
   const connectionId = path.split("/").pop()!
   const reference = referenceHandler(Redacted.value(app.databaseUrl), secret, ids.org, connectionId, ids.product)
   yield* Effect.promise(() => new Promise<void>((resolve) => reference.server.listen(0, "127.0.0.1", resolve)))
-  const referenceUrl = `http://127.0.0.1:${(reference.server.address() as AddressInfo).port}/`
+  const referenceUrl = `http://127.0.0.1:${(reference.server.address() as AddressInfo).port}`
   const referenceDeliveries = Array.from({ length: unique }, (_, i) =>
     signedDelivery(secret, { type: "order.created", data: { externalOrderId: `R-${i}`, lines: [{ sku: "WB", quantity: 1 }] } }))
   const referenceSchedule = Array.from({ length: DELIVERIES }, (_, i) => (i < unique ? referenceDeliveries[i]! : referenceDeliveries[(i * 7919) % unique]!))
-  yield* warmup(referenceUrl, "RWARM")
-  const referenceLatencies: Array<number> = []
-  const referenceStarted = performance.now()
-  yield* Effect.promise(() => inParallel(DELIVERIES, CONCURRENCY, async (i) => {
-    const delivery = referenceSchedule[i]!
-    const t0 = performance.now()
-    const response = await fetch(referenceUrl, { method: "POST", headers: delivery.headers, body: delivery.body })
-    await response.text()
-    if (response.status !== 200) throw new Error(`reference handler: HTTP ${response.status}`)
-    referenceLatencies.push(performance.now() - t0)
-  }))
-  const referenceSeconds = (performance.now() - referenceStarted) / 1000
-  referenceLatencies.sort((a, b) => a - b)
+  yield* warmup(referenceUrl, "/", "RWARM")
+  const referenceRun = yield* Effect.promise(() => load({ url: referenceUrl, connections: CONCURRENCY, amount: DELIVERIES, requests: asRequests("/", referenceSchedule) }))
+  if (Object.keys(referenceRun.statuses).some((s) => s !== "200")) throw new Error(`reference handler: ${statusLine(referenceRun)}`)
   yield* Effect.promise(() => new Promise<void>((resolve) => reference.server.close(() => resolve())))
   yield* Effect.promise(() => reference.sql.end())
-  console.log(`\nbench:webhooks — ${machine()}; ${app.description}; ${DELIVERIES} deliveries (${DELIVERIES - unique} duplicates) at concurrency ${CONCURRENCY}`)
+  console.log(`\nbench:webhooks — ${machine()}; ${app.description}; ${DELIVERIES} deliveries (${DELIVERIES - unique} duplicates) at ${CONCURRENCY} connections, ${AUTOCANNON}`)
   const rows: Array<[string, string]> = [
-    ["deliveries/s", (DELIVERIES / seconds).toFixed(0)],
-    ["p50 (ms)", percentile(latencies, 50).toFixed(1)],
-    ["p99 (ms)", percentile(latencies, 99).toFixed(1)],
-    ["outcomes", [...outcomes].map(([k, v]) => `${k}=${v}`).join(" ")],
+    ["deliveries/s", measured.rps.toFixed(0)],
+    ["p50 (ms)", measured.p50.toFixed(1)],
+    ["p99 (ms)", measured.p99.toFixed(1)],
+    ["answers", statusLine(measured)],
     ["orders created (must equal unique)", `${counts?.orders} / ${unique}`],
     ["duplicates applied (must be 0)", String((counts?.events ?? 0) - unique)]
   ]
@@ -177,20 +158,20 @@ COMMIT;
 `
   })
   if (limit !== undefined) console.log(`${"pgbench, same transaction, tx/s".padEnd(36)} ${limit.tps.toFixed(0)} (avg ${limit.latencyMs.toFixed(1)} ms)`)
-  console.log(`${"reference node:http handler deliveries/s".padEnd(36)} ${(DELIVERIES / referenceSeconds).toFixed(0)} (p99 ${percentile(referenceLatencies, 99).toFixed(1)} ms)`)
+  console.log(`${"reference node:http handler deliveries/s".padEnd(36)} ${referenceRun.rps.toFixed(0)} (p99 ${referenceRun.p99.toFixed(1)} ms)`)
   report({
-    scenario: `webhooks (${CONCURRENCY} conns, ${Math.round(100 * (DELIVERIES - unique) / DELIVERIES)}% duplicates)`, unit: "deliveries/s", tradeport: DELIVERIES / seconds,
-    reference: { name: "hand-written node:http + HMAC + SQL", value: DELIVERIES / referenceSeconds }, better: "higher", target: "≥ 1.0× node:http (≥ 0.7× pgbench)"
+    scenario: `webhooks (${CONCURRENCY} conns, ${Math.round(100 * (DELIVERIES - unique) / DELIVERIES)}% duplicates)`, unit: "deliveries/s", tradeport: measured.rps,
+    reference: { name: "hand-written node:http + HMAC + SQL", value: referenceRun.rps }, better: "higher", target: "≥ 1.0× node:http (≥ 0.7× pgbench)"
   })
   if (limit !== undefined) {
     report({
-      scenario: "webhooks vs the transaction limit", unit: "deliveries/s", tradeport: DELIVERIES / seconds,
+      scenario: "webhooks vs the transaction limit", unit: "deliveries/s", tradeport: measured.rps,
       reference: { name: "pgbench, same transaction and concurrency", value: limit.tps }, better: "higher", target: "≥ 0.7× pgbench"
     })
   }
   report({
-    scenario: "webhooks p99", unit: "ms", tradeport: percentile(latencies, 99),
-    reference: { name: "hand-written handler p99", value: percentile(referenceLatencies, 99) }, better: "lower", target: "< 50 ms"
+    scenario: "webhooks p99", unit: "ms", tradeport: measured.p99,
+    reference: { name: "hand-written handler p99", value: referenceRun.p99 }, better: "lower", target: "< 50 ms"
   })
   report({ scenario: "webhooks: duplicates applied", unit: "events", tradeport: (counts?.events ?? 0) - unique, better: "lower", target: "= 0" })
 })

@@ -74,8 +74,10 @@ export const layer = Layer.effect(
 
     /**
      * The order first (a channel order already recorded under the same external id is answered as recorded, nothing
-     * reserved), then its stock (rows locked in product-id order), then its lines and reservations in ONE statement:
-     * BEGIN, set_config, products, order, one UPDATE per product, lines + reservations, COMMIT.
+     * reserved), then its lines and reservations in ONE statement, then its stock (rows locked in product-id order,
+     * last, so a hot row is held for as short as possible): BEGIN, set_config, products, order, lines +
+     * reservations, one UPDATE per product, COMMIT. A product short fails the transaction: nothing of the order
+     * remains (callers never catch OutOfStock inside an enclosing transaction they then commit).
      */
     const createReserved: OrderRepositoryShape["createReserved"] = (organizationId, order, demand, expiresAt) =>
       inOrganization(sql, organizationId)(Effect.gen(function*() {
@@ -103,6 +105,20 @@ export const layer = Layer.effect(
           return { order: toOrder(existing[0]!), created: false }
         }
         const ordered = [...demand].sort((a, b) => (productOf.get(a.sku)! < productOf.get(b.sku)! ? -1 : 1))
+        const lines = JSON.stringify(order.lines.map((line, i) => ({
+          line_no: i + 1, product_id: productOf.get(line.sku)!, sku: line.sku, quantity: line.quantity, unit_price_cents: line.unitPriceCents
+        })))
+        const holds = JSON.stringify(ordered.map((d) => ({ product_id: productOf.get(d.sku)!, quantity: d.quantity })))
+        yield* sql`
+          WITH l AS (
+            INSERT INTO order_lines (order_id, line_no, organization_id, product_id, sku, quantity, unit_price_cents)
+            SELECT ${order.id}, l.line_no, ${organizationId}, l.product_id, l.sku, l.quantity, l.unit_price_cents
+            FROM json_to_recordset(${lines}::json) AS l(line_no int, product_id uuid, sku text, quantity int, unit_price_cents bigint)
+          )
+          INSERT INTO reservations (order_id, product_id, organization_id, location, quantity, status, expires_at)
+          SELECT ${order.id}, h.product_id, ${organizationId}, ${order.location}, h.quantity, 'open', ${expires}
+          FROM json_to_recordset(${holds}::json) AS h(product_id uuid, quantity int)`
+        // The stock last: the hot inventory row stays locked only from here to COMMIT.
         for (const d of ordered) {
           const productId = productOf.get(d.sku)!
           const reserved = yield* sql`
@@ -117,19 +133,6 @@ export const layer = Layer.effect(
             return yield* new OutOfStock({ sku: d.sku, requested: d.quantity, available: level?.available ?? 0 })
           }
         }
-        const lines = JSON.stringify(order.lines.map((line, i) => ({
-          line_no: i + 1, product_id: productOf.get(line.sku)!, sku: line.sku, quantity: line.quantity, unit_price_cents: line.unitPriceCents
-        })))
-        const holds = JSON.stringify(ordered.map((d) => ({ product_id: productOf.get(d.sku)!, quantity: d.quantity })))
-        yield* sql`
-          WITH l AS (
-            INSERT INTO order_lines (order_id, line_no, organization_id, product_id, sku, quantity, unit_price_cents)
-            SELECT ${order.id}, l.line_no, ${organizationId}, l.product_id, l.sku, l.quantity, l.unit_price_cents
-            FROM json_to_recordset(${lines}::json) AS l(line_no int, product_id uuid, sku text, quantity int, unit_price_cents bigint)
-          )
-          INSERT INTO reservations (order_id, product_id, organization_id, location, quantity, status, expires_at)
-          SELECT ${order.id}, h.product_id, ${organizationId}, ${order.location}, h.quantity, 'open', ${expires}
-          FROM json_to_recordset(${holds}::json) AS h(product_id uuid, quantity int)`
         // Everything the answer holds was just written here: no read back.
         const created = new Order({
           id: order.id,
