@@ -69,14 +69,16 @@ const program = Effect.gen(function*() {
   console.log(`\nbench:auth — ${machine()}; ${app.description}`)
   console.log(`logins: ${LOGINS} at concurrency ${LOGIN_CONCURRENCY} (scrypt N=2^15 r=8 p=1); decisions: ${DECISIONS} at concurrency ${DECISION_CONCURRENCY}`)
   const rows: Array<[string, string]> = [
-    ["login p50 (ms)", percentile(latencies, 50).toFixed(1)],
-    ["login p99 (ms)", percentile(latencies, 99).toFixed(1)],
-    ["logins/s", (LOGINS / loginSeconds).toFixed(1)],
+    ...(LOGINS === 0 ? [] : [
+      ["login p50 (ms)", percentile(latencies, 50).toFixed(1)],
+      ["login p99 (ms)", percentile(latencies, 99).toFixed(1)],
+      ["logins/s", (LOGINS / loginSeconds).toFixed(1)]
+    ] satisfies Array<[string, string]>),
     ["rate-limit decisions/s (Redis)", `${decisionsPerSecond.toFixed(0)} (rounds: ${ours.map((r) => r.toFixed(0)).join(", ")})`],
     ["rate-limiter-flexible decisions/s", `${flexiblePerSecond.toFixed(0)} (rounds: ${theirs.map((r) => r.toFixed(0)).join(", ")})`]
   ]
   for (const [name, value] of rows) console.log(`${name.padEnd(34)} ${value.padStart(10)}`)
-  report({ scenario: "login p99 (scrypt)", unit: "ms", tradeport: percentile(latencies, 99), better: "lower", target: "(KDF-bound by design)" })
+  if (LOGINS > 0) report({ scenario: "login p99 (scrypt)", unit: "ms", tradeport: percentile(latencies, 99), better: "lower", target: "(KDF-bound by design)" })
   report({
     scenario: "rate limit decisions", unit: "decisions/s", tradeport: decisionsPerSecond,
     reference: { name: "rate-limiter-flexible", value: flexiblePerSecond }, better: "higher", target: "≥ 1.0×"
