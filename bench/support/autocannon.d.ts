@@ -31,6 +31,9 @@ declare module "autocannon" {
     requests: Histogram & { total: number }
     statusCodeStats: Record<string, { count: number }>
   }
-  function autocannon(options: Options): Promise<Result>
+  interface Instance extends PromiseLike<Result> {
+    on(event: "response", listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void): Instance
+  }
+  function autocannon(options: Options): Instance
   export default autocannon
 }
