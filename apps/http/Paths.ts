@@ -4,6 +4,18 @@
  * path (auth rate limit, no-store, probe exemptions) must use this canonical form, or it can be sidestepped.
  */
 export const canonicalPath = (url: string): string => {
+  const known = recent.get(url)
+  if (known !== undefined) return known
+  const path = canonicalize(url)
+  // Every request asks up to three times (rate limit, headers, access log); hot paths repeat across requests.
+  if (recent.size >= 1024) recent.clear()
+  recent.set(url, path)
+  return path
+}
+
+const recent = new Map<string, string>()
+
+const canonicalize = (url: string): string => {
   const raw = url.split("?")[0]?.split("#")[0] ?? url
   let decoded = raw
   try {
