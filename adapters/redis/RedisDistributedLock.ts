@@ -15,6 +15,7 @@ export const layer = (prefix = "tradeport:") =>
     DistributedLock,
     Effect.gen(function*() {
       const redis = yield* RedisConnection
+      const releaseScript = redis.script({ name: "lock_release", lua: RELEASE, keys: 1 })
       return DistributedLock.of({
         withLock: (key, options) => (effect) => {
           const lockKey = `${prefix}lock:${key}`
@@ -32,7 +33,7 @@ export const layer = (prefix = "tradeport:") =>
               pause = Math.min(pause * 2, 100)
             }
           })
-          const release = redis.use("lock.release", (c) => c.eval(RELEASE, 1, lockKey, holder)).pipe(Effect.ignore)
+          const release = releaseScript([lockKey], [holder]).pipe(Effect.ignore)
           return Effect.acquireUseRelease(acquire, () => effect, () => release)
         }
       })

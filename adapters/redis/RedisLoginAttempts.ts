@@ -24,6 +24,7 @@ export const layer = (policy: LockoutPolicy, prefix = "tradeport:") =>
     LoginAttempts,
     Effect.gen(function*() {
       const redis = yield* RedisConnection
+      const acquireScript = redis.script({ name: "lockout_acquire", lua: ACQUIRE, keys: 2 })
       const fallback = yield* MemoryLoginAttempts.make(policy)
       const failKey = (key: string) => `${prefix}auth:fail:${key}`
       const lockKey = (key: string) => `${prefix}auth:lock:${key}`
@@ -39,7 +40,7 @@ export const layer = (policy: LockoutPolicy, prefix = "tradeport:") =>
       const shape: LoginAttemptsShape = {
         acquire: (key) =>
           orFallback(
-            redis.use("lockout.acquire", (c) => c.eval(ACQUIRE, 2, failKey(key), lockKey(key), String(Duration.toMillis(policy.window)))).pipe(
+            acquireScript([failKey(key), lockKey(key)], [String(Duration.toMillis(policy.window))]).pipe(
               Effect.map((reply) => {
                 const n = Number(reply)
                 return n < 0 ? { allowed: false, attempt: policy.threshold } : { allowed: n <= policy.threshold, attempt: n }
