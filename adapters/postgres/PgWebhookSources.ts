@@ -1,7 +1,8 @@
 /**
  * WebhookSources on Postgres: the connection named in the webhook URL, read on the explicit platform path (the
- * sender is not a user; the `webhook_source` function scopes it to one statement), must exist for that provider and not be disconnected; its signing secrets are the
- * `webhookSecret` field of its sealed credentials (comma-separated while a secret rotates).
+ * sender is not a user; the `webhook_source` function scopes it to one statement), must exist for that provider
+ * and not be disconnected; its signing secrets are the `webhookSecret` field of its sealed credentials
+ * (comma-separated while a secret rotates).
  */
 import { DateTime, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
