@@ -36,7 +36,7 @@ const program = Effect.gen(function*() {
   const barePort = (bare.address() as AddressInfo).port
   const tradeport = yield* Effect.promise(() => hammer(app.base, "/health/live"))
   const reference = yield* Effect.promise(() => hammer(`http://127.0.0.1:${barePort}`, "/"))
-  console.log(`\nbench:http — ${machine()}; ${REQUESTS} requests at ${CONCURRENCY} connections, ${AUTOCANNON} on the same machine`)
+  console.log(`\nbench:http — ${machine()}; ${app.description}; ${REQUESTS} requests at ${CONCURRENCY} connections, ${AUTOCANNON} on the same machine`)
   console.log(`/health/live: ${tradeport.rps.toFixed(0)} req/s (p99 ${tradeport.p99.toFixed(1)} ms); bare node:http: ${reference.rps.toFixed(0)} req/s (p99 ${reference.p99.toFixed(1)} ms)`)
   report({ scenario: "http floor: /health/live", unit: "req/s", tradeport: tradeport.rps, reference: { name: "bare node:http", value: reference.rps }, better: "higher", target: "≥ 0.5×" })
 })

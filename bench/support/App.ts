@@ -5,6 +5,8 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { ConfigProvider, Context, Effect, Layer, Redacted, type Scope } from "effect"
+import { SqlClient } from "effect/sql"
+import { Redis } from "ioredis"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import { cpus } from "node:os"
@@ -46,7 +48,22 @@ export const startApp = (extra: Record<string, string> = {}): Effect.Effect<Benc
     const databaseUrl = yield* Provisioning.ensureAppDatabase({
       adminUrl: Redacted.make(postgres.url), role: "tradeport", password: Redacted.make("bench-password"), database: "tradeport_bench"
     })
-    yield* Migrations.run().pipe(Effect.provide(PgClient.layer({ url: databaseUrl, maxConnections: 1 })))
+    const settings = yield* Effect.gen(function*() {
+      yield* Migrations.run()
+      const sql = yield* SqlClient.SqlClient
+      const [row] = yield* sql<{ version: string; fsync: string; sync: string }>`
+        SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync,
+               current_setting('synchronous_commit') AS sync`
+      return row
+    }).pipe(Effect.provide(PgClient.layer({ url: databaseUrl, maxConnections: 1 })))
+    const redisVersion = yield* Effect.promise(async () => {
+      const probe = new Redis(redis.url)
+      try {
+        return /redis_version:(\S+)/.exec(await probe.info("server"))?.[1] ?? "?"
+      } finally {
+        probe.disconnect()
+      }
+    })
     const port = yield* Effect.promise(() => freePort())
     const config = ConfigProvider.fromUnknown({
       APP_ENV: "test", LOG_LEVEL: "Error", PORT: String(port), HOST: "127.0.0.1",
@@ -64,7 +81,7 @@ export const startApp = (extra: Record<string, string> = {}): Effect.Effect<Benc
     return {
       base: `http://127.0.0.1:${port}`,
       context: Context.pick(RateLimit.RequestLimiter)(context),
-      description: `${postgres.description}; ${redis.description}`,
+      description: `PostgreSQL ${settings?.version ?? "?"} (fsync=${settings?.fsync ?? "?"}, synchronous_commit=${settings?.sync ?? "?"}), ${postgres.description}; Redis ${redisVersion}, ${redis.description}; app pool 20`,
       databaseUrl,
       adminUrl: postgres.url,
       redisUrl: redis.url
