@@ -46,7 +46,8 @@ export const layer = Layer.effect(
         SELECT id::text AS id, organization_id, actor_user_id, action, target, request_id, details, occurred_at FROM audit_log
         WHERE organization_id = ${organizationId} ${options.before === undefined ? sql`` : sql`AND id < ${options.before}::bigint`}
           ${options.target === undefined ? sql`` : sql`AND target = ${options.target}`}
-        ORDER BY id DESC LIMIT ${options.limit + 1}`).pipe(
+        -- The bigint column: a bare "id" would sort by the text alias above ('9' after '10').
+        ORDER BY audit_log.id DESC LIMIT ${options.limit + 1}`).pipe(
         Effect.mapError(toPersistenceError("AuditLog.list")),
         Effect.flatMap((rows) => Effect.orDie(decodeRows(rows))),
         Effect.map((rows) => {
