@@ -8,31 +8,43 @@
  * A bad value stops the scheduler at startup, naming the variable.
  */
 import { Config, Cron, Duration, Effect, Option, Result } from "effect"
+import { type Check, collectInto, optionalConfig, optionalText } from "../../adapters/providers/shared/StrictConfig.ts"
 import { StartupError } from "../shared/Environment.ts"
 import type { Job } from "./JobRunner.ts"
 
 export const variablePrefix = (name: string) => `JOB_${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_`
 
+const cronExpression: Check<Cron.Cron> = (raw) =>
+  Result.mapError(Cron.parse(raw.trim(), "UTC"), (e) => `is not a cron expression: ${e.message}`)
+
+const retryCount: Check<number> = (raw) => {
+  if (!/^\s*-?\d+\s*$/.test(raw)) return Result.fail("must be an integer")
+  const value = Number(raw)
+  return value >= 0 && value <= 10 ? Result.succeed(value) : Result.fail("must be between 0 and 10")
+}
+
+/** The job with its policy from the environment; every bad variable of the job is named in one StartupError. */
 export const configured = <R>(job: Job<R>) =>
   Effect.gen(function*() {
     const prefix = variablePrefix(job.name)
-    const problem = (message: string) => new StartupError({ problems: [message] })
-    const cronText = yield* Config.option(Config.String(`${prefix}CRON`)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-    const retries = yield* Config.Int(`${prefix}RETRIES`).pipe(
-      Config.withDefault(job.retries ?? 0),
-      Effect.mapError(() => problem(`${prefix}RETRIES must be an integer`))
-    )
-    if (retries < 0 || retries > 10) return yield* problem(`${prefix}RETRIES must be between 0 and 10`)
-    const timeout = yield* Config.Duration(`${prefix}TIMEOUT`).pipe(
-      Config.withDefault(job.timeout),
-      Effect.mapError(() => problem(`${prefix}TIMEOUT must be a duration such as "30 seconds"`))
-    )
-    if (Option.isNone(cronText)) return { ...job, retries, timeout }
-    const parsed = Cron.parse(cronText.value.trim(), "UTC")
-    if (Result.isFailure(parsed)) return yield* problem(`${prefix}CRON is not a cron expression: ${parsed.failure.message}`)
-    const [a, b] = [...take(Cron.sequence(parsed.success, new Date()), 2)]
+    const problems: Array<string> = []
+    const collect = collectInto(problems)
+    const cron = collect(yield* optionalText(`${prefix}CRON`, cronExpression))
+    const retries = collect(yield* optionalText(`${prefix}RETRIES`, retryCount))
+    const timeout = collect(Result.mapError(
+      yield* optionalConfig(Config.Duration(`${prefix}TIMEOUT`)),
+      () => `${prefix}TIMEOUT must be a duration such as "30 seconds"`
+    ))
+    if (problems.length > 0) return yield* new StartupError({ problems })
+    const policy = {
+      ...job,
+      retries: Option.getOrElse(retries, () => job.retries ?? 0),
+      timeout: Option.getOrElse(timeout, () => job.timeout)
+    }
+    if (Option.isNone(cron)) return policy
+    const [a, b] = [...take(Cron.sequence(cron.value, new Date()), 2)]
     const every = a !== undefined && b !== undefined ? Duration.millis(b.getTime() - a.getTime()) : job.every
-    return { ...job, cron: parsed.success, every, retries, timeout }
+    return { ...policy, cron: cron.value, every }
   })
 
 function* take<A>(iterable: Iterable<A>, n: number) {

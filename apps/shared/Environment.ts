@@ -6,11 +6,12 @@
  * - test: everything comes from the environment / the test's ConfigProvider.
  * - production: `checkProduction` refuses to start, naming every missing or invalid variable at once.
  */
-import { Config, ConfigProvider, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Option, Redacted, Result, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
 import { parseKeyring } from "../../adapters/crypto/Keyring.ts"
+import { collectInto, optionalConfig } from "../../adapters/providers/shared/StrictConfig.ts"
 
 export const AppEnv = Config.Literals(["development", "test", "production"], "APP_ENV").pipe(
   Config.withDefault("development" as const)
@@ -92,14 +93,14 @@ const KNOWN_DEFAULTS = new Set([
 
 const MIN_JWT_SECRET_LENGTH = 32
 
-const optionalSecret = (name: string) => Config.option(Config.Redacted(name)).pipe(Effect.orElseSucceed(() => Option.none()))
-
 /**
  * The production gate: collects every problem before failing, so an operator fixes them all in one go.
  */
 export const checkProduction = Effect.gen(function*() {
   if ((yield* AppEnv) !== "production") return
   const problems: Array<string> = []
+  const collect = collectInto(problems)
+  const optionalSecret = (name: string) => optionalConfig(Config.Redacted(name)).pipe(Effect.map(collect))
   const required = (name: string, value: Option.Option<Redacted.Redacted>) => {
     if (Option.isNone(value) || Redacted.value(value.value).trim() === "") {
       problems.push(`${name} is required in production`)
@@ -112,9 +113,14 @@ export const checkProduction = Effect.gen(function*() {
   const jwt = required("JWT_SECRET", yield* optionalSecret("JWT_SECRET"))
   const keyring = required("ENCRYPTION_KEYS", yield* optionalSecret("ENCRYPTION_KEYS"))
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push("DATABASE_URL must be a postgres:// URL")
-  const publicBase = yield* Config.option(Config.String("PUBLIC_BASE_URL")).pipe(Effect.orElseSucceed(() => Option.none()))
-  if (Option.isNone(publicBase)) problems.push("PUBLIC_BASE_URL is required in production (OAuth redirect and callback URLs derive from it)")
-  else if (!/^https:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicBase.value)) problems.push("PUBLIC_BASE_URL must be an https:// URL")
+  const publicBase = yield* optionalConfig(Config.String("PUBLIC_BASE_URL"))
+  if (Result.isFailure(publicBase)) {
+    problems.push(publicBase.failure)
+  } else if (Option.isNone(publicBase.success)) {
+    problems.push("PUBLIC_BASE_URL is required in production (OAuth redirect and callback URLs derive from it)")
+  } else if (!/^https:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicBase.success.value)) {
+    problems.push("PUBLIC_BASE_URL must be an https:// URL")
+  }
   if (jwt !== undefined) {
     if (KNOWN_DEFAULTS.has(jwt.toLowerCase())) problems.push("JWT_SECRET is a known default value")
     else if (jwt.length < MIN_JWT_SECRET_LENGTH) problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters`)
@@ -122,7 +128,7 @@ export const checkProduction = Effect.gen(function*() {
   if (keyring !== undefined) {
     const parsed = parseKeyring(keyring)
     problems.push(...parsed.problems)
-    const active = yield* Config.option(Config.String("ENCRYPTION_ACTIVE_KEY")).pipe(Effect.orElseSucceed(() => Option.none()))
+    const active = collect(yield* optionalConfig(Config.String("ENCRYPTION_ACTIVE_KEY")))
     if (Option.isSome(active) && parsed.problems.length === 0 && !parsed.keys.some((k) => k.id === active.value)) {
       problems.push(`ENCRYPTION_ACTIVE_KEY "${active.value}" is not in ENCRYPTION_KEYS`)
     }

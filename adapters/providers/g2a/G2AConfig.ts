@@ -9,9 +9,11 @@
  * - Sandbox and live are never mixed: a sandbox host under `G2A_ENV=live`, or the live host under sandbox, is refused.
  * - Credentials: `G2A_API_KEY` and `G2A_API_HASH` (legacy name `G2A_API_SECRET`), both Redacted.
  *
- * G2A is enabled when `G2A_API_KEY` is set; every problem is reported at once, before the process serves.
+ * G2A is enabled when `G2A_API_KEY` is set; every problem is reported at once, before the process serves. A
+ * variable that is set is validated even while G2A is off.
  */
 import { Config, Duration, Effect, Option, Redacted, Result } from "effect"
+import { type Check, collectInto, optionalConfig, optionalText } from "../shared/StrictConfig.ts"
 
 export type G2AEnv = "sandbox" | "live"
 export type G2AApi = "import" | "export"
@@ -84,33 +86,40 @@ export interface G2ASettings {
   readonly retries: number
 }
 
-const optional = <A>(config: Config.Config<A>) => Config.option(config).pipe(Effect.orElseSucceed(() => Option.none<A>()))
+/** `G2A_ENV`: sandbox or live, in any case (`Live` is live). */
+const environment: Check<G2AEnv> = (raw) => {
+  const value = raw.trim().toLowerCase()
+  return value === "sandbox" || value === "live" ? Result.succeed(value) : Result.fail("must be sandbox or live")
+}
 
 /**
  * Reads the G2A settings. `Option.none()` when G2A is not configured (no `G2A_API_KEY`); a list of problems
- * when it is configured wrongly.
+ * when it is configured wrongly. Every variable that is set is validated, whether or not G2A is enabled.
  */
 export const load = (appEnv: "development" | "test" | "production") =>
   Effect.gen(function*() {
     const problems: Array<string> = []
-    const apiKey = yield* optional(Config.Redacted("G2A_API_KEY"))
-    const rawEnv = yield* optional(Config.String("G2A_ENV"))
-    if (Option.isNone(apiKey)) {
-      if (Option.isSome(rawEnv) && appEnv === "production") problems.push("G2A_ENV is set but G2A_API_KEY is missing")
-      return { settings: Option.none<G2ASettings>(), problems }
+    const collect = collectInto(problems)
+    const text = (name: string) => optionalConfig(Config.String(name)).pipe(Effect.map(collect))
+    const apiKey = collect(yield* optionalConfig(Config.Redacted("G2A_API_KEY")))
+    const apiHash = collect(yield* optionalConfig(Config.Redacted("G2A_API_HASH")))
+    const hash = Option.isSome(apiHash) ? apiHash : collect(yield* optionalConfig(Config.Redacted("G2A_API_SECRET")))
+    if (Option.isSome(apiKey)) {
+      if (Redacted.value(apiKey.value).trim() === "") problems.push("G2A_API_KEY is empty")
+      if (Option.isNone(hash) || Redacted.value(hash.value).trim() === "") {
+        problems.push("G2A_API_HASH (or legacy G2A_API_SECRET) is required with G2A_API_KEY")
+      }
     }
-    const apiHash = yield* optional(Config.Redacted("G2A_API_HASH"))
-    const hash = Option.isSome(apiHash) ? apiHash : yield* optional(Config.Redacted("G2A_API_SECRET"))
-    if (Redacted.value(apiKey.value).trim() === "") problems.push("G2A_API_KEY is empty")
-    if (Option.isNone(hash) || Redacted.value(hash.value).trim() === "") problems.push("G2A_API_HASH (or legacy G2A_API_SECRET) is required with G2A_API_KEY")
 
-    let env: G2AEnv = "sandbox"
-    if (Option.isSome(rawEnv)) {
-      const value = rawEnv.value.trim().toLowerCase()
-      if (value === "sandbox" || value === "live") env = value
-      else problems.push(`G2A_ENV must be sandbox or live (got "${rawEnv.value}")`)
-    } else if (appEnv === "production") {
+    // Set but invalid is its own problem, never "not set".
+    const envSetting = yield* optionalText("G2A_ENV", environment)
+    const envSet = Result.isFailure(envSetting) || Option.isSome(envSetting.success)
+    const env = Option.getOrElse(collect(envSetting), (): G2AEnv => "sandbox")
+    if (appEnv === "production" && Option.isSome(apiKey) && !envSet) {
       problems.push("G2A_ENV must be set explicitly in production (sandbox or live)")
+    }
+    if (appEnv === "production" && Option.isNone(apiKey) && envSet) {
+      problems.push("G2A_ENV is set but G2A_API_KEY is missing")
     }
 
     const allowLoopbackHttp = appEnv !== "production"
@@ -122,8 +131,8 @@ export const load = (appEnv: "development" | "test" | "production") =>
       }
       return result.success
     }
-    const importUrl = url("G2A_API_URL", "import", yield* optional(Config.String("G2A_API_URL")))
-    const exportUrl = url("G2A_EXPORT_API_URL", "export", yield* optional(Config.String("G2A_EXPORT_API_URL")))
+    const importUrl = url("G2A_API_URL", "import", yield* text("G2A_API_URL"))
+    const exportUrl = url("G2A_EXPORT_API_URL", "export", yield* text("G2A_EXPORT_API_URL"))
 
     const integer = (name: string, raw: Option.Option<string>, fallback: number, min: number, max: number) => {
       if (Option.isNone(raw)) return fallback
@@ -133,10 +142,12 @@ export const load = (appEnv: "development" | "test" | "production") =>
       return fallback
     }
     // The seed asks for 5–10 s per attempt; anything from 1 to 30 s is accepted.
-    const timeout = integer("G2A_TIMEOUT_MS", yield* optional(Config.String("G2A_TIMEOUT_MS")), 8000, 1000, 30000)
-    const retryMax = integer("G2A_RETRY_MAX", yield* optional(Config.String("G2A_RETRY_MAX")), 3, 0, 10)
+    const timeout = integer("G2A_TIMEOUT_MS", yield* text("G2A_TIMEOUT_MS"), 8000, 1000, 30000)
+    const retryMax = integer("G2A_RETRY_MAX", yield* text("G2A_RETRY_MAX"), 3, 0, 10)
 
-    if (problems.length > 0 || Option.isNone(hash)) return { settings: Option.none<G2ASettings>(), problems }
+    if (problems.length > 0 || Option.isNone(apiKey) || Option.isNone(hash)) {
+      return { settings: Option.none<G2ASettings>(), problems }
+    }
     const settings: G2ASettings = {
       env,
       importUrl,
