@@ -1,22 +1,29 @@
-/** AuditLog in process memory (unit tests): newest first, one organisation at a time. */
+/**
+ * AuditLog in process memory (unit tests): newest first, one organisation at a time. An entry recorded in a unit
+ * of work that does not succeed is taken back (see UnitOfWork.ts).
+ */
 import { DateTime, Effect, Layer, Ref } from "effect"
 import { AuditRecord } from "../../core/audit/Audit.ts"
 import { AuditLog } from "../../core/audit/ports/AuditLog.ts"
 import { CurrentRequestId } from "../../core/shared/RequestContext.ts"
+import { onRollback } from "./UnitOfWork.ts"
 
 export const layer = Layer.effect(
   AuditLog,
   Effect.gen(function*() {
     const records = yield* Ref.make<ReadonlyArray<AuditRecord>>([])
+    // Ids come from a sequence, not the array's length: a rolled-back entry's id is never handed out again.
+    let sequence = 0
     return AuditLog.of({
       record: (entry) =>
         Effect.gen(function*() {
           const occurredAt = DateTime.formatIso(yield* DateTime.now)
           const requestId = yield* CurrentRequestId
+          const id = String(++sequence)
           yield* Ref.update(records, (all) => [
             ...all,
             new AuditRecord({
-              id: String(all.length + 1),
+              id,
               organizationId: entry.organizationId ?? null,
               actorUserId: entry.actorUserId ?? null,
               action: entry.action,
@@ -26,6 +33,7 @@ export const layer = Layer.effect(
               occurredAt
             })
           ])
+          yield* onRollback(Ref.update(records, (all) => all.filter((r) => r.id !== id)))
         }),
       list: (organizationId, options) =>
         Ref.get(records).pipe(Effect.map((all) => {

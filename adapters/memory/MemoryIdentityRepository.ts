@@ -1,4 +1,7 @@
-/** IdentityRepository in process memory, for unit tests; same contract as the Postgres adapter. */
+/**
+ * IdentityRepository in process memory, for unit tests; same contract as the Postgres adapter. Each write logs its
+ * inverse, so a unit of work that does not succeed takes it back (see UnitOfWork.ts).
+ */
 import { DateTime, Effect, Layer, Option, Ref } from "effect"
 import { randomUUID } from "node:crypto"
 import {
@@ -6,6 +9,7 @@ import {
 } from "../../core/identity/Identity.ts"
 import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
+import { onRollback } from "./UnitOfWork.ts"
 
 interface StoredMembership {
   readonly membership: Membership
@@ -17,6 +21,9 @@ interface State {
   readonly users: ReadonlyMap<string, { readonly user: User; readonly passwordHash: string }>
   readonly memberships: ReadonlyArray<StoredMembership>
 }
+
+/** Takes one write back out of whatever the state has become since. */
+type Undo = (s: State) => State
 
 export const layer = Layer.effect(
   IdentityRepository,
@@ -31,9 +38,18 @@ export const layer = Layer.effect(
     const otherOwner = (s: State, organizationId: string, userId: string) =>
       s.memberships.some((m) => m.membership.organizationId === organizationId && m.membership.role === "owner" && m.membership.userId !== userId)
     const joinedAt = DateTime.now.pipe(Effect.map(DateTime.formatIso))
-    /** Atomically computes an outcome and the next state. */
-    const transact = <A, E>(f: (s: State) => readonly [Effect.Effect<A, E>, State]): Effect.Effect<A, E> =>
-      Ref.modify(state, f).pipe(Effect.flatten)
+    /** Atomically computes an outcome and the next state; `undo`, if given, takes the write back on rollback. */
+    const transact = <A, E>(f: (s: State) => readonly [Effect.Effect<A, E>, State, Undo?]): Effect.Effect<A, E> =>
+      Ref.modify(state, (s) => {
+        const [outcome, next, undo] = f(s)
+        const logged = undo === undefined ? outcome : Effect.tap(outcome, () => onRollback(Ref.update(state, undo)))
+        return [logged, next] as const
+      }).pipe(Effect.flatten)
+    const without = <V>(map: ReadonlyMap<string, V>, key: string) => {
+      const copy = new Map(map)
+      copy.delete(key)
+      return copy
+    }
 
     return IdentityRepository.of({
       registerOwner: (registration) =>
@@ -44,12 +60,18 @@ export const layer = Layer.effect(
             const organization = new Organization({ id: registration.organizationId, name: registration.organizationName })
             const user = new User({ id: registration.userId, email: registration.email })
             const membership = new Membership({ organizationId: organization.id, userId: user.id, role: "owner" })
+            const stored = { membership, joinedAt: at }
             const next: State = {
               organizations: new Map(s.organizations).set(organization.id, organization),
               users: new Map(s.users).set(user.email, { user, passwordHash: registration.passwordHash }),
-              memberships: [...s.memberships, { membership, joinedAt: at }]
+              memberships: [...s.memberships, stored]
             }
-            return [Effect.succeed({ organization, user, membership }), next] as const
+            const undo: Undo = (later) => ({
+              organizations: without(later.organizations, organization.id),
+              users: without(later.users, user.email),
+              memberships: later.memberships.filter((m) => m !== stored)
+            })
+            return [Effect.succeed({ organization, user, membership }), next, undo] as const
           })
         }),
       findCredentials: (email) => Ref.get(state).pipe(Effect.map((s) => Option.fromNullishOr(s.users.get(email)))),
@@ -72,7 +94,12 @@ export const layer = Layer.effect(
               users: new Map(s.users).set(user.email, { user, passwordHash: added.passwordHash }),
               memberships: [...s.memberships, stored]
             }
-            return [Effect.succeed(view(next, stored)), next] as const
+            const undo: Undo = (later) => ({
+              ...later,
+              users: without(later.users, user.email),
+              memberships: later.memberships.filter((m) => m !== stored)
+            })
+            return [Effect.succeed(view(next, stored)), next, undo] as const
           })
         }),
       changeRole: (organizationId, userId, from, to: Role) =>
@@ -83,7 +110,11 @@ export const layer = Layer.effect(
           if (from === "owner" && to !== "owner" && !otherOwner(s, organizationId, userId)) return [Effect.fail(new LastOwner()), s] as const
           const changed = { ...current, membership: new Membership({ ...current.membership, role: to }) }
           const next: State = { ...s, memberships: s.memberships.map((m) => (m === current ? changed : m)) }
-          return [Effect.succeed(view(next, changed)), next] as const
+          const undo: Undo = (later) => ({
+            ...later,
+            memberships: later.memberships.map((m) => (m === changed ? current : m))
+          })
+          return [Effect.succeed(view(next, changed)), next, undo] as const
         }),
       removeMember: (organizationId, userId, expectedRole) =>
         transact<void, MemberNotFound | MemberChanged | LastOwner>((s) => {
@@ -91,7 +122,9 @@ export const layer = Layer.effect(
           if (current === undefined) return [Effect.fail(new MemberNotFound()), s] as const
           if (current.membership.role !== expectedRole) return [Effect.fail(new MemberChanged()), s] as const
           if (current.membership.role === "owner" && !otherOwner(s, organizationId, userId)) return [Effect.fail(new LastOwner()), s] as const
-          return [Effect.void, { ...s, memberships: s.memberships.filter((m) => m !== current) }] as const
+          const index = s.memberships.indexOf(current)
+          const undo: Undo = (later) => ({ ...later, memberships: later.memberships.toSpliced(index, 0, current) })
+          return [Effect.void, { ...s, memberships: s.memberships.filter((m) => m !== current) }, undo] as const
         })
     })
   })
