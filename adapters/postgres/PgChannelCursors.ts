@@ -21,7 +21,7 @@ export const layer = Layer.effect(
         asPlatform(sql)(sql<{ id: string; organization_id: string }>`
           WITH due AS (
             SELECT id FROM connections
-            WHERE status = 'connected' AND provider IN ('shopify', 'woocommerce')
+            WHERE status = 'connected' AND provider = ANY(${options.providers})
               AND (orders_synced_at IS NULL OR orders_synced_at <= ${date(DateTime.subtractDuration(options.now, options.every))})
               AND (orders_sync_lease_until IS NULL OR orders_sync_lease_until < ${date(options.now)})
             ORDER BY orders_synced_at NULLS FIRST LIMIT ${options.limit}

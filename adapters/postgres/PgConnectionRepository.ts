@@ -4,8 +4,8 @@
  */
 import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
-import { Connection, ConnectionId, ConnectionNotFound, ConnectionStatus, CredentialsChanged, ProviderKind } from "../../core/connections/Connection.ts"
-import { ConnectionRepository, type ConnectionRepositoryShape } from "../../core/connections/ports/ConnectionRepository.ts"
+import { Connection, ConnectionId, ConnectionNotFound, ConnectionStatus, CredentialsChanged, ProviderId } from "../../core/connections/Connection.ts"
+import { ConnectionRepository, type ConnectionRepositoryShape, type SealedCredentials } from "../../core/connections/ports/ConnectionRepository.ts"
 import { OrgId } from "../../core/shared/Ids.ts"
 import { toPersistenceError } from "./Database.ts"
 import { asPlatform, inOrganization } from "./Tenancy.ts"
@@ -13,7 +13,7 @@ import { asPlatform, inOrganization } from "./Tenancy.ts"
 const Row = Schema.Struct({
   id: ConnectionId,
   organization_id: OrgId,
-  provider: ProviderKind,
+  provider: ProviderId,
   external_account: Schema.String,
   display_name: Schema.String,
   status: ConnectionStatus,
@@ -102,6 +102,24 @@ export const layer = Layer.effect(
         Effect.withSpan("ConnectionRepository.credentials")
       )
 
+    const open: ConnectionRepositoryShape["open"] = (organizationId, id) =>
+      inOrganization(sql, organizationId)(sql<{ credentials: string | null }>`
+        SELECT ${columns}, credentials FROM connections WHERE organization_id = ${organizationId} AND id = ${id}`).pipe(
+        Effect.mapError(toPersistenceError("ConnectionRepository.open")),
+        Effect.flatMap((found) =>
+          Effect.gen(function*() {
+            const [connection] = (yield* Effect.orDie(decodeRows(found))).map(toConnection)
+            const sealed = found[0]?.credentials ?? null
+            if (connection === undefined) return Option.none()
+            return Option.some({
+              connection,
+              sealed: sealed === null ? Option.none<SealedCredentials>() : Option.some({ sealed, version: connection.credentialsVersion })
+            })
+          })
+        ),
+        Effect.withSpan("ConnectionRepository.open")
+      )
+
     const saveCredentials: ConnectionRepositoryShape["saveCredentials"] = (organizationId, id, write) =>
       inOrganization(sql, organizationId)(Effect.gen(function*() {
         const updated = yield* sql`
@@ -158,7 +176,7 @@ export const layer = Layer.effect(
       })).pipe(Effect.mapError(toPersistenceError("ConnectionRepository.resealBatch")), Effect.withSpan("ConnectionRepository.resealBatch"))
 
     return ConnectionRepository.of({
-      findByAccount, upsertConnected, get, list, credentials, saveCredentials, setStatus, setSettings, disconnect, resealBatch
+      findByAccount, upsertConnected, get, list, credentials, open, saveCredentials, setStatus, setSettings, disconnect, resealBatch
     })
   })
 )

@@ -5,7 +5,7 @@
  */
 import { DateTime, Duration, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { ConnectionId, ProviderKind } from "../../core/connections/Connection.ts"
+import { ConnectionId, ProviderId } from "../../core/connections/Connection.ts"
 import { RefreshQueue } from "../../core/connections/ports/RefreshQueue.ts"
 import { OrgId } from "../../core/shared/Ids.ts"
 import { toPersistenceError } from "./Database.ts"
@@ -14,7 +14,7 @@ import { asPlatform } from "./Tenancy.ts"
 const Row = Schema.Struct({
   id: ConnectionId,
   organization_id: OrgId,
-  provider: ProviderKind,
+  provider: ProviderId,
   forced: Schema.Boolean,
   lag_seconds: Schema.Number
 })

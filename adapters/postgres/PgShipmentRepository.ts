@@ -8,7 +8,7 @@ import { SqlClient, type SqlError } from "effect/sql"
 import { OrderId } from "../../core/orders/Order.ts"
 import { OrgId } from "../../core/shared/Ids.ts"
 import { ShipmentRepository } from "../../core/shipping/ports/ShipmentRepository.ts"
-import { CarrierKind, Shipment, ShipmentId, TrackingStatus } from "../../core/shipping/Shipment.ts"
+import { ProviderId, Shipment, ShipmentId, TrackingStatus } from "../../core/shipping/Shipment.ts"
 import { toPersistenceError } from "./Database.ts"
 import { asPlatform, inOrganization } from "./Tenancy.ts"
 
@@ -16,7 +16,7 @@ const Row = Schema.Struct({
   id: ShipmentId,
   order_id: OrderId,
   connection_id: Schema.NullOr(Schema.String),
-  carrier: CarrierKind,
+  carrier: ProviderId,
   service: Schema.String,
   tracking_number: Schema.String,
   label_reference: Schema.String,

@@ -15,6 +15,7 @@ import { G2AGroup } from "./G2AApi.ts"
 import { OrdersGroup } from "./OrdersApi.ts"
 import { OpsGroup } from "./OpsApi.ts"
 import { OrgGroup } from "./OrgApi.ts"
+import { ProvidersGroup } from "./ProvidersApi.ts"
 import { WebhooksGroup } from "./WebhooksApi.ts"
 
 const ProbeStatus = Schema.Literals(["up", "down", "degraded", "disabled"])
@@ -50,6 +51,7 @@ export class Api extends HttpApi.make("tradeport")
   .add(MeGroup)
   .add(OrgGroup)
   .add(ConnectionsGroup)
+  .add(ProvidersGroup)
   .add(OrdersGroup)
   .add(WebhooksGroup)
   .add(OpsGroup)

@@ -1,5 +1,5 @@
 /**
- * Contract of carrier accounts (FedEx, DHL eCommerce) and order shipments: add an account (credentials checked
+ * Contract of carrier accounts (every carrier in the provider catalogue) and order shipments: add an account (credentials checked
  * with the carrier first), quote, buy a label (Idempotency-Key required: a label costs money), list shipments.
  * A carrier that is failing answers 503 `carrier_unavailable` with Retry-After (its circuit opens after 5
  * consecutive timeouts or outages, and calls then fail fast).
@@ -7,7 +7,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { OrderId } from "../../core/orders/Order.ts"
-import { Address, CarrierKind, Parcel, RateQuote, Shipment } from "../../core/shipping/Shipment.ts"
+import { Address, Parcel, ProviderId, RateQuote, Shipment } from "../../core/shipping/Shipment.ts"
 import { Authenticated } from "./Authentication.ts"
 import { ConnectionView } from "./ConnectionsApi.ts"
 import { Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable } from "./Problems.ts"
@@ -32,12 +32,12 @@ const ShipmentInput = {
 export class CarriersGroup extends HttpApiGroup.make("carriers")
   .add(
     HttpApiEndpoint.post("addAccount", "/api/v1/carriers/:carrier", {
-      params: { carrier: CarrierKind },
+      params: { carrier: ProviderId },
       payload: CarrierAccountInput,
       success: ConnectionView.pipe(HttpApiSchema.status(201)),
-      error: [Forbidden, Unprocessable, ServiceUnavailable]
+      error: [Forbidden, NotFound, Unprocessable, ServiceUnavailable]
     }).annotate(OpenApi.Description,
-      "Adds a carrier account (admins). The credentials are checked by fetching a token first: refused → 422 `carrier_credentials_refused` and nothing is stored. Stored sealed; list, read and disconnect through /api/v1/connections."),
+      "Adds a carrier account (admins) at any provider of kind `carrier` in GET /api/v1/providers (404 `provider_not_found` otherwise). The credentials are checked by fetching a token first: refused → 422 `carrier_credentials_refused` and nothing is stored. Stored sealed; list, read and disconnect through /api/v1/connections."),
     HttpApiEndpoint.get("listAccounts", "/api/v1/carriers", {
       success: Schema.Struct({ accounts: Schema.Array(ConnectionView) }),
       error: ServiceUnavailable

@@ -1,6 +1,6 @@
 /** How failures of a channel call (provider, token, storage) become problems at the HTTP edge. */
 import { Effect } from "effect"
-import type { ProviderError } from "../../adapters/providers/shared/ProviderError.ts"
+import type { ProviderError } from "../../core/providers/ProviderError.ts"
 import type { TokenUnavailable } from "../../core/connections/ConnectionTokens.ts"
 import type { DecryptionFailed } from "../../core/connections/ports/CredentialVault.ts"
 import type { LockTimeout } from "../../core/connections/ports/DistributedLock.ts"

@@ -12,20 +12,20 @@ import { missingScopes, normalizeShop, verifyQueryHmac } from "../../adapters/pr
 import * as Shopify from "../../adapters/providers/shopify/ShopifyContract.ts"
 import * as WooClient from "../../adapters/providers/woocommerce/WooClient.ts"
 import * as Woo from "../../adapters/providers/woocommerce/WooContract.ts"
-import { syncOrders } from "../../core/channels/ChannelSync.ts"
+import { syncNow } from "../../core/channels/ChannelSync.ts"
 import * as Connections from "../../core/connections/Connections.ts"
 import * as OAuthFlow from "../../core/connections/OAuthFlow.ts"
 import { expiryFrom } from "../../core/connections/TokenLifecycle.ts"
 import { requireRole } from "../../core/identity/Roles.ts"
 import { callbackUrl, PublicBaseUrl } from "../shared/Environment.ts"
-import { orderFeed, WooAppName } from "../shared/Channels.ts"
+import { WooAppName } from "../shared/Channels.ts"
 import { ConnectionRepository } from "../../core/connections/ports/ConnectionRepository.ts"
 import { Api } from "./Api.ts"
 import { caller } from "./Authentication.ts"
 import { problems } from "./ErrorMapping.ts"
 import { channelProblems } from "./ChannelProblems.ts"
 import { SyncReportView } from "./ChannelsApi.ts"
-import { Conflict, NotFound } from "./Problems.ts"
+import { NotFound } from "./Problems.ts"
 import { Malformed } from "./WebhooksApi.ts"
 import { browserBinding, consoleRedirect, failed, toConsent } from "./ConnectFlow.ts"
 
@@ -88,16 +88,14 @@ export const ChannelInstallHandlers = HttpApiBuilder.group(
           }), binding)
         }).pipe(Effect.catchTags({ InsufficientRole: problems.InsufficientRole, CacheError: problems.CacheError })))
       .handle("syncOrders", ({ params }) =>
-        Effect.gen(function*() {
-          const principal = yield* caller
-          const connection = yield* Connections.get(principal, params.id)
-          if (connection.status === "needs_reauth") return yield* new Conflict({ code: "needs_reauth", detail: "The connection must be re-authorised first." })
-          if (connection.status === "disconnected") return yield* new Conflict({ code: "connection_disconnected", detail: "The connection is disconnected." })
-          const feed = yield* orderFeed(connection)
-          if (Option.isNone(feed)) return yield* new Conflict({ code: "not_a_channel", detail: "Only sales channels have orders to sync." })
-          return new SyncReportView(yield* syncOrders(connection.organizationId, connection.id, feed.value))
-        }).pipe(
-          Effect.catchTags({ ConnectionNotFound: () => Effect.fail(new NotFound({ code: "connection_not_found" })), ...channelProblems })
+        caller.pipe(
+          Effect.flatMap((principal) => syncNow(principal, params.id)),
+          Effect.map((report) => new SyncReportView(report)),
+          Effect.catchTags({
+            ConnectionNotFound: problems.ConnectionNotFound,
+            ChannelUnusable: problems.ChannelUnusable,
+            ...channelProblems
+          })
         ))
   })
 )

@@ -5,11 +5,11 @@
  */
 import { Effect } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
-import type { ProviderKind } from "../../core/connections/Connection.ts"
+import type { ProviderId } from "../../core/connections/Connection.ts"
 import * as OAuthFlow from "../../core/connections/OAuthFlow.ts"
 import { PublicBaseUrl } from "../shared/Environment.ts"
 
-export const consoleRedirect = (base: string, provider: ProviderKind, outcome: { readonly reason?: OAuthFlow.OAuthFailure; readonly account?: string }) => {
+export const consoleRedirect = (base: string, provider: ProviderId, outcome: { readonly reason?: OAuthFlow.OAuthFailure; readonly account?: string }) => {
   const query = new URLSearchParams({ provider })
   if (outcome.reason === undefined) {
     query.set("outcome", "connected")
@@ -23,9 +23,9 @@ export const consoleRedirect = (base: string, provider: ProviderKind, outcome: {
 }
 
 /** The cookie binding a connect flow to the browser that started it (see OAuthFlow's browserBinding). */
-export const bindingCookie = (provider: ProviderKind) => `tp_oauth_${provider}`
+export const bindingCookie = (provider: ProviderId) => `tp_oauth_${provider}`
 
-export const browserBinding = (provider: ProviderKind) =>
+export const browserBinding = (provider: ProviderId) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     return request.cookies[bindingCookie(provider)]
@@ -35,7 +35,7 @@ export const browserBinding = (provider: ProviderKind) =>
  * The consent screen: a redirect for a browser, the URL for a script asking for JSON — either way with the
  * browser-binding cookie (HttpOnly, SameSite=Lax so it comes back on the provider's top-level redirect).
  */
-export const toConsent = (provider: ProviderKind, authorizeUrl: string, binding: string) =>
+export const toConsent = (provider: ProviderId, authorizeUrl: string, binding: string) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const base = yield* PublicBaseUrl.pipe(Effect.orDie)

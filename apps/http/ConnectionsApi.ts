@@ -1,13 +1,13 @@
 /** Contract of the connections endpoints: what is connected, token health, and disconnecting. */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { ConnectionId, ConnectionStatus, ProviderKind } from "../../core/connections/Connection.ts"
+import { ConnectionId, ConnectionStatus, ProviderId } from "../../core/connections/Connection.ts"
 import { Authenticated } from "./Authentication.ts"
 import { Forbidden, NotFound, ServiceUnavailable } from "./Problems.ts"
 
 export class ConnectionView extends Schema.Class<ConnectionView>("ConnectionView")({
   id: ConnectionId,
-  provider: ProviderKind,
+  provider: ProviderId,
   externalAccount: Schema.String,
   displayName: Schema.String,
   status: ConnectionStatus,
@@ -20,7 +20,7 @@ export class ConnectionView extends Schema.Class<ConnectionView>("ConnectionView
 
 export class TokenHealth extends Schema.Class<TokenHealth>("TokenHealth")({
   id: ConnectionId,
-  provider: ProviderKind,
+  provider: ProviderId,
   status: ConnectionStatus,
   token: Schema.Literals(["fresh", "due", "expired", "none"]),
   expiresAt: Schema.NullOr(Schema.String),

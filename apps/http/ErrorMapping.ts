@@ -1,19 +1,144 @@
-/** The one place domain and infrastructure failures become HTTP problems. */
-import { Effect } from "effect"
-import { HttpApiError } from "effect/http-api"
-import type { CacheError, PersistenceError } from "../../core/shared/errors.ts"
-import { Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized } from "./Problems.ts"
-
 /**
- * Unavailable or slow storage is "try again" (503); data the database refuses as such is the request's fault
- * (400, through the API-wide bad-request problem); storage refusing a well-formed write is a bug (500).
+ * The one place domain and infrastructure failures become HTTP problems. `problemOf` says, per error family, which
+ * problem (status, stable code, a sentence a person can act on) an error is; `problems` are the same mappings as
+ * failing effects for `Effect.catchTags`; `FailureAnswersLive` stores them as Idempotency-Key answers, so a replay
+ * answers exactly as the first request did.
  */
-export const persistenceProblem = (error: PersistenceError | CacheError) =>
-  error.reason === "Rejected"
-    ? Effect.die(error)
-    : error.reason === "Invalid"
-    ? Effect.fail(new HttpApiError.BadRequestProblem({ detail: "The request contains a value the store cannot hold (for example a NUL character)." }))
-    : Effect.fail(new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1, detail: "Storage is unavailable, retry shortly." }))
+import { Effect, Layer, Schema } from "effect"
+import { HttpApiError } from "effect/http-api"
+import type { ChannelUnusable } from "../../core/channels/ChannelSync.ts"
+import { type IdempotencyError, IrreversibleOutcome, type ReplayedFailure } from "../../core/idempotency/errors.ts"
+import { FailureAnswers } from "../../core/idempotency/ports/FailureAnswers.ts"
+import { G2AError, PurchaseAboveLimit } from "../../core/marketplace/Marketplace.ts"
+import type { ProviderLookupError } from "../../core/providers/errors.ts"
+import { type CacheError, PersistenceError } from "../../core/shared/errors.ts"
+import { CarrierRejected, CarrierUnavailable } from "../../core/shipping/Shipment.ts"
+import { CarrierAccountUnusable, OrderNotShippable } from "../../core/shipping/Shipping.ts"
+import { BadGateway, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, Unprocessable } from "./Problems.ts"
+
+type Problem =
+  | NotFound
+  | Conflict
+  | Unauthorized
+  | Forbidden
+  | Unprocessable
+  | ServiceUnavailable
+  | BadGateway
+  | HttpApiError.BadRequestProblem
+
+const storageUnavailable = () =>
+  new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1, detail: "Storage is unavailable, retry shortly." })
+
+const retryAfter = (seconds: number | undefined, fallback: number) => Math.max(1, Math.ceil(seconds ?? fallback))
+
+const offerNow = (e: G2AError) =>
+  e.current === undefined ? "" : ` Current: ${e.current.price} ${e.current.currency}, ${e.current.stock} in stock.`
+
+/** What an irreversible call was buying, in words. */
+const SUBJECTS: Readonly<Record<string, string>> = { g2a_order: "order", label: "label" }
+
+/** Unavailable or slow storage is "try again" (503); data the store refuses as such is the request's fault (400). */
+const persistence = (error: PersistenceError | CacheError) =>
+  error.reason === "Invalid"
+    ? new HttpApiError.BadRequestProblem({ detail: "The request contains a value the store cannot hold (for example a NUL character)." })
+    : storageUnavailable()
+
+export const problemOf = {
+  persistence,
+  g2a: (e: G2AError) => {
+    switch (e.kind) {
+      case "validation":
+        return new Unprocessable({ code: "g2a_rejected", detail: e.message })
+      case "not_found":
+        return new NotFound({ code: "g2a_product_not_found", detail: e.message })
+      case "out_of_stock":
+        return new Conflict({ code: "out_of_stock", detail: e.message + offerNow(e) })
+      case "price_changed":
+        return new Conflict({ code: "price_changed", detail: e.message + offerNow(e) })
+      case "outcome_unknown":
+        return new Conflict({ code: "g2a_order_outcome_unknown", detail: e.message })
+      case "rate_limited":
+        return new ServiceUnavailable({ code: "g2a_rate_limited", retryAfterSeconds: retryAfter(e.retryAfterSeconds, 1), detail: "G2A is throttling requests; retry later." })
+      case "unavailable":
+        return new ServiceUnavailable({ code: "g2a_unavailable", retryAfterSeconds: retryAfter(e.retryAfterSeconds, 5), detail: "G2A is unavailable; retry later." })
+      case "auth":
+        return new ServiceUnavailable({ code: "g2a_auth_failed", detail: "G2A refused this deployment's credentials; operators have to fix them." })
+      case "unknown":
+        return new ServiceUnavailable({ code: "g2a_bad_response", retryAfterSeconds: 5, detail: "G2A answered outside its contract." })
+      case "not_configured":
+        // A deployment without G2A has no such resource: like every provider that is not configured, 404.
+        return new NotFound({ code: "provider_not_configured", detail: "G2A is not configured in this deployment." })
+    }
+  },
+  aboveLimit: (e: PurchaseAboveLimit) =>
+    new Conflict({
+      code: "g2a_price_above_max",
+      detail: `G2A created order ${e.orderId} at ${e.price} ${e.currency}, beyond the request's maxPrice/currency; it is recorded.`
+    }),
+  carrierUnavailable: (e: CarrierUnavailable) =>
+    new ServiceUnavailable({ code: "carrier_unavailable", retryAfterSeconds: e.retryAfterSeconds, detail: `${e.carrier} is not answering normally; retry later.` }),
+  carrierRejected: (e: CarrierRejected) =>
+    e.code === "account_credentials_refused"
+      ? new Unprocessable({ code: "carrier_credentials_refused", detail: `${e.carrier} refused these credentials (client id or secret wrong, or the project lacks API access).` })
+      : e.code === "distribution_center_required"
+      ? new Unprocessable({ code: "distribution_center_required", detail: "A DHL eCommerce account needs its distribution center (e.g. USATL1)." })
+      : new Unprocessable({ code: "carrier_rejected", detail: `${e.carrier} refused the request (${e.code.slice(0, 80)}).` }),
+  carrierAccount: (e: CarrierAccountUnusable) =>
+    e.reason === "not_a_carrier"
+      ? new Conflict({ code: "not_a_carrier", detail: "This connection is not a carrier account." })
+      : new Conflict({ code: `connection_${e.status}`, detail: "The carrier account is not connected." }),
+  providerLookup: (e: ProviderLookupError) =>
+    e.reason === "not_configured"
+      ? new NotFound({ code: "provider_not_configured", detail: `${e.provider} is not configured in this deployment.` })
+      : new NotFound({ code: "provider_not_found", detail: `No provider ${e.provider.slice(0, 40)} offers this.` }),
+  orderNotShippable: (_: OrderNotShippable) => new Conflict({ code: "order_not_shippable", detail: "A cancelled order cannot be shipped." }),
+  idempotency: (e: IdempotencyError) =>
+    e.reason === "key_reused"
+      ? new Unprocessable({ code: "idempotency_key_reused", detail: "This Idempotency-Key was used with a different request." })
+      : e.reason === "in_progress"
+      ? new Conflict({ code: "idempotency_in_progress", detail: "A request with this Idempotency-Key is still being processed." })
+      : new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1 }),
+  replayed: (e: ReplayedFailure) => {
+    const stored = Schema.decodeUnknownOption(StoredProblem)(e.body)
+    const fields = stored._tag === "Some" ? stored.value : { code: "replayed_error" }
+    switch (e.status) {
+      case 400:
+        return new HttpApiError.BadRequestProblem({ ...(fields.detail === undefined ? {} : { detail: fields.detail }) })
+      case 404:
+        return new NotFound(fields)
+      case 409:
+        return new Conflict(fields)
+      default:
+        return new Unprocessable(fields)
+    }
+  },
+  irreversible: (e: IrreversibleOutcome) => {
+    const noun = SUBJECTS[e.subject] ?? e.subject
+    return e.reason === "unknown"
+      ? new Conflict({
+        code: `${e.subject}_outcome_unknown`,
+        detail: `${e.provider} did not confirm the ${noun}; check with ${e.provider} before retrying with a new Idempotency-Key.`
+      })
+      : new Conflict({
+        code: `${e.subject}_not_recorded`,
+        detail: `${e.provider} created ${noun} ${e.reference ?? ""}, but it could not be recorded; do not retry, contact support.`
+      })
+  },
+  channel: (e: ChannelUnusable) =>
+    e.reason === "needs_reauth"
+      ? new Conflict({ code: "needs_reauth", detail: "The connection must be re-authorised first." })
+      : e.reason === "disconnected"
+      ? new Conflict({ code: "connection_disconnected", detail: "The connection is disconnected." })
+      : new Conflict({ code: "not_a_channel", detail: "Only sales channels have orders to sync." })
+} as const
+
+const StoredProblem = Schema.Struct({ code: Schema.String, detail: Schema.optionalKey(Schema.String) })
+
+const fail = <E, P>(f: (e: E) => P) => (e: E) => Effect.fail(f(e))
+
+/** Storage refusing a well-formed write is a bug (500): a defect, never a problem body with its cause. */
+const persistenceOrDefect = (error: PersistenceError | CacheError) =>
+  error.reason === "Rejected" ? Effect.die(error) : Effect.fail(persistence(error))
 
 export const problems = {
   EmailTaken: () => Effect.fail(new Conflict({ code: "email_taken", detail: "An account with this email already exists." })),
@@ -23,6 +148,51 @@ export const problems = {
   MemberNotFound: () => Effect.fail(new NotFound({ code: "member_not_found" })),
   MemberChanged: () => Effect.fail(new Conflict({ code: "member_changed", detail: "The member changed meanwhile; reload and retry." })),
   LastOwner: () => Effect.fail(new Conflict({ code: "last_owner", detail: "An organisation must keep at least one owner." })),
-  PersistenceError: persistenceProblem,
-  CacheError: persistenceProblem
+  ConnectionNotFound: () => Effect.fail(new NotFound({ code: "connection_not_found" })),
+  OrderNotFound: () => Effect.fail(new NotFound({ code: "order_not_found" })),
+  PersistenceError: persistenceOrDefect,
+  CacheError: persistenceOrDefect,
+  G2AError: fail(problemOf.g2a),
+  PurchaseAboveLimit: fail(problemOf.aboveLimit),
+  CarrierUnavailable: fail(problemOf.carrierUnavailable),
+  CarrierRejected: fail(problemOf.carrierRejected),
+  CarrierAccountUnusable: fail(problemOf.carrierAccount),
+  ProviderLookupError: fail(problemOf.providerLookup),
+  OrderNotShippable: fail(problemOf.orderNotShippable),
+  IdempotencyError: fail(problemOf.idempotency),
+  ReplayedFailure: fail(problemOf.replayed),
+  IrreversibleOutcome: fail(problemOf.irreversible),
+  ChannelUnusable: fail(problemOf.channel)
 } as const
+
+/** Kept for the modules that map one family themselves (channel calls). */
+export const persistenceProblem = persistenceOrDefect
+
+const answer = (problem: Problem) => ({
+  status: problem.status,
+  body: { code: "code" in problem ? problem.code : "bad_request", detail: problem.detail }
+})
+
+const isTagged = <T extends string>(error: { readonly _tag: string }, tag: T): error is { readonly _tag: T } =>
+  error._tag === tag
+
+/** Failures remembered under an Idempotency-Key, by the same mapping as every response. */
+export const FailureAnswersLive = Layer.succeed(
+  FailureAnswers,
+  FailureAnswers.of({
+    answerOf: (error) => {
+      if (error instanceof G2AError) return answer(problemOf.g2a(error))
+      if (error instanceof PurchaseAboveLimit) return answer(problemOf.aboveLimit(error))
+      if (error instanceof CarrierUnavailable) return answer(problemOf.carrierUnavailable(error))
+      if (error instanceof CarrierRejected) return answer(problemOf.carrierRejected(error))
+      if (error instanceof CarrierAccountUnusable) return answer(problemOf.carrierAccount(error))
+      if (error instanceof OrderNotShippable) return answer(problemOf.orderNotShippable(error))
+      if (error instanceof IrreversibleOutcome) return answer(problemOf.irreversible(error))
+      if (error instanceof PersistenceError) return answer(persistence(error))
+      if (isTagged(error, "OrderNotFound")) return answer(new NotFound({ code: "order_not_found" }))
+      if (isTagged(error, "ConnectionNotFound")) return answer(new NotFound({ code: "connection_not_found" }))
+      // Anything else is not an answer to remember: the key is given back.
+      return { status: 500, body: { code: "internal_error" } }
+    }
+  })
+)

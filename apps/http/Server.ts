@@ -14,6 +14,7 @@ import { AuthenticatedLive } from "./Authentication.ts"
 import { AuthHandlers, MeHandlers } from "./AuthHandlers.ts"
 import { AmazonAdsCallbackHandlers, AmazonAdsHandlers } from "./AmazonAdsHandlers.ts"
 import { CarriersHandlers } from "./CarriersHandlers.ts"
+import { FailureAnswersLive } from "./ErrorMapping.ts"
 import { SessionHandlers } from "./SessionHandlers.ts"
 import { ChannelCallbackHandlers, ChannelInstallHandlers } from "./ChannelsHandlers.ts"
 import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
@@ -21,6 +22,7 @@ import { G2AHandlers } from "./G2AHandlers.ts"
 import { OpsHandlers } from "./OpsHandlers.ts"
 import { OrdersHandlers } from "./OrdersHandlers.ts"
 import { OrgHandlers } from "./OrgHandlers.ts"
+import { ProvidersHandlers } from "./ProvidersHandlers.ts"
 import * as RateLimit from "./RateLimit.ts"
 import { WebhooksHandlers } from "./WebhooksHandlers.ts"
 import { HealthHandlers } from "./HealthHandlers.ts"
@@ -54,8 +56,9 @@ const CorsLive = Layer.unwrap(
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers, ChannelInstallHandlers, ChannelCallbackHandlers, CarriersHandlers, AmazonAdsHandlers, AmazonAdsCallbackHandlers, SessionHandlers]),
+  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, ProvidersHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers, ChannelInstallHandlers, ChannelCallbackHandlers, CarriersHandlers, AmazonAdsHandlers, AmazonAdsCallbackHandlers, SessionHandlers]),
   Layer.provide(AuthenticatedLive),
+  Layer.provide(FailureAnswersLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )
 

@@ -1,15 +1,13 @@
 /**
  * Polls sales channels for orders — the fallback when a webhook was lost, and the first import after connecting.
- * Each run claims the connected Shopify and WooCommerce connections not synced for `CHANNEL_SYNC_EVERY` (leased:
+ * Each run claims the connected connections of every provider with an order feed not synced for `CHANNEL_SYNC_EVERY` (leased:
  * several scheduler instances never sync one connection at once) and syncs each from its cursor. A connection
  * that fails (provider down, token refused) is logged and waits a full interval; it never stops the others.
  */
 import { Config, DateTime, Duration, Effect, Option } from "effect"
-import { syncOrders } from "../../core/channels/ChannelSync.ts"
-import { ChannelCursors } from "../../core/channels/ports/ChannelCursors.ts"
+import { channelProviders, syncClaimed } from "../../core/channels/ChannelSync.ts"
+import { ChannelCursors, type ClaimedChannel } from "../../core/channels/ports/ChannelCursors.ts"
 import { ConnectionId } from "../../core/connections/Connection.ts"
-import { ConnectionRepository } from "../../core/connections/ports/ConnectionRepository.ts"
-import { orderFeed } from "../shared/Channels.ts"
 import { instanceId } from "./Instance.ts"
 import type { Job } from "./JobRunner.ts"
 
@@ -21,13 +19,11 @@ export const ChannelPollConfig = Config.all({
   concurrency: Config.Int("CHANNEL_SYNC_CONCURRENCY").pipe(Config.withDefault(4))
 })
 
-const syncOne = (claimed: { readonly organizationId: Parameters<typeof syncOrders>[0]; readonly connectionId: string }) =>
+const syncOne = (claimed: ClaimedChannel) =>
   Effect.gen(function*() {
-    const connection = yield* (yield* ConnectionRepository).get(claimed.organizationId, ConnectionId.make(claimed.connectionId))
-    if (Option.isNone(connection)) return { outcome: "gone" as const }
-    const feed = yield* orderFeed(connection.value)
-    if (Option.isNone(feed)) return { outcome: "gone" as const }
-    const report = yield* syncOrders(claimed.organizationId, connection.value.id, feed.value)
+    const synced = yield* syncClaimed(claimed.organizationId, ConnectionId.make(claimed.connectionId))
+    if (Option.isNone(synced)) return { outcome: "gone" as const }
+    const report = synced.value
     return { outcome: "synced" as const, created: report.created, cancelled: report.cancelled, failed: report.failed.length }
   }).pipe(
     Effect.catch((e) =>
@@ -47,6 +43,7 @@ export const pollChannelOrdersJob = (config: Effect.Success<typeof ChannelPollCo
   run: Effect.gen(function*() {
     // Claimed only as many as are synced at once, so a claim's lease runs while its connection is being synced
     // (claiming the whole batch up front would let leases lapse in the queue and another instance take them).
+    const providers = yield* channelProviders
     const results: Array<Effect.Success<ReturnType<typeof syncOne>>> = []
     while (results.length < config.batch) {
       const claimed = yield* (yield* ChannelCursors).claimDue({
@@ -54,7 +51,8 @@ export const pollChannelOrdersJob = (config: Effect.Success<typeof ChannelPollCo
         owner: instanceId,
         every: config.syncEvery,
         lease: config.lease,
-        limit: Math.min(config.concurrency, config.batch - results.length)
+        limit: Math.min(config.concurrency, config.batch - results.length),
+        providers
       })
       if (claimed.length === 0) break
       results.push(...yield* Effect.forEach(claimed, syncOne, { concurrency: config.concurrency }))

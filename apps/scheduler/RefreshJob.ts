@@ -3,7 +3,7 @@
  * connections of providers without one are never claimed.
  */
 import { Config, Duration, Effect } from "effect"
-import type { ProviderKind } from "../../core/connections/Connection.ts"
+import type { ProviderId } from "../../core/connections/Connection.ts"
 import { type Grant, runCycle } from "../../core/connections/RefreshRunner.ts"
 import { TokenEnvironment } from "../../core/connections/TokenKeys.ts"
 import type { Job } from "./JobRunner.ts"
@@ -18,7 +18,7 @@ export const RefreshConfig = Config.all({
 
 export const refreshTokensJob = <R>(
   config: Effect.Success<typeof RefreshConfig>,
-  grants: ReadonlyMap<ProviderKind, Grant<R>>
+  grants: ReadonlyMap<ProviderId, Grant<R>>
 ): Job<Effect.Services<ReturnType<typeof runCycle<R>>>> => ({
   name: "refresh-tokens",
   every: config.every,

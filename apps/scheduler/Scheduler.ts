@@ -2,13 +2,10 @@
  * The scheduler app as a Layer: the job runner plus every job Tradeport runs in the background. `allJobs` is the
  * one list — the runner schedules it and `npm run job -- <name>` runs one of it once.
  */
-import { Effect, Layer, Option } from "effect"
-import type { ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
-import { ShopifyClient } from "../../adapters/providers/shopify/ShopifyClient.ts"
-import { AmazonAdsClient } from "../../adapters/providers/amazon/AmazonAdsClient.ts"
-import { carrierRefreshGrants } from "../shared/Carriers.ts"
-import type { ProviderKind } from "../../core/connections/Connection.ts"
+import { Effect, Layer } from "effect"
+import type { ProviderId } from "../../core/connections/Connection.ts"
 import type { Grant } from "../../core/connections/RefreshRunner.ts"
+import { ProviderCatalogue } from "../../core/providers/ports/ProviderCatalogue.ts"
 import { HeartbeatInterval } from "../shared/SchedulerProbe.ts"
 import { heartbeatJob } from "./HeartbeatJob.ts"
 import { type Job, JobRunner } from "./JobRunner.ts"
@@ -19,14 +16,12 @@ import { ChannelPollConfig, pollChannelOrdersJob } from "./ChannelPollJob.ts"
 import { configured } from "./JobConfig.ts"
 import { pollCarrierTrackingJob, TrackingPollConfig } from "./TrackingPollJob.ts"
 
-/** The refresh grant of every configured provider whose connections hold expiring tokens. */
+/** The refresh grant of every registered provider whose connections hold expiring tokens. */
 const refreshGrants = Effect.gen(function*() {
-  const grants = new Map<ProviderKind, Grant<ProviderClient>>()
-  const shopify = yield* ShopifyClient
-  if (Option.isSome(shopify.api)) grants.set("shopify", shopify.api.value.refreshGrant)
-  for (const [carrier, grant] of yield* carrierRefreshGrants) grants.set(carrier, grant)
-  const amazon = yield* AmazonAdsClient
-  if (Option.isSome(amazon.api)) grants.set("amazon_ads", amazon.api.value.refreshGrant)
+  const grants = new Map<ProviderId, Grant<never>>()
+  for (const provider of (yield* ProviderCatalogue).providers) {
+    if (provider.refreshGrant !== undefined) grants.set(provider.descriptor.id, provider.refreshGrant)
+  }
   return grants
 })
 

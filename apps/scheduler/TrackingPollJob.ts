@@ -3,13 +3,10 @@
  * stamp them, so several scheduler instances spread the work). A carrier that fails is logged and its shipments
  * are checked again on a later run; a delivered shipment is not polled any more.
  */
-import { Config, Duration, Effect, Option } from "effect"
-import { ConnectionId } from "../../core/connections/Connection.ts"
-import { ConnectionRepository } from "../../core/connections/ports/ConnectionRepository.ts"
+import { Config, Duration, Effect } from "effect"
 import type { OpenShipment } from "../../core/shipping/ports/ShipmentRepository.ts"
 import { ShipmentRepository } from "../../core/shipping/ports/ShipmentRepository.ts"
-import { applyTracking } from "../../core/shipping/Shipping.ts"
-import { carrierApi } from "../shared/Carriers.ts"
+import { trackShipment } from "../../core/shipping/Shipping.ts"
 import type { Job } from "./JobRunner.ts"
 
 export const TrackingPollConfig = Config.all({
@@ -19,15 +16,7 @@ export const TrackingPollConfig = Config.all({
 })
 
 const trackOne = (shipment: OpenShipment) =>
-  Effect.gen(function*() {
-    const connection = yield* (yield* ConnectionRepository).get(shipment.organizationId, ConnectionId.make(shipment.connectionId))
-    if (Option.isNone(connection) || connection.value.status !== "connected") return "skipped" as const
-    const api = yield* carrierApi(connection.value)
-    if (Option.isNone(api)) return "skipped" as const
-    const update = yield* api.value.track(shipment.trackingNumber)
-    const { changed } = yield* applyTracking(shipment.organizationId, shipment.id, update)
-    return changed ? "changed" as const : "unchanged" as const
-  }).pipe(
+  trackShipment(shipment).pipe(
     Effect.catch((e) =>
       Effect.logWarning("tracking poll failed").pipe(
         Effect.annotateLogs({ shipmentId: shipment.id, carrier: shipment.carrier, error: e._tag }),

@@ -1,30 +1,14 @@
 /**
  * Sales channels in the apps: the Shopify client when SHOPIFY_CLIENT_ID is set (settings validated at startup,
  * every problem named at once), the SSRF guard for user-supplied store URLs (its dev allow-list refused in
- * production), WooCommerce's app name, and `orderFeed`, which gives the order feed of any channel connection
- * (for the sync endpoint and the polling job).
+ * production), WooCommerce's app name,.
  */
-import { Config, Effect, Layer, Option, Stream } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import * as AmazonAds from "../../adapters/providers/amazon/AmazonAdsClient.ts"
 import { AmazonAdsClient } from "../../adapters/providers/amazon/AmazonAdsClient.ts"
 import { EgressGuard } from "../../adapters/providers/shared/Egress.ts"
-import { ProviderError } from "../../adapters/providers/shared/ProviderError.ts"
 import { ShopifyClient } from "../../adapters/providers/shopify/ShopifyClient.ts"
 import * as ShopifyConfig from "../../adapters/providers/shopify/ShopifyConfig.ts"
-import * as WooClient from "../../adapters/providers/woocommerce/WooClient.ts"
-import type { AuditLog } from "../../core/audit/ports/AuditLog.ts"
-import type { OrderFeed } from "../../core/channels/ChannelSync.ts"
-import type { Connection, ConnectionNotFound } from "../../core/connections/Connection.ts"
-import type { TokenUnavailable } from "../../core/connections/ConnectionTokens.ts"
-import type { ConnectionRepository } from "../../core/connections/ports/ConnectionRepository.ts"
-import type { CredentialVault, DecryptionFailed } from "../../core/connections/ports/CredentialVault.ts"
-import type { LockTimeout } from "../../core/connections/ports/DistributedLock.ts"
-import type { TokenStillRejected } from "../../core/connections/TokenManager.ts"
-import type { Notifier } from "../../core/notifications/ports/Notifier.ts"
-import type { PersistenceError } from "../../core/shared/errors.ts"
-import type { Transactions } from "../../core/shared/ports/Transactions.ts"
-import type { ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
-import { readCredentials } from "../../core/connections/Connections.ts"
 import { AppEnv, callbackUrl, PublicBaseUrl, StartupError } from "./Environment.ts"
 
 export const WooAppName = Config.String("WOOCOMMERCE_APP_NAME").pipe(Config.withDefault("Tradeport"))
@@ -94,32 +78,3 @@ const CallbackUrlsLive = Layer.effectDiscard(
 )
 
 export const ChannelsLive = Layer.mergeAll(ShopifyLive, AmazonAdsLive, CallbackUrlsLive)
-
-const notConfigured = (provider: string) =>
-  new ProviderError({ provider, operation: "orders", reason: "Rejected", detail: "not_configured" })
-
-/** What reading a channel's orders can fail with, and needs. */
-export type ChannelFeed = OrderFeed<
-  ProviderError | TokenUnavailable | TokenStillRejected | LockTimeout | DecryptionFailed | PersistenceError | ConnectionNotFound,
-  ProviderClient | AuditLog | ConnectionRepository | CredentialVault | Notifier | Transactions
->
-
-const feed = (f: ChannelFeed) => Option.some(f)
-
-/** The order feed of a channel connection; none for providers that are not sales channels. */
-export const orderFeed = (connection: Connection) =>
-  Effect.gen(function*() {
-    switch (connection.provider) {
-      case "shopify": {
-        const { api } = yield* ShopifyClient
-        if (Option.isNone(api)) return feed(() => Stream.fail(notConfigured("shopify")))
-        return feed(api.value.orders(connection.organizationId, connection.id, connection.externalAccount))
-      }
-      case "woocommerce": {
-        const { credentials } = yield* readCredentials(connection.organizationId, connection.id)
-        return feed(WooClient.orders({ store: connection.externalAccount, credentials }))
-      }
-      default:
-        return Option.none<ChannelFeed>()
-    }
-  })

@@ -2,7 +2,7 @@
  * What provider adapters stand on: the resilient ProviderClient (HTTP, retries, circuit breakers) and the
  * TokenManager, over the token cache, lock and circuit store that Infrastructure chose (shared through Redis, or
  * in this process), the SSRF guard for user-supplied URLs, and the provider adapters configured for the whole
- * deployment (G2A, Shopify, carrier API endpoints). Also registers the
+ * deployment (G2A, Shopify, Amazon Ads) and the provider catalogue built from them. Also registers the
  * `providers` readiness probe (degraded while any circuit is open).
  */
 import { Config, Duration, Effect, Layer } from "effect"
@@ -12,7 +12,8 @@ import * as WebhookNotifier from "../../adapters/notifications/WebhookNotifier.t
 import { PolicyConfig, ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { defaultOptions, TokenManager } from "../../core/connections/TokenManager.ts"
 import { Readiness } from "../../core/ops/Readiness.ts"
-import { CarriersLive } from "./Carriers.ts"
+import * as G2AMarketplace from "../../adapters/providers/g2a/G2AMarketplace.ts"
+import { CatalogueLive } from "./Catalogue.ts"
 import { ChannelsLive, EgressLive } from "./Channels.ts"
 import { G2ALive } from "./G2A.ts"
 
@@ -48,7 +49,9 @@ export const ProvidersLive = Layer.unwrap(
       Layer.provideMerge(EgressLive)
     )
     const tokens = TokenManager.layer(defaultOptions)
-    return Layer.mergeAll(G2ALive.pipe(Layer.provide(tokens)), ChannelsLive.pipe(Layer.provide(tokens)), CarriersLive, probe, WebhookNotifier.layerConfig).pipe(
+    const deploymentClients = Layer.mergeAll(G2ALive, ChannelsLive).pipe(Layer.provide(tokens))
+    const catalogue = Layer.mergeAll(CatalogueLive, G2AMarketplace.layer).pipe(Layer.provideMerge(deploymentClients))
+    return Layer.mergeAll(catalogue, probe, WebhookNotifier.layerConfig).pipe(
       Layer.provideMerge(tokens),
       Layer.provideMerge(client)
     )

@@ -4,7 +4,17 @@
  * after every page. Running it twice imports nothing twice (ingestion is idempotent on the external id), and an
  * order that cannot be ingested is reported, not retried forever.
  */
-import { DateTime, Effect, Option, Stream } from "effect"
+import { DateTime, Effect, Option, Schema, Stream } from "effect"
+import type { ConnectionId, ConnectionNotFound, OpenedConnection } from "../connections/Connection.ts"
+import * as Connections from "../connections/Connections.ts"
+import type { TokenUnavailable } from "../connections/ConnectionTokens.ts"
+import type { DecryptionFailed } from "../connections/ports/CredentialVault.ts"
+import type { LockTimeout } from "../connections/ports/DistributedLock.ts"
+import type { TokenStillRejected } from "../connections/TokenManager.ts"
+import type { Principal } from "../identity/Principal.ts"
+import { ProviderCatalogue, type ProviderServices } from "../providers/ports/ProviderCatalogue.ts"
+import type { ProviderError } from "../providers/ProviderError.ts"
+import type { PersistenceError } from "../shared/errors.ts"
 import type { OrgId } from "../shared/Ids.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { type ChannelOrder, ChannelOrderRejected, ingest } from "./ChannelOrders.ts"
@@ -49,4 +59,57 @@ export const syncOrders = Effect.fn("ChannelSync.syncOrders")(function*<E, R>(or
   }
   const result: SyncReport = { ...report, cursor: Option.match(cursor, { onNone: () => null, onSome: DateTime.formatIso }) }
   return result
+})
+
+/** What reading a channel's orders can fail with. */
+export type ChannelFeedError =
+  | ProviderError
+  | TokenUnavailable
+  | TokenStillRejected
+  | LockTimeout
+  | DecryptionFailed
+  | PersistenceError
+  | ConnectionNotFound
+
+/** A sales channel's capability in the provider catalogue: the order feed of one of its connections. */
+export interface ChannelAdapter {
+  readonly orders: (account: OpenedConnection) => OrderFeed<ChannelFeedError, ProviderServices>
+}
+
+/** Why a connection cannot be synced now. */
+export class ChannelUnusable extends Schema.TaggedError<ChannelUnusable>()("ChannelUnusable", {
+  reason: Schema.Literals(["needs_reauth", "disconnected", "not_a_channel"])
+}) {}
+
+const feedOf = (opened: OpenedConnection) =>
+  Effect.gen(function*() {
+    const channel = (yield* ProviderCatalogue).find(opened.connection.provider).pipe(Option.flatMapNullishOr((p) => p.channel))
+    return Option.map(channel, (c) => c.orders(opened))
+  })
+
+/** A sync asked for by a member: the connection must be usable and a channel's. */
+export const syncNow = Effect.fn("ChannelSync.syncNow")(function*(principal: Principal, id: ConnectionId) {
+  const { connection, opened } = yield* Connections.open(principal.organizationId, id)
+  if (connection.status === "needs_reauth") return yield* new ChannelUnusable({ reason: "needs_reauth" })
+  if (connection.status === "disconnected" || Option.isNone(opened)) return yield* new ChannelUnusable({ reason: "disconnected" })
+  const feed = yield* feedOf(opened.value)
+  if (Option.isNone(feed)) return yield* new ChannelUnusable({ reason: "not_a_channel" })
+  return yield* syncOrders(connection.organizationId, connection.id, feed.value)
+})
+
+/** A sync the scheduler claimed: gone when the connection or its channel is. */
+export const syncClaimed = Effect.fn("ChannelSync.syncClaimed")(function*(organizationId: OrgId, connectionId: ConnectionId) {
+  const found = yield* Connections.open(organizationId, connectionId).pipe(
+    Effect.map(Option.some),
+    Effect.catchTag("ConnectionNotFound", () => Effect.succeed(Option.none()))
+  )
+  if (Option.isNone(found) || Option.isNone(found.value.opened)) return Option.none<SyncReport>()
+  const feed = yield* feedOf(found.value.opened.value)
+  if (Option.isNone(feed)) return Option.none<SyncReport>()
+  return Option.some(yield* syncOrders(organizationId, connectionId, feed.value))
+})
+
+/** The providers the scheduler polls: those registering an order feed. */
+export const channelProviders = Effect.gen(function*() {
+  return (yield* ProviderCatalogue).providers.filter((p) => p.channel !== undefined).map((p) => p.descriptor.id)
 })

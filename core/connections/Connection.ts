@@ -3,14 +3,14 @@
  * everything but the provider adapter that uses them and are stored sealed; what the rest of the system sees is
  * the connection's status and token health.
  */
-import { Schema } from "effect"
+import { type Redacted, Schema } from "effect"
+import { ProviderId } from "../providers/Provider.ts"
 import { OrgId } from "../shared/Ids.ts"
 
 export const ConnectionId = Schema.String.pipe(Schema.check(Schema.isUUID()), Schema.brand("ConnectionId"))
 export type ConnectionId = typeof ConnectionId.Type
 
-export const ProviderKind = Schema.Literals(["shopify", "woocommerce", "g2a", "fedex", "dhl", "amazon_ads", "custom"])
-export type ProviderKind = typeof ProviderKind.Type
+export { ProviderId } from "../providers/Provider.ts"
 
 export const ConnectionStatus = Schema.Literals(["connected", "error", "needs_reauth", "disconnected"])
 export type ConnectionStatus = typeof ConnectionStatus.Type
@@ -22,7 +22,7 @@ export type Credentials = typeof Credentials.Type
 export class Connection extends Schema.Class<Connection>("Connection")({
   id: ConnectionId,
   organizationId: OrgId,
-  provider: ProviderKind,
+  provider: ProviderId,
   externalAccount: Schema.String,
   displayName: Schema.String,
   status: ConnectionStatus,
@@ -33,6 +33,14 @@ export class Connection extends Schema.Class<Connection>("Connection")({
   /** Non-secret choices made on the connection (the Amazon Ads profile in use…). */
   settings: Schema.Record(Schema.String, Schema.String)
 }) {}
+
+/** A connection read together with its decrypted credentials (one read), for the adapter that uses them. */
+export interface OpenedConnection {
+  readonly connection: Connection
+  readonly credentials: Redacted.Redacted<Credentials>
+  /** The credentials version read (for compare-and-set writes). */
+  readonly version: number
+}
 
 export class ConnectionNotFound extends Schema.TaggedError<ConnectionNotFound>()("ConnectionNotFound", {}) {}
 

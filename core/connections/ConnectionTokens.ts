@@ -9,7 +9,7 @@ import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { OrgId } from "../shared/Ids.ts"
 import { Notifier } from "../notifications/ports/Notifier.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
-import { type ConnectionId, type Credentials, type ProviderKind, sanitizeError } from "./Connection.ts"
+import { type ConnectionId, type Credentials, type ProviderId, sanitizeError } from "./Connection.ts"
 import { readCredentials, seal } from "./Connections.ts"
 import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
 import { cacheKeyFor } from "./TokenKeys.ts"
@@ -39,7 +39,7 @@ export class TokenUnavailable extends Schema.TaggedError<TokenUnavailable>()("To
 export interface ConnectionTokenOptions<R> {
   readonly organizationId: OrgId
   readonly connectionId: ConnectionId
-  readonly provider: ProviderKind
+  readonly provider: ProviderId
   readonly env: string
   /** Calls the provider's token endpoint with the current credentials (refresh-token or client-credentials grant). */
   readonly grant: (credentials: Credentials) => Effect.Effect<TokenGrant, ProviderTokenError, R>

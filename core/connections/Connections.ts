@@ -9,7 +9,7 @@ import type { Principal } from "../identity/Principal.ts"
 import { requireRole } from "../identity/Roles.ts"
 import type { OrgId, UserId } from "../shared/Ids.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
-import { type Connection, ConnectionId, ConnectionNotFound, Credentials, type ProviderKind } from "./Connection.ts"
+import { type Connection, ConnectionId, ConnectionNotFound, Credentials, type OpenedConnection, type ProviderId } from "./Connection.ts"
 import { cacheKeyFor, TokenEnvironment } from "./TokenKeys.ts"
 import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
 import { TokenManager } from "./TokenManager.ts"
@@ -22,7 +22,7 @@ const decodeCredentials = Schema.decodeUnknownEffect(Schema.fromJsonString(Crede
 export interface ConnectInput {
   readonly organizationId: OrgId
   readonly actorUserId: UserId | undefined
-  readonly provider: ProviderKind
+  readonly provider: ProviderId
   readonly externalAccount: string
   readonly displayName: string
   readonly credentials: Redacted.Redacted<Credentials>
@@ -78,15 +78,31 @@ export const connect = Effect.fn("Connections.connect")(function*(input: Connect
   return yield* Effect.die(new Error("connect: lost the insert race three times"))
 })
 
+const unseal = Effect.fn("Connections.unseal")(function*(organizationId: OrgId, id: ConnectionId, sealed: string) {
+  const vault = yield* CredentialVault
+  const plaintext = yield* vault.decrypt(sealed, { organizationId, connectionId: id, field: FIELD })
+  return Redacted.make(yield* decodeCredentials(Redacted.value(plaintext)).pipe(Effect.orDie))
+})
+
 /** The decrypted credentials and the version they were read at (for compare-and-set writes). */
 export const readCredentials = Effect.fn("Connections.readCredentials")(function*(organizationId: OrgId, id: ConnectionId) {
   const repository = yield* ConnectionRepository
-  const vault = yield* CredentialVault
   const stored = yield* repository.credentials(organizationId, id)
   if (Option.isNone(stored)) return yield* new ConnectionNotFound()
-  const plaintext = yield* vault.decrypt(stored.value.sealed, { organizationId, connectionId: id, field: FIELD })
-  const credentials = yield* decodeCredentials(Redacted.value(plaintext)).pipe(Effect.orDie)
-  return { credentials: Redacted.make(credentials), version: stored.value.version }
+  return { credentials: yield* unseal(organizationId, id, stored.value.sealed), version: stored.value.version }
+})
+
+/**
+ * The connection with its decrypted credentials, read once; none when it does not exist, no credentials when it
+ * holds none (disconnected).
+ */
+export const open = Effect.fn("Connections.open")(function*(organizationId: OrgId, id: ConnectionId) {
+  const found = yield* (yield* ConnectionRepository).open(organizationId, id)
+  if (Option.isNone(found)) return yield* new ConnectionNotFound()
+  const { connection, sealed } = found.value
+  if (Option.isNone(sealed)) return { connection, opened: Option.none<OpenedConnection>() }
+  const credentials = yield* unseal(organizationId, id, sealed.value.sealed)
+  return { connection, opened: Option.some<OpenedConnection>({ connection, credentials, version: sealed.value.version }) }
 })
 
 export const list = Effect.fn("Connections.list")(function*(principal: Principal) {

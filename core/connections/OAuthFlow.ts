@@ -11,7 +11,7 @@
 import { Clock, Duration, Effect, Option, Schema } from "effect"
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { OrgId, UserId } from "../shared/Ids.ts"
-import { ProviderKind } from "./Connection.ts"
+import { ProviderId } from "./Connection.ts"
 import { OAuthStateStore } from "./ports/OAuthStateStore.ts"
 
 export const STATE_TTL = Duration.minutes(10)
@@ -19,7 +19,7 @@ export const STATE_TTL = Duration.minutes(10)
 export class PendingAuthorization extends Schema.Class<PendingAuthorization>("PendingAuthorization")({
   organizationId: OrgId,
   userId: UserId,
-  provider: ProviderKind,
+  provider: ProviderId,
   redirectUri: Schema.String,
   codeVerifier: Schema.NullOr(Schema.String),
   /**
@@ -82,7 +82,7 @@ const bindingHash = (binding: string) => createHash("sha256").update(binding, "u
 export interface BeginInput {
   readonly organizationId: OrgId
   readonly userId: UserId
-  readonly provider: ProviderKind
+  readonly provider: ProviderId
   readonly redirectUri: string
   readonly pkce: boolean
   readonly context?: Record<string, string> | undefined
@@ -118,7 +118,7 @@ export interface CallbackParams {
  * Consumes the state first — even when the provider reports an error — so a callback URL can be used once only.
  * The state must belong to the provider whose callback received it.
  */
-export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: ProviderKind, params: CallbackParams) {
+export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: ProviderId, params: CallbackParams) {
   const pending = yield* consume(provider, params.state, params.binding)
   if (params.error !== undefined) {
     const code = /^[a-z_]{1,64}$/.test(params.error) ? params.error : "unknown"
@@ -134,7 +134,7 @@ export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: Prov
  * Consumes a state. `binding` is the starting browser's secret; `"server-to-server"` skips that check for a
  * callback no browser makes (WooCommerce POSTs keys): the browser step that follows must then check `boundTo`.
  */
-export const consume = Effect.fn("OAuthFlow.consume")(function*(provider: ProviderKind, state: string | undefined, binding: string | undefined | "server-to-server") {
+export const consume = Effect.fn("OAuthFlow.consume")(function*(provider: ProviderId, state: string | undefined, binding: string | undefined | "server-to-server") {
   const store = yield* OAuthStateStore
   const pending = state === undefined || state.length === 0 || state.length > 200 ? Option.none<PendingAuthorization>() : yield* store.consume(state)
   if (Option.isNone(pending) || pending.value.provider !== provider) return yield* new OAuthFlowError({ reason: "state_invalid" })
@@ -160,7 +160,7 @@ export const rememberOutcome = Effect.fn("OAuthFlow.rememberOutcome")(function*(
   yield* store.put(`outcome:${state}`, new PendingAuthorization({ ...pending, context: { ...pending.context, ...outcome } }), STATE_TTL)
 })
 
-export const takeOutcome = Effect.fn("OAuthFlow.takeOutcome")(function*(provider: ProviderKind, state: string | undefined) {
+export const takeOutcome = Effect.fn("OAuthFlow.takeOutcome")(function*(provider: ProviderId, state: string | undefined) {
   const store = yield* OAuthStateStore
   if (state === undefined || state.length === 0 || state.length > 200) return Option.none<PendingAuthorization>()
   return Option.filter(yield* store.consume(`outcome:${state}`), (p) => p.provider === provider)

@@ -6,7 +6,7 @@
  * permanent one has already marked it needs_reauth and notified.
  */
 import { Cause, DateTime, Duration, Effect, Metric } from "effect"
-import type { Credentials, ProviderKind } from "./Connection.ts"
+import type { Credentials, ProviderId } from "./Connection.ts"
 import { connectionTokenSource, type ProviderTokenError, type TokenGrant } from "./ConnectionTokens.ts"
 import { Notifier } from "../notifications/ports/Notifier.ts"
 import { RefreshQueue } from "./ports/RefreshQueue.ts"
@@ -20,7 +20,7 @@ export interface RunnerOptions<R> {
   readonly owner: string
   readonly env: string
   /** The refresh grant of every provider that has one; connections of other providers are left alone. */
-  readonly grants: ReadonlyMap<ProviderKind, Grant<R>>
+  readonly grants: ReadonlyMap<ProviderId, Grant<R>>
   readonly lease: Duration.Duration
   readonly batch: number
   readonly concurrency: number

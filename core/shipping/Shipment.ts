@@ -5,9 +5,9 @@
  */
 import { Schema } from "effect"
 import { OrderId } from "../orders/Order.ts"
+import { ProviderId } from "../providers/Provider.ts"
 
-export const CarrierKind = Schema.Literals(["fedex", "dhl"])
-export type CarrierKind = typeof CarrierKind.Type
+export { ProviderId } from "../providers/Provider.ts"
 
 const Text = (max: number) => Schema.String.pipe(Schema.check(Schema.isTrimmed(), Schema.isMinLength(1), Schema.isMaxLength(max)))
 
@@ -36,7 +36,7 @@ export interface ShipmentRequest {
 }
 
 export class RateQuote extends Schema.Class<RateQuote>("RateQuote")({
-  carrier: CarrierKind,
+  carrier: ProviderId,
   service: Schema.String,
   serviceName: Schema.String,
   totalCents: Schema.Int,
@@ -70,7 +70,7 @@ export class Shipment extends Schema.Class<Shipment>("Shipment")({
   id: ShipmentId,
   orderId: OrderId,
   connectionId: Schema.String,
-  carrier: CarrierKind,
+  carrier: ProviderId,
   service: Schema.String,
   trackingNumber: Schema.String,
   labelReference: Schema.String,
@@ -82,7 +82,7 @@ export class Shipment extends Schema.Class<Shipment>("Shipment")({
 
 /** The carrier cannot be reached or is failing (timeouts, 5xx, circuit open): try again later. */
 export class CarrierUnavailable extends Schema.TaggedError<CarrierUnavailable>()("CarrierUnavailable", {
-  carrier: CarrierKind,
+  carrier: ProviderId,
   retryAfterSeconds: Schema.Int,
   /** The request may have reached the carrier (a timeout or 5xx after sending): a purchase may have happened. */
   reached: Schema.Boolean
@@ -90,6 +90,6 @@ export class CarrierUnavailable extends Schema.TaggedError<CarrierUnavailable>()
 
 /** The carrier refused the request as such (an address it cannot serve, bad account…): not worth retrying. */
 export class CarrierRejected extends Schema.TaggedError<CarrierRejected>()("CarrierRejected", {
-  carrier: CarrierKind,
+  carrier: ProviderId,
   code: Schema.String
 }) {}

@@ -11,7 +11,7 @@ import { TestClock } from "effect/testing"
 import { randomUUID } from "node:crypto"
 import * as PgRefreshQueue from "../../adapters/postgres/PgRefreshQueue.ts"
 import * as OAuth2 from "../../adapters/providers/shared/OAuth2.ts"
-import type { ConnectionId, ProviderKind } from "../../core/connections/Connection.ts"
+import type { ConnectionId, ProviderId } from "../../core/connections/Connection.ts"
 import type { ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import * as Connections from "../../core/connections/Connections.ts"
 import { ConnectionRepository } from "../../core/connections/ports/ConnectionRepository.ts"
@@ -32,7 +32,7 @@ import { asPlatform } from "../../adapters/postgres/Tenancy.ts"
 const CLIENT = { clientId: "runner", clientSecret: "runner-secret" }
 
 const grantsFor = (fake: FakeOAuthProvider) =>
-  new Map<ProviderKind, Grant<ProviderClient>>([["shopify", (credentials) =>
+  new Map<ProviderId, Grant<ProviderClient>>([["shopify", (credentials) =>
     OAuth2.refreshToken(
       { provider: "shopify", url: `${fake.url}/oauth/token`, clientId: CLIENT.clientId, clientSecret: Redacted.make(CLIENT.clientSecret), clientAuth: "body" },
       Redacted.make(credentials["refreshToken"] ?? "")
@@ -135,7 +135,7 @@ describe("scheduled refresh runner", () => {
       const fake = yield* Effect.acquireRelease(Effect.promise(() => startFakeOAuthProvider({ ...CLIENT, expiresIn: 3600 })), (f) => Effect.promise(f.close))
       const { ids } = yield* seed(fake, 1, 2)
       const port = yield* Effect.promise(() => freePort())
-      const down = new Map<ProviderKind, Grant<ProviderClient>>([["shopify", (credentials) =>
+      const down = new Map<ProviderId, Grant<ProviderClient>>([["shopify", (credentials) =>
         OAuth2.refreshToken(
           { provider: "shopify", url: `http://127.0.0.1:${port}/oauth/token`, clientId: CLIENT.clientId, clientSecret: Redacted.make(CLIENT.clientSecret), clientAuth: "body" },
           Redacted.make(credentials["refreshToken"] ?? "")

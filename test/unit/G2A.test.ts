@@ -10,7 +10,7 @@ import { createHash } from "node:crypto"
 import { authHash, checkOffer, fromProviderError, hashAuthHeaders, toProduct, validateOrder } from "../../adapters/providers/g2a/G2AContract.ts"
 import * as G2AConfig from "../../adapters/providers/g2a/G2AConfig.ts"
 import * as G2AWebhook from "../../adapters/providers/g2a/webhook.ts"
-import { ProviderError } from "../../adapters/providers/shared/ProviderError.ts"
+import { ProviderError } from "../../core/providers/ProviderError.ts"
 import { signWebhook } from "../fakes/FakeG2A.ts"
 
 const normalize = (raw: string, api: G2AConfig.G2AApi, env: G2AConfig.G2AEnv, allowLoopbackHttp = false) =>

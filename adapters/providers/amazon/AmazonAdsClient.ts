@@ -12,7 +12,7 @@ import { TokenManager, TokenRejected } from "../../../core/connections/TokenMana
 import type { OrgId } from "../../../core/shared/Ids.ts"
 import * as OAuth2 from "../shared/OAuth2.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
-import { ProviderError } from "../shared/ProviderError.ts"
+import { ProviderError } from "../../../core/providers/ProviderError.ts"
 import { HOSTS, hostsAt, ProfileWire, quoteProfileIds, Region, type RegionHosts } from "./AmazonAdsContract.ts"
 
 export interface AmazonAdsSettings {

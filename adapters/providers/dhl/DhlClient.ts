@@ -8,7 +8,7 @@ import type { OrgId } from "../../../core/shared/Ids.ts"
 import { CarrierRejected, type ShipmentRequest } from "../../../core/shipping/Shipment.ts"
 import { type CarrierEndpoints, withCarrierToken } from "../shared/Carriers.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
-import { ProviderError } from "../shared/ProviderError.ts"
+import { ProviderError } from "../../../core/providers/ProviderError.ts"
 import * as Dhl from "./DhlContract.ts"
 
 const call = <A, I>(

@@ -10,7 +10,7 @@ import { CarrierRejected } from "../../../core/shipping/Shipment.ts"
 import type { CarrierEndpoints } from "../shared/Carriers.ts"
 import { withCarrierToken } from "../shared/Carriers.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
-import { ProviderError } from "../shared/ProviderError.ts"
+import { ProviderError } from "../../../core/providers/ProviderError.ts"
 import { type ShipmentRequest } from "../../../core/shipping/Shipment.ts"
 import * as FedEx from "./FedExContract.ts"
 

@@ -4,8 +4,21 @@
  */
 import { Redacted, Schema } from "effect"
 import { createHash } from "node:crypto"
-import type { ProviderError } from "../shared/ProviderError.ts"
+import {
+  checkOffer,
+  G2AError,
+  G2AFailure,
+  type G2AOrder,
+  type G2AProduct,
+  type G2AProductPage,
+  type OrderRequest,
+  type ProductQuery
+} from "../../../core/marketplace/Marketplace.ts"
+import type { ProviderError } from "../../../core/providers/ProviderError.ts"
 import type { G2ASettings } from "./G2AConfig.ts"
+
+export { checkOffer, G2AError, G2AFailure }
+export type { G2AOrder, G2AProduct, G2AProductPage, OrderRequest, ProductQuery }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Contracts (what G2A sends and receives) and our models
@@ -40,75 +53,6 @@ export const OrderResponse = Schema.Struct({
   price: Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)),
   currency: Schema.String.check(Schema.isPattern(/^[A-Za-z]{3}$/))
 })
-
-export interface G2AProduct {
-  readonly id: string
-  readonly name: string
-  readonly slug: string | undefined
-  /** The lowest offer price, in `currency`. */
-  readonly price: number
-  readonly retailPrice: number | undefined
-  readonly currency: string
-  readonly stock: number
-  readonly region: string | undefined
-  readonly platform: string | undefined
-  readonly updatedAt: string | undefined
-}
-
-export interface G2AProductPage {
-  readonly total: number
-  readonly page: number
-  readonly products: ReadonlyArray<G2AProduct>
-}
-
-export interface G2AOrder {
-  readonly orderId: string
-  readonly productId: string
-  readonly price: number
-  readonly currency: string
-  /** G2A charged within `maxPrice` and in the requested currency (it should never do otherwise; if it did, the order still exists). */
-  readonly withinLimit: boolean
-}
-
-export interface ProductQuery {
-  readonly page?: number | undefined
-  readonly minQty?: number | undefined
-  readonly minPriceFrom?: number | undefined
-  readonly minPriceTo?: number | undefined
-  readonly id?: string | undefined
-}
-
-export interface OrderRequest {
-  readonly productId: string
-  /** The most we agree to pay; G2A refuses the order above it. */
-  readonly maxPrice: number
-  readonly currency: string
-  /** The price the caller saw: a different current price is reported as price_changed, not silently accepted. */
-  readonly expectedPrice?: number | undefined
-}
-
-export const G2AFailure = Schema.Literals([
-  "validation", // our request is invalid (caught before calling, or refused by G2A)
-  "not_found",
-  "out_of_stock",
-  "price_changed",
-  "auth", // G2A refused our credentials
-  "rate_limited",
-  "unavailable", // timeouts, 5xx, network, circuit open
-  "unknown", // an answer outside the contract
-  "outcome_unknown", // an order request may or may not have been processed (timeout, 5xx, garbled answer)
-  "not_configured" // G2A credentials are not set in this deployment
-])
-export type G2AFailure = typeof G2AFailure.Type
-
-export class G2AError extends Schema.TaggedError<G2AError>()("G2AError", {
-  kind: G2AFailure,
-  message: Schema.String,
-  retryAfterSeconds: Schema.optional(Schema.Number),
-  /** G2A's own error code when it gave one (e.g. BR03). */
-  code: Schema.optional(Schema.String),
-  current: Schema.optional(Schema.Struct({ price: Schema.Number, stock: Schema.Number, currency: Schema.String }))
-}) {}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Pure pieces: hash auth, mapping, validation
@@ -154,29 +98,6 @@ export const validateOrder = (order: OrderRequest): G2AError | undefined => {
     return invalid("expectedPrice must be a positive amount")
   }
   if (order.expectedPrice !== undefined && order.expectedPrice > order.maxPrice) return invalid("expectedPrice exceeds maxPrice")
-  return undefined
-}
-
-/** Compares the current offer with what the caller expects; prices compare to the cent. */
-export const checkOffer = (
-  product: G2AProduct,
-  expectation: { readonly price?: number | undefined; readonly maxPrice?: number | undefined; readonly quantity?: number | undefined; readonly currency?: string | undefined }
-) => {
-  const current = { price: product.price, stock: product.stock, currency: product.currency }
-  if (expectation.currency !== undefined && expectation.currency !== product.currency) {
-    return new G2AError({ kind: "validation", message: `G2A prices product ${product.id} in ${product.currency}, not ${expectation.currency}`, current })
-  }
-  const quantity = expectation.quantity ?? 1
-  if (product.stock < quantity) {
-    return new G2AError({ kind: "out_of_stock", message: `product ${product.id} has ${product.stock} in stock, ${quantity} needed`, current })
-  }
-  const cents = (n: number) => Math.round(n * 100)
-  if (expectation.price !== undefined && cents(product.price) !== cents(expectation.price)) {
-    return new G2AError({ kind: "price_changed", message: `product ${product.id} costs ${product.price} ${product.currency}, expected ${expectation.price}`, current })
-  }
-  if (expectation.maxPrice !== undefined && cents(product.price) > cents(expectation.maxPrice)) {
-    return new G2AError({ kind: "price_changed", message: `product ${product.id} costs ${product.price} ${product.currency}, above maxPrice ${expectation.maxPrice}`, current })
-  }
   return undefined
 }
 

@@ -4,21 +4,26 @@
  * single-flight across processes, persisted sealed with its expiry for the token dashboard, refreshed once on a
  * 401), the API base URL per environment, and how provider failures become the carrier errors of core shipping.
  */
-import { Config, Effect, Option, Redacted } from "effect"
-import type { Credentials } from "../../../core/connections/Connection.ts"
+import { Config, DateTime, Effect, Option, Redacted, Schema } from "effect"
+import type { Credentials, OpenedConnection } from "../../../core/connections/Connection.ts"
 import { ConnectionId } from "../../../core/connections/Connection.ts"
+import { expiryFrom } from "../../../core/connections/TokenLifecycle.ts"
+import type { ProviderServices } from "../../../core/providers/ports/ProviderCatalogue.ts"
+import type { CarrierAccountInput, CarrierAdapter, CarrierFailure } from "../../../core/shipping/Carrier.ts"
+import type { Label, RateQuote, ShipmentRequest, TrackingUpdate } from "../../../core/shipping/Shipment.ts"
 import { connectionTokenSource, ProviderTokenError, type TokenUnavailable } from "../../../core/connections/ConnectionTokens.ts"
+import type { DecryptionFailed } from "../../../core/connections/ports/CredentialVault.ts"
 import type { LockTimeout } from "../../../core/connections/ports/DistributedLock.ts"
 import { TokenEnvironment } from "../../../core/connections/TokenKeys.ts"
 import { TokenManager, TokenRejected, type TokenStillRejected } from "../../../core/connections/TokenManager.ts"
 import type { OrgId } from "../../../core/shared/Ids.ts"
-import { type CarrierKind, CarrierRejected, CarrierUnavailable } from "../../../core/shipping/Shipment.ts"
+import { type ProviderId, CarrierRejected, CarrierUnavailable } from "../../../core/shipping/Shipment.ts"
 import * as OAuth2 from "./OAuth2.ts"
 import { ProviderClient } from "./ProviderClient.ts"
-import type { ProviderError } from "./ProviderError.ts"
+import type { ProviderError } from "../../../core/providers/ProviderError.ts"
 
 export interface CarrierEndpoints {
-  readonly carrier: CarrierKind
+  readonly carrier: ProviderId
   readonly baseUrl: string
   readonly tokenPath: string
 }
@@ -27,7 +32,7 @@ export interface CarrierEndpoints {
  * `{CARRIER}_ENV` (sandbox | live; production must choose) and `{CARRIER}_API_URL` (an override: https, or a
  * loopback fake outside production). Returns the base URL or the problems.
  */
-export const loadBaseUrl = (carrier: CarrierKind, hosts: { readonly sandbox: string; readonly live: string }, appEnv: string) =>
+export const loadBaseUrl = (carrier: ProviderId, hosts: { readonly sandbox: string; readonly live: string }, appEnv: string) =>
   Effect.gen(function*() {
     const prefix = carrier.toUpperCase()
     const problems: Array<string> = []
@@ -65,7 +70,7 @@ export const verifyCredentials = (endpoints: CarrierEndpoints, clientId: string,
 export type CarrierTokenError = ProviderError | TokenUnavailable | TokenStillRejected | LockTimeout
 
 /** Provider and token failures as core shipping sees them. */
-export const carrierFailure = (carrier: CarrierKind) => (e: CarrierTokenError): CarrierUnavailable | CarrierRejected => {
+export const carrierFailure = (carrier: ProviderId) => (e: CarrierTokenError): CarrierUnavailable | CarrierRejected => {
   switch (e._tag) {
     case "ProviderError":
       return e.reason === "Timeout" || e.reason === "Unavailable" || e.reason === "RateLimited" || e.reason === "CircuitOpen"
@@ -84,8 +89,94 @@ export const carrierFailure = (carrier: CarrierKind) => (e: CarrierTokenError): 
   }
 }
 
-/** The grant the scheduler's refresh runner uses for this carrier's connections. */
-export const refreshGrant = (endpoints: CarrierEndpoints) => clientCredentials(endpoints)
+/**
+ * The carrier capability of a registration: accounts verified by fetching a token with their credentials (nothing
+ * stored before the carrier accepts them), and stored accounts opened into their CarrierApi. The ProviderClient is
+ * captured here, so the capability needs only core ports when it runs.
+ */
+export const carrierAdapter = (
+  endpoints: CarrierEndpoints,
+  client: ProviderClient["Service"],
+  options: {
+    /** Refuses an account missing a carrier-specific setting (code and all), before asking the carrier. */
+    readonly check?: (input: CarrierAccountInput) => CarrierRejected | undefined
+    readonly open: (account: OpenedConnection) => RawCarrierApi
+  }
+): CarrierAdapter => {
+  const provide = <A, R>(effect: Effect.Effect<A, CarrierFailure | DecryptionFailed, R>) =>
+    effect.pipe(
+      // A credential that cannot be decrypted is a broken keyring, not a carrier answer.
+      Effect.catchTag("DecryptionFailed", (e) => Effect.die(e)),
+      Effect.provideService(ProviderClient, client)
+    )
+  return {
+    verify: (input) =>
+      Effect.gen(function*() {
+        const refused = options.check?.(input)
+        if (refused !== undefined) return yield* refused
+        const grant = yield* verifyCredentials(endpoints, input.clientId, input.clientSecret).pipe(
+          Effect.provideService(ProviderClient, client),
+          Effect.mapError((e) =>
+            e.status === undefined || e.status === 429 || e.status >= 500
+              ? new CarrierUnavailable({ carrier: endpoints.carrier, retryAfterSeconds: 30, reached: false })
+              : new CarrierRejected({ carrier: endpoints.carrier, code: ACCOUNT_REFUSED })
+          )
+        )
+        const credentials: Credentials = {
+          clientId: input.clientId,
+          clientSecret: Redacted.value(input.clientSecret),
+          accountNumber: input.accountNumber,
+          ...(input.distributionCenter === undefined ? {} : { distributionCenter: input.distributionCenter }),
+          accessToken: Redacted.value(grant.accessToken)
+        }
+        return { credentials: Redacted.make(credentials), tokenExpiresAt: expiryFrom(grant.expiresIn, yield* DateTime.now) }
+      }),
+    open: (account) => {
+      const api = options.open(account)
+      return {
+        carrier: endpoints.carrier,
+        connectionId: account.connection.id,
+        quote: (request) => provide(api.quote(request)),
+        label: (request, service, reference) => provide(api.label(request, service, reference)),
+        track: (trackingNumber) => provide(api.track(trackingNumber))
+      }
+    }
+  }
+}
+
+/** The code a carrier's refusal of an account's credentials is reported with. */
+export const ACCOUNT_REFUSED = "account_credentials_refused"
+
+type RawFailure = CarrierFailure | DecryptionFailed
+
+/** A carrier client's operations before the ProviderClient is provided. */
+export interface RawCarrierApi {
+  readonly quote: (request: ShipmentRequest) => Effect.Effect<ReadonlyArray<RateQuote>, RawFailure, ProviderServices | ProviderClient>
+  readonly label: (request: ShipmentRequest, service: string, reference: string) => Effect.Effect<Label, RawFailure, ProviderServices | ProviderClient>
+  readonly track: (trackingNumber: string) => Effect.Effect<TrackingUpdate, RawFailure, ProviderServices | ProviderClient>
+}
+
+/** The grant the scheduler's refresh runner uses for this carrier's connections (the ProviderClient captured). */
+export const refreshGrant = (endpoints: CarrierEndpoints, client: ProviderClient["Service"]) => (credentials: Credentials) =>
+  clientCredentials(endpoints)(credentials).pipe(Effect.provideService(ProviderClient, client))
+
+/** A carrier account's account number and settings, from its credentials (typed: every field a string). */
+export const CarrierCredentials = Schema.Struct({
+  clientId: Schema.String,
+  clientSecret: Schema.String,
+  accountNumber: Schema.optionalKey(Schema.String),
+  distributionCenter: Schema.optionalKey(Schema.String),
+  accessToken: Schema.optionalKey(Schema.String)
+})
+
+export const carrierCredentials = (account: OpenedConnection) => {
+  const decoded = Schema.decodeUnknownOption(CarrierCredentials)(Redacted.value(account.credentials))
+  const accountNumber = Option.flatMapNullishOr(decoded, (c) => c.accountNumber)
+  return {
+    accountNumber: Option.getOrElse(accountNumber, () => account.connection.externalAccount),
+    distributionCenter: Option.getOrUndefined(Option.flatMapNullishOr(decoded, (c) => c.distributionCenter))
+  }
+}
 
 /**
  * Runs `use` with the account's token; a 401 (`Unauthorized`) refreshes it once and retries. Carrier failures come

@@ -16,7 +16,7 @@ import { Headers, HttpClient, HttpClientError, type HttpClientRequest, type Http
 import { CircuitBreaker } from "effect/persistence"
 import { CurrentRequestId } from "../../../core/shared/RequestContext.ts"
 import { EgressGuard } from "./Egress.ts"
-import { isRetryable, ProviderError } from "./ProviderError.ts"
+import { isRetryable, ProviderError } from "../../../core/providers/ProviderError.ts"
 
 export interface ClientPolicy {
   readonly timeout: Duration.Duration

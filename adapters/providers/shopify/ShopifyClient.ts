@@ -14,7 +14,7 @@ import { TokenManager, TokenRejected } from "../../../core/connections/TokenMana
 import type { OrgId } from "../../../core/shared/Ids.ts"
 import * as OAuth2 from "../shared/OAuth2.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
-import { ProviderError } from "../shared/ProviderError.ts"
+import { ProviderError } from "../../../core/providers/ProviderError.ts"
 import type { ShopifySettings } from "./ShopifyConfig.ts"
 import {
   GraphQLEnvelope, isThrottled, ORDERS_QUERY, orderFromGraphQL, OrdersData, shopUrl, throttleWait, updatedSince, WEBHOOK_MUTATION,

@@ -9,7 +9,7 @@ import { HttpClientRequest } from "effect/http"
 import type { ChannelOrder } from "../../../core/channels/ChannelOrders.ts"
 import type { Credentials } from "../../../core/connections/Connection.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
-import { ProviderError } from "../shared/ProviderError.ts"
+import { ProviderError } from "../../../core/providers/ProviderError.ts"
 import { toChannelOrder, WooOrder } from "./WooContract.ts"
 
 const PAGE_SIZE = 50

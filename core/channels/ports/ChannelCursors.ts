@@ -23,6 +23,8 @@ export interface ChannelCursorsShape {
     readonly every: Duration.Duration
     readonly lease: Duration.Duration
     readonly limit: number
+    /** The providers whose connections have an order feed (from the provider catalogue). */
+    readonly providers: ReadonlyArray<string>
   }) => Effect.Effect<ReadonlyArray<ClaimedChannel>, PersistenceError>
   /** Remembers that the channel cancelled an order we never held (so a late creation of it is ignored). */
   readonly bury: (organizationId: OrgId, connectionId: string, externalOrderId: string) => Effect.Effect<void, PersistenceError>

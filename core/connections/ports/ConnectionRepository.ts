@@ -7,12 +7,12 @@
 import { Context, type DateTime, type Effect, type Option } from "effect"
 import type { OrgId } from "../../shared/Ids.ts"
 import type { PersistenceError } from "../../shared/errors.ts"
-import type { Connection, ConnectionId, ConnectionNotFound, ConnectionStatus, CredentialsChanged, ProviderKind } from "../Connection.ts"
+import type { Connection, ConnectionId, ConnectionNotFound, ConnectionStatus, CredentialsChanged, ProviderId } from "../Connection.ts"
 import type { CiphertextLocation, DecryptionFailed } from "./CredentialVault.ts"
 
 export interface ConnectionWrite {
   readonly id: ConnectionId
-  readonly provider: ProviderKind
+  readonly provider: ProviderId
   readonly externalAccount: string
   readonly displayName: string
   readonly sealedCredentials: string
@@ -31,12 +31,17 @@ export interface CredentialsWrite {
 }
 
 export interface ConnectionRepositoryShape {
-  readonly findByAccount: (organizationId: OrgId, provider: ProviderKind, externalAccount: string) => Effect.Effect<Option.Option<Connection>, PersistenceError>
+  readonly findByAccount: (organizationId: OrgId, provider: ProviderId, externalAccount: string) => Effect.Effect<Option.Option<Connection>, PersistenceError>
   /** Inserts, or reconnects the existing row for the same account; None if another id won a concurrent insert. */
   readonly upsertConnected: (organizationId: OrgId, write: ConnectionWrite) => Effect.Effect<Option.Option<Connection>, PersistenceError>
   readonly get: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<Option.Option<Connection>, PersistenceError>
   readonly list: (organizationId: OrgId) => Effect.Effect<ReadonlyArray<Connection>, PersistenceError>
   readonly credentials: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<Option.Option<SealedCredentials>, PersistenceError>
+  /** The connection and its sealed credentials (none once disconnected) in one read. */
+  readonly open: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<
+    Option.Option<{ readonly connection: Connection; readonly sealed: Option.Option<SealedCredentials> }>,
+    PersistenceError
+  >
   readonly saveCredentials: (
     organizationId: OrgId,
     id: ConnectionId,

@@ -6,12 +6,12 @@
 import { Context, type DateTime, type Duration, type Effect } from "effect"
 import type { OrgId } from "../../shared/Ids.ts"
 import type { PersistenceError } from "../../shared/errors.ts"
-import type { ConnectionId, ProviderKind } from "../Connection.ts"
+import type { ConnectionId, ProviderId } from "../Connection.ts"
 
 export interface DueConnection {
   readonly organizationId: OrgId
   readonly connectionId: ConnectionId
-  readonly provider: ProviderKind
+  readonly provider: ProviderId
   /** The token is fresh but has not been refreshed for the maximum age (24 h): refresh anyway. */
   readonly forced: boolean
   /** How late the refresh is against its due time, for the lag metric. */
@@ -24,7 +24,7 @@ export interface ClaimOptions {
   readonly lease: Duration.Duration
   readonly margin: Duration.Duration
   readonly maxAge: Duration.Duration
-  readonly providers: ReadonlyArray<ProviderKind>
+  readonly providers: ReadonlyArray<ProviderId>
   readonly limit: number
 }
 

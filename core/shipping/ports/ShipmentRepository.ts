@@ -6,13 +6,13 @@ import { Context, type Effect, type Option } from "effect"
 import type { OrderId } from "../../orders/Order.ts"
 import type { OrgId } from "../../shared/Ids.ts"
 import type { PersistenceError } from "../../shared/errors.ts"
-import type { CarrierKind, Shipment, ShipmentId, TrackingStatus } from "../Shipment.ts"
+import type { ProviderId, Shipment, ShipmentId, TrackingStatus } from "../Shipment.ts"
 
 export interface NewShipment {
   readonly id: ShipmentId
   readonly orderId: OrderId
   readonly connectionId: string
-  readonly carrier: CarrierKind
+  readonly carrier: ProviderId
   readonly service: string
   readonly trackingNumber: string
   readonly labelReference: string
@@ -22,7 +22,7 @@ export interface OpenShipment {
   readonly organizationId: OrgId
   readonly id: ShipmentId
   readonly connectionId: string
-  readonly carrier: CarrierKind
+  readonly carrier: ProviderId
   readonly trackingNumber: string
 }
 

@@ -1,0 +1,33 @@
+/** Contract of the provider catalogue: every provider this deployment knows, whether it is configured, what it can do. */
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { AuthKind, Capability, ProviderKind, RefreshKind, WebhookSigning } from "../../core/providers/Provider.ts"
+import { Authenticated } from "./Authentication.ts"
+
+export class ProviderView extends Schema.Class<ProviderView>("ProviderView")({
+  id: Schema.String,
+  displayName: Schema.String,
+  kind: ProviderKind,
+  auth: AuthKind,
+  scopes: Schema.Array(Schema.String),
+  endpoints: Schema.Record(Schema.String, Schema.String),
+  refresh: RefreshKind,
+  webhooks: WebhookSigning,
+  capabilities: Schema.Array(Capability),
+  documentation: Schema.String,
+  /** False when this deployment lacks what the provider needs (the operator's app credentials): connecting fails. */
+  configured: Schema.Boolean
+}) {}
+
+export class ProvidersGroup extends HttpApiGroup.make("providers")
+  .add(
+    HttpApiEndpoint.get("list", "/api/v1/providers", {
+      success: Schema.Struct({ providers: Schema.Array(ProviderView) })
+    }).annotate(
+      OpenApi.Description,
+      "The provider catalogue: each provider's kind, how it is authorised, its hosts, token refresh and webhook signing, its capabilities, and whether this deployment has it configured."
+    )
+  )
+  .middleware(Authenticated)
+  .annotate(OpenApi.Description, "Providers Tradeport can connect to")
+{}
