@@ -78,6 +78,18 @@ describe("carriers: {CARRIER}_ENV and {CARRIER}_API_URL", () => {
       return { fedex, dhl, problems: [...fedex.problems, ...dhl.problems] }
     }).pipe(withEnv(env))
 
+  it.effect("FEDEX_ENV=Live stops startup naming FEDEX_ENV, the allowed values and the value got", () =>
+    Effect.gen(function*() {
+      const { problems } = yield* carriers("development", { FEDEX_ENV: "Live" })
+      assert.deepStrictEqual(problems, ["FEDEX_ENV must be one of sandbox, live (got \"Live\")"])
+    }))
+
+  it.effect("an invalid DHL_ENV in production is one problem, not also \"must be set\"", () =>
+    Effect.gen(function*() {
+      const { problems } = yield* carriers("production", { FEDEX_ENV: "live", DHL_ENV: "production" })
+      assert.deepStrictEqual(problems, ["DHL_ENV must be one of sandbox, live (got \"production\")"])
+    }))
+
   it.effect("DHL_API_URL=ftp://x stops startup naming DHL_API_URL", () =>
     Effect.gen(function*() {
       const { problems } = yield* carriers("development", { DHL_API_URL: "ftp://x" })
@@ -171,6 +183,13 @@ describe("G2A settings", () => {
 describe("Amazon Ads settings", () => {
   const load = (env: Env, appEnv: AppEnvName = "development") => AmazonAds.load(appEnv).pipe(withEnv(env))
   const app = { AMAZON_ADS_CLIENT_ID: "amzn1.application-oa2-client.x", AMAZON_ADS_CLIENT_SECRET: "s" }
+
+  it.effect("a bad AMAZON_ADS_ENDPOINTS stops startup naming it, with Amazon Ads on or off", () =>
+    Effect.gen(function*() {
+      const onlineFake = yield* load({ ...app, AMAZON_ADS_ENDPOINTS: "https://ads.example.com" })
+      assertNames(onlineFake.problems, "AMAZON_ADS_ENDPOINTS")
+      assertNames((yield* load({ AMAZON_ADS_ENDPOINTS: "not a url" })).problems, "AMAZON_ADS_ENDPOINTS")
+    }))
 
   it.effect("unset: off without problems; on, Amazon's own hosts", () =>
     Effect.gen(function*() {

@@ -12,6 +12,7 @@ import { TokenManager, TokenRejected } from "../../../core/connections/TokenMana
 import type { OrgId } from "../../../core/shared/Ids.ts"
 import * as OAuth2 from "../shared/OAuth2.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
+import { collectInto, optionalConfig } from "../shared/StrictConfig.ts"
 import { ProviderError } from "../../../core/providers/ProviderError.ts"
 import { HOSTS, hostsAt, ProfileWire, quoteProfileIds, Region, type RegionHosts } from "./AmazonAdsContract.ts"
 
@@ -21,19 +22,30 @@ export interface AmazonAdsSettings {
   readonly hosts: Readonly<Record<Region, RegionHosts>>
 }
 
-/** AMAZON_ADS_CLIENT_ID / _CLIENT_SECRET; AMAZON_ADS_ENDPOINTS (a loopback fake, never in production). */
+/**
+ * AMAZON_ADS_CLIENT_ID / _CLIENT_SECRET; AMAZON_ADS_ENDPOINTS (a loopback fake, never in production; checked even
+ * while Amazon Ads is off).
+ */
 export const load = (appEnv: string) =>
   Effect.gen(function*() {
     const problems: Array<string> = []
-    const clientId = yield* Config.option(Config.String("AMAZON_ADS_CLIENT_ID")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-    if (Option.isNone(clientId) || clientId.value.trim() === "") return { settings: Option.none<AmazonAdsSettings>(), problems }
-    const secret = yield* Config.option(Config.Redacted("AMAZON_ADS_CLIENT_SECRET")).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>()))
-    if (Option.isNone(secret)) problems.push("AMAZON_ADS_CLIENT_SECRET is required with AMAZON_ADS_CLIENT_ID")
-    const override = yield* Config.option(Config.String("AMAZON_ADS_ENDPOINTS")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-    if (Option.isSome(override) && (appEnv === "production" || !/^http:\/\/(127\.0\.0\.1|localhost):\d{1,5}$/.test(override.value))) {
+    const collect = collectInto(problems)
+    const clientId = collect(yield* optionalConfig(Config.String("AMAZON_ADS_CLIENT_ID"))).pipe(
+      Option.filter((id) => id.trim() !== "")
+    )
+    const secret = collect(yield* optionalConfig(Config.Redacted("AMAZON_ADS_CLIENT_SECRET")))
+    if (Option.isSome(clientId) && Option.isNone(secret)) {
+      problems.push("AMAZON_ADS_CLIENT_SECRET is required with AMAZON_ADS_CLIENT_ID")
+    }
+    // Checked even while Amazon Ads is off: a set value that is not a loopback fake is a mistake.
+    const override = collect(yield* optionalConfig(Config.String("AMAZON_ADS_ENDPOINTS")))
+    const loopback = /^http:\/\/(127\.0\.0\.1|localhost):\d{1,5}$/
+    if (Option.isSome(override) && (appEnv === "production" || !loopback.test(override.value))) {
       problems.push("AMAZON_ADS_ENDPOINTS is for a loopback development fake only")
     }
-    if (problems.length > 0 || Option.isNone(secret)) return { settings: Option.none<AmazonAdsSettings>(), problems }
+    if (problems.length > 0 || Option.isNone(clientId) || Option.isNone(secret)) {
+      return { settings: Option.none<AmazonAdsSettings>(), problems }
+    }
     const settings: AmazonAdsSettings = {
       clientId: clientId.value.trim(),
       clientSecret: secret.value,

@@ -4,7 +4,7 @@
  * single-flight across processes, persisted sealed with its expiry for the token dashboard, refreshed once on a
  * 401), the API base URL per environment, and how provider failures become the carrier errors of core shipping.
  */
-import { Config, DateTime, Effect, Option, Redacted, Schema } from "effect"
+import { Config, DateTime, Effect, Option, Redacted, Result, Schema } from "effect"
 import type { Credentials, OpenedConnection } from "../../../core/connections/Connection.ts"
 import { ConnectionId } from "../../../core/connections/Connection.ts"
 import { expiryFrom } from "../../../core/connections/TokenLifecycle.ts"
@@ -20,6 +20,7 @@ import type { OrgId } from "../../../core/shared/Ids.ts"
 import { type ProviderId, CarrierRejected, CarrierUnavailable } from "../../../core/shipping/Shipment.ts"
 import * as OAuth2 from "./OAuth2.ts"
 import { ProviderClient } from "./ProviderClient.ts"
+import { collectInto, oneOf, optionalConfig, optionalText } from "./StrictConfig.ts"
 import type { ProviderError } from "../../../core/providers/ProviderError.ts"
 
 export interface CarrierEndpoints {
@@ -29,16 +30,21 @@ export interface CarrierEndpoints {
 }
 
 /**
- * `{CARRIER}_ENV` (sandbox | live; production must choose) and `{CARRIER}_API_URL` (an override: https, or a
- * loopback fake outside production). Returns the base URL or the problems.
+ * `{CARRIER}_ENV` (sandbox | live, spelled exactly; production must choose) and `{CARRIER}_API_URL` (an override:
+ * https, or a loopback fake outside production). Returns the base URL or the problems.
  */
 export const loadBaseUrl = (carrier: ProviderId, hosts: { readonly sandbox: string; readonly live: string }, appEnv: string) =>
   Effect.gen(function*() {
     const prefix = carrier.toUpperCase()
     const problems: Array<string> = []
-    const env = yield* Config.option(Config.Literals(["sandbox", "live"], `${prefix}_ENV`)).pipe(Effect.orElseSucceed(() => Option.none<"sandbox" | "live">()))
-    if (Option.isNone(env) && appEnv === "production") problems.push(`${prefix}_ENV must be set in production (sandbox or live)`)
-    const override = yield* Config.option(Config.String(`${prefix}_API_URL`)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+    const collect = collectInto(problems)
+    const envSetting = yield* optionalText(`${prefix}_ENV`, oneOf(["sandbox", "live"]))
+    // Set but invalid (`Live`) is its own problem, never "not set" and never a silent sandbox.
+    if (Result.isSuccess(envSetting) && Option.isNone(envSetting.success) && appEnv === "production") {
+      problems.push(`${prefix}_ENV must be set in production (sandbox or live)`)
+    }
+    const env = collect(envSetting)
+    const override = collect(yield* optionalConfig(Config.String(`${prefix}_API_URL`)))
     const base = Option.getOrElse(override, () => hosts[Option.getOrElse(env, () => "sandbox" as const)]).replace(/\/+$/, "")
     const loopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(base)
     if (!/^https:\/\/[a-z0-9.-]+(:\d+)?$/i.test(base) && !(loopback && appEnv !== "production")) {
