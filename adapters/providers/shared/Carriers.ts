@@ -27,6 +27,8 @@ export interface CarrierEndpoints {
   readonly carrier: ProviderId
   readonly baseUrl: string
   readonly tokenPath: string
+  /** How the token request carries the client credentials: in the form body (default) or as HTTP Basic (UPS). */
+  readonly clientAuth?: "body" | "basic" | undefined
 }
 
 /**
@@ -65,7 +67,7 @@ const clientCredentials = (endpoints: CarrierEndpoints) => (credentials: Credent
       url: `${endpoints.baseUrl}${endpoints.tokenPath}`,
       clientId,
       clientSecret: Redacted.make(clientSecret),
-      clientAuth: "body"
+      clientAuth: endpoints.clientAuth ?? "body"
     })
   })
 
