@@ -9,6 +9,7 @@ import * as Dhl from "../../adapters/providers/dhl/provider.ts"
 import * as FedEx from "../../adapters/providers/fedex/provider.ts"
 import * as G2A from "../../adapters/providers/g2a/provider.ts"
 import * as Shopify from "../../adapters/providers/shopify/provider.ts"
+import * as Ups from "../../adapters/providers/ups/provider.ts"
 import * as WooCommerce from "../../adapters/providers/woocommerce/provider.ts"
 import { ProviderCatalogue } from "../../core/providers/ports/ProviderCatalogue.ts"
 import { AppEnv, StartupError } from "./Environment.ts"
@@ -20,6 +21,7 @@ const registrations = (appEnv: string) =>
     G2A.register(appEnv),
     FedEx.register(appEnv),
     Dhl.register(appEnv),
+    Ups.register(appEnv),
     AmazonAds.register(appEnv),
     Custom.register(appEnv)
   ])
