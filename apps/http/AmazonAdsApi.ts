@@ -4,12 +4,13 @@
  */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { Region } from "../../adapters/providers/amazon/AmazonAdsContract.ts"
+import { AdsRegion } from "../../core/advertising/Advertising.ts"
 import { ConnectionId } from "../../core/connections/Connection.ts"
 import { Authenticated } from "./Authentication.ts"
 import { AuthorizeRedirect } from "./ChannelsApi.ts"
 import { ConnectionView } from "./ConnectionsApi.ts"
 import { BadGateway, Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable } from "./Problems.ts"
+import { Malformed } from "./WebhooksApi.ts"
 
 export const ProfileView = Schema.Struct({
   profileId: Schema.String,
@@ -23,9 +24,9 @@ export const ProfileView = Schema.Struct({
 export class AmazonAdsGroup extends HttpApiGroup.make("amazonAds")
   .add(
     HttpApiEndpoint.get("install", "/api/v1/auth/amazon_ads/install", {
-      query: { region: Region },
+      query: { region: AdsRegion },
       success: AuthorizeRedirect,
-      error: [Forbidden, NotFound, ServiceUnavailable]
+      error: [Malformed, Forbidden, NotFound, ServiceUnavailable]
     }).annotate(OpenApi.Description,
       "Starts connecting Amazon Ads (admins) in a region (NA, EU, FE): 302 to Login with Amazon with scope advertising::campaign_management, a single-use state and PKCE (`Accept: application/json` → `{authorizeUrl}`)."),
     HttpApiEndpoint.get("profiles", "/api/v1/connections/:id/amazon-ads/profiles", {

@@ -36,7 +36,7 @@ export class ChannelInstallGroup extends HttpApiGroup.make("channelInstall")
     HttpApiEndpoint.get("wooInstall", "/api/v1/auth/woocommerce/install", {
       query: { store_url: Schema.String },
       success: AuthorizeRedirect,
-      error: [InvalidInput, Forbidden, ServiceUnavailable]
+      error: [InvalidInput, Forbidden, NotFound, ServiceUnavailable]
     }).annotate(OpenApi.Description,
       "Starts connecting a WooCommerce store (admins). The store URL must be https and resolve to public addresses only (400 `store_url_not_allowed` otherwise). Redirects (302) to `{store}/wc-auth/v1/authorize`; JSON on request."),
     HttpApiEndpoint.post("syncOrders", "/api/v1/connections/:id/sync", {

@@ -1,16 +1,14 @@
 /** Connections handlers: the caller's organisation only (row-level security underneath). */
-import { DateTime, Effect, Option, Redacted } from "effect"
-import { randomBytes } from "node:crypto"
+import { DateTime, Effect, Option } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import type { Connection } from "../../core/connections/Connection.ts"
+import * as Connect from "../../core/connections/Connect.ts"
 import * as Connections from "../../core/connections/Connections.ts"
 import { freshness, refreshDueAt } from "../../core/connections/TokenLifecycle.ts"
 import { MAX_AGE } from "../../core/connections/RefreshRunner.ts"
 import { caller } from "./Authentication.ts"
 import { Api } from "./Api.ts"
 import { ConnectionView, CustomSourceCreated, TokenHealth } from "./ConnectionsApi.ts"
-import { requireRole } from "../../core/identity/Roles.ts"
-import { PublicBaseUrl } from "../shared/Environment.ts"
 import { problems } from "./ErrorMapping.ts"
 import { NotFound } from "./Problems.ts"
 
@@ -74,22 +72,12 @@ export const ConnectionsHandlers = HttpApiBuilder.group(
           })
         }).pipe(Effect.catchTags({ ConnectionNotFound: notFound, PersistenceError: problems.PersistenceError })))
       .handle("createCustomSource", ({ payload }) =>
-        Effect.gen(function*() {
-          const principal = yield* caller
-          yield* requireRole(principal.role, "admin")
-          const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`
-          const connection = yield* Connections.connect({
-            organizationId: principal.organizationId,
-            actorUserId: principal.userId,
-            provider: "custom",
-            externalAccount: payload.name,
-            displayName: payload.name,
-            credentials: Redacted.make({ webhookSecret }),
-            tokenExpiresAt: undefined
-          })
-          const base = yield* PublicBaseUrl.pipe(Effect.orDie)
-          return new CustomSourceCreated({ connection: toView(connection), webhookUrl: `${base}/webhooks/custom/${connection.id}`, webhookSecret })
-        }).pipe(Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })))
+        caller.pipe(
+          Effect.flatMap((principal) => Connect.createCustomSource(principal, payload.name)),
+          Effect.map(({ connection, webhookSecret, webhookUrl }) =>
+            new CustomSourceCreated({ connection: toView(connection), webhookUrl, webhookSecret })),
+          Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
+        ))
       .handle("disconnect", ({ params }) =>
         caller.pipe(
           Effect.flatMap((p) => Connections.disconnect(p, params.id)),

@@ -6,6 +6,7 @@
  */
 import { Effect, Layer, Schema } from "effect"
 import { HttpApiError } from "effect/http-api"
+import type { AdsRefused } from "../../core/advertising/Advertising.ts"
 import type { ChannelUnusable } from "../../core/channels/ChannelSync.ts"
 import { type IdempotencyError, IrreversibleOutcome, type ReplayedFailure } from "../../core/idempotency/errors.ts"
 import { FailureAnswers } from "../../core/idempotency/ports/FailureAnswers.ts"
@@ -124,6 +125,10 @@ export const problemOf = {
         detail: `${e.provider} created ${noun} ${e.reference ?? ""}, but it could not be recorded; do not retry, contact support.`
       })
   },
+  ads: (e: AdsRefused) =>
+    e.reason === "not_configured"
+      ? new NotFound({ code: "provider_not_configured", detail: "Amazon Ads is not configured." })
+      : new Conflict({ code: "not_amazon_ads", detail: "This connection is not an Amazon Ads account." }),
   channel: (e: ChannelUnusable) =>
     e.reason === "needs_reauth"
       ? new Conflict({ code: "needs_reauth", detail: "The connection must be re-authorised first." })
@@ -162,7 +167,9 @@ export const problems = {
   IdempotencyError: fail(problemOf.idempotency),
   ReplayedFailure: fail(problemOf.replayed),
   IrreversibleOutcome: fail(problemOf.irreversible),
-  ChannelUnusable: fail(problemOf.channel)
+  ChannelUnusable: fail(problemOf.channel),
+  AdsRefused: fail(problemOf.ads),
+  UnknownProfile: () => Effect.fail(new Unprocessable({ code: "unknown_profile", detail: "This account has no such advertising profile." }))
 } as const
 
 /** Kept for the modules that map one family themselves (channel calls). */

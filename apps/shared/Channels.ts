@@ -1,7 +1,8 @@
 /**
  * Sales channels in the apps: the Shopify client when SHOPIFY_CLIENT_ID is set (settings validated at startup,
  * every problem named at once), the SSRF guard for user-supplied store URLs (its dev allow-list refused in
- * production), WooCommerce's app name,.
+ * production), and the URLs providers call back and
+ * deliver webhooks to.
  */
 import { Config, Effect, Layer, Option } from "effect"
 import * as AmazonAds from "../../adapters/providers/amazon/AmazonAdsClient.ts"
@@ -9,9 +10,8 @@ import { AmazonAdsClient } from "../../adapters/providers/amazon/AmazonAdsClient
 import { EgressGuard } from "../../adapters/providers/shared/Egress.ts"
 import { ShopifyClient } from "../../adapters/providers/shopify/ShopifyClient.ts"
 import * as ShopifyConfig from "../../adapters/providers/shopify/ShopifyConfig.ts"
+import { ConnectUrls } from "../../core/connections/Connect.ts"
 import { AppEnv, callbackUrl, PublicBaseUrl, StartupError } from "./Environment.ts"
-
-export const WooAppName = Config.String("WOOCOMMERCE_APP_NAME").pipe(Config.withDefault("Tradeport"))
 
 const AmazonAdsLive = Layer.unwrap(
   Effect.gen(function*() {
@@ -56,7 +56,8 @@ export const EgressLive = Layer.unwrap(
  * http(s) origin with an optional path, no query or fragment; https in production, checked by the production
  * gate) and logged, so an operator can register exactly these in each provider's app settings.
  */
-const CallbackUrlsLive = Layer.effectDiscard(
+const ConnectUrlsLive = Layer.effect(
+  ConnectUrls,
   Effect.gen(function*() {
     const base = yield* PublicBaseUrl
     let url: URL | undefined
@@ -69,12 +70,15 @@ const CallbackUrlsLive = Layer.effectDiscard(
       return yield* new StartupError({ problems: ["PUBLIC_BASE_URL must be an absolute http(s) URL without query, fragment or credentials"] })
     }
     yield* Effect.logInfo("provider callback URLs").pipe(Effect.annotateLogs({
-      shopify: callbackUrl(base, "shopify"),
-      woocommerce: callbackUrl(base, "woocommerce"),
-      amazon_ads: callbackUrl(base, "amazon_ads"),
+      callbacks: `${base}/api/v1/auth/{provider}/callback`,
       webhooks: `${base}/webhooks/{provider}/{connectionId}`
     }))
+    return ConnectUrls.of({
+      base,
+      callback: (provider) => callbackUrl(base, provider),
+      webhook: (provider, connectionId) => `${base}/webhooks/${provider}/${connectionId}`
+    })
   })
 )
 
-export const ChannelsLive = Layer.mergeAll(ShopifyLive, AmazonAdsLive, CallbackUrlsLive)
+export const ChannelsLive = Layer.mergeAll(ShopifyLive, AmazonAdsLive, ConnectUrlsLive)

@@ -4,9 +4,10 @@
  * API calls carry `Amazon-Advertising-API-ClientId` (and `Amazon-Advertising-API-Scope` = a profile id). No I/O.
  */
 import { Schema } from "effect"
+import { AdsRegion } from "../../../core/advertising/Advertising.ts"
 
-export const Region = Schema.Literals(["NA", "EU", "FE"])
-export type Region = typeof Region.Type
+export const Region = AdsRegion
+export type Region = AdsRegion
 
 export const SCOPE = "advertising::campaign_management"
 

@@ -4,7 +4,7 @@
  * Adapter-internal services (the HTTP client, the egress guard) are captured here; capabilities then need only
  * core ports at call time.
  */
-import type { Effect } from "effect"
+import type { Config, Effect } from "effect"
 import type { RegisteredProvider } from "../../../core/providers/ports/ProviderCatalogue.ts"
 
 export interface Registration {
@@ -12,4 +12,4 @@ export interface Registration {
   readonly provider: RegisteredProvider
 }
 
-export type Register<R> = (appEnv: string) => Effect.Effect<Registration, never, R>
+export type Register<R> = (appEnv: string) => Effect.Effect<Registration, Config.ConfigError, R>

@@ -7,6 +7,7 @@ import { Effect, Option } from "effect"
 import { channelApplier } from "../../../core/channels/ChannelEvents.ts"
 import { ProviderDescriptor } from "../../../core/providers/Provider.ts"
 import type { Register } from "../shared/Registration.ts"
+import { connectAdapter } from "./connect.ts"
 import { ShopifyClient } from "./ShopifyClient.ts"
 import * as ShopifyWebhook from "./webhook.ts"
 
@@ -40,7 +41,8 @@ export const register: Register<ShopifyClient> = () =>
           secrets: { _tag: "App", secrets: [shopify.settings.clientSecret, ...Option.toArray(shopify.settings.previousSecret)] },
           applier: channelApplier(ShopifyWebhook.decodeEvent)
         },
-        refreshGrant: shopify.refreshGrant
+        refreshGrant: shopify.refreshGrant,
+        connect: connectAdapter(shopify)
       }
     }
   })

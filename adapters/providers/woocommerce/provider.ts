@@ -3,11 +3,13 @@
  * back), read with those keys, its webhooks signed with a secret Tradeport chose for the connection. Always
  * configured: every store is reached at its own URL, through the egress guard.
  */
-import { Effect, Stream } from "effect"
+import { Config, Effect, Stream } from "effect"
 import { channelApplier } from "../../../core/channels/ChannelEvents.ts"
 import { ProviderDescriptor } from "../../../core/providers/Provider.ts"
+import { EgressGuard } from "../shared/Egress.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
 import type { Register } from "../shared/Registration.ts"
+import { connectAdapter } from "./connect.ts"
 import * as WooClient from "./WooClient.ts"
 import * as Woo from "./WooContract.ts"
 
@@ -24,9 +26,14 @@ export const descriptor = new ProviderDescriptor({
   documentation: "https://woocommerce.github.io/woocommerce-rest-api-docs/"
 })
 
-export const register: Register<ProviderClient> = () =>
+/** The app name shown on the store's consent page. */
+const AppName = Config.String("WOOCOMMERCE_APP_NAME").pipe(Config.withDefault("Tradeport"))
+
+export const register: Register<ProviderClient | EgressGuard> = () =>
   Effect.gen(function*() {
     const client = yield* ProviderClient
+    const egress = yield* EgressGuard
+    const appName = yield* AppName
     return {
       problems: [],
       provider: {
@@ -44,7 +51,8 @@ export const register: Register<ProviderClient> = () =>
           applier: channelApplier(Woo.decodeEvent),
           // WooCommerce pings a new webhook's URL unsigned (`webhook_id=N`); a refusal would make it drop the webhook.
           isPing: (delivery) => Woo.isPing(delivery.headers, delivery.rawBody)
-        }
+        },
+        connect: connectAdapter({ appName, egress, client })
       }
     }
   })

@@ -1,12 +1,14 @@
 /**
  * Port: the providers this deployment knows, each with its descriptor and the capabilities its adapters register
- * (carrier operations, a channel's order feed, webhook verification and effects, a token refresh grant). Use cases look a provider up here and use what it offers; a provider that does not offer a capability
+ * (carrier operations, a channel's order feed, webhook verification and effects, a token refresh grant, a connect flow, advertising profiles). Use cases look a provider up here and use what it offers; a provider that does not offer a capability
  * simply has none, so no code outside the catalogue branches on provider ids. Built once at startup by the apps
  * from the list of provider registrations.
  */
 import { Context, Option } from "effect"
 import type { AuditLog } from "../../audit/ports/AuditLog.ts"
+import type { AdsAdapter } from "../../advertising/Advertising.ts"
 import type { ChannelAdapter } from "../../channels/ChannelSync.ts"
+import type { ConnectAdapter } from "../../connections/Connect.ts"
 import type { Grant } from "../../connections/RefreshRunner.ts"
 import type { ConnectionRepository } from "../../connections/ports/ConnectionRepository.ts"
 import type { CredentialVault } from "../../connections/ports/CredentialVault.ts"
@@ -32,6 +34,10 @@ export interface RegisteredProvider {
   readonly webhooks?: WebhookAdapter | undefined
   /** How expiring tokens of this provider's connections are renewed by the scheduler. */
   readonly refreshGrant?: Grant<never> | undefined
+  /** How a merchant connects an account in the browser (authorization code or key exchange). */
+  readonly connect?: ConnectAdapter | undefined
+  /** An advertising account's profiles (the ones it may act for). */
+  readonly ads?: AdsAdapter | undefined
 }
 
 export interface ProviderCatalogueShape {
