@@ -4,10 +4,9 @@ import { HttpApiBuilder } from "effect/http-api"
 import * as Advertising from "../../core/advertising/Advertising.ts"
 import { Api } from "./Api.ts"
 import { caller } from "./Authentication.ts"
-import { channelProblems } from "./ChannelProblems.ts"
 import { codeCallback, startConnect } from "./ConnectFlow.ts"
 import { toView } from "./ConnectionsHandlers.ts"
-import { problems } from "./ErrorMapping.ts"
+import { channelProblems, problems } from "./ErrorMapping.ts"
 
 const adsProblems = { ...channelProblems, ConnectionNotFound: problems.ConnectionNotFound, AdsRefused: problems.AdsRefused } as const
 

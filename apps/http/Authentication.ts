@@ -9,6 +9,7 @@ import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
 import { AccessTokens } from "../../core/identity/ports/AccessTokens.ts"
 import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
 import { CurrentPrincipal, Principal } from "../../core/identity/Principal.ts"
+import { storageUnavailable } from "./ErrorMapping.ts"
 import { ServiceUnavailable, Unauthorized } from "./Problems.ts"
 
 export class Authenticated extends HttpApiMiddleware.Service<Authenticated, {
@@ -35,7 +36,7 @@ export const AuthenticatedLive = Layer.effect(
           const member = yield* repository.member(claimed.organizationId, claimed.userId).pipe(
             Effect.catchTag("PersistenceError", (e) => (e.reason === "Rejected" ? Effect.die(e) : Effect.succeed(undefined)))
           )
-          if (member === undefined) return yield* new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1 })
+          if (member === undefined) return yield* storageUnavailable()
           if (Option.isNone(member)) return yield* unauthorized
           const principal = new Principal({ ...claimed, role: member.value.role })
           return yield* Effect.provideService(httpEffect, CurrentPrincipal, principal)

@@ -9,10 +9,9 @@ import { syncNow } from "../../core/channels/ChannelSync.ts"
 import * as Connect from "../../core/connections/Connect.ts"
 import { Api } from "./Api.ts"
 import { caller } from "./Authentication.ts"
-import { channelProblems } from "./ChannelProblems.ts"
 import { SyncReportView } from "./ChannelsApi.ts"
 import { browserBinding, codeCallback, endInConsole, startConnect } from "./ConnectFlow.ts"
-import { problems } from "./ErrorMapping.ts"
+import { channelProblems, problems } from "./ErrorMapping.ts"
 import { Malformed } from "./WebhooksApi.ts"
 
 export const ChannelInstallHandlers = HttpApiBuilder.group(

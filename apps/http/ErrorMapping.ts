@@ -8,6 +8,11 @@ import { Effect, Layer, Schema } from "effect"
 import { HttpApiError } from "effect/http-api"
 import type { AdsRefused } from "../../core/advertising/Advertising.ts"
 import type { ChannelUnusable } from "../../core/channels/ChannelSync.ts"
+import type { TokenUnavailable } from "../../core/connections/ConnectionTokens.ts"
+import type { DecryptionFailed } from "../../core/connections/ports/CredentialVault.ts"
+import type { LockTimeout } from "../../core/connections/ports/DistributedLock.ts"
+import type { TokenStillRejected } from "../../core/connections/TokenManager.ts"
+import type { ProviderError } from "../../core/providers/ProviderError.ts"
 import { type IdempotencyError, IrreversibleOutcome, type ReplayedFailure } from "../../core/idempotency/errors.ts"
 import { FailureAnswers } from "../../core/idempotency/ports/FailureAnswers.ts"
 import { G2AError, PurchaseAboveLimit } from "../../core/marketplace/Marketplace.ts"
@@ -27,7 +32,7 @@ type Problem =
   | BadGateway
   | HttpApiError.BadRequestProblem
 
-const storageUnavailable = () =>
+export const storageUnavailable = () =>
   new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1, detail: "Storage is unavailable, retry shortly." })
 
 const retryAfter = (seconds: number | undefined, fallback: number) => Math.max(1, Math.ceil(seconds ?? fallback))
@@ -172,8 +177,38 @@ export const problems = {
   UnknownProfile: () => Effect.fail(new Unprocessable({ code: "unknown_profile", detail: "This account has no such advertising profile." }))
 } as const
 
-/** Kept for the modules that map one family themselves (channel calls). */
-export const persistenceProblem = persistenceOrDefect
+/** Provider calls: a provider failing is "try later" (503); one refusing our request is a bad gateway (502). */
+export const providerProblem = (e: ProviderError) => {
+  switch (e.reason) {
+    case "RateLimited":
+    case "CircuitOpen":
+    case "Timeout":
+    case "Unavailable":
+      return Effect.fail(new ServiceUnavailable({
+        code: e.reason === "CircuitOpen" ? "provider_circuit_open" : "provider_unavailable",
+        retryAfterSeconds: Math.max(1, Math.ceil(e.retryAfterSeconds ?? 30)),
+        detail: `${e.provider} is not answering normally; retry later.`
+      }))
+    default:
+      return Effect.fail(new BadGateway({ code: "provider_rejected", detail: `${e.provider} refused the request (${e.reason}).` }))
+  }
+}
+
+/** For `Effect.catchTags`: every failure a channel call can end in. */
+export const channelProblems = {
+  ProviderError: providerProblem,
+  TokenUnavailable: (e: TokenUnavailable) =>
+    e.reason === "transient"
+      ? Effect.fail(new ServiceUnavailable({ code: "token_unavailable", retryAfterSeconds: 30, detail: "The provider token could not be refreshed; retry later." }))
+      : Effect.fail(new Conflict({ code: e.reason === "needs_reauth" ? "needs_reauth" : "connection_disconnected", detail: "The connection must be re-authorised." })),
+  TokenStillRejected: (_: TokenStillRejected) =>
+    Effect.fail(new BadGateway({ code: "provider_refused_token", detail: "The provider refused a freshly refreshed token." })),
+  LockTimeout: (_: LockTimeout) =>
+    Effect.fail(new ServiceUnavailable({ code: "token_busy", retryAfterSeconds: 5, detail: "The token is being refreshed; retry shortly." })),
+  DecryptionFailed: (e: DecryptionFailed) => Effect.die(e),
+  PersistenceError: persistenceOrDefect
+} as const
+
 
 const answer = (problem: Problem) => ({
   status: problem.status,

@@ -19,6 +19,12 @@ export type ConnectionStatus = typeof ConnectionStatus.Type
 export const Credentials = Schema.Record(Schema.String, Schema.String)
 export type Credentials = typeof Credentials.Type
 
+/** What every token-holding connection's credentials share, whatever else its provider stores beside them. */
+export const TokenCredentials = Schema.Struct({
+  accessToken: Schema.optionalKey(Schema.String),
+  refreshToken: Schema.optionalKey(Schema.String)
+})
+
 export class Connection extends Schema.Class<Connection>("Connection")({
   id: ConnectionId,
   organizationId: OrgId,

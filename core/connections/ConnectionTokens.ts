@@ -9,7 +9,7 @@ import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { OrgId } from "../shared/Ids.ts"
 import { Notifier } from "../notifications/ports/Notifier.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
-import { type ConnectionId, type Credentials, type ProviderId, sanitizeError } from "./Connection.ts"
+import { type ConnectionId, type Credentials, type ProviderId, sanitizeError, TokenCredentials } from "./Connection.ts"
 import { readCredentials, seal } from "./Connections.ts"
 import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
 import { cacheKeyFor } from "./TokenKeys.ts"
@@ -103,12 +103,12 @@ export const connectionTokenSource = <R>(options: ConnectionTokenOptions<R>) => 
     stored: current.pipe(
       Effect.flatMap(({ connection, credentials }) =>
         Effect.gen(function*() {
-          const token = credentials["accessToken"]
+          const { accessToken: token, refreshToken } = Schema.decodeUnknownSync(TokenCredentials)(credentials)
           if (token === undefined) return Option.none()
           if (connection.tokenExpiresAt !== null) return Option.some({ token: Redacted.make(token), expiresAt: connection.tokenExpiresAt })
           // A token issued without expiry and without a refresh token (a non-expiring offline token): use it, and
           // read it again from storage daily; there is nothing to refresh it with.
-          if (credentials["refreshToken"] !== undefined) return Option.none()
+          if (refreshToken !== undefined) return Option.none()
           return Option.some({ token: Redacted.make(token), expiresAt: DateTime.addDuration(yield* DateTime.now, defaultPolicy.maxLifetime) })
         })
       )

@@ -54,7 +54,8 @@ export const load = (appEnv: string) =>
     return { settings: Option.some(settings), problems }
   })
 
-const regionOf = (credentials: Credentials) => Schema.decodeUnknownOption(Region)(credentials["region"])
+/** What an Amazon Ads connection stores (sealed): the LwA tokens and the region they belong to. */
+export const AmazonAdsCredentials = Schema.Struct({ accessToken: Schema.String, refreshToken: Schema.String, region: Region })
 
 const make = (settings: AmazonAdsSettings) =>
   Effect.gen(function*() {
@@ -72,12 +73,13 @@ const make = (settings: AmazonAdsSettings) =>
       OAuth2.authorizationCode(endpoint(region), code, redirectUri, { code_verifier: codeVerifier }).pipe(Effect.provideService(ProviderClient, client))
 
     const refreshGrant = (credentials: Credentials) => {
-      const region = regionOf(credentials)
-      const refreshToken = credentials["refreshToken"]
-      if (Option.isNone(region) || refreshToken === undefined) {
+      const stored = Schema.decodeUnknownOption(AmazonAdsCredentials)(credentials)
+      if (Option.isNone(stored)) {
         return Effect.fail(new ProviderTokenError({ oauthError: "invalid_grant", message: "no refresh token stored" }))
       }
-      return OAuth2.refreshToken(endpoint(region.value), Redacted.make(refreshToken)).pipe(Effect.provideService(ProviderClient, client))
+      return OAuth2.refreshToken(endpoint(stored.value.region), Redacted.make(stored.value.refreshToken)).pipe(
+        Effect.provideService(ProviderClient, client)
+      )
     }
 
     /** `GET /v2/profiles` with a given token. */

@@ -57,11 +57,11 @@ export const loadBaseUrl = (carrier: ProviderId, hosts: { readonly sandbox: stri
 
 const clientCredentials = (endpoints: CarrierEndpoints) => (credentials: Credentials) =>
   Effect.gen(function*() {
-    const clientId = credentials["clientId"]
-    const clientSecret = credentials["clientSecret"]
-    if (clientId === undefined || clientSecret === undefined) {
+    const stored = Schema.decodeUnknownOption(CarrierCredentials)(credentials)
+    if (Option.isNone(stored)) {
       return yield* new ProviderTokenError({ oauthError: "invalid_client", message: "no client credentials stored" })
     }
+    const { clientId, clientSecret } = stored.value
     return yield* OAuth2.clientCredentials({
       provider: endpoints.carrier,
       url: `${endpoints.baseUrl}${endpoints.tokenPath}`,

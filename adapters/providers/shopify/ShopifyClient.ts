@@ -21,6 +21,14 @@ import {
   WEBHOOK_TOPICS, WebhookCreateData
 } from "./ShopifyContract.ts"
 
+/** What a Shopify connection stores (sealed): an offline token, its refresh token when expiring, the shop. */
+export const ShopifyCredentials = Schema.Struct({
+  accessToken: Schema.String,
+  refreshToken: Schema.optionalKey(Schema.String),
+  shop: Schema.String,
+  scope: Schema.String
+})
+
 const PAGE_SIZE = 50
 const THROTTLE_RETRIES = 3
 
@@ -48,13 +56,15 @@ const make = (settings: ShopifySettings) =>
       )
 
     const refreshGrant = (credentials: Credentials) => {
-      const shop = credentials["shop"]
-      const refreshToken = credentials["refreshToken"]
-      if (shop === undefined || refreshToken === undefined) {
+      const stored = Schema.decodeUnknownOption(ShopifyCredentials)(credentials)
+      const refreshToken = Option.flatMapNullishOr(stored, (c) => c.refreshToken)
+      if (Option.isNone(stored) || Option.isNone(refreshToken)) {
         // A non-expiring token has nothing to refresh with: only a new consent helps.
         return Effect.fail(new ProviderTokenError({ oauthError: "invalid_grant", message: "no refresh token stored for this shop" }))
       }
-      return OAuth2.refreshToken(tokenEndpoint(settings, shop), Redacted.make(refreshToken)).pipe(Effect.provideService(ProviderClient, client))
+      return OAuth2.refreshToken(tokenEndpoint(settings, stored.value.shop), Redacted.make(refreshToken.value)).pipe(
+        Effect.provideService(ProviderClient, client)
+      )
     }
 
     const source = (organizationId: OrgId, connectionId: ConnectionId, env: string) =>

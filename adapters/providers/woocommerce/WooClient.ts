@@ -10,7 +10,7 @@ import type { ChannelOrder } from "../../../core/channels/ChannelOrders.ts"
 import type { Credentials } from "../../../core/connections/Connection.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
 import { ProviderError } from "../../../core/providers/ProviderError.ts"
-import { toChannelOrder, WooOrder } from "./WooContract.ts"
+import { toChannelOrder, WooCredentials, WooOrder } from "./WooContract.ts"
 
 const PAGE_SIZE = 50
 export const WEBHOOK_TOPICS = ["order.created", "order.updated", "order.deleted"] as const
@@ -20,15 +20,20 @@ export interface StoreAccess {
   readonly credentials: Redacted.Redacted<Credentials>
 }
 
-const authorized = (request: HttpClientRequest.HttpClientRequest, access: StoreAccess) => {
-  const c = Redacted.value(access.credentials)
-  return HttpClientRequest.basicAuth(request, c["consumerKey"] ?? "", c["consumerSecret"] ?? "").pipe(HttpClientRequest.acceptJson)
-}
+/** The store's keys; a connection without them (stored by an older version, or damaged) cannot call the store. */
+const keysOf = (access: StoreAccess) =>
+  Schema.decodeUnknownEffect(WooCredentials)(Redacted.value(access.credentials)).pipe(
+    Effect.mapError(() => new ProviderError({ provider: "woocommerce", operation: "credentials", reason: "Unauthorized" }))
+  )
+
+const authorized = (request: HttpClientRequest.HttpClientRequest, keys: typeof WooCredentials.Type) =>
+  HttpClientRequest.basicAuth(request, keys.consumerKey, keys.consumerSecret).pipe(HttpClientRequest.acceptJson)
 
 const call = (access: StoreAccess, request: HttpClientRequest.HttpClientRequest, operation: string, idempotent = true) =>
   Effect.gen(function*() {
     const client = yield* ProviderClient
-    return yield* client.execute(authorized(request, access), {
+    const keys = yield* keysOf(access)
+    return yield* client.execute(authorized(request, keys), {
       provider: "woocommerce",
       operation,
       circuit: `woocommerce:${new URL(access.store).host}`,

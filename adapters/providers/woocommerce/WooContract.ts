@@ -14,6 +14,15 @@ import { bodyHmacMatches, jsonBody, type SignaturePolicy, WebhookRejected } from
  * `https://shop.example.com/` → `https://shop.example.com`; a sub-directory install keeps its path. Refuses what
  * is not an absolute http(s) URL, or carries credentials, a query or a fragment.
  */
+/** What a WooCommerce connection stores (sealed): the store's REST API keys and our webhook secret. */
+export const WooCredentials = Schema.Struct({
+  consumerKey: Schema.String,
+  consumerSecret: Schema.String,
+  keyId: Schema.String,
+  permissions: Schema.String,
+  webhookSecret: Schema.String
+})
+
 export const normalizeStoreUrl = (raw: string | undefined): Option.Option<string> => {
   const text = (raw ?? "").trim()
   if (text.length === 0 || text.length > 255) return Option.none()

@@ -12,15 +12,7 @@ import type { EgressGuard } from "../shared/Egress.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
 import * as WooClient from "./WooClient.ts"
 import * as Woo from "./WooContract.ts"
-
-/** What a connection stores (sealed). */
-export const WooCredentials = Schema.Struct({
-  consumerKey: Schema.String,
-  consumerSecret: Schema.String,
-  keyId: Schema.String,
-  permissions: Schema.String,
-  webhookSecret: Schema.String
-})
+import { WooCredentials } from "./WooContract.ts"
 
 const refused = (code: string, detail: string) => Effect.fail(new ConnectRefused({ code, detail }))
 
