@@ -33,6 +33,6 @@ export const CatalogueLive = Layer.effect(
     const registered = yield* registrations(appEnv)
     const problems = registered.flatMap((r) => r.problems)
     if (problems.length > 0) return yield* new StartupError({ problems })
-    return ProviderCatalogue.fromRegistrations(registered.map((r) => r.provider))
+    return yield* ProviderCatalogue.fromRegistrations(registered.map((r) => r.provider))
   })
 )

@@ -4,7 +4,7 @@
  * simply has none, so no code outside the catalogue branches on provider ids. Built once at startup by the apps
  * from the list of provider registrations.
  */
-import { Context, Option } from "effect"
+import { Context, Effect, Option } from "effect"
 import type { AuditLog } from "../../audit/ports/AuditLog.ts"
 import type { AdsAdapter } from "../../advertising/Advertising.ts"
 import type { ChannelAdapter } from "../../channels/ChannelSync.ts"
@@ -48,13 +48,13 @@ export interface ProviderCatalogueShape {
 export class ProviderCatalogue extends Context.Service<ProviderCatalogue, ProviderCatalogueShape>()(
   "tradeport/core/providers/ports/ProviderCatalogue"
 ) {
-  /** A catalogue over registrations; two registrations with one id are a programming error. */
-  static fromRegistrations(providers: ReadonlyArray<RegisteredProvider>): ProviderCatalogueShape {
+  /** A catalogue over registrations; two registrations with one id are a programming error (a defect). */
+  static fromRegistrations(providers: ReadonlyArray<RegisteredProvider>): Effect.Effect<ProviderCatalogueShape> {
     const byId = new Map<string, RegisteredProvider>()
     for (const provider of providers) {
-      if (byId.has(provider.descriptor.id)) throw new Error(`provider ${provider.descriptor.id} registered twice`)
+      if (byId.has(provider.descriptor.id)) return Effect.die(`provider ${provider.descriptor.id} registered twice`)
       byId.set(provider.descriptor.id, provider)
     }
-    return { providers, find: (id) => Option.fromNullishOr(byId.get(id)) }
+    return Effect.succeed({ providers, find: (id) => Option.fromNullishOr(byId.get(id)) })
   }
 }
