@@ -43,6 +43,23 @@ const vaultWith = (raw: string) => {
 
 describe("connections", () => {
   layer(testApp(), { excludeTestServices: true, timeout: 60_000 })("on real Postgres", (it) => {
+    it.effect("the provider catalogue: every registered provider, configured or not, with what it can do", () =>
+      Effect.gen(function*() {
+        const { accessToken } = yield* signUpAndLogin("catalogue@example.com", "Catalogue Co")
+        const body = yield* call("GET", "/api/v1/providers", { token: accessToken }).pipe(Effect.flatMap(json))
+        const providers = body["providers"] as Array<Record<string, unknown>>
+        const byId = new Map(providers.map((p) => [String(p["id"]), p]))
+        assert.deepStrictEqual([...byId.keys()].sort(), ["amazon_ads", "custom", "dhl", "fedex", "g2a", "shopify", "ups", "woocommerce"])
+        // This test app configures no app credentials: Shopify, G2A and Amazon Ads are listed but not usable.
+        assert.strictEqual(byId.get("shopify")!["configured"], false)
+        assert.strictEqual(byId.get("g2a")!["configured"], false)
+        assert.strictEqual(byId.get("fedex")!["configured"], true)
+        assert.strictEqual(byId.get("fedex")!["kind"], "carrier")
+        assert.deepStrictEqual(byId.get("fedex")!["capabilities"], ["rates", "labels", "tracking"])
+        assert.strictEqual(byId.get("woocommerce")!["auth"], "key_exchange")
+        assert.strictEqual((yield* call("GET", "/api/v1/providers")).status, 401, "members only")
+      }))
+
     it.effect("credentials are sealed at rest, listed without secrets, with token health; other orgs get 404", () =>
       Effect.gen(function*() {
         const a = yield* signUpAndLogin("conn-a@example.com", "Shop A")
