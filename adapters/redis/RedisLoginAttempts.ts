@@ -2,12 +2,12 @@
  * LoginAttempts on Redis, shared by every instance. `{prefix}auth:fail:{key}` counts attempts within the window
  * (reserved atomically by one script before the password is checked); `{prefix}auth:lock:{key}` holds the lock
  * for its TTL. When Redis fails, the in-process fallback answers that call (counted in
- * `auth_lockout_fallback_total`), so lockout degrades to per-instance, never to off.
+ * `auth_lockout_fallback_total`), so lockout degrades to per-instance, never to off. Which in-process store
+ * that is, the wiring decides (apps/shared/Infrastructure.ts passes the memory adapter's `make`).
  */
 import { Duration, Effect, Layer, Metric } from "effect"
 import type { LockoutPolicy } from "../../core/identity/Lockout.ts"
 import { LoginAttempts, type LoginAttemptsShape } from "../../core/identity/ports/LoginAttempts.ts"
-import * as MemoryLoginAttempts from "../memory/MemoryLoginAttempts.ts"
 import { RedisConnection } from "./RedisConnection.ts"
 
 /** Returns -1 while locked, else the attempt number (the counter expires with the window). */
@@ -19,13 +19,13 @@ return n`
 
 const fallbacks = Metric.counter("auth_lockout_fallback_total", { description: "Lockout decisions served in-process because Redis failed" })
 
-export const layer = (policy: LockoutPolicy, prefix = "tradeport:") =>
+export const layer = (policy: LockoutPolicy, fallbackStore: Effect.Effect<LoginAttemptsShape>, prefix = "tradeport:") =>
   Layer.effect(
     LoginAttempts,
     Effect.gen(function*() {
       const redis = yield* RedisConnection
       const acquireScript = redis.script({ name: "lockout_acquire", lua: ACQUIRE, keys: 2 })
-      const fallback = yield* MemoryLoginAttempts.make(policy)
+      const fallback = yield* fallbackStore
       const failKey = (key: string) => `${prefix}auth:fail:${key}`
       const lockKey = (key: string) => `${prefix}auth:lock:${key}`
       const orFallback = <A>(operation: Effect.Effect<A, unknown>, local: Effect.Effect<A, unknown>) =>

@@ -115,7 +115,7 @@ export const RedisLive = Layer.unwrap(
       RedisConnection.probe,
       CircuitBreaker.layerStoreRedis({ prefix: `${prefix}circuit:` }).pipe(Layer.provide(EffectRedis.layer)),
       RedisRateCounter.layer(prefix),
-      RedisLoginAttempts.layer(lockout, prefix),
+      RedisLoginAttempts.layer(lockout, MemoryLoginAttempts.make(lockout), prefix),
       RedisTokenCache.layer(prefix),
       RedisDistributedLock.layer(prefix),
       RedisOAuthStateStore.layer(prefix),

@@ -46,7 +46,7 @@ describe("LoginAttempts", () => {
   contract(
     "redis",
     Layer.unwrap(Effect.sync(() =>
-      RedisLoginAttempts.layer(policy, `test:${Math.random()}:`).pipe(
+      RedisLoginAttempts.layer(policy, MemoryLoginAttempts.make(policy), `test:${Math.random()}:`).pipe(
         Layer.provide(RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) }))
       )
     ))
