@@ -5,11 +5,11 @@
  *
  * When the shared store fails (Redis down), decisions fall back to an in-process counter with the same budgets
  * (counted in `ratelimit_fallback_total`): limits become per instance, never off — auth is never left open.
+ * The wiring chooses that counter (Server.ts passes the memory adapter's), so this middleware imports no adapter.
  */
 import { Config, Context, Duration, Effect, Layer, Metric, Option } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
-import { RateCounter, type WindowCount } from "../../core/shared/ports/RateCounter.ts"
+import { RateCounter, type RateCounterShape, type WindowCount } from "../../core/shared/ports/RateCounter.ts"
 import { canonicalPath } from "./Paths.ts"
 
 export interface Budget {
@@ -48,7 +48,8 @@ const clientOf = (request: HttpServerRequest.HttpServerRequest, trustProxy: bool
   return Option.getOrElse(request.remoteAddress, () => "unknown")
 }
 
-export const layer = Layer.effect(
+/** `fallbackCounter` makes the in-process counter that answers while the shared RateCounter fails. */
+export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) => Layer.effect(
   RequestLimiter,
   Effect.gen(function*() {
     const global: Budget = {
@@ -61,7 +62,7 @@ export const layer = Layer.effect(
     }
     const trustProxy = yield* Config.Boolean("TRUST_PROXY").pipe(Config.withDefault(false))
     const shared = yield* RateCounter
-    const local = yield* MemoryRateCounter.make
+    const local = yield* fallbackCounter
     // One counter per scope and outcome, made once: a decision only increments.
     const counted = (scope: string) => ({
       allowed: Metric.withAttributes(decisions, { scope, outcome: "allowed" }),

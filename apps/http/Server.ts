@@ -8,6 +8,7 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { createServer } from "node:http"
+import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
 import { Api } from "./Api.ts"
 import { ConsoleRoutes } from "./Console.ts"
 import { AuthenticatedLive } from "./Authentication.ts"
@@ -30,13 +31,16 @@ import * as Middleware from "./Middleware.ts"
 
 const QUIET = ["/health/live", "/health/ready", "/metrics"]
 
+/** The request limiter over the RateCounter port; while that store fails, an in-process counter answers. */
+export const RateLimitLive = RateLimit.layer(MemoryRateCounter.make)
+
 export const MiddlewareLive = Layer.unwrap(
   Effect.gen(function*() {
     const maxBodySize = yield* Config.ByteSize("HTTP_MAX_BODY_SIZE").pipe(Config.withDefault(ByteSize.mebibytes(1)))
     const requestTimeout = yield* Config.Duration("REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(15)))
     return Middleware.layer({ maxBodySize, requestTimeout, quietPaths: QUIET })
   })
-).pipe(Layer.provide(RateLimit.layer))
+).pipe(Layer.provide(RateLimitLive))
 
 /** Cross-origin access only for the origins configured in CORS_ALLOWED_ORIGINS (comma-separated). */
 const CorsLive = Layer.unwrap(

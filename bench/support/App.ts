@@ -11,7 +11,7 @@ import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import { cpus } from "node:os"
 import * as RateLimit from "../../apps/http/RateLimit.ts"
-import { Routes } from "../../apps/http/Server.ts"
+import { RateLimitLive, Routes } from "../../apps/http/Server.ts"
 import { withProcess } from "../../apps/shared/Platform.ts"
 import * as Migrations from "../../adapters/postgres/Migrations.ts"
 import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
@@ -76,7 +76,7 @@ export const startApp = (extra: Record<string, string> = {}): Effect.Effect<Benc
     const server = HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true }).pipe(
       Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" }))
     )
-    const app = withProcess("tradeport-bench", Layer.mergeAll(server, RateLimit.layer)).pipe(Layer.provide(ConfigProvider.layer(config)))
+    const app = withProcess("tradeport-bench", Layer.mergeAll(server, RateLimitLive)).pipe(Layer.provide(ConfigProvider.layer(config)))
     const context = yield* Layer.build(app)
     return {
       base: `http://127.0.0.1:${port}`,

@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http"
+import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
 import * as RateLimit from "../../apps/http/RateLimit.ts"
 import * as RedisRateCounter from "../../adapters/redis/RedisRateCounter.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
@@ -24,7 +25,7 @@ describe("Redis down", () => {
       for (let i = 0; i < 5; i++) allowed.push(Option.getOrThrow(yield* limiter.decide(request)).allowed)
       assert.deepStrictEqual(allowed, [true, true, true, false, false])
     }).pipe(
-      Effect.provide(RateLimit.layer.pipe(
+      Effect.provide(RateLimit.layer(MemoryRateCounter.make).pipe(
         Layer.provide(RedisRateCounter.layer("dead:").pipe(Layer.provide(deadRedis))),
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ RATE_LIMIT_AUTH_PER_MINUTE: "3" })))
       ))

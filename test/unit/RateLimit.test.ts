@@ -5,7 +5,7 @@ import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
 import * as RateLimit from "../../apps/http/RateLimit.ts"
 
 const limiter = (config: Record<string, string>) =>
-  RateLimit.layer.pipe(
+  RateLimit.layer(MemoryRateCounter.make).pipe(
     Layer.provide(MemoryRateCounter.layer),
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(config)))
   )
