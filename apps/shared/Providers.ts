@@ -8,7 +8,6 @@
 import { Config, Duration, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { CircuitBreaker } from "effect/persistence"
-import * as WebhookNotifier from "../../adapters/notifications/WebhookNotifier.ts"
 import { PolicyConfig, ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { defaultOptions, TokenManager } from "../../core/connections/TokenManager.ts"
 import { Readiness } from "../../core/ops/Readiness.ts"
@@ -16,6 +15,7 @@ import * as G2AMarketplace from "../../adapters/providers/g2a/G2AMarketplace.ts"
 import { CatalogueLive } from "./Catalogue.ts"
 import { ChannelsLive, EgressLive } from "./Channels.ts"
 import { G2ALive } from "./G2A.ts"
+import { NotifierLive } from "./Notifications.ts"
 
 const CircuitConfig = Config.all({
   failures: Config.Int("PROVIDER_CIRCUIT_FAILURES").pipe(Config.withDefault(5)),
@@ -51,7 +51,7 @@ export const ProvidersLive = Layer.unwrap(
     const tokens = TokenManager.layer(defaultOptions)
     const deploymentClients = Layer.mergeAll(G2ALive, ChannelsLive).pipe(Layer.provide(tokens))
     const catalogue = Layer.mergeAll(CatalogueLive, G2AMarketplace.layer).pipe(Layer.provideMerge(deploymentClients))
-    return Layer.mergeAll(catalogue, probe, WebhookNotifier.layerConfig).pipe(
+    return Layer.mergeAll(catalogue, probe, NotifierLive).pipe(
       Layer.provideMerge(tokens),
       Layer.provideMerge(client)
     )

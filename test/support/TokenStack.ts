@@ -4,7 +4,6 @@
  */
 import { Duration, Layer, Redacted } from "effect"
 import { inject } from "vitest"
-import * as WebhookNotifier from "../../adapters/notifications/WebhookNotifier.ts"
 import * as AesGcmVault from "../../adapters/crypto/AesGcmVault.ts"
 import * as PgAuditLog from "../../adapters/postgres/PgAuditLog.ts"
 import * as PgConnectionRepository from "../../adapters/postgres/PgConnectionRepository.ts"
@@ -14,6 +13,7 @@ import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
 import * as RedisDistributedLock from "../../adapters/redis/RedisDistributedLock.ts"
 import * as RedisTokenCache from "../../adapters/redis/RedisTokenCache.ts"
 import { keyringFrom } from "../../adapters/crypto/Keyring.ts"
+import { NotifierLive } from "../../apps/shared/Notifications.ts"
 import { CredentialVault } from "../../core/connections/ports/CredentialVault.ts"
 import { providerClient } from "./ProviderStack.ts"
 import { TEST_ENCRYPTION_KEYS } from "./TestApp.ts"
@@ -38,7 +38,7 @@ export const Persistence = Layer.mergeAll(
 ).pipe(Layer.provideMerge(TestDatabase.layer))
 
 export const tokenStack = (prefix: string) =>
-  Layer.mergeAll(Persistence, TestVault, sharedStores(prefix), WebhookNotifier.layerConfig).pipe(
+  Layer.mergeAll(Persistence, TestVault, sharedStores(prefix), NotifierLive).pipe(
     Layer.provideMerge(providerClient({
       timeout: Duration.seconds(2),
       retries: 1,
