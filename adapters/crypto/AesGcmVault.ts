@@ -20,15 +20,19 @@ export const make = (keyring: Keyring) =>
   CredentialVault.of({
     activeKeyId: keyring.activeId,
     needsRotation: (ciphertext) => !ciphertext.startsWith(`${VERSION}.${keyring.activeId}.`),
-    encrypt: (plaintext, location) =>
-      Effect.sync(() => {
+    encrypt: (plaintext, location) => {
+      const key = keyring.keys.get(keyring.activeId)
+      // keyringFrom only builds keyrings whose active key is among the keys.
+      if (key === undefined) return Effect.die(new Error(`keyring: the active key "${keyring.activeId}" is not among its keys`))
+      return Effect.sync(() => {
         const iv = randomBytes(12)
-        const cipher = createCipheriv("aes-256-gcm", keyring.keys.get(keyring.activeId)!, iv)
+        const cipher = createCipheriv("aes-256-gcm", key, iv)
         cipher.setAAD(aad(location))
         const sealed = Buffer.concat([cipher.update(Redacted.value(plaintext), "utf8"), cipher.final()])
         const parts = [iv, cipher.getAuthTag(), sealed].map((b) => b.toString("base64url"))
         return [VERSION, keyring.activeId, ...parts].join(".")
-      }),
+      })
+    },
     decrypt: (ciphertext, location) =>
       Effect.gen(function*() {
         const [version, keyId, iv, tag, sealed] = ciphertext.split(".")

@@ -35,8 +35,10 @@ export const keyringFrom = (
   active: string | undefined
 ): { readonly _tag: "Valid"; readonly keyring: Keyring } | { readonly _tag: "Invalid"; readonly problems: ReadonlyArray<string> } => {
   const parsed = parseKeyring(raw)
+  const [first] = parsed.keys
   if (parsed.problems.length > 0) return { _tag: "Invalid", problems: parsed.problems }
-  const activeId = active ?? parsed.keys[0]!.id
+  if (first === undefined) return { _tag: "Invalid", problems: ["ENCRYPTION_KEYS is empty"] }
+  const activeId = active ?? first.id
   if (!parsed.keys.some((k) => k.id === activeId)) {
     return { _tag: "Invalid", problems: [`ENCRYPTION_ACTIVE_KEY "${activeId}" is not in ENCRYPTION_KEYS`] }
   }

@@ -8,7 +8,7 @@ import {
   EmailTaken, LastOwner, MemberChanged, MemberNotFound, Membership, MemberView, Organization, type Role, User
 } from "../../core/identity/Identity.ts"
 import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
-import { OrgId, UserId } from "../../core/shared/Ids.ts"
+import { UserId } from "../../core/shared/Ids.ts"
 import { onRollback } from "./UnitOfWork.ts"
 
 interface StoredMembership {
@@ -29,9 +29,12 @@ export const layer = Layer.effect(
   IdentityRepository,
   Effect.gen(function*() {
     const state = yield* Ref.make<State>({ organizations: new Map(), users: new Map(), memberships: [] })
-    const view = (s: State, stored: StoredMembership): MemberView => {
-      const user = [...s.users.values()].find((u) => u.user.id === stored.membership.userId)!.user
-      return new MemberView({ userId: user.id, email: user.email, role: stored.membership.role, joinedAt: stored.joinedAt })
+    const view = (s: State, stored: StoredMembership): Effect.Effect<MemberView> => {
+      const found = [...s.users.values()].find((u) => u.user.id === stored.membership.userId)
+      // A membership is only ever stored together with its user.
+      if (found === undefined) return Effect.die(new Error(`MemoryIdentityRepository: membership of user ${stored.membership.userId}, who is not stored`))
+      const { user } = found
+      return Effect.succeed(new MemberView({ userId: user.id, email: user.email, role: stored.membership.role, joinedAt: stored.joinedAt }))
     }
     const find = (s: State, organizationId: string, userId: string) =>
       s.memberships.find((m) => m.membership.organizationId === organizationId && m.membership.userId === userId)
@@ -79,9 +82,9 @@ export const layer = Layer.effect(
         Ref.get(state).pipe(Effect.map((s) => s.memberships.filter((m) => m.membership.userId === userId).map((m) => m.membership))),
       organization: (organizationId) => Ref.get(state).pipe(Effect.map((s) => Option.fromNullishOr(s.organizations.get(organizationId)))),
       member: (organizationId, userId) =>
-        Ref.get(state).pipe(Effect.map((s) => Option.fromNullishOr(find(s, organizationId, userId)).pipe(Option.map((m) => view(s, m))))),
+        Ref.get(state).pipe(Effect.flatMap((s) => Effect.transposeOption(Option.fromNullishOr(find(s, organizationId, userId)).pipe(Option.map((m) => view(s, m)))))),
       listMembers: (organizationId) =>
-        Ref.get(state).pipe(Effect.map((s) => s.memberships.filter((m) => m.membership.organizationId === organizationId).map((m) => view(s, m)))),
+        Ref.get(state).pipe(Effect.flatMap((s) => Effect.forEach(s.memberships.filter((m) => m.membership.organizationId === organizationId), (m) => view(s, m)))),
       addMember: (organizationId, added) =>
         Effect.gen(function*() {
           const at = yield* joinedAt
@@ -99,7 +102,7 @@ export const layer = Layer.effect(
               users: without(later.users, user.email),
               memberships: later.memberships.filter((m) => m !== stored)
             })
-            return [Effect.succeed(view(next, stored)), next, undo] as const
+            return [view(next, stored), next, undo] as const
           })
         }),
       changeRole: (organizationId, userId, from, to: Role) =>
@@ -114,7 +117,7 @@ export const layer = Layer.effect(
             ...later,
             memberships: later.memberships.map((m) => (m === changed ? current : m))
           })
-          return [Effect.succeed(view(next, changed)), next, undo] as const
+          return [view(next, changed), next, undo] as const
         }),
       removeMember: (organizationId, userId, expectedRole) =>
         transact<void, MemberNotFound | MemberChanged | LastOwner>((s) => {

@@ -61,6 +61,15 @@ export const toPersistenceError = (operation: string) => (error: SqlError.SqlErr
   }
 }
 
+/**
+ * The row a statement cannot fail to return (INSERT … RETURNING, a row just written or still locked, a SELECT of
+ * an expression): none is a bug, so a defect naming the statement rather than a crash on `undefined` further on.
+ */
+export const theRow = (statement: string) => <A>(rows: ReadonlyArray<A>): Effect.Effect<A> => {
+  const [row] = rows
+  return row === undefined ? Effect.die(new Error(`${statement}: expected a row, got none`)) : Effect.succeed(row)
+}
+
 export const probe = Layer.effectDiscard(
   Effect.gen(function*() {
     const readiness = yield* Readiness

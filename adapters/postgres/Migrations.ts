@@ -18,8 +18,8 @@ export const fromSqlDirectory = (directory: string): Migrator.Loader =>
   Effect.tryPromise({
     try: async () => {
       const files = (await readdir(directory)).flatMap((file) => {
-        const match = FILE.exec(file)
-        return match === null ? [] : [{ file, id: Number(match[1]), name: match[2]! }]
+        const [, id, name] = FILE.exec(file) ?? []
+        return id === undefined || name === undefined ? [] : [{ file, id: Number(id), name }]
       })
       return files
         .sort((a, b) => a.id - b.id)

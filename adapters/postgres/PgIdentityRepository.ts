@@ -11,7 +11,7 @@ import {
 } from "../../core/identity/Identity.ts"
 import { IdentityRepository, type IdentityRepositoryShape } from "../../core/identity/ports/IdentityRepository.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
-import { toPersistenceError } from "./Database.ts"
+import { theRow, toPersistenceError } from "./Database.ts"
 import { asUser, inOrganization } from "./Tenancy.ts"
 
 const MemberRow = Schema.Struct({ user_id: UserId, email: Email, role: Role, created_at: Schema.Date })
@@ -106,8 +106,8 @@ export const layer = Layer.effect(
       })).pipe(
         Effect.mapError((e) => e.reason._tag === "UniqueViolation" ? new EmailTaken() : toPersistenceError("IdentityRepository.addMember")(e))
       )
-      const [created] = yield* Effect.orDie(decodeMembers(rows))
-      return toMember(created!)
+      const created = yield* Effect.orDie(decodeMembers(rows)).pipe(Effect.flatMap(theRow("IdentityRepository.addMember: re-read of the member inserted")))
+      return toMember(created)
     })
 
     /** Locks the organisation's owner rows so two concurrent demotions cannot both pass the last-owner check. */
@@ -135,8 +135,8 @@ export const layer = Layer.effect(
           if (updated.length === 0) return yield* memberGoneOrChanged(organizationId, userId)
           return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
         })).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.changeRole")(e))))
-        const [changed] = yield* Effect.orDie(decodeMembers(rows))
-        return toMember(changed!)
+        const changed = yield* Effect.orDie(decodeMembers(rows)).pipe(Effect.flatMap(theRow("IdentityRepository.changeRole: re-read of the member updated")))
+        return toMember(changed)
       }
     )
 

@@ -18,7 +18,7 @@ import {
 } from "../../core/orders/Order.ts"
 import { OrderRepository, type OrderRepositoryShape } from "../../core/orders/ports/OrderRepository.ts"
 import { OrgId } from "../../core/shared/Ids.ts"
-import { toPersistenceError } from "./Database.ts"
+import { theRow, toPersistenceError } from "./Database.ts"
 import { asPlatform, inOrganization } from "./Tenancy.ts"
 
 const OrderRow = Schema.Struct({
@@ -100,15 +100,24 @@ export const layer = Layer.effect(
         if (inserted === undefined) {
           const existing = yield* select(sql`o.organization_id = ${organizationId} AND o.connection_id = ${order.connectionId ?? null}
                                              AND o.external_order_id = ${order.externalOrderId ?? null}`).pipe(
-            Effect.flatMap((rows) => Effect.orDie(decodeOrders(rows)))
+            Effect.flatMap((rows) => Effect.orDie(decodeOrders(rows))),
+            Effect.flatMap(theRow("OrderRepository.createReserved: re-read of the order the insert conflicted with"))
           )
-          return { order: toOrder(existing[0]!), created: false }
+          return { order: toOrder(existing), created: false }
         }
-        const ordered = [...demand].sort((a, b) => (productOf.get(a.sku)! < productOf.get(b.sku)! ? -1 : 1))
-        const lines = JSON.stringify(order.lines.map((line, i) => ({
-          line_no: i + 1, product_id: productOf.get(line.sku)!, sku: line.sku, quantity: line.quantity, unit_price_cents: line.unitPriceCents
+        // Every SKU of the order was found above (UnknownSku otherwise): a miss here is a bug.
+        const withProduct = <A extends { readonly sku: string }>(items: ReadonlyArray<A>) =>
+          Effect.forEach(items, (item) => {
+            const productId = productOf.get(item.sku)
+            return productId === undefined
+              ? Effect.die(new Error(`OrderRepository.createReserved: SKU ${item.sku} has no product after the UnknownSku check`))
+              : Effect.succeed({ item, productId })
+          })
+        const ordered = (yield* withProduct(demand)).sort((a, b) => (a.productId < b.productId ? -1 : 1))
+        const lines = JSON.stringify((yield* withProduct(order.lines)).map(({ item: line, productId }, i) => ({
+          line_no: i + 1, product_id: productId, sku: line.sku, quantity: line.quantity, unit_price_cents: line.unitPriceCents
         })))
-        const holds = JSON.stringify(ordered.map((d) => ({ product_id: productOf.get(d.sku)!, quantity: d.quantity })))
+        const holds = JSON.stringify(ordered.map(({ item: d, productId }) => ({ product_id: productId, quantity: d.quantity })))
         yield* sql`
           WITH l AS (
             INSERT INTO order_lines (order_id, line_no, organization_id, product_id, sku, quantity, unit_price_cents)
@@ -119,8 +128,7 @@ export const layer = Layer.effect(
           SELECT ${order.id}, h.product_id, ${organizationId}, ${order.location}, h.quantity, 'open', ${expires}
           FROM json_to_recordset(${holds}::json) AS h(product_id uuid, quantity int)`
         // The stock last: the hot inventory row stays locked only from here to COMMIT.
-        for (const d of ordered) {
-          const productId = productOf.get(d.sku)!
+        for (const { item: d, productId } of ordered) {
           const reserved = yield* sql`
             UPDATE inventory_levels SET quantity_reserved = quantity_reserved + ${d.quantity}, updated_at = now()
             WHERE product_id = ${productId} AND location = ${order.location}

@@ -3,7 +3,7 @@ import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { decide, Purchase, PurchaseStatus } from "../../core/marketplace/Purchase.ts"
 import { PurchaseRepository } from "../../core/marketplace/ports/PurchaseRepository.ts"
-import { toPersistenceError } from "./Database.ts"
+import { theRow, toPersistenceError } from "./Database.ts"
 import { OrgId } from "../../core/shared/Ids.ts"
 import { asPlatform, inOrganization } from "./Tenancy.ts"
 
@@ -54,7 +54,7 @@ export const layer = Layer.effect(
           VALUES (${crypto.randomUUID()}, ${organizationId}, ${p.provider}, ${p.accountId}, ${p.externalOrderId}, ${p.productId}, ${p.price.toFixed(2)},
                   ${p.currency}, 'pending', ${p.createdBy ?? null})
           ON CONFLICT (organization_id, provider, account_id, external_order_id) DO UPDATE SET updated_at = marketplace_purchases.updated_at
-          RETURNING ${sql.literal(COLUMNS)}`).pipe(rows("record"), Effect.map((all) => all[0]!)),
+          RETURNING ${sql.literal(COLUMNS)}`).pipe(rows("record"), Effect.flatMap(theRow("PurchaseRepository.record: INSERT … RETURNING"))),
       ownerOf: (provider, accountId, externalOrderId) =>
         asPlatform(sql)(sql<{ organization_id: string }>`
           SELECT organization_id::text FROM marketplace_purchases
@@ -77,10 +77,13 @@ export const layer = Layer.effect(
           if (current === undefined) return Option.none()
           const decision = decide(current.status, status)
           if (decision !== "apply") return Option.some({ decision, purchase: toPurchase(current) })
-          const [updated] = yield* sql`
+          const updated = yield* sql`
             UPDATE marketplace_purchases SET status = ${status}, updated_at = now()
-            WHERE id = ${current.id} RETURNING ${sql.literal(COLUMNS)}`.pipe(Effect.flatMap(decoded))
-          return Option.some({ decision, purchase: toPurchase(updated!) })
+            WHERE id = ${current.id} RETURNING ${sql.literal(COLUMNS)}`.pipe(
+            Effect.flatMap(decoded),
+            Effect.flatMap(theRow("PurchaseRepository.updateStatus: UPDATE … RETURNING of the row locked"))
+          )
+          return Option.some({ decision, purchase: toPurchase(updated) })
         })).pipe(Effect.mapError(toPersistenceError("PurchaseRepository.updateStatus")))
     })
   })

@@ -6,6 +6,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
+import { theRow } from "./Database.ts"
 
 export interface AppDatabase {
   readonly adminUrl: Redacted.Redacted
@@ -35,9 +36,11 @@ export const ensureAppDatabase = (app: AppDatabase) =>
     const roles = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_roles WHERE rolname = ${app.role}`
     const template = `${roles[0]?.n === 1 ? "ALTER" : "CREATE"} ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE PASSWORD %L`
     // Utility statements take no bind parameters: let the server quote the identifier and password (format).
-    const [statement] = yield* sql<{ text: string }>`
-      SELECT format(${template}::text, ${app.role}::text, ${Redacted.value(app.password)}::text) AS text`
-    yield* sql.unsafe(statement!.text)
+    const statement = yield* sql<{ text: string }>`
+      SELECT format(${template}::text, ${app.role}::text, ${Redacted.value(app.password)}::text) AS text`.pipe(
+      Effect.flatMap(theRow("Provisioning: SELECT format(…)"))
+    )
+    yield* sql.unsafe(statement.text)
     const databases = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${app.database}`
     if (databases[0]?.n !== 1) yield* sql.unsafe(`CREATE DATABASE ${app.database} OWNER ${app.role}`)
     return appUrl(app)

@@ -14,7 +14,7 @@ export const splitStatements = (script: string): ReadonlyArray<string> => {
     current = ""
   }
   while (i < script.length) {
-    const ch = script[i]!
+    const ch = script.charAt(i)
     const rest = script.slice(i)
     if (rest.startsWith("--")) {
       const end = script.indexOf("\n", i)

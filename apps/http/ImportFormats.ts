@@ -16,7 +16,7 @@ export const csvFields = (line: string): Array<string> => {
   let field = ""
   let quoted = false
   for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!
+    const ch = line.charAt(i)
     if (quoted) {
       if (ch === "\"" && line[i + 1] === "\"") {
         field += "\""
@@ -78,7 +78,8 @@ const fromObject = (value: unknown, row: number): RawRow => {
 }
 
 export const readRows = (contentType: string, body: Stream.Stream<Uint8Array, unknown>): Effect.Effect<ReadonlyArray<RawRow>, ImportFormatError | unknown> => {
-  const type = contentType.split(";")[0]!.trim().toLowerCase()
+  const [mediaType = ""] = contentType.split(";")
+  const type = mediaType.trim().toLowerCase()
   if (type === "text/csv") {
     return Effect.gen(function*() {
       let header: Array<string> | undefined
@@ -90,8 +91,9 @@ export const readRows = (contentType: string, body: Stream.Stream<Uint8Array, un
             header = fields.map((f) => f.trim().toLowerCase())
             return
           }
+          const columns = header
           const at = (name: string) => {
-            const index = header!.indexOf(name)
+            const index = columns.indexOf(name)
             return index < 0 ? undefined : fields[index]
           }
           rows.push({ row: rows.length + 1, sku: at("sku"), quantity: at("quantity"), location: at("location") })

@@ -67,14 +67,18 @@ const runBatch = Effect.fnUntraced(function*<R>(options: RunnerOptions<R>) {
   const results = yield* Effect.forEach(due, (connection) =>
     Effect.gen(function*() {
       yield* Metric.update(lag, connection.lagSeconds)
-      const source = connectionTokenSource({
-        organizationId: connection.organizationId,
-        connectionId: connection.connectionId,
-        provider: connection.provider,
-        env: options.env,
-        grant: options.grants.get(connection.provider)!
-      })
-      const outcome = yield* manager.get(source, { force: connection.forced }).pipe(Effect.exit)
+      const grant = options.grants.get(connection.provider)
+      // Only providers with a grant are claimed (claimDue is given the grants' keys): a miss is a bug, and it is
+      // handled like every other defect of a refresh (backed off, notified).
+      const outcome = yield* (grant === undefined
+        ? Effect.die(new Error(`RefreshRunner: claimed a ${connection.provider} connection but has no refresh grant for it`))
+        : manager.get(connectionTokenSource({
+          organizationId: connection.organizationId,
+          connectionId: connection.connectionId,
+          provider: connection.provider,
+          env: options.env,
+          grant
+        }), { force: connection.forced })).pipe(Effect.exit)
       if (outcome._tag === "Success") {
         yield* queue.settle(connection.connectionId, options.owner, { _tag: "Refreshed" })
         yield* Metric.update(Metric.withAttributes(attempts, { outcome: "refreshed" }), 1)

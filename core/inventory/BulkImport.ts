@@ -88,12 +88,19 @@ export const importLevels = Effect.fn("BulkImport.importLevels")(function*(
     valid,
     mode === "partial" ? "partial" : errors.length > 0 ? "check" : "atomic"
   )
+  // The repository reports positions in `valid`, the rows it was given.
+  const validRow = (index: number) => {
+    const row = valid[index]
+    return row === undefined
+      ? Effect.die(new Error(`BulkImport: setOnHand reported row index ${index}, outside the ${valid.length} rows it was given`))
+      : Effect.succeed(row)
+  }
   for (const index of result.unknownSku) {
-    const row = valid[index]!
+    const row = yield* validRow(index)
     errors.push({ row: row.row, sku: row.sku, field: "sku", message: "unknown SKU for this organisation" })
   }
   for (const index of result.belowReserved) {
-    const row = valid[index]!
+    const row = yield* validRow(index)
     errors.push({ row: row.row, sku: row.sku, field: "quantity", message: "less than the quantity currently reserved" })
   }
   return { mode, received: rows.length, applied: result.applied, errors: errors.sort((a, b) => a.row - b.row) } satisfies ImportReport

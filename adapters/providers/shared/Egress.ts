@@ -105,13 +105,14 @@ export class EgressGuard extends Context.Service<EgressGuard, {
         dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => {
           if (error) return callback(error, "")
           const refusedHost = !allowedHosts.has(hostname.toLowerCase()) && !addresses.every((a) => isPublicAddress(a.address))
-          if (refusedHost || addresses.length === 0) {
+          const [first] = addresses
+          if (refusedHost || first === undefined) {
             const refused: NodeJS.ErrnoException = new Error(`refused to connect to a non-public address of ${hostname}`)
             refused.code = "EGRESS_REFUSED"
             return callback(refused, "")
           }
           if (lookupOptions.all === true) return callback(null, addresses)
-          return callback(null, addresses[0]!.address, addresses[0]!.family)
+          return callback(null, first.address, first.family)
         })
       }
 

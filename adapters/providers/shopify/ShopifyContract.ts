@@ -35,9 +35,13 @@ export const queryHmacMessage = (params: ReadonlyArray<readonly [string, string]
     if (name === "hmac" || name === "signature") continue
     grouped.set(name, [...(grouped.get(name) ?? []), value])
   }
-  const escape = (s: string) => s.replace(/%/g, "%25").replace(/&/g, "%26")
+  const percentEscape = (s: string) => s.replace(/%/g, "%25").replace(/&/g, "%26")
   return [...grouped.entries()]
-    .map(([name, values]) => [escape(name).replace(/=/g, "%3D"), values.length === 1 ? escape(values[0]!) : escape(`[${values.map((v) => `"${v}"`).join(", ")}]`)] as const)
+    .map(([name, values]) => {
+      const [only, ...others] = values
+      const value = only !== undefined && others.length === 0 ? only : `[${values.map((v) => `"${v}"`).join(", ")}]`
+      return [percentEscape(name).replace(/=/g, "%3D"), percentEscape(value)] as const
+    })
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => `${name}=${value}`)
     .join("&")
@@ -45,9 +49,9 @@ export const queryHmacMessage = (params: ReadonlyArray<readonly [string, string]
 
 /** Constant-time check of a redirect's `hmac` (hex) against the app secret(s). */
 export const verifyQueryHmac = (params: ReadonlyArray<readonly [string, string]>, secrets: ReadonlyArray<Redacted.Redacted<string>>) => {
-  const given = params.filter(([name]) => name === "hmac").map(([, value]) => value)
-  if (given.length !== 1 || !/^[0-9a-f]{64}$/i.test(given[0]!)) return false
-  const candidate = Buffer.from(given[0]!, "hex")
+  const [given, ...repeated] = params.filter(([name]) => name === "hmac").map(([, value]) => value)
+  if (given === undefined || repeated.length > 0 || !/^[0-9a-f]{64}$/i.test(given)) return false
+  const candidate = Buffer.from(given, "hex")
   const message = queryHmacMessage(params)
   return secrets.some((secret) => {
     const expected = createHmac("sha256", Redacted.value(secret)).update(message).digest()
@@ -154,8 +158,8 @@ export const WebhookCreateData = Schema.Struct({
 
 /** `gid://shopify/Order/820982911946154508` → `820982911946154508` (ids exceed JS numbers: never parse them). */
 export const legacyId = (gid: string): Option.Option<string> => {
-  const match = /^gid:\/\/shopify\/Order\/(\d{1,30})$/.exec(gid)
-  return match === null ? Option.none() : Option.some(match[1]!)
+  const [, id] = /^gid:\/\/shopify\/Order\/(\d{1,30})$/.exec(gid) ?? []
+  return Option.fromNullishOr(id)
 }
 
 /** "19.99" → 1999, without floating point. */
