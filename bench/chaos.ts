@@ -79,7 +79,10 @@ const load = async (
         // Round robin over the instances: a re-sent duplicate usually lands on another one than the original.
         const target = targets[(attempts + next) % targets.length]!
         const status = await fetch(`${target}${path}`, { method: "POST", headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(20_000) })
-          .then(async (r) => (await r.text(), r.status), () => 0)
+          .then(async (r) => {
+            await r.text()
+            return r.status
+          }, () => 0)
         statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1)
         if (status >= 200 && status < 300) {
           acknowledged.add(delivery.id)
@@ -210,7 +213,10 @@ const providerScenario = async () => {
       const t0 = performance.now()
       const status = await fetch(`${base}/api/v1/orders/${String(order["id"])}/shipping/quotes`, {
         method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body, signal: AbortSignal.timeout(20_000)
-      }).then(async (r) => (await r.text(), r.status), () => 0)
+      }).then(async (r) => {
+        await r.text()
+        return r.status
+      }, () => 0)
       calls.push({ at: performance.now(), status, ms: performance.now() - t0, reached: fedex.operations() > before, phase: startedIn })
       if (phase === "healed" && status === 200 && performance.now() - healedAt > 5_000) return
       await sleep(100)

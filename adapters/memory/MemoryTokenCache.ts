@@ -11,7 +11,10 @@ export const layer = Layer.sync(TokenCache, () => {
         return entry !== undefined && entry.until > now ? Option.some(entry.token) : Option.none()
       })),
     set: (key, token, ttl) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) => void entries.set(key, { token, until: now + Duration.toMillis(ttl) }))),
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        entries.set(key, { token, until: now + Duration.toMillis(ttl) })
+      }),
     delete: (key) => Effect.sync(() => void entries.delete(key))
   })
 })

@@ -240,7 +240,7 @@ const showConnections = async () => {
       el("tbody", {}, rows)
     ])
   const readiness = await fetch("/health/ready").then((r) => r.json()).catch(() => ({}))
-  const g2a = /** @type {Record<string, string>} */ (readiness?.checks ?? {})["g2a"] ?? "unknown"
+  const g2a = /** @type {Record<string, string> | undefined} */ (readiness?.checks)?.["g2a"] ?? "unknown"
   page("Connections", [
     table,
     el("h2", {}, ["Connect a provider"]),

@@ -5,7 +5,7 @@
  * merchant off.
  */
 import { DateTime, Effect, Option, Result } from "effect"
-import { AuditLog } from "../audit/ports/AuditLog.ts"
+import type { AuditLog } from "../audit/ports/AuditLog.ts"
 import { ConnectionId } from "../connections/Connection.ts"
 import { markUninstalled } from "../connections/Connections.ts"
 import type { PersistenceError } from "../shared/errors.ts"

@@ -15,7 +15,7 @@ export const rotateAll = Effect.fn("KeyRotation.rotateAll")(function*(batchSize 
   const vault = yield* CredentialVault
   let resealed = 0
   const failed: Array<ConnectionId> = []
-  let cursor: ConnectionId | undefined = undefined
+  let cursor: ConnectionId | undefined
   const reseal = (sealed: string, location: CiphertextLocation) =>
     vault.decrypt(sealed, location).pipe(Effect.flatMap((plain) => vault.encrypt(plain, location)))
   while (true) {

@@ -3,7 +3,7 @@
  * provider token...) and `/health/ready` runs them all, each bounded by a timeout so readiness never hangs.
  * A critical probe that is down makes the service unready; a non-critical one only degrades it.
  */
-import { Context, Duration, Effect, Layer, Ref } from "effect"
+import { Context, type Duration, Effect, Layer, Ref } from "effect"
 
 export type ProbeStatus = "up" | "down" | "degraded" | "disabled"
 

@@ -59,7 +59,7 @@ const pages = (org: OrgId, limit: number, target?: string) =>
   Effect.gen(function*() {
     const audit = yield* AuditLog
     const seen: Array<ReadonlyArray<string | null>> = []
-    let before: string | undefined = undefined
+    let before: string | undefined
     for (let page = 0; page < 20; page++) {
       const result: AuditPage = yield* audit.list(org, { limit, before, target })
       seen.push(result.entries.map((e) => e.target))

@@ -70,7 +70,7 @@ describe("carriers end to end", () => {
           const refused = yield* addAccount(accessToken, carrier, { clientId: credentials.clientId, clientSecret: "wrong", accountNumber: "510087020", ...(carrier === "dhl" ? { distributionCenter: "USATL1" } : {}) })
           assert.strictEqual(refused.status, 422)
           assert.strictEqual((yield* json(refused))["code"], "carrier_credentials_refused")
-          assert.strictEqual((yield* call("GET", "/api/v1/carriers", { token: accessToken }).pipe(Effect.flatMap(json)))["accounts"] instanceof Array, true)
+          assert.strictEqual(Array.isArray((yield* call("GET", "/api/v1/carriers", { token: accessToken }).pipe(Effect.flatMap(json)))["accounts"]), true)
           assert.lengthOf((yield* call("GET", "/api/v1/connections", { token: accessToken }).pipe(Effect.flatMap(json)))["connections"] as Array<unknown>, 0, "nothing stored")
 
           if (carrier === "dhl") {

@@ -110,7 +110,6 @@ describe(`G2A smoke (${real ? "G2A from the environment" : "fake G2A"})`, () => 
 
     it.effect("4. webhook: a signed order.status 'complete' is applied", () =>
       Effect.gen(function*() {
-        const target = yield* Target
         state.webhookPath = "/webhooks/g2a"
         const result = yield* sendStatus("complete")
         assert.strictEqual(result["outcome"], "applied", JSON.stringify(result))

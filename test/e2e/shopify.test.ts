@@ -74,7 +74,7 @@ const stock = (token: string, levels: Array<{ sku: string; quantity: number }>) 
 
 const sync = (token: string, id: string) => call("POST", `/api/v1/connections/${id}/sync`, { token })
 
-const deliver = (fake: FakeShopify, connectionId: string, delivery: { readonly headers: Record<string, string>; readonly body: string }) =>
+const deliver = (connectionId: string, delivery: { readonly headers: Record<string, string>; readonly body: string }) =>
   HttpClient.execute(HttpClientRequest.post(`/webhooks/shopify/${connectionId}`).pipe(
     HttpClientRequest.setHeaders(delivery.headers),
     HttpClientRequest.bodyText(delivery.body, "application/json")
@@ -198,7 +198,7 @@ describe("Shopify end to end", () => {
         const delivery = fake.webhook("hooks.myshopify.com", "orders/create", fake.orderPayload(order), { id: "delivery-5001" })
         const outcomes: Array<string> = []
         for (let i = 0; i < 10; i++) {
-          const response = yield* deliver(fake, id, delivery)
+          const response = yield* deliver(id, delivery)
           assert.strictEqual(response.status, 200)
           outcomes.push(String((yield* json(response))["outcome"]))
         }
@@ -209,29 +209,29 @@ describe("Shopify end to end", () => {
         const late = fake.addOrder("hooks.myshopify.com", { id: "5002", lines: [{ sku: "HOOK-1", quantity: 1, price: "3.00" }] })
         const createdSnapshot = fake.orderPayload(late)
         fake.cancelOrder("hooks.myshopify.com", "5002")
-        assert.strictEqual((yield* json(yield* deliver(fake, id, fake.webhook("hooks.myshopify.com", "orders/cancelled", fake.orderPayload(late)))))["outcome"], "ignored")
-        assert.strictEqual((yield* json(yield* deliver(fake, id, fake.webhook("hooks.myshopify.com", "orders/create", createdSnapshot))))["outcome"], "ignored")
+        assert.strictEqual((yield* json(yield* deliver(id, fake.webhook("hooks.myshopify.com", "orders/cancelled", fake.orderPayload(late)))))["outcome"], "ignored")
+        assert.strictEqual((yield* json(yield* deliver(id, fake.webhook("hooks.myshopify.com", "orders/create", createdSnapshot))))["outcome"], "ignored")
         assert.strictEqual(yield* orderCount(accessToken), 1)
 
         // Genuine signature, but it claims another shop than this connection's: refused.
         const spoofed = fake.webhook("hooks.myshopify.com", "orders/create", fake.orderPayload(order), { shopHeader: "other-shop.myshopify.com" })
-        const spoofedResponse = yield* deliver(fake, id, spoofed)
+        const spoofedResponse = yield* deliver(id, spoofed)
         assert.strictEqual(spoofedResponse.status, 401)
         assert.strictEqual((yield* json(spoofedResponse))["code"], "account_mismatch")
         const tampered = fake.webhook("hooks.myshopify.com", "orders/create", fake.orderPayload(order), { tamper: true })
-        const tamperedResponse = yield* deliver(fake, id, tampered)
+        const tamperedResponse = yield* deliver(id, tampered)
         assert.strictEqual(tamperedResponse.status, 401)
         assert.strictEqual((yield* json(tamperedResponse))["code"], "invalid_signature")
 
         // An unsigned topic cannot turn an order into an uninstall: the payload must name the shop.
         const relabelled = fake.webhook("hooks.myshopify.com", "app/uninstalled", fake.orderPayload(order))
-        assert.strictEqual((yield* json(yield* deliver(fake, id, relabelled)))["outcome"], "failed")
+        assert.strictEqual((yield* json(yield* deliver(id, relabelled)))["outcome"], "failed")
         // A retried notice of an uninstall from before the shop was (re)connected changes nothing.
         const stale = fake.webhook("hooks.myshopify.com", "app/uninstalled", { id: 1, myshopify_domain: "hooks.myshopify.com" }, { triggeredAt: new Date(Date.now() - 3600_000) })
-        assert.strictEqual((yield* json(yield* deliver(fake, id, stale)))["outcome"], "ignored")
+        assert.strictEqual((yield* json(yield* deliver(id, stale)))["outcome"], "ignored")
         assert.strictEqual((yield* connections(accessToken)).find((c) => c["id"] === id)!["status"], "connected")
         const uninstall = fake.webhook("hooks.myshopify.com", "app/uninstalled", { id: 1, myshopify_domain: "hooks.myshopify.com", domain: "hooks.example" })
-        assert.strictEqual((yield* json(yield* deliver(fake, id, uninstall)))["outcome"], "applied")
+        assert.strictEqual((yield* json(yield* deliver(id, uninstall)))["outcome"], "applied")
         const after = (yield* connections(accessToken)).find((c) => c["id"] === id)!
         assert.strictEqual(after["status"], "disconnected")
         const { sql: admin } = yield* AdminDatabase

@@ -26,7 +26,7 @@ interface OtlpExport {
   }>
 }
 
-const valueOf = (v: OtlpValue): unknown => v.stringValue ?? v.intValue ?? v.boolValue
+const attributeValue = (v: OtlpValue): unknown => v.stringValue ?? v.intValue ?? v.boolValue
 
 export const startOtlpReceiver = async () => {
   const spans: Array<ReceivedSpan> = []
@@ -37,7 +37,7 @@ export const startOtlpReceiver = async () => {
       if (req.url === "/v1/traces") {
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpExport
         for (const rs of body.resourceSpans ?? []) {
-          const service = String(valueOf(rs.resource?.attributes?.find((a) => a.key === "service.name")?.value ?? {}))
+          const service = String(attributeValue(rs.resource?.attributes?.find((a) => a.key === "service.name")?.value ?? {}))
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
               spans.push({
@@ -46,7 +46,7 @@ export const startOtlpReceiver = async () => {
                 traceId: s.traceId,
                 spanId: s.spanId,
                 parentSpanId: s.parentSpanId ?? "",
-                attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, valueOf(a.value)]))
+                attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, attributeValue(a.value)]))
               })
             }
           }

@@ -12,7 +12,6 @@ import { ProviderError } from "../../../core/providers/ProviderError.ts"
 import * as Dhl from "./DhlContract.ts"
 
 const call = <A, I>(
-  endpoints: CarrierEndpoints,
   request: HttpClientRequest.HttpClientRequest,
   operation: string,
   response: Schema.Codec<A, I>,
@@ -36,19 +35,19 @@ export const carrier = (endpoints: CarrierEndpoints, organizationId: OrgId, conn
   connectionId,
   quote: (request: ShipmentRequest) =>
     withCarrierToken(endpoints, organizationId, connectionId, (token) =>
-      call(endpoints, HttpClientRequest.post(`${endpoints.baseUrl}/shipping/v4/products`).pipe(HttpClientRequest.bodyJsonUnsafe(Dhl.productsRequest(account, request))),
+      call(HttpClientRequest.post(`${endpoints.baseUrl}/shipping/v4/products`).pipe(HttpClientRequest.bodyJsonUnsafe(Dhl.productsRequest(account, request))),
         "/shipping/v4/products", Dhl.ProductsResponse, token)).pipe(Effect.map(Dhl.toQuotes)),
   // Buying a label: never re-sent after an attempt that may have reached DHL.
   label: (request: ShipmentRequest, service: string, reference: string) =>
     withCarrierToken(endpoints, organizationId, connectionId, (token) =>
-      call(endpoints, HttpClientRequest.post(`${endpoints.baseUrl}/shipping/v4/label`, { urlParams: { format: "PNG" } }).pipe(
+      call(HttpClientRequest.post(`${endpoints.baseUrl}/shipping/v4/label`, { urlParams: { format: "PNG" } }).pipe(
         HttpClientRequest.bodyJsonUnsafe(Dhl.labelRequest(account, request, service, reference))
       ), "/shipping/v4/label", Dhl.LabelResponse, token, false)).pipe(
       Effect.flatMap((r) => Option.match(Dhl.toLabel(r, service), { onNone: () => Effect.fail(new CarrierRejected({ carrier: "dhl", code: "no_label" })), onSome: Effect.succeed }))
     ),
   track: (trackingNumber: string) =>
     withCarrierToken(endpoints, organizationId, connectionId, (token) =>
-      call(endpoints, HttpClientRequest.get(`${endpoints.baseUrl}/tracking/v4/package/open`, { urlParams: { dhlPackageId: trackingNumber } }),
+      call(HttpClientRequest.get(`${endpoints.baseUrl}/tracking/v4/package/open`, { urlParams: { dhlPackageId: trackingNumber } }),
         "/tracking/v4/package/open", Dhl.TrackResponse, token)).pipe(
       Effect.flatMap((r) => {
         const found = r.packages[0]

@@ -11,7 +11,7 @@ import type { CarrierEndpoints } from "../shared/Carriers.ts"
 import { withCarrierToken } from "../shared/Carriers.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
 import { ProviderError } from "../../../core/providers/ProviderError.ts"
-import { type ShipmentRequest } from "../../../core/shipping/Shipment.ts"
+import type { ShipmentRequest } from "../../../core/shipping/Shipment.ts"
 import * as FedEx from "./FedExContract.ts"
 
 const post = <A, I>(endpoints: CarrierEndpoints, path: string, body: unknown, response: Schema.Codec<A, I>, token: Redacted.Redacted<string>, idempotent = true) =>

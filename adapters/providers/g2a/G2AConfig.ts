@@ -69,7 +69,7 @@ export const normalizeBaseUrl = (name: string, raw: string, rules: UrlRules): Re
   const origin = `${url.protocol}//${url.port === "" ? hostname : `${hostname}:${url.port}`}`
   if (path === expected) return Result.succeed(origin + expected)
   // Missing, or a leading part of it (`/integration-api`): the rest is appended.
-  if (path === "" || expected.startsWith(path + "/")) return Result.succeed(origin + expected)
+  if (path === "" || expected.startsWith(`${path}/`)) return Result.succeed(origin + expected)
   const hint = rules.env === "live" && rules.api === "import" && path === "/v1"
     ? " (/v1 is the Export API; the live Import API is served under /integration-api/v1)"
     : ""
