@@ -9,7 +9,7 @@ import { withProcess } from "./shared/Platform.ts"
 
 const name = process.argv[2]
 
-const program = Effect.gen(function*() {
+const program = Effect.gen(function* () {
   const jobs = yield* allJobs
   const job = jobs.find((j) => j.name === name)
   if (job === undefined) {

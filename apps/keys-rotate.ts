@@ -22,11 +22,19 @@ const Rotation = Layer.mergeAll(PgConnectionRepository.layer, AesGcmVault.layerC
 rotateAll().pipe(
   Effect.tap((result) =>
     Effect.logInfo("keys:rotate finished").pipe(
-      Effect.annotateLogs({ activeKeyId: result.activeKeyId, resealed: result.resealed, failed: result.failed.join(",") })
+      Effect.annotateLogs({
+        activeKeyId: result.activeKeyId,
+        resealed: result.resealed,
+        failed: result.failed.join(",")
+      })
     )
   ),
   Effect.flatMap((result) =>
-    result.failed.length === 0 ? Effect.void : Effect.fail(new Error(`${result.failed.length} credential(s) could not be decrypted: ${result.failed.join(", ")}`))
+    result.failed.length === 0
+      ? Effect.void
+      : Effect.fail(
+          new Error(`${result.failed.length} credential(s) could not be decrypted: ${result.failed.join(", ")}`)
+        )
   ),
   Effect.provide(Rotation),
   NodeRuntime.runMain

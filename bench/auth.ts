@@ -15,38 +15,70 @@ const DECISIONS = Number(process.env["BENCH_DECISIONS"] ?? 20_000)
 const DECISION_CONCURRENCY = Number(process.env["BENCH_DECISION_CONCURRENCY"] ?? 64)
 const DECISION_ROUNDS = Number(process.env["BENCH_DECISION_ROUNDS"] ?? 5)
 
-const program = Effect.gen(function*() {
+const program = Effect.gen(function* () {
   const app = yield* startApp()
   const api = client(app.base)
   const users = Array.from({ length: LOGIN_CONCURRENCY }, (_, i) => `bench-${i}@example.com`)
-  yield* Effect.promise(() => Promise.all(users.map((email) =>
-    api.request("POST", "/api/v1/auth/register", { organizationName: "Bench", email, password: "bench password 12345" }))))
+  yield* Effect.promise(() =>
+    Promise.all(
+      users.map((email) =>
+        api.request("POST", "/api/v1/auth/register", {
+          organizationName: "Bench",
+          email,
+          password: "bench password 12345"
+        })
+      )
+    )
+  )
   const latencies: Array<number> = []
   const loginStart = performance.now()
-  yield* Effect.promise(() => inParallel(LOGINS, LOGIN_CONCURRENCY, async (i) => {
-    const t0 = performance.now()
-    const response = await api.request("POST", "/api/v1/auth/login", { email: users[i % users.length], password: "bench password 12345" })
-    if (response.status !== 200) throw new Error(`login ${response.status}`)
-    latencies.push(performance.now() - t0)
-  }))
+  yield* Effect.promise(() =>
+    inParallel(LOGINS, LOGIN_CONCURRENCY, async (i) => {
+      const t0 = performance.now()
+      const response = await api.request("POST", "/api/v1/auth/login", {
+        email: users[i % users.length],
+        password: "bench password 12345"
+      })
+      if (response.status !== 200) throw new Error(`login ${response.status}`)
+      latencies.push(performance.now() - t0)
+    })
+  )
   const loginSeconds = (performance.now() - loginStart) / 1000
   latencies.sort((a, b) => a - b)
 
   const limiter = Context.get(app.context, RateLimit.RequestLimiter)
   const requests = Array.from({ length: 1000 }, (_, i) =>
-    HttpServerRequest.fromWeb(new Request(`http://localhost/api/v1/orders?client=${i}`)).modify({ remoteAddress: Option.some(`10.0.${i >> 8}.${i & 255}`) }))
-  const tradeport = (count: number) =>
-    Effect.forEach(Array.from({ length: count }, (_, i) => i), (i) => limiter.decide(requests[i % requests.length]!), {
-      concurrency: DECISION_CONCURRENCY,
-      discard: true
+    HttpServerRequest.fromWeb(new Request(`http://localhost/api/v1/orders?client=${i}`)).modify({
+      remoteAddress: Option.some(`10.0.${i >> 8}.${i & 255}`)
     })
+  )
+  const tradeport = (count: number) =>
+    Effect.forEach(
+      Array.from({ length: count }, (_, i) => i),
+      (i) => limiter.decide(requests[i % requests.length]!),
+      {
+        concurrency: DECISION_CONCURRENCY,
+        discard: true
+      }
+    )
   // The reference: rate-limiter-flexible's RateLimiterRedis on ioredis, same Redis, same keys and concurrency.
   const redis = new Redis(app.redisUrl, { enableOfflineQueue: true })
-  const flexible = new RateLimiterRedis({ storeClient: redis, keyPrefix: "bench-rlf", points: 100_000_000, duration: 60 })
+  const flexible = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: "bench-rlf",
+    points: 100_000_000,
+    duration: 60
+  })
   const reference = (count: number) =>
-    Effect.promise(() => inParallel(count, DECISION_CONCURRENCY, async (i) => void (await flexible.consume(`10.0.${(i % 1000) >> 8}.${i % 1000 & 255}`))))
+    Effect.promise(() =>
+      inParallel(
+        count,
+        DECISION_CONCURRENCY,
+        async (i) => void (await flexible.consume(`10.0.${(i % 1000) >> 8}.${(i % 1000) & 255}`))
+      )
+    )
   const rate = (run: Effect.Effect<void>) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const started = performance.now()
       yield* run
       return DECISIONS / ((performance.now() - started) / 1000)
@@ -67,25 +99,49 @@ const program = Effect.gen(function*() {
   const flexiblePerSecond = median(theirs)
 
   console.log(`\nbench:auth — ${machine()}; ${app.description}`)
-  console.log(`logins: ${LOGINS} at concurrency ${LOGIN_CONCURRENCY} (scrypt N=2^15 r=8 p=1); decisions: ${DECISIONS} at concurrency ${DECISION_CONCURRENCY}`)
+  console.log(
+    `logins: ${LOGINS} at concurrency ${LOGIN_CONCURRENCY} (scrypt N=2^15 r=8 p=1); decisions: ${DECISIONS} at concurrency ${DECISION_CONCURRENCY}`
+  )
   const rows: Array<[string, string]> = [
-    ...(LOGINS === 0 ? [] : [
-      ["login p50 (ms)", percentile(latencies, 50).toFixed(1)],
-      ["login p99 (ms)", percentile(latencies, 99).toFixed(1)],
-      ["logins/s", (LOGINS / loginSeconds).toFixed(1)]
-    ] satisfies Array<[string, string]>),
-    ["rate-limit decisions/s (Redis)", `${decisionsPerSecond.toFixed(0)} (rounds: ${ours.map((r) => r.toFixed(0)).join(", ")})`],
-    ["rate-limiter-flexible decisions/s", `${flexiblePerSecond.toFixed(0)} (rounds: ${theirs.map((r) => r.toFixed(0)).join(", ")})`]
+    ...(LOGINS === 0
+      ? []
+      : ([
+          ["login p50 (ms)", percentile(latencies, 50).toFixed(1)],
+          ["login p99 (ms)", percentile(latencies, 99).toFixed(1)],
+          ["logins/s", (LOGINS / loginSeconds).toFixed(1)]
+        ] satisfies Array<[string, string]>)),
+    [
+      "rate-limit decisions/s (Redis)",
+      `${decisionsPerSecond.toFixed(0)} (rounds: ${ours.map((r) => r.toFixed(0)).join(", ")})`
+    ],
+    [
+      "rate-limiter-flexible decisions/s",
+      `${flexiblePerSecond.toFixed(0)} (rounds: ${theirs.map((r) => r.toFixed(0)).join(", ")})`
+    ]
   ]
   for (const [name, value] of rows) console.log(`${name.padEnd(34)} ${value.padStart(10)}`)
-  if (LOGINS > 0) report({ scenario: "login p99 (scrypt)", unit: "ms", tradeport: percentile(latencies, 99), better: "lower", target: "(KDF-bound by design)" })
+  if (LOGINS > 0)
+    report({
+      scenario: "login p99 (scrypt)",
+      unit: "ms",
+      tradeport: percentile(latencies, 99),
+      better: "lower",
+      target: "(KDF-bound by design)"
+    })
   report({
-    scenario: "rate limit decisions", unit: "decisions/s", tradeport: decisionsPerSecond,
-    reference: { name: "rate-limiter-flexible", value: flexiblePerSecond }, better: "higher", target: "≥ 1.0×"
+    scenario: "rate limit decisions",
+    unit: "decisions/s",
+    tradeport: decisionsPerSecond,
+    reference: { name: "rate-limiter-flexible", value: flexiblePerSecond },
+    better: "higher",
+    target: "≥ 1.0×"
   })
 })
 
-Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {
-  console.error(error)
-  process.exit(1)
-})
+Effect.runPromise(Effect.scoped(program)).then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

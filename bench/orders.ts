@@ -21,24 +21,58 @@ const SPREAD_ORDERS = Number(process.env["BENCH_SPREAD_ORDERS"] ?? 2000)
 const SPREAD_SKUS = 1000
 const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 32)
 
-const program = Effect.gen(function*() {
+const program = Effect.gen(function* () {
   const app = yield* startApp()
   const api = client(app.base)
   const token = yield* Effect.promise(() => api.owner("orders-bench@example.com"))
   const skus = Array.from({ length: SPREAD_SKUS }, (_, i) => `S-${i}`)
   yield* Effect.promise(async () => {
-    await api.request("PUT", "/api/v1/products", { products: [{ sku: "HOT", name: "hot" }, { sku: "HOT-ROW", name: "hot row" }, { sku: "PGB-HOT", name: "pgbench hot" }, ...skus.map((sku) => ({ sku, name: sku }))] }, token)
-    await api.request("POST", "/api/v1/inventory/bulk", [{ sku: "HOT", quantity: CONTENTION_STOCK }, { sku: "HOT-ROW", quantity: 100_000_000 }, { sku: "PGB-HOT", quantity: 100_000_000 }, ...skus.map((sku) => ({ sku, quantity: 1_000_000 }))], token)
+    await api.request(
+      "PUT",
+      "/api/v1/products",
+      {
+        products: [
+          { sku: "HOT", name: "hot" },
+          { sku: "HOT-ROW", name: "hot row" },
+          { sku: "PGB-HOT", name: "pgbench hot" },
+          ...skus.map((sku) => ({ sku, name: sku }))
+        ]
+      },
+      token
+    )
+    await api.request(
+      "POST",
+      "/api/v1/inventory/bulk",
+      [
+        { sku: "HOT", quantity: CONTENTION_STOCK },
+        { sku: "HOT-ROW", quantity: 100_000_000 },
+        { sku: "PGB-HOT", quantity: 100_000_000 },
+        ...skus.map((sku) => ({ sku, quantity: 1_000_000 }))
+      ],
+      token
+    )
   })
 
   const orders = (bodies: ReadonlyArray<unknown>) =>
-    bodies.map((body) => ({ method: "POST", path: "/api/v1/orders", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) }))
-  const run = (bodies: ReadonlyArray<unknown>) => Effect.promise(() => load({ url: app.base, connections: CONCURRENCY, amount: bodies.length, requests: orders(bodies) }))
+    bodies.map((body) => ({
+      method: "POST",
+      path: "/api/v1/orders",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body)
+    }))
+  const run = (bodies: ReadonlyArray<unknown>) =>
+    Effect.promise(() =>
+      load({ url: app.base, connections: CONCURRENCY, amount: bodies.length, requests: orders(bodies) })
+    )
   // Warm-up (JIT, pools, prepared statements), as pgbench's connections are warm before it measures.
-  const warm = yield* run(Array.from({ length: WARMUP }, (_, i) => ({ lines: [{ sku: skus[(i * 11) % SPREAD_SKUS], quantity: 1 }] })))
+  const warm = yield* run(
+    Array.from({ length: WARMUP }, (_, i) => ({ lines: [{ sku: skus[(i * 11) % SPREAD_SKUS], quantity: 1 }] }))
+  )
   if (Object.keys(warm.statuses).some((s) => s !== "201")) throw new Error(`warm-up orders: ${statusLine(warm)}`)
 
-  const contention = yield* run(Array.from({ length: CONTENTION_ORDERS }, () => ({ lines: [{ sku: "HOT", quantity: 1 }] })))
+  const contention = yield* run(
+    Array.from({ length: CONTENTION_ORDERS }, () => ({ lines: [{ sku: "HOT", quantity: 1 }] }))
+  )
   const successes = contention.statuses["201"] ?? 0
   const refused = contention.statuses["409"] ?? 0
   if (successes + refused !== CONTENTION_ORDERS) throw new Error(`contention: ${statusLine(contention)}`)
@@ -53,13 +87,15 @@ const program = Effect.gen(function*() {
     try {
       const [row] = await admin<Array<{ org: string; product: string }>>`
         SELECT organization_id::text AS org, id::text AS product FROM products WHERE sku = 'PGB-HOT'`
-      return row === undefined ? undefined : pgbench({
-        url: Redacted.value(app.databaseUrl),
-        clients: CONCURRENCY,
-        transactions: HOT_ORDERS,
-        variables: { org: row.org, conn: "none", product: row.product, sku: "PGB-HOT" },
-        script: `\\set n random(1, 2000000000)\nBEGIN;\nSELECT set_config('app.org_id', :org::text, true);\n${reservationStatements}\nCOMMIT;\n`
-      })
+      return row === undefined
+        ? undefined
+        : pgbench({
+            url: Redacted.value(app.databaseUrl),
+            clients: CONCURRENCY,
+            transactions: HOT_ORDERS,
+            variables: { org: row.org, conn: "none", product: row.product, sku: "PGB-HOT" },
+            script: `\\set n random(1, 2000000000)\nBEGIN;\nSELECT set_config('app.org_id', :org::text, true);\n${reservationStatements}\nCOMMIT;\n`
+          })
     } finally {
       await admin.end()
     }
@@ -68,9 +104,14 @@ const program = Effect.gen(function*() {
   const level = (hotLevel.body["levels"] as Array<Record<string, number>>)[0]!
   const oversold = Math.max(0, level["reserved"]! - CONTENTION_STOCK, successes - CONTENTION_STOCK)
 
-  const spread = yield* run(Array.from({ length: SPREAD_ORDERS }, (_, i) => ({
-    lines: [{ sku: skus[(i * 7) % SPREAD_SKUS], quantity: 1 }, { sku: skus[(i * 13 + 1) % SPREAD_SKUS], quantity: 2 }]
-  })))
+  const spread = yield* run(
+    Array.from({ length: SPREAD_ORDERS }, (_, i) => ({
+      lines: [
+        { sku: skus[(i * 7) % SPREAD_SKUS], quantity: 1 },
+        { sku: skus[(i * 13 + 1) % SPREAD_SKUS], quantity: 2 }
+      ]
+    }))
+  )
   if (Object.keys(spread.statuses).some((s) => s !== "201")) throw new Error(`spread orders: ${statusLine(spread)}`)
 
   console.log(`\nbench:orders — ${machine()}; ${app.description}; ${CONCURRENCY} connections, ${AUTOCANNON}`)
@@ -85,19 +126,44 @@ const program = Effect.gen(function*() {
     ["spread: p99 (ms)", spread.p99.toFixed(1)]
   ]
   for (const [name, value] of rows) console.log(`${name.padEnd(42)} ${value.padStart(10)}`)
-  if (limit !== undefined) console.log(`${"pgbench, same transaction, hot row, tx/s".padEnd(42)} ${limit.tps.toFixed(0).padStart(10)}`)
+  if (limit !== undefined)
+    console.log(`${"pgbench, same transaction, hot row, tx/s".padEnd(42)} ${limit.tps.toFixed(0).padStart(10)}`)
   report({
-    scenario: `orders, hot SKU (${HOT_ORDERS} at ${CONCURRENCY} conns, 1 SKU)`, unit: "orders/s", tradeport: hot.rps,
+    scenario: `orders, hot SKU (${HOT_ORDERS} at ${CONCURRENCY} conns, 1 SKU)`,
+    unit: "orders/s",
+    tradeport: hot.rps,
     ...(limit === undefined ? {} : { reference: { name: "pgbench, same transaction, one hot row", value: limit.tps } }),
-    better: "higher", target: "≥ 0.8× pgbench"
+    better: "higher",
+    target: "≥ 0.8× pgbench"
   })
-  report({ scenario: "orders, hot SKU: oversold units", unit: "units", tradeport: oversold, better: "lower", target: "= 0" })
+  report({
+    scenario: "orders, hot SKU: oversold units",
+    unit: "units",
+    tradeport: oversold,
+    better: "lower",
+    target: "= 0"
+  })
   report({ scenario: "orders, hot SKU: p99", unit: "ms", tradeport: hot.p99, better: "lower", target: "—" })
-  report({ scenario: `orders, spread (${SPREAD_SKUS} SKUs, 2 lines)`, unit: "orders/s", tradeport: spread.rps, better: "higher", target: "—" })
-  report({ scenario: `orders, spread (${SPREAD_SKUS} SKUs): p99`, unit: "ms", tradeport: spread.p99, better: "lower", target: "—" })
+  report({
+    scenario: `orders, spread (${SPREAD_SKUS} SKUs, 2 lines)`,
+    unit: "orders/s",
+    tradeport: spread.rps,
+    better: "higher",
+    target: "—"
+  })
+  report({
+    scenario: `orders, spread (${SPREAD_SKUS} SKUs): p99`,
+    unit: "ms",
+    tradeport: spread.p99,
+    better: "lower",
+    target: "—"
+  })
 })
 
-Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {
-  console.error(error)
-  process.exit(1)
-})
+Effect.runPromise(Effect.scoped(program)).then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

@@ -31,17 +31,30 @@ const percentiles = (samples: Array<number>) => {
 const stampede = async (redisUrl: string) => {
   const fake = await startFakeOAuthProvider({ clientId: "bench", clientSecret: "bench-secret" })
   const env = {
-    ...process.env, REDIS_URL: redisUrl, TOKEN_URL: `${fake.url}/oauth/token`, CLIENT_ID: "bench", CLIENT_SECRET: "bench-secret",
-    PREFIX: `bench-stampede:${Date.now()}:`, ENCRYPTION_KEYS: KEYS, CALLS: "250", START_AT: String(Date.now() + 3_000)
+    ...process.env,
+    REDIS_URL: redisUrl,
+    TOKEN_URL: `${fake.url}/oauth/token`,
+    CLIENT_ID: "bench",
+    CLIENT_SECRET: "bench-secret",
+    PREFIX: `bench-stampede:${Date.now()}:`,
+    ENCRYPTION_KEYS: KEYS,
+    CALLS: "250",
+    START_AT: String(Date.now() + 3_000)
   }
   const worker = resolve(import.meta.dirname, "../test/support/stampede-worker.ts")
-  const outputs = await Promise.all([1, 2, 3, 4].map(() =>
-    new Promise<{ ok: number; failed: number }>((done, fail) => {
-      const child = spawn(process.execPath, [worker], { env, stdio: ["ignore", "pipe", "inherit"] })
-      let out = ""
-      child.stdout.on("data", (c: Buffer) => (out += c.toString()))
-      child.once("exit", (code) => (code === 0 ? done(JSON.parse(out.trim().split("\n").pop()!)) : fail(new Error(`worker exited ${code}`))))
-    })))
+  const outputs = await Promise.all(
+    [1, 2, 3, 4].map(
+      () =>
+        new Promise<{ ok: number; failed: number }>((done, fail) => {
+          const child = spawn(process.execPath, [worker], { env, stdio: ["ignore", "pipe", "inherit"] })
+          let out = ""
+          child.stdout.on("data", (c: Buffer) => (out += c.toString()))
+          child.once("exit", (code) =>
+            code === 0 ? done(JSON.parse(out.trim().split("\n").pop()!)) : fail(new Error(`worker exited ${code}`))
+          )
+        })
+    )
+  )
   const upstream = fake.tokenRequests()
   await fake.close()
   return { ok: outputs.reduce((n, o) => n + o.ok, 0), failed: outputs.reduce((n, o) => n + o.failed, 0), upstream }
@@ -57,32 +70,41 @@ const main = async () => {
     Layer.provide(RedisConnection.layer({ url: Redacted.make(redis.url), commandTimeout: Duration.seconds(2) })),
     Layer.provide(Layer.succeed(CredentialVault, AesGcmVault.make(keyring.keyring)))
   )
-  const figures = await Effect.runPromise(Effect.gen(function*() {
-    const manager = yield* TokenManager
-    const cache = yield* TokenCache
-    const expiresAt = DateTime.addDuration(yield* DateTime.now, Duration.hours(1))
-    const source = { cacheKey: "bench:token:test:1", lockKey: "bench-lock", stored: Effect.succeedNone, refresh: Effect.succeed({ token: Redacted.make("at_bench"), expiresAt }) }
-    yield* manager.get(source)
-    const local: Array<number> = []
-    for (let i = 0; i < LOOKUPS; i++) {
-      const t0 = performance.now()
+  const figures = await Effect.runPromise(
+    Effect.gen(function* () {
+      const manager = yield* TokenManager
+      const cache = yield* TokenCache
+      const expiresAt = DateTime.addDuration(yield* DateTime.now, Duration.hours(1))
+      const source = {
+        cacheKey: "bench:token:test:1",
+        lockKey: "bench-lock",
+        stored: Effect.succeedNone,
+        refresh: Effect.succeed({ token: Redacted.make("at_bench"), expiresAt })
+      }
       yield* manager.get(source)
-      local.push((performance.now() - t0) * 1000)
-    }
-    // Warm-up of the Redis path (JIT, connection) before it is timed, as the in-process path was above.
-    for (let i = 0; i < 1_000; i++) yield* cache.get(source.cacheKey)
-    const shared: Array<number> = []
-    for (let i = 0; i < Math.min(LOOKUPS, 5_000); i++) {
-      const t0 = performance.now()
-      const hit = yield* cache.get(source.cacheKey)
-      if (Option.isNone(hit)) return yield* Effect.die(new Error("expected a Redis hit"))
-      shared.push((performance.now() - t0) * 1000)
-    }
-    return { local: percentiles(local), shared: percentiles(shared) }
-  }).pipe(Effect.provide(Stack), Effect.scoped))
+      const local: Array<number> = []
+      for (let i = 0; i < LOOKUPS; i++) {
+        const t0 = performance.now()
+        yield* manager.get(source)
+        local.push((performance.now() - t0) * 1000)
+      }
+      // Warm-up of the Redis path (JIT, connection) before it is timed, as the in-process path was above.
+      for (let i = 0; i < 1_000; i++) yield* cache.get(source.cacheKey)
+      const shared: Array<number> = []
+      for (let i = 0; i < Math.min(LOOKUPS, 5_000); i++) {
+        const t0 = performance.now()
+        const hit = yield* cache.get(source.cacheKey)
+        if (Option.isNone(hit)) return yield* Effect.die(new Error("expected a Redis hit"))
+        shared.push((performance.now() - t0) * 1000)
+      }
+      return { local: percentiles(local), shared: percentiles(shared) }
+    }).pipe(Effect.provide(Stack), Effect.scoped)
+  )
   const herd = await stampede(redis.url)
   await redis.stop()
-  console.log(`\nbench:tokens — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, ${redis.description}`)
+  console.log(
+    `\nbench:tokens — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, ${redis.description}`
+  )
   const rows: Array<[string, string]> = [
     ["cached lookup, in-process p50 (µs)", figures.local.p50.toFixed(1)],
     ["cached lookup, in-process p99 (µs)", figures.local.p99.toFixed(1)],
@@ -92,11 +114,26 @@ const main = async () => {
     ["stampede: token requests upstream", String(herd.upstream)]
   ]
   for (const [name, value] of rows) console.log(`${name.padEnd(40)} ${value.padStart(12)}`)
-  report({ scenario: "cached token p99 (Redis + unseal)", unit: "ms", tradeport: figures.shared.p99 / 1000, better: "lower", target: "< 1 ms" })
-  report({ scenario: "token stampede: upstream calls for 1000 cold reads", unit: "calls", tradeport: herd.upstream, better: "lower", target: "= 1" })
+  report({
+    scenario: "cached token p99 (Redis + unseal)",
+    unit: "ms",
+    tradeport: figures.shared.p99 / 1000,
+    better: "lower",
+    target: "< 1 ms"
+  })
+  report({
+    scenario: "token stampede: upstream calls for 1000 cold reads",
+    unit: "calls",
+    tradeport: herd.upstream,
+    better: "lower",
+    target: "= 1"
+  })
 }
 
-main().then(() => process.exit(0), (error) => {
-  console.error(error)
-  process.exit(1)
-})
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

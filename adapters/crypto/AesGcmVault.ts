@@ -4,7 +4,11 @@
  */
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
-import { type CiphertextLocation, CredentialVault, DecryptionFailed } from "../../core/connections/ports/CredentialVault.ts"
+import {
+  type CiphertextLocation,
+  CredentialVault,
+  DecryptionFailed
+} from "../../core/connections/ports/CredentialVault.ts"
 import { type Keyring, keyringFrom } from "./Keyring.ts"
 
 const VERSION = "v1"
@@ -23,7 +27,8 @@ export const make = (keyring: Keyring) =>
     encrypt: (plaintext, location) => {
       const key = keyring.keys.get(keyring.activeId)
       // keyringFrom only builds keyrings whose active key is among the keys.
-      if (key === undefined) return Effect.die(new Error(`keyring: the active key "${keyring.activeId}" is not among its keys`))
+      if (key === undefined)
+        return Effect.die(new Error(`keyring: the active key "${keyring.activeId}" is not among its keys`))
       return Effect.sync(() => {
         const iv = randomBytes(12)
         const cipher = createCipheriv("aes-256-gcm", key, iv)
@@ -34,9 +39,15 @@ export const make = (keyring: Keyring) =>
       })
     },
     decrypt: (ciphertext, location) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const [version, keyId, iv, tag, sealed] = ciphertext.split(".")
-        if (version !== VERSION || keyId === undefined || iv === undefined || tag === undefined || sealed === undefined) {
+        if (
+          version !== VERSION ||
+          keyId === undefined ||
+          iv === undefined ||
+          tag === undefined ||
+          sealed === undefined
+        ) {
           return yield* new DecryptionFailed({ reason: "malformed" })
         }
         const key = keyring.keys.get(keyId)
@@ -56,7 +67,7 @@ export const make = (keyring: Keyring) =>
 
 export const layerConfig = Layer.effect(
   CredentialVault,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const raw = yield* Config.Redacted("ENCRYPTION_KEYS")
     const active = yield* Config.option(Config.String("ENCRYPTION_ACTIVE_KEY"))
     const result = keyringFrom(Redacted.value(raw), Option.getOrUndefined(active))

@@ -36,46 +36,54 @@ const decodeClaims = Schema.decodeUnknownEffect(Schema.fromJsonString(Claims))
 const invalid = (reason: InvalidAccessToken["reason"]) => Effect.fail(new InvalidAccessToken({ reason }))
 
 export const layer = (options: AccessTokenOptions) =>
-  Layer.succeed(AccessTokens, AccessTokens.of({
-    issue: (principal) =>
-      Effect.gen(function*() {
-        const now = Math.floor(DateTime.toEpochMillis(yield* DateTime.now) / 1000)
-        const claims: typeof Claims.Type = {
-          iss: options.issuer,
-          aud: options.audience,
-          sub: principal.userId,
-          org: principal.organizationId,
-          role: principal.role,
-          sid: principal.sessionId,
-          iat: now,
-          exp: now + Math.floor(Duration.toSeconds(options.ttl)),
-          jti: randomUUID()
-        }
-        const unsigned = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`
-        const signature = createHmac("sha256", Redacted.value(options.secret)).update(unsigned).digest("base64url")
-        return { token: Redacted.make(`${unsigned}.${signature}`), expiresIn: options.ttl }
-      }),
-    verify: (token) =>
-      Effect.gen(function*() {
-        const parts = Redacted.value(token).split(".")
-        if (parts.length !== 3) return yield* invalid("malformed")
-        const [header, payload, signature] = parts as [string, string, string]
-        if (header !== HEADER) return yield* invalid("algorithm")
-        const expected = createHmac("sha256", Redacted.value(options.secret)).update(`${header}.${payload}`).digest()
-        const given = Buffer.from(signature, "base64url")
-        if (given.length !== expected.length || !timingSafeEqual(given, expected)) return yield* invalid("signature")
-        const claims = yield* decodeClaims(Buffer.from(payload, "base64url").toString("utf8")).pipe(
-          Effect.catch(() => invalid("claims"))
-        )
-        if (claims.iss !== options.issuer || claims.aud !== options.audience) return yield* invalid("claims")
-        const now = Math.floor(DateTime.toEpochMillis(yield* DateTime.now) / 1000)
-        if (claims.exp <= now) return yield* invalid("expired")
-        return new Principal({ userId: claims.sub, organizationId: claims.org, role: claims.role, sessionId: claims.sid })
-      })
-  }))
+  Layer.succeed(
+    AccessTokens,
+    AccessTokens.of({
+      issue: (principal) =>
+        Effect.gen(function* () {
+          const now = Math.floor(DateTime.toEpochMillis(yield* DateTime.now) / 1000)
+          const claims: typeof Claims.Type = {
+            iss: options.issuer,
+            aud: options.audience,
+            sub: principal.userId,
+            org: principal.organizationId,
+            role: principal.role,
+            sid: principal.sessionId,
+            iat: now,
+            exp: now + Math.floor(Duration.toSeconds(options.ttl)),
+            jti: randomUUID()
+          }
+          const unsigned = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`
+          const signature = createHmac("sha256", Redacted.value(options.secret)).update(unsigned).digest("base64url")
+          return { token: Redacted.make(`${unsigned}.${signature}`), expiresIn: options.ttl }
+        }),
+      verify: (token) =>
+        Effect.gen(function* () {
+          const parts = Redacted.value(token).split(".")
+          if (parts.length !== 3) return yield* invalid("malformed")
+          const [header, payload, signature] = parts as [string, string, string]
+          if (header !== HEADER) return yield* invalid("algorithm")
+          const expected = createHmac("sha256", Redacted.value(options.secret)).update(`${header}.${payload}`).digest()
+          const given = Buffer.from(signature, "base64url")
+          if (given.length !== expected.length || !timingSafeEqual(given, expected)) return yield* invalid("signature")
+          const claims = yield* decodeClaims(Buffer.from(payload, "base64url").toString("utf8")).pipe(
+            Effect.catch(() => invalid("claims"))
+          )
+          if (claims.iss !== options.issuer || claims.aud !== options.audience) return yield* invalid("claims")
+          const now = Math.floor(DateTime.toEpochMillis(yield* DateTime.now) / 1000)
+          if (claims.exp <= now) return yield* invalid("expired")
+          return new Principal({
+            userId: claims.sub,
+            organizationId: claims.org,
+            role: claims.role,
+            sessionId: claims.sid
+          })
+        })
+    })
+  )
 
 export const layerConfig = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const secret = yield* Config.Redacted("JWT_SECRET")
     const ttl = yield* Config.Duration("ACCESS_TOKEN_TTL").pipe(Config.withDefault(ACCESS_TOKEN_TTL))
     return layer({ secret, issuer: "tradeport", audience: "tradeport-api", ttl })

@@ -13,15 +13,23 @@ export interface Keyring {
   readonly activeId: string
 }
 
-export const parseKeyring = (raw: string): { readonly keys: ReadonlyArray<KeyringEntry>; readonly problems: ReadonlyArray<string> } => {
+export const parseKeyring = (
+  raw: string
+): { readonly keys: ReadonlyArray<KeyringEntry>; readonly problems: ReadonlyArray<string> } => {
   const keys: Array<KeyringEntry> = []
   const problems: Array<string> = []
-  for (const [index, entry] of raw.split(",").map((e) => e.trim()).filter((e) => e.length > 0).entries()) {
+  for (const [index, entry] of raw
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0)
+    .entries()) {
     const separator = entry.indexOf(":")
     const id = separator > 0 ? entry.slice(0, separator) : ""
     const key = Buffer.from(entry.slice(separator + 1), "base64")
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) problems.push(`ENCRYPTION_KEYS entry ${index + 1}: expected "keyId:base64key"`)
-    else if (key.length !== 32) problems.push(`ENCRYPTION_KEYS key "${id}": must be 32 bytes base64-encoded (got ${key.length})`)
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id))
+      problems.push(`ENCRYPTION_KEYS entry ${index + 1}: expected "keyId:base64key"`)
+    else if (key.length !== 32)
+      problems.push(`ENCRYPTION_KEYS key "${id}": must be 32 bytes base64-encoded (got ${key.length})`)
     else if (keys.some((k) => k.id === id)) problems.push(`ENCRYPTION_KEYS key id "${id}" appears twice`)
     else keys.push({ id, key })
   }
@@ -33,7 +41,9 @@ export const parseKeyring = (raw: string): { readonly keys: ReadonlyArray<Keyrin
 export const keyringFrom = (
   raw: string,
   active: string | undefined
-): { readonly _tag: "Valid"; readonly keyring: Keyring } | { readonly _tag: "Invalid"; readonly problems: ReadonlyArray<string> } => {
+):
+  | { readonly _tag: "Valid"; readonly keyring: Keyring }
+  | { readonly _tag: "Invalid"; readonly problems: ReadonlyArray<string> } => {
   const parsed = parseKeyring(raw)
   const [first] = parsed.keys
   if (parsed.problems.length > 0) return { _tag: "Invalid", problems: parsed.problems }

@@ -21,10 +21,16 @@ const KEY_LENGTH = 32
 const derive = (password: string, salt: Buffer, params: ScryptParameters) =>
   Effect.callback<Buffer>((resume) => {
     const N = 2 ** params.log2N
-    scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, { N, r: params.r, p: params.p, maxmem: 256 * N * params.r }, (error, key) => {
-      // Only reachable with invalid parameters, which are ours: a defect.
-      resume(error === null ? Effect.succeed(key) : Effect.die(error))
-    })
+    scrypt(
+      password.normalize("NFKC"),
+      salt,
+      KEY_LENGTH,
+      { N, r: params.r, p: params.p, maxmem: 256 * N * params.r },
+      (error, key) => {
+        // Only reachable with invalid parameters, which are ours: a defect.
+        resume(error === null ? Effect.succeed(key) : Effect.die(error))
+      }
+    )
   })
 
 const parse = (stored: string) => {
@@ -36,19 +42,22 @@ const parse = (stored: string) => {
 }
 
 export const layer = (params: ScryptParameters = defaults) =>
-  Layer.succeed(PasswordHasher, PasswordHasher.of({
-    hash: (password) =>
-      Effect.gen(function*() {
-        const salt = randomBytes(16)
-        const key = yield* derive(Redacted.value(password), salt, params)
-        return `scrypt$${params.log2N}$${params.r}$${params.p}$${salt.toString("base64")}$${key.toString("base64")}`
-      }).pipe(Effect.withSpan("PasswordHasher.hash")),
-    verify: (password, stored) =>
-      Effect.gen(function*() {
-        const parsed = parse(stored)
-        // Unknown format: still spend the work of a real check so timing says nothing about the stored value.
-        const target = parsed ?? { params, salt: randomBytes(16), hash: randomBytes(KEY_LENGTH) }
-        const key = yield* derive(Redacted.value(password), target.salt, target.params)
-        return parsed !== undefined && key.length === target.hash.length && timingSafeEqual(key, target.hash)
-      }).pipe(Effect.withSpan("PasswordHasher.verify"))
-  }))
+  Layer.succeed(
+    PasswordHasher,
+    PasswordHasher.of({
+      hash: (password) =>
+        Effect.gen(function* () {
+          const salt = randomBytes(16)
+          const key = yield* derive(Redacted.value(password), salt, params)
+          return `scrypt$${params.log2N}$${params.r}$${params.p}$${salt.toString("base64")}$${key.toString("base64")}`
+        }).pipe(Effect.withSpan("PasswordHasher.hash")),
+      verify: (password, stored) =>
+        Effect.gen(function* () {
+          const parsed = parse(stored)
+          // Unknown format: still spend the work of a real check so timing says nothing about the stored value.
+          const target = parsed ?? { params, salt: randomBytes(16), hash: randomBytes(KEY_LENGTH) }
+          const key = yield* derive(Redacted.value(password), target.salt, target.params)
+          return parsed !== undefined && key.length === target.hash.length && timingSafeEqual(key, target.hash)
+        }).pipe(Effect.withSpan("PasswordHasher.verify"))
+    })
+  )

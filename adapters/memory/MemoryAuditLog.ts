@@ -10,13 +10,13 @@ import { onRollback } from "./UnitOfWork.ts"
 
 export const layer = Layer.effect(
   AuditLog,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const records = yield* Ref.make<ReadonlyArray<AuditRecord>>([])
     // Ids come from a sequence, not the array's length: a rolled-back entry's id is never handed out again.
     let sequence = 0
     return AuditLog.of({
       record: (entry) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const occurredAt = DateTime.formatIso(yield* DateTime.now)
           const requestId = yield* CurrentRequestId
           const id = String(++sequence)
@@ -36,14 +36,20 @@ export const layer = Layer.effect(
           yield* onRollback(Ref.update(records, (all) => all.filter((r) => r.id !== id)))
         }),
       list: (organizationId, options) =>
-        Ref.get(records).pipe(Effect.map((all) => {
-          const visible = all
-            .filter((r) => r.organizationId === organizationId && (options.before === undefined || Number(r.id) < Number(options.before)))
-            .filter((r) => options.target === undefined || r.target === options.target)
-            .toReversed()
-          const entries = visible.slice(0, options.limit)
-          return { entries, nextCursor: visible.length > options.limit ? entries[entries.length - 1]?.id : undefined }
-        }))
+        Ref.get(records).pipe(
+          Effect.map((all) => {
+            const visible = all
+              .filter(
+                (r) =>
+                  r.organizationId === organizationId &&
+                  (options.before === undefined || Number(r.id) < Number(options.before))
+              )
+              .filter((r) => options.target === undefined || r.target === options.target)
+              .toReversed()
+            const entries = visible.slice(0, options.limit)
+            return { entries, nextCursor: visible.length > options.limit ? entries[entries.length - 1]?.id : undefined }
+          })
+        )
     })
   })
 )

@@ -19,7 +19,7 @@ export const layer = Layer.sync(DistributedLock, () => {
   return DistributedLock.of({
     withLock: (key, options) => (effect) => {
       const holder = Symbol(key)
-      const acquire = Effect.gen(function*() {
+      const acquire = Effect.gen(function* () {
         const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(options.wait)
         while (true) {
           const now = yield* Clock.currentTimeMillis

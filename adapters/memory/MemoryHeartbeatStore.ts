@@ -5,7 +5,7 @@ import { HeartbeatStore } from "../../core/ops/ports/HeartbeatStore.ts"
 
 export const layer = Layer.effect(
   HeartbeatStore,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const beats = yield* Ref.make(new Map<string, Heartbeat>())
     return HeartbeatStore.of({
       record: (beat) =>
@@ -18,7 +18,8 @@ export const layer = Layer.effect(
         Effect.map((all) =>
           Option.fromNullishOr(
             [...all.values()].reduce<Heartbeat | undefined>(
-              (newest, beat) => newest === undefined || DateTime.isGreaterThan(beat.beatAt, newest.beatAt) ? beat : newest,
+              (newest, beat) =>
+                newest === undefined || DateTime.isGreaterThan(beat.beatAt, newest.beatAt) ? beat : newest,
               undefined
             )
           )

@@ -5,7 +5,15 @@
 import { DateTime, Effect, Layer, Option, Ref } from "effect"
 import { randomUUID } from "node:crypto"
 import {
-  EmailTaken, LastOwner, MemberChanged, MemberNotFound, Membership, MemberView, Organization, type Role, User
+  EmailTaken,
+  LastOwner,
+  MemberChanged,
+  MemberNotFound,
+  Membership,
+  MemberView,
+  Organization,
+  type Role,
+  User
 } from "../../core/identity/Identity.ts"
 import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
 import { UserId } from "../../core/shared/Ids.ts"
@@ -27,19 +35,29 @@ type Undo = (s: State) => State
 
 export const layer = Layer.effect(
   IdentityRepository,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const state = yield* Ref.make<State>({ organizations: new Map(), users: new Map(), memberships: [] })
     const view = (s: State, stored: StoredMembership): Effect.Effect<MemberView> => {
       const found = [...s.users.values()].find((u) => u.user.id === stored.membership.userId)
       // A membership is only ever stored together with its user.
-      if (found === undefined) return Effect.die(new Error(`MemoryIdentityRepository: membership of user ${stored.membership.userId}, who is not stored`))
+      if (found === undefined)
+        return Effect.die(
+          new Error(`MemoryIdentityRepository: membership of user ${stored.membership.userId}, who is not stored`)
+        )
       const { user } = found
-      return Effect.succeed(new MemberView({ userId: user.id, email: user.email, role: stored.membership.role, joinedAt: stored.joinedAt }))
+      return Effect.succeed(
+        new MemberView({ userId: user.id, email: user.email, role: stored.membership.role, joinedAt: stored.joinedAt })
+      )
     }
     const find = (s: State, organizationId: string, userId: string) =>
       s.memberships.find((m) => m.membership.organizationId === organizationId && m.membership.userId === userId)
     const otherOwner = (s: State, organizationId: string, userId: string) =>
-      s.memberships.some((m) => m.membership.organizationId === organizationId && m.membership.role === "owner" && m.membership.userId !== userId)
+      s.memberships.some(
+        (m) =>
+          m.membership.organizationId === organizationId &&
+          m.membership.role === "owner" &&
+          m.membership.userId !== userId
+      )
     const joinedAt = DateTime.now.pipe(Effect.map(DateTime.formatIso))
     /** Atomically computes an outcome and the next state; `undo`, if given, takes the write back on rollback. */
     const transact = <A, E>(f: (s: State) => readonly [Effect.Effect<A, E>, State, Undo?]): Effect.Effect<A, E> =>
@@ -56,42 +74,66 @@ export const layer = Layer.effect(
 
     return IdentityRepository.of({
       registerOwner: (registration) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const at = yield* joinedAt
-          return yield* transact<{ organization: Organization; user: User; membership: Membership }, EmailTaken>((s) => {
-            if (s.users.has(registration.email)) return [Effect.fail(new EmailTaken()), s] as const
-            const organization = new Organization({ id: registration.organizationId, name: registration.organizationName })
-            const user = new User({ id: registration.userId, email: registration.email })
-            const membership = new Membership({ organizationId: organization.id, userId: user.id, role: "owner" })
-            const stored = { membership, joinedAt: at }
-            const next: State = {
-              organizations: new Map(s.organizations).set(organization.id, organization),
-              users: new Map(s.users).set(user.email, { user, passwordHash: registration.passwordHash }),
-              memberships: [...s.memberships, stored]
+          return yield* transact<{ organization: Organization; user: User; membership: Membership }, EmailTaken>(
+            (s) => {
+              if (s.users.has(registration.email)) return [Effect.fail(new EmailTaken()), s] as const
+              const organization = new Organization({
+                id: registration.organizationId,
+                name: registration.organizationName
+              })
+              const user = new User({ id: registration.userId, email: registration.email })
+              const membership = new Membership({ organizationId: organization.id, userId: user.id, role: "owner" })
+              const stored = { membership, joinedAt: at }
+              const next: State = {
+                organizations: new Map(s.organizations).set(organization.id, organization),
+                users: new Map(s.users).set(user.email, { user, passwordHash: registration.passwordHash }),
+                memberships: [...s.memberships, stored]
+              }
+              const undo: Undo = (later) => ({
+                organizations: without(later.organizations, organization.id),
+                users: without(later.users, user.email),
+                memberships: later.memberships.filter((m) => m !== stored)
+              })
+              return [Effect.succeed({ organization, user, membership }), next, undo] as const
             }
-            const undo: Undo = (later) => ({
-              organizations: without(later.organizations, organization.id),
-              users: without(later.users, user.email),
-              memberships: later.memberships.filter((m) => m !== stored)
-            })
-            return [Effect.succeed({ organization, user, membership }), next, undo] as const
-          })
+          )
         }),
       findCredentials: (email) => Ref.get(state).pipe(Effect.map((s) => Option.fromNullishOr(s.users.get(email)))),
       membershipsOf: (userId) =>
-        Ref.get(state).pipe(Effect.map((s) => s.memberships.filter((m) => m.membership.userId === userId).map((m) => m.membership))),
-      organization: (organizationId) => Ref.get(state).pipe(Effect.map((s) => Option.fromNullishOr(s.organizations.get(organizationId)))),
+        Ref.get(state).pipe(
+          Effect.map((s) => s.memberships.filter((m) => m.membership.userId === userId).map((m) => m.membership))
+        ),
+      organization: (organizationId) =>
+        Ref.get(state).pipe(Effect.map((s) => Option.fromNullishOr(s.organizations.get(organizationId)))),
       member: (organizationId, userId) =>
-        Ref.get(state).pipe(Effect.flatMap((s) => Effect.transposeOption(Option.fromNullishOr(find(s, organizationId, userId)).pipe(Option.map((m) => view(s, m)))))),
+        Ref.get(state).pipe(
+          Effect.flatMap((s) =>
+            Effect.transposeOption(
+              Option.fromNullishOr(find(s, organizationId, userId)).pipe(Option.map((m) => view(s, m)))
+            )
+          )
+        ),
       listMembers: (organizationId) =>
-        Ref.get(state).pipe(Effect.flatMap((s) => Effect.forEach(s.memberships.filter((m) => m.membership.organizationId === organizationId), (m) => view(s, m)))),
+        Ref.get(state).pipe(
+          Effect.flatMap((s) =>
+            Effect.forEach(
+              s.memberships.filter((m) => m.membership.organizationId === organizationId),
+              (m) => view(s, m)
+            )
+          )
+        ),
       addMember: (organizationId, added) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const at = yield* joinedAt
           return yield* transact<MemberView, EmailTaken>((s) => {
             if (s.users.has(added.email)) return [Effect.fail(new EmailTaken()), s] as const
             const user = new User({ id: UserId.make(randomUUID()), email: added.email })
-            const stored = { membership: new Membership({ organizationId, userId: user.id, role: added.role }), joinedAt: at }
+            const stored = {
+              membership: new Membership({ organizationId, userId: user.id, role: added.role }),
+              joinedAt: at
+            }
             const next: State = {
               ...s,
               users: new Map(s.users).set(user.email, { user, passwordHash: added.passwordHash }),
@@ -110,7 +152,8 @@ export const layer = Layer.effect(
           const current = find(s, organizationId, userId)
           if (current === undefined) return [Effect.fail(new MemberNotFound()), s] as const
           if (current.membership.role !== from) return [Effect.fail(new MemberChanged()), s] as const
-          if (from === "owner" && to !== "owner" && !otherOwner(s, organizationId, userId)) return [Effect.fail(new LastOwner()), s] as const
+          if (from === "owner" && to !== "owner" && !otherOwner(s, organizationId, userId))
+            return [Effect.fail(new LastOwner()), s] as const
           const changed = { ...current, membership: new Membership({ ...current.membership, role: to }) }
           const next: State = { ...s, memberships: s.memberships.map((m) => (m === current ? changed : m)) }
           const undo: Undo = (later) => ({
@@ -124,7 +167,8 @@ export const layer = Layer.effect(
           const current = find(s, organizationId, userId)
           if (current === undefined) return [Effect.fail(new MemberNotFound()), s] as const
           if (current.membership.role !== expectedRole) return [Effect.fail(new MemberChanged()), s] as const
-          if (current.membership.role === "owner" && !otherOwner(s, organizationId, userId)) return [Effect.fail(new LastOwner()), s] as const
+          if (current.membership.role === "owner" && !otherOwner(s, organizationId, userId))
+            return [Effect.fail(new LastOwner()), s] as const
           const index = s.memberships.indexOf(current)
           const undo: Undo = (later) => ({ ...later, memberships: later.memberships.toSpliced(index, 0, current) })
           return [Effect.void, { ...s, memberships: s.memberships.filter((m) => m !== current) }, undo] as const

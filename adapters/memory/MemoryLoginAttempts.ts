@@ -13,32 +13,38 @@ interface Entry {
 }
 
 export const make = (policy: LockoutPolicy) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const entries = yield* Ref.make(new Map<string, Entry>())
     const shape: LoginAttemptsShape = {
       acquire: (key) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const t = yield* Clock.currentTimeMillis
-          return yield* Ref.modify(entries, (all): readonly [{ allowed: boolean; attempt: number }, Map<string, Entry>] => {
-            const current = all.get(key)
-            if (current !== undefined && current.lockedUntil > t) return [{ allowed: false, attempt: current.attempts }, all]
-            const fresh = current === undefined || current.windowEndsAt <= t
-            const attempts = fresh ? 1 : current.attempts + 1
-            const entry: Entry = {
-              attempts,
-              windowEndsAt: fresh ? t + Duration.toMillis(policy.window) : current.windowEndsAt,
-              lockedUntil: current?.lockedUntil ?? 0
+          return yield* Ref.modify(
+            entries,
+            (all): readonly [{ allowed: boolean; attempt: number }, Map<string, Entry>] => {
+              const current = all.get(key)
+              if (current !== undefined && current.lockedUntil > t)
+                return [{ allowed: false, attempt: current.attempts }, all]
+              const fresh = current === undefined || current.windowEndsAt <= t
+              const attempts = fresh ? 1 : current.attempts + 1
+              const entry: Entry = {
+                attempts,
+                windowEndsAt: fresh ? t + Duration.toMillis(policy.window) : current.windowEndsAt,
+                lockedUntil: current?.lockedUntil ?? 0
+              }
+              return [{ allowed: attempts <= policy.threshold, attempt: attempts }, new Map(all).set(key, entry)]
             }
-            return [{ allowed: attempts <= policy.threshold, attempt: attempts }, new Map(all).set(key, entry)]
-          })
+          )
         }),
       fail: (key, attempt) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           if (attempt < policy.threshold) return { locked: false }
           const t = yield* Clock.currentTimeMillis
           yield* Ref.update(entries, (all) => {
             const current = all.get(key)
-            return current === undefined ? all : new Map(all).set(key, { ...current, lockedUntil: t + Duration.toMillis(policy.lockFor) })
+            return current === undefined
+              ? all
+              : new Map(all).set(key, { ...current, lockedUntil: t + Duration.toMillis(policy.lockFor) })
           })
           return { locked: attempt === policy.threshold }
         }),
@@ -52,4 +58,5 @@ export const make = (policy: LockoutPolicy) =>
     return shape
   })
 
-export const layer = (policy: LockoutPolicy) => Layer.effect(LoginAttempts, make(policy).pipe(Effect.map(LoginAttempts.of)))
+export const layer = (policy: LockoutPolicy) =>
+  Layer.effect(LoginAttempts, make(policy).pipe(Effect.map(LoginAttempts.of)))

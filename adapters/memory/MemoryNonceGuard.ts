@@ -10,13 +10,15 @@ export const layer = Layer.sync(NonceGuard, () => {
   return NonceGuard.of({
     release: (scope, nonce) => Effect.sync(() => void seen.delete(`${scope}:${nonce}`)),
     claim: (scope, nonce, ttl) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) => {
-        const key = `${scope}:${nonce}`
-        const until = seen.get(key)
-        if (until !== undefined && until > now) return false
-        if (seen.size >= 1024 && seen.size % 256 === 0) for (const [k, t] of seen) if (t <= now) seen.delete(k)
-        seen.set(key, now + Duration.toMillis(ttl))
-        return true
-      }))
+      Clock.currentTimeMillis.pipe(
+        Effect.map((now) => {
+          const key = `${scope}:${nonce}`
+          const until = seen.get(key)
+          if (until !== undefined && until > now) return false
+          if (seen.size >= 1024 && seen.size % 256 === 0) for (const [k, t] of seen) if (t <= now) seen.delete(k)
+          seen.set(key, now + Duration.toMillis(ttl))
+          return true
+        })
+      )
   })
 })

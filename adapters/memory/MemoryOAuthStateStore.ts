@@ -10,16 +10,19 @@ export const layer = Layer.sync(OAuthStateStore, () => {
   const pending = new Map<string, { readonly value: PendingAuthorization; readonly until: number }>()
   return OAuthStateStore.of({
     put: (state, value, ttl) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        if (pending.size >= 256 && pending.size % 64 === 0) for (const [k, e] of pending) if (e.until <= now) pending.delete(k)
+        if (pending.size >= 256 && pending.size % 64 === 0)
+          for (const [k, e] of pending) if (e.until <= now) pending.delete(k)
         pending.set(state, { value, until: now + Duration.toMillis(ttl) })
       }),
     consume: (state) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) => {
-        const entry = pending.get(state)
-        pending.delete(state)
-        return entry !== undefined && entry.until > now ? Option.some(entry.value) : Option.none()
-      }))
+      Clock.currentTimeMillis.pipe(
+        Effect.map((now) => {
+          const entry = pending.get(state)
+          pending.delete(state)
+          return entry !== undefined && entry.until > now ? Option.some(entry.value) : Option.none()
+        })
+      )
   })
 })

@@ -1,6 +1,10 @@
 /** SessionRepository in process memory (unit tests); same rotation and reuse semantics as Postgres. */
 import { DateTime, Effect, Layer, Ref } from "effect"
-import { type RotateOutcome, SessionRepository, type SessionOwner } from "../../core/identity/ports/SessionRepository.ts"
+import {
+  type RotateOutcome,
+  SessionRepository,
+  type SessionOwner
+} from "../../core/identity/ports/SessionRepository.ts"
 
 interface Token extends SessionOwner {
   readonly status: "active" | "rotated" | "revoked"
@@ -8,19 +12,25 @@ interface Token extends SessionOwner {
 }
 
 const keyOf = (hash: Uint8Array) => Buffer.from(hash).toString("base64")
-const ownerOf = (t: Token): SessionOwner => ({ familyId: t.familyId, userId: t.userId, organizationId: t.organizationId })
+const ownerOf = (t: Token): SessionOwner => ({
+  familyId: t.familyId,
+  userId: t.userId,
+  organizationId: t.organizationId
+})
 
 export const layer = Layer.effect(
   SessionRepository,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const tokens = yield* Ref.make(new Map<string, Token>())
     const revokeFamily = (all: Map<string, Token>, familyId: string) =>
       new Map([...all].map(([k, t]) => [k, t.familyId === familyId ? { ...t, status: "revoked" as const } : t]))
     return SessionRepository.of({
       open: (owner, first) =>
-        Ref.update(tokens, (all) => new Map(all).set(keyOf(first.tokenHash), { ...owner, status: "active", expiresAt: first.expiresAt })),
+        Ref.update(tokens, (all) =>
+          new Map(all).set(keyOf(first.tokenHash), { ...owner, status: "active", expiresAt: first.expiresAt })
+        ),
       rotate: (presented, next) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const now = yield* DateTime.now
           return yield* Ref.modify(tokens, (all): readonly [RotateOutcome, Map<string, Token>] => {
             const token = all.get(keyOf(presented))
@@ -31,7 +41,8 @@ export const layer = Layer.effect(
                 .set(keyOf(next.tokenHash), { ...ownerOf(token), status: "active", expiresAt: next.expiresAt })
               return [{ _tag: "Rotated", ...ownerOf(token) }, updated]
             }
-            if (token.status === "rotated") return [{ _tag: "Reused", ...ownerOf(token) }, revokeFamily(all, token.familyId)]
+            if (token.status === "rotated")
+              return [{ _tag: "Reused", ...ownerOf(token) }, revokeFamily(all, token.familyId)]
             return [{ _tag: "Invalid" }, all]
           })
         }),

@@ -11,7 +11,7 @@ export const layer = Layer.succeed(
   Transactions,
   Transactions.of({
     inOrganization: (organizationId) => (effect) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const outer = yield* CurrentUnitOfWork
         if (outer?.organizationId === organizationId) return yield* effect
         const unit: UnitOfWork = { organizationId, undo: [] }
@@ -19,8 +19,8 @@ export const layer = Layer.succeed(
           Effect.provideService(CurrentUnitOfWork, unit),
           Effect.onExit((exit) =>
             Exit.isSuccess(exit)
-              // Committed into the outer unit, if any: its failure must still undo these writes.
-              ? Effect.sync(() => void outer?.undo.push(...unit.undo))
+              ? // Committed into the outer unit, if any: its failure must still undo these writes.
+                Effect.sync(() => void outer?.undo.push(...unit.undo))
               : Effect.forEach(unit.undo.toReversed(), (undo) => undo, { discard: true })
           )
         )

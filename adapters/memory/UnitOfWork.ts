@@ -18,7 +18,7 @@ export class CurrentUnitOfWork extends Context.Reference<UnitOfWork | undefined>
 
 /** Logs how to take back a write just made; outside a unit of work the write simply stands. */
 export const onRollback = (undo: Effect.Effect<void>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const unit = yield* CurrentUnitOfWork
     unit?.undo.push(undo)
   })

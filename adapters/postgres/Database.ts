@@ -39,39 +39,48 @@ export const layer = (options: DatabaseOptions) =>
   })
 
 const sqlState = (cause: unknown): string | undefined =>
-  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
+    ? cause.code
+    : undefined
 
 /**
  * Driver error → the port-level error: "try later" (Unavailable, Timeout — deadlocks and serialization failures
  * included: a retry succeeds), "bad data" (Invalid: SQLSTATE class 22, data exceptions such as a NUL byte in text)
  * versus "refused" (Rejected: a bug).
  */
-export const toPersistenceError = (operation: string) => (error: SqlError.SqlError): PersistenceError => {
-  switch (error.reason._tag) {
-    case "ConnectionError":
-    case "AuthenticationError":
-      return new PersistenceError({ operation, reason: "Unavailable" })
-    case "StatementTimeoutError":
-    case "LockTimeoutError":
-    case "DeadlockError":
-    case "SerializationError":
-      return new PersistenceError({ operation, reason: "Timeout" })
-    default:
-      return new PersistenceError({ operation, reason: sqlState(error.reason.cause)?.startsWith("22") ? "Invalid" : "Rejected" })
+export const toPersistenceError =
+  (operation: string) =>
+  (error: SqlError.SqlError): PersistenceError => {
+    switch (error.reason._tag) {
+      case "ConnectionError":
+      case "AuthenticationError":
+        return new PersistenceError({ operation, reason: "Unavailable" })
+      case "StatementTimeoutError":
+      case "LockTimeoutError":
+      case "DeadlockError":
+      case "SerializationError":
+        return new PersistenceError({ operation, reason: "Timeout" })
+      default:
+        return new PersistenceError({
+          operation,
+          reason: sqlState(error.reason.cause)?.startsWith("22") ? "Invalid" : "Rejected"
+        })
+    }
   }
-}
 
 /**
  * The row a statement cannot fail to return (INSERT … RETURNING, a row just written or still locked, a SELECT of
  * an expression): none is a bug, so a defect naming the statement rather than a crash on `undefined` further on.
  */
-export const theRow = (statement: string) => <A>(rows: ReadonlyArray<A>): Effect.Effect<A> => {
-  const [row] = rows
-  return row === undefined ? Effect.die(new Error(`${statement}: expected a row, got none`)) : Effect.succeed(row)
-}
+export const theRow =
+  (statement: string) =>
+  <A>(rows: ReadonlyArray<A>): Effect.Effect<A> => {
+    const [row] = rows
+    return row === undefined ? Effect.die(new Error(`${statement}: expected a row, got none`)) : Effect.succeed(row)
+  }
 
 export const probe = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const readiness = yield* Readiness
     const sql = yield* SqlClient.SqlClient
     yield* readiness.register({

@@ -76,7 +76,15 @@ const runAs: Effect.Effect<RunAs, EmbeddedPostgresError> = Effect.tryPromise({
       return await ids()
     } catch {
       await run("groupadd", ["-f", "--system", "postgres"])
-      await run("useradd", ["--system", "--no-create-home", "-g", "postgres", "--shell", "/usr/sbin/nologin", "postgres"])
+      await run("useradd", [
+        "--system",
+        "--no-create-home",
+        "-g",
+        "postgres",
+        "--shell",
+        "/usr/sbin/nologin",
+        "postgres"
+      ])
       return await ids()
     }
   },
@@ -102,7 +110,10 @@ const reachableBinaries = (bin: typeof Binaries.Type, user: RunAs) =>
       if (user.uid === undefined || (await reachableByOthers(bin.postgres))) return bin
       const native = dirname(dirname(bin.postgres))
       const version = await stat(bin.postgres)
-      const key = createHash("sha256").update(`${native}\u0000${version.size}\u0000${version.mtimeMs}`).digest("hex").slice(0, 16)
+      const key = createHash("sha256")
+        .update(`${native}\u0000${version.size}\u0000${version.mtimeMs}`)
+        .digest("hex")
+        .slice(0, 16)
       const target = join(tmpdir(), `tradeport-embedded-postgres-${key}`)
       if (!(await exists(join(target, ".complete")))) {
         const staging = `${target}.${randomBytes(6).toString("hex")}`
@@ -129,7 +140,11 @@ const freePort = Effect.callback<number, EmbeddedPostgresError>((resume) => {
   })
 })
 
-const exists = (path: string) => stat(path).then(() => true, () => false)
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false
+  )
 
 const ownDir = async (path: string, user: RunAs, mode: number) => {
   await mkdir(path, { recursive: true })
@@ -145,14 +160,18 @@ const initdb = (bin: typeof Binaries.Type, opts: EmbeddedPostgresOptions, user: 
       await writeFile(pwfile, `${Redacted.value(opts.password)}\n`, { mode: 0o600 })
       try {
         if (user.uid !== undefined && user.gid !== undefined) await chown(pwfile, user.uid, user.gid)
-        await run(bin.initdb, [
-          `--pgdata=${opts.dataDir}`,
-          "--auth=scram-sha-256",
-          "--username=postgres",
-          `--pwfile=${pwfile}`,
-          "--encoding=UTF8",
-          "--no-locale"
-        ], { ...user, env: { ...process.env, LC_ALL: "C" } })
+        await run(
+          bin.initdb,
+          [
+            `--pgdata=${opts.dataDir}`,
+            "--auth=scram-sha-256",
+            "--username=postgres",
+            `--pwfile=${pwfile}`,
+            "--encoding=UTF8",
+            "--no-locale"
+          ],
+          { ...user, env: { ...process.env, LC_ALL: "C" } }
+        )
       } finally {
         await rm(pwfile, { force: true })
       }
@@ -167,14 +186,17 @@ const stopOrphan = (bin: typeof Binaries.Type, dataDir: string, user: RunAs) =>
       const pidFile = join(dataDir, "postmaster.pid")
       if (!(await exists(pidFile))) return
       const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0])
-      const alive = Number.isInteger(pid) && pid > 0 && (() => {
-        try {
-          process.kill(pid, 0)
-          return true
-        } catch {
-          return false
-        }
-      })()
+      const alive =
+        Number.isInteger(pid) &&
+        pid > 0 &&
+        (() => {
+          try {
+            process.kill(pid, 0)
+            return true
+          } catch {
+            return false
+          }
+        })()
       if (alive) await run(bin.pg_ctl, ["stop", "-D", dataDir, "-m", "fast", "-w"], user)
     },
     catch: fail("orphan")
@@ -183,16 +205,25 @@ const stopOrphan = (bin: typeof Binaries.Type, dataDir: string, user: RunAs) =>
 const startServer = (bin: typeof Binaries.Type, opts: EmbeddedPostgresOptions, user: RunAs, port: number) =>
   Effect.callback<ChildProcess, EmbeddedPostgresError>((resume) => {
     const args = [
-      "-D", opts.dataDir,
-      "-p", String(port),
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "unix_socket_directories=",
-      "-c", `max_connections=${opts.maxConnections ?? 100}`,
+      "-D",
+      opts.dataDir,
+      "-p",
+      String(port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      `max_connections=${opts.maxConnections ?? 100}`,
       ...(opts.durability === "fast"
         ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         : [])
     ]
-    const child = spawn(bin.postgres, args, { ...user, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } })
+    const child = spawn(bin.postgres, args, {
+      ...user,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, LC_ALL: "C" }
+    })
     const recent: Array<string> = []
     let ready = false
     child.stderr?.setEncoding("utf8")
@@ -208,7 +239,12 @@ const startServer = (bin: typeof Binaries.Type, opts: EmbeddedPostgresOptions, u
       }
     })
     child.once("exit", (code) => {
-      if (!ready) resume(Effect.fail(new EmbeddedPostgresError({ step: "start", message: `postgres exited with ${code}: ${recent.join(" | ")}` })))
+      if (!ready)
+        resume(
+          Effect.fail(
+            new EmbeddedPostgresError({ step: "start", message: `postgres exited with ${code}: ${recent.join(" | ")}` })
+          )
+        )
     })
     return Effect.sync(() => {
       if (!ready) child.kill("SIGKILL")
@@ -216,7 +252,8 @@ const startServer = (bin: typeof Binaries.Type, opts: EmbeddedPostgresOptions, u
   }).pipe(
     Effect.timeoutOrElse({
       duration: "60 seconds",
-      orElse: () => Effect.fail(new EmbeddedPostgresError({ step: "start", message: "postgres did not become ready in 60 s" }))
+      orElse: () =>
+        Effect.fail(new EmbeddedPostgresError({ step: "start", message: "postgres did not become ready in 60 s" }))
     })
   )
 
@@ -235,11 +272,16 @@ const stopServer = (child: ChildProcess) =>
 export const start = (
   opts: EmbeddedPostgresOptions
 ): Effect.Effect<EmbeddedPostgresServer, EmbeddedPostgresError, Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const user = yield* runAs
-    const bin = opts.binDir === undefined
-      ? yield* binaries.pipe(Effect.flatMap((found) => reachableBinaries(found, user)))
-      : { initdb: join(opts.binDir, "initdb"), postgres: join(opts.binDir, "postgres"), pg_ctl: join(opts.binDir, "pg_ctl") }
+    const bin =
+      opts.binDir === undefined
+        ? yield* binaries.pipe(Effect.flatMap((found) => reachableBinaries(found, user)))
+        : {
+            initdb: join(opts.binDir, "initdb"),
+            postgres: join(opts.binDir, "postgres"),
+            pg_ctl: join(opts.binDir, "pg_ctl")
+          }
     const initialised = yield* Effect.promise(() => exists(join(opts.dataDir, "PG_VERSION")))
     if (!initialised) yield* initdb(bin, opts, user)
     else yield* stopOrphan(bin, opts.dataDir, user)
@@ -252,7 +294,9 @@ export const start = (
       user: "postgres",
       password,
       url: (database = "postgres") =>
-        Redacted.make(`postgres://postgres:${encodeURIComponent(Redacted.value(password))}@127.0.0.1:${port}/${database}`)
+        Redacted.make(
+          `postgres://postgres:${encodeURIComponent(Redacted.value(password))}@127.0.0.1:${port}/${database}`
+        )
     }
   }).pipe(Effect.withSpan("EmbeddedPostgres.start"))
 
@@ -262,7 +306,7 @@ export const start = (
  * goes to `/var/lib/tradeport/embedded-postgres-<hash of dataDir>` — persistent, one per checkout.
  */
 export const clusterDir = (dataDir: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const user = yield* runAs
     const absolute = resolve(dataDir)
     if (user.uid === undefined) return absolute
@@ -273,7 +317,10 @@ export const clusterDir = (dataDir: string) =>
     if (reachable) return join(absolute, "postgres")
     const key = createHash("sha256").update(absolute).digest("hex").slice(0, 16)
     const root = "/var/lib/tradeport"
-    yield* Effect.tryPromise({ try: () => mkdir(root, { recursive: true, mode: 0o755 }).then(() => chmod(root, 0o755)), catch: fail("user") })
+    yield* Effect.tryPromise({
+      try: () => mkdir(root, { recursive: true, mode: 0o755 }).then(() => chmod(root, 0o755)),
+      catch: fail("user")
+    })
     return join(root, `embedded-postgres-${key}`)
   })
 
@@ -281,4 +328,5 @@ export const clusterDir = (dataDir: string) =>
  * A directory that the unprivileged `postgres` user can reach: its parents must be traversable, which a
  * `mkdtemp` directory (0700, owned by root) is not.
  */
-export const prepareParentDir = (dir: string) => Effect.promise(() => mkdir(dir, { recursive: true, mode: 0o755 }).then(() => chmod(dir, 0o755)))
+export const prepareParentDir = (dir: string) =>
+  Effect.promise(() => mkdir(dir, { recursive: true, mode: 0o755 }).then(() => chmod(dir, 0o755)))

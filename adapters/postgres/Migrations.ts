@@ -23,18 +23,20 @@ export const fromSqlDirectory = (directory: string): Migrator.Loader =>
       })
       return files
         .sort((a, b) => a.id - b.id)
-        .map(({ file, id, name }): Migrator.ResolvedMigration => [
-          id,
-          name,
-          Effect.promise(() => readFile(`${directory}/${file}`, "utf8")).pipe(
-            Effect.map((script) =>
-              Effect.gen(function*() {
-                const sql = yield* SqlClient.SqlClient
-                for (const statement of splitStatements(script)) yield* sql.unsafe(statement)
-              })
+        .map(
+          ({ file, id, name }): Migrator.ResolvedMigration => [
+            id,
+            name,
+            Effect.promise(() => readFile(`${directory}/${file}`, "utf8")).pipe(
+              Effect.map((script) =>
+                Effect.gen(function* () {
+                  const sql = yield* SqlClient.SqlClient
+                  for (const statement of splitStatements(script)) yield* sql.unsafe(statement)
+                })
+              )
             )
-          )
-        ])
+          ]
+        )
     },
     catch: (cause) => new Migrator.MigrationError({ kind: "Failed", message: `cannot read ${directory}`, cause })
   })
@@ -47,7 +49,9 @@ export const run = (directory = migrationsDir) =>
     Effect.tap((applied) =>
       applied.length === 0
         ? Effect.logDebug("migrations: schema is up to date")
-        : Effect.logInfo("migrations: applied").pipe(Effect.annotateLogs({ migrations: applied.map(([id, name]) => `${id}_${name}`) }))
+        : Effect.logInfo("migrations: applied").pipe(
+            Effect.annotateLogs({ migrations: applied.map(([id, name]) => `${id}_${name}`) })
+          )
     ),
     Effect.withSpan("Migrations.run")
   )

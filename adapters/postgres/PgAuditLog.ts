@@ -24,10 +24,10 @@ const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
 
 export const layer = Layer.effect(
   AuditLog,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
-    const record: AuditLogShape["record"] = Effect.fn("AuditLog.record")(function*(entry) {
+    const record: AuditLogShape["record"] = Effect.fn("AuditLog.record")(function* (entry) {
       const requestId = yield* CurrentRequestId
       // The trace id ties the entry to its distributed trace (Jaeger) as the request id ties it to the logs.
       const span = yield* Effect.option(Effect.currentSpan)
@@ -42,7 +42,10 @@ export const layer = Layer.effect(
     })
 
     const list: AuditLogShape["list"] = (organizationId, options) =>
-      inOrganization(sql, organizationId)(sql`
+      inOrganization(
+        sql,
+        organizationId
+      )(sql`
         SELECT id::text AS id, organization_id, actor_user_id, action, target, request_id, details, occurred_at FROM audit_log
         WHERE organization_id = ${organizationId} ${options.before === undefined ? sql`` : sql`AND id < ${options.before}::bigint`}
           ${options.target === undefined ? sql`` : sql`AND target = ${options.target}`}
@@ -51,17 +54,18 @@ export const layer = Layer.effect(
         Effect.mapError(toPersistenceError("AuditLog.list")),
         Effect.flatMap((rows) => Effect.orDie(decodeRows(rows))),
         Effect.map((rows) => {
-          const page = rows.slice(0, options.limit).map((r) =>
-            new AuditRecord({
-              id: String(r.id),
-              organizationId: r.organization_id,
-              actorUserId: r.actor_user_id,
-              action: r.action,
-              target: r.target,
-              requestId: r.request_id,
-              details: r.details,
-              occurredAt: DateTime.formatIso(DateTime.fromDateUnsafe(r.occurred_at))
-            })
+          const page = rows.slice(0, options.limit).map(
+            (r) =>
+              new AuditRecord({
+                id: String(r.id),
+                organizationId: r.organization_id,
+                actorUserId: r.actor_user_id,
+                action: r.action,
+                target: r.target,
+                requestId: r.request_id,
+                details: r.details,
+                occurredAt: DateTime.formatIso(DateTime.fromDateUnsafe(r.occurred_at))
+              })
           )
           return { entries: page, nextCursor: rows.length > options.limit ? page[page.length - 1]?.id : undefined }
         }),

@@ -14,7 +14,7 @@ const date = (t: DateTime.Utc) => new Date(DateTime.toEpochMillis(t))
 
 export const layer = Layer.effect(
   ChannelCursors,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     return ChannelCursors.of({
       claimDue: (options) =>
@@ -31,18 +31,26 @@ export const layer = Layer.effect(
             orders_sync_lease_until = ${date(DateTime.addDuration(options.now, options.lease))}
           FROM due WHERE c.id = due.id
           RETURNING c.id::text, c.organization_id::text`).pipe(
-          Effect.map((rows) => rows.map((r) => ({ organizationId: OrgId.make(r.organization_id), connectionId: r.id }))),
+          Effect.map((rows) =>
+            rows.map((r) => ({ organizationId: OrgId.make(r.organization_id), connectionId: r.id }))
+          ),
           Effect.mapError(toPersistenceError("ChannelCursors.claimDue"))
         ),
       bury: (organizationId, connectionId, externalOrderId) =>
-        inOrganization(sql, organizationId)(sql`
+        inOrganization(
+          sql,
+          organizationId
+        )(sql`
           INSERT INTO channel_order_tombstones (organization_id, connection_id, external_order_id)
           VALUES (${organizationId}, ${connectionId}, ${externalOrderId}) ON CONFLICT DO NOTHING`).pipe(
           Effect.asVoid,
           Effect.mapError(toPersistenceError("ChannelCursors.bury"))
         ),
       isBuried: (organizationId, connectionId, externalOrderId) =>
-        inOrganization(sql, organizationId)(sql`
+        inOrganization(
+          sql,
+          organizationId
+        )(sql`
           SELECT 1 FROM channel_order_tombstones
           WHERE organization_id = ${organizationId} AND connection_id = ${connectionId} AND external_order_id = ${externalOrderId}`).pipe(
           Effect.map((rows) => rows.length > 0),
@@ -57,17 +65,26 @@ export const layer = Layer.effect(
           Effect.mapError(toPersistenceError("ChannelCursors.release"))
         ),
       get: (organizationId, connectionId) =>
-        inOrganization(sql, organizationId)(sql<{ orders_cursor: Date | null }>`
+        inOrganization(
+          sql,
+          organizationId
+        )(sql<{ orders_cursor: Date | null }>`
           SELECT orders_cursor FROM connections WHERE id = ${connectionId}`).pipe(
           Effect.map(([row]) => Option.map(Option.fromNullishOr(row?.orders_cursor), DateTime.fromDateUnsafe)),
           Effect.mapError(toPersistenceError("ChannelCursors.get"))
         ),
       advance: (organizationId, connectionId, to, syncedAt) =>
-        inOrganization(sql, organizationId)(sql`
+        inOrganization(
+          sql,
+          organizationId
+        )(sql`
           UPDATE connections SET
             orders_cursor = greatest(orders_cursor, ${Option.match(to, { onNone: () => null, onSome: date })}::timestamptz),
             orders_synced_at = ${date(syncedAt)}
-          WHERE id = ${connectionId}`).pipe(Effect.asVoid, Effect.mapError(toPersistenceError("ChannelCursors.advance")))
+          WHERE id = ${connectionId}`).pipe(
+          Effect.asVoid,
+          Effect.mapError(toPersistenceError("ChannelCursors.advance"))
+        )
     })
   })
 )

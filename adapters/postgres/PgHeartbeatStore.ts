@@ -13,10 +13,10 @@ const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
 
 export const layer = Layer.effect(
   HeartbeatStore,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
-    const record: HeartbeatStoreShape["record"] = Effect.fn("HeartbeatStore.record")(function*(beat) {
+    const record: HeartbeatStoreShape["record"] = Effect.fn("HeartbeatStore.record")(function* (beat) {
       const beatAt = new Date(beat.beatAt.epochMilliseconds)
       yield* sql`
         INSERT INTO scheduler_heartbeats (instance_id, beat_at) VALUES (${beat.instanceId}, ${beatAt})
@@ -31,7 +31,13 @@ export const layer = Layer.effect(
       Effect.flatMap((rows) => decodeRows(rows).pipe(Effect.orDie)),
       Effect.map((rows) =>
         Option.fromNullishOr(rows[0]).pipe(
-          Option.map((row) => new Heartbeat({ instanceId: InstanceId.make(row.instance_id), beatAt: DateTime.fromDateUnsafe(row.beat_at) }))
+          Option.map(
+            (row) =>
+              new Heartbeat({
+                instanceId: InstanceId.make(row.instance_id),
+                beatAt: DateTime.fromDateUnsafe(row.beat_at)
+              })
+          )
         )
       ),
       Effect.withSpan("HeartbeatStore.latest")

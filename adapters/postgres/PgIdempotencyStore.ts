@@ -11,16 +11,20 @@ import { asPlatform, inOrganization } from "./Tenancy.ts"
 
 export const layer = Layer.effect(
   IdempotencyStore,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const failed = (operation: string) => Effect.mapError(toPersistenceError(`IdempotencyStore.${operation}`))
 
     const claim: IdempotencyStoreShape["claim"] = (organizationId, key, operation, requestHash, options) =>
-      inOrganization(sql, organizationId)(Effect.gen(function*() {
-        const holder = randomUUID()
-        const ttlSeconds = Math.ceil(Duration.toSeconds(options.ttl))
-        const staleSeconds = Math.ceil(Duration.toSeconds(options.staleAfter))
-        const inserted = yield* sql`
+      inOrganization(
+        sql,
+        organizationId
+      )(
+        Effect.gen(function* () {
+          const holder = randomUUID()
+          const ttlSeconds = Math.ceil(Duration.toSeconds(options.ttl))
+          const staleSeconds = Math.ceil(Duration.toSeconds(options.staleAfter))
+          const inserted = yield* sql`
           INSERT INTO idempotency_records (organization_id, idempotency_key, operation, request_hash, status, holder, expires_at)
           VALUES (${organizationId}, ${key}, ${operation}, ${requestHash}, 'in_progress', ${holder}, now() + make_interval(secs => ${ttlSeconds}))
           ON CONFLICT (organization_id, idempotency_key) DO UPDATE
@@ -28,35 +32,54 @@ export const layer = Layer.effect(
                 response_status = NULL, response_body = NULL, locked_at = now(), created_at = now(), expires_at = EXCLUDED.expires_at
             WHERE idempotency_records.expires_at <= now()
           RETURNING 1`
-        if (inserted.length > 0) return { _tag: "New" as const, holder }
-        const [existing] = yield* sql<{
-          operation: string; request_hash: string; status: string; response_status: number | null; response_body: unknown; stale: boolean
-        }>`
+          if (inserted.length > 0) return { _tag: "New" as const, holder }
+          const [existing] = yield* sql<{
+            operation: string
+            request_hash: string
+            status: string
+            response_status: number | null
+            response_body: unknown
+            stale: boolean
+          }>`
           SELECT operation, request_hash, status, response_status, response_body,
                  locked_at <= now() - make_interval(secs => ${staleSeconds}) AS stale
           FROM idempotency_records WHERE organization_id = ${organizationId} AND idempotency_key = ${key} FOR UPDATE`
-        if (existing === undefined) return { _tag: "InProgress" as const }
-        if (existing.operation !== operation || existing.request_hash !== requestHash) return { _tag: "Mismatch" as const }
-        if (existing.status === "completed") {
-          return { _tag: "Replay" as const, response: { status: existing.response_status ?? 200, body: existing.response_body } }
-        }
-        if (existing.stale) {
-          yield* sql`UPDATE idempotency_records SET locked_at = now(), holder = ${holder}
+          if (existing === undefined) return { _tag: "InProgress" as const }
+          if (existing.operation !== operation || existing.request_hash !== requestHash)
+            return { _tag: "Mismatch" as const }
+          if (existing.status === "completed") {
+            return {
+              _tag: "Replay" as const,
+              response: { status: existing.response_status ?? 200, body: existing.response_body }
+            }
+          }
+          if (existing.stale) {
+            yield* sql`UPDATE idempotency_records SET locked_at = now(), holder = ${holder}
                      WHERE organization_id = ${organizationId} AND idempotency_key = ${key}`
-          return { _tag: "New" as const, holder }
-        }
-        return { _tag: "InProgress" as const }
-      })).pipe(failed("claim"), Effect.withSpan("IdempotencyStore.claim"))
+            return { _tag: "New" as const, holder }
+          }
+          return { _tag: "InProgress" as const }
+        })
+      ).pipe(failed("claim"), Effect.withSpan("IdempotencyStore.claim"))
 
     const complete: IdempotencyStoreShape["complete"] = (organizationId, key, holder, response) =>
-      inOrganization(sql, organizationId)(sql`
+      inOrganization(
+        sql,
+        organizationId
+      )(sql`
         UPDATE idempotency_records SET status = 'completed', response_status = ${response.status},
           response_body = ${JSON.stringify(response.body ?? null)}::jsonb
         WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND holder = ${holder} AND status = 'in_progress'
-        RETURNING 1`).pipe(Effect.map((rows) => rows.length === 1), failed("complete"))
+        RETURNING 1`).pipe(
+        Effect.map((rows) => rows.length === 1),
+        failed("complete")
+      )
 
     const release: IdempotencyStoreShape["release"] = (organizationId, key, holder) =>
-      inOrganization(sql, organizationId)(sql`
+      inOrganization(
+        sql,
+        organizationId
+      )(sql`
         DELETE FROM idempotency_records
         WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND holder = ${holder} AND status = 'in_progress'`).pipe(
         Effect.asVoid,
@@ -64,13 +87,22 @@ export const layer = Layer.effect(
       )
 
     const supersede: IdempotencyStoreShape["supersede"] = (organizationId, key, holder, response) =>
-      inOrganization(sql, organizationId)(sql`
+      inOrganization(
+        sql,
+        organizationId
+      )(sql`
         UPDATE idempotency_records SET response_status = ${response.status}, response_body = ${JSON.stringify(response.body ?? null)}::jsonb
         WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND holder = ${holder} AND status = 'completed'
-        RETURNING 1`).pipe(Effect.map((rows) => rows.length === 1), failed("supersede"))
+        RETURNING 1`).pipe(
+        Effect.map((rows) => rows.length === 1),
+        failed("supersede")
+      )
 
     const abandon: IdempotencyStoreShape["abandon"] = (organizationId, key, holder) =>
-      inOrganization(sql, organizationId)(sql`
+      inOrganization(
+        sql,
+        organizationId
+      )(sql`
         DELETE FROM idempotency_records WHERE organization_id = ${organizationId} AND idempotency_key = ${key} AND holder = ${holder}`).pipe(
         Effect.asVoid,
         failed("abandon")

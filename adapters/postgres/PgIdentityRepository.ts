@@ -7,7 +7,17 @@ import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import {
-  Email, EmailTaken, LastOwner, MemberChanged, MemberNotFound, Membership, MemberView, Organization, OrganizationName, Role, User
+  Email,
+  EmailTaken,
+  LastOwner,
+  MemberChanged,
+  MemberNotFound,
+  Membership,
+  MemberView,
+  Organization,
+  OrganizationName,
+  Role,
+  User
 } from "../../core/identity/Identity.ts"
 import { IdentityRepository, type IdentityRepositoryShape } from "../../core/identity/ports/IdentityRepository.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
@@ -16,15 +26,26 @@ import { asUser, inOrganization } from "./Tenancy.ts"
 
 const MemberRow = Schema.Struct({ user_id: UserId, email: Email, role: Role, created_at: Schema.Date })
 const toMember = (row: typeof MemberRow.Type) =>
-  new MemberView({ userId: row.user_id, email: row.email, role: row.role, joinedAt: DateTime.formatIso(DateTime.fromDateUnsafe(row.created_at)) })
+  new MemberView({
+    userId: row.user_id,
+    email: row.email,
+    role: row.role,
+    joinedAt: DateTime.formatIso(DateTime.fromDateUnsafe(row.created_at))
+  })
 const decodeMembers = Schema.decodeUnknownEffect(Schema.Array(MemberRow))
-const decodeMemberships = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ organization_id: OrgId, user_id: UserId, role: Role })))
-const decodeCredentials = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: UserId, email: Email, password_hash: Schema.String })))
-const decodeOrganizations = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: OrgId, name: OrganizationName })))
+const decodeMemberships = Schema.decodeUnknownEffect(
+  Schema.Array(Schema.Struct({ organization_id: OrgId, user_id: UserId, role: Role }))
+)
+const decodeCredentials = Schema.decodeUnknownEffect(
+  Schema.Array(Schema.Struct({ id: UserId, email: Email, password_hash: Schema.String }))
+)
+const decodeOrganizations = Schema.decodeUnknownEffect(
+  Schema.Array(Schema.Struct({ id: OrgId, name: OrganizationName }))
+)
 
 export const layer = Layer.effect(
   IdentityRepository,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const failed = (operation: string) => Effect.mapError(toPersistenceError(`IdentityRepository.${operation}`))
 
@@ -33,18 +54,25 @@ export const layer = Layer.effect(
       WHERE m.organization_id = ${organizationId}`
 
     const registerOwner: IdentityRepositoryShape["registerOwner"] = Effect.fn("IdentityRepository.registerOwner")(
-      function*(registration) {
+      function* (registration) {
         const organization = new Organization({ id: registration.organizationId, name: registration.organizationName })
         const user = new User({ id: registration.userId, email: registration.email })
         const membership = new Membership({ organizationId: organization.id, userId: user.id, role: "owner" })
-        yield* inOrganization(sql, organization.id)(Effect.gen(function*() {
-          yield* sql`INSERT INTO organizations (id, name) VALUES (${organization.id}, ${organization.name})`
-          yield* sql`INSERT INTO users (id, email, password_hash) VALUES (${user.id}, ${user.email}, ${registration.passwordHash})`
-          yield* sql`INSERT INTO memberships (organization_id, user_id, role) VALUES (${organization.id}, ${user.id}, 'owner')`
-        })).pipe(
+        yield* inOrganization(
+          sql,
+          organization.id
+        )(
+          Effect.gen(function* () {
+            yield* sql`INSERT INTO organizations (id, name) VALUES (${organization.id}, ${organization.name})`
+            yield* sql`INSERT INTO users (id, email, password_hash) VALUES (${user.id}, ${user.email}, ${registration.passwordHash})`
+            yield* sql`INSERT INTO memberships (organization_id, user_id, role) VALUES (${organization.id}, ${user.id}, 'owner')`
+          })
+        ).pipe(
           Effect.mapError((e) =>
             // Ids are fresh UUIDs: the only unique key a registration can collide on is the email.
-            e.reason._tag === "UniqueViolation" ? new EmailTaken() : toPersistenceError("IdentityRepository.registerOwner")(e)
+            e.reason._tag === "UniqueViolation"
+              ? new EmailTaken()
+              : toPersistenceError("IdentityRepository.registerOwner")(e)
           )
         )
         return { organization, user, membership }
@@ -64,16 +92,24 @@ export const layer = Layer.effect(
       )
 
     const membershipsOf: IdentityRepositoryShape["membershipsOf"] = (userId) =>
-      asUser(sql, userId)(sql`
+      asUser(
+        sql,
+        userId
+      )(sql`
         SELECT organization_id, user_id, role FROM memberships WHERE user_id = ${userId} ORDER BY created_at, organization_id`).pipe(
         failed("membershipsOf"),
         Effect.flatMap((rows) => Effect.orDie(decodeMemberships(rows))),
-        Effect.map((rows) => rows.map((r) => new Membership({ organizationId: r.organization_id, userId: r.user_id, role: r.role }))),
+        Effect.map((rows) =>
+          rows.map((r) => new Membership({ organizationId: r.organization_id, userId: r.user_id, role: r.role }))
+        ),
         Effect.withSpan("IdentityRepository.membershipsOf")
       )
 
     const organization: IdentityRepositoryShape["organization"] = (organizationId) =>
-      inOrganization(sql, organizationId)(sql`SELECT id, name FROM organizations WHERE id = ${organizationId}`).pipe(
+      inOrganization(
+        sql,
+        organizationId
+      )(sql`SELECT id, name FROM organizations WHERE id = ${organizationId}`).pipe(
         failed("organization"),
         Effect.flatMap((rows) => Effect.orDie(decodeOrganizations(rows))),
         Effect.map((rows) => Option.fromNullishOr(rows[0]).pipe(Option.map((r) => new Organization(r)))),
@@ -90,25 +126,41 @@ export const layer = Layer.effect(
       )
 
     const listMembers: IdentityRepositoryShape["listMembers"] = (organizationId) =>
-      inOrganization(sql, organizationId)(sql`${memberQuery(organizationId)} ORDER BY m.created_at, m.user_id`).pipe(
+      inOrganization(
+        sql,
+        organizationId
+      )(sql`${memberQuery(organizationId)} ORDER BY m.created_at, m.user_id`).pipe(
         failed("listMembers"),
         Effect.flatMap((rows) => Effect.orDie(decodeMembers(rows))),
         Effect.map((rows) => rows.map(toMember)),
         Effect.withSpan("IdentityRepository.listMembers")
       )
 
-    const addMember: IdentityRepositoryShape["addMember"] = Effect.fn("IdentityRepository.addMember")(function*(organizationId, added) {
-      const userId = UserId.make(randomUUID())
-      const rows = yield* inOrganization(sql, organizationId)(Effect.gen(function*() {
-        yield* sql`INSERT INTO users (id, email, password_hash) VALUES (${userId}, ${added.email}, ${added.passwordHash})`
-        yield* sql`INSERT INTO memberships (organization_id, user_id, role) VALUES (${organizationId}, ${userId}, ${added.role})`
-        return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
-      })).pipe(
-        Effect.mapError((e) => e.reason._tag === "UniqueViolation" ? new EmailTaken() : toPersistenceError("IdentityRepository.addMember")(e))
-      )
-      const created = yield* Effect.orDie(decodeMembers(rows)).pipe(Effect.flatMap(theRow("IdentityRepository.addMember: re-read of the member inserted")))
-      return toMember(created)
-    })
+    const addMember: IdentityRepositoryShape["addMember"] = Effect.fn("IdentityRepository.addMember")(
+      function* (organizationId, added) {
+        const userId = UserId.make(randomUUID())
+        const rows = yield* inOrganization(
+          sql,
+          organizationId
+        )(
+          Effect.gen(function* () {
+            yield* sql`INSERT INTO users (id, email, password_hash) VALUES (${userId}, ${added.email}, ${added.passwordHash})`
+            yield* sql`INSERT INTO memberships (organization_id, user_id, role) VALUES (${organizationId}, ${userId}, ${added.role})`
+            return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
+          })
+        ).pipe(
+          Effect.mapError((e) =>
+            e.reason._tag === "UniqueViolation"
+              ? new EmailTaken()
+              : toPersistenceError("IdentityRepository.addMember")(e)
+          )
+        )
+        const created = yield* Effect.orDie(decodeMembers(rows)).pipe(
+          Effect.flatMap(theRow("IdentityRepository.addMember: re-read of the member inserted"))
+        )
+        return toMember(created)
+      }
+    )
 
     /** Locks the organisation's owner rows so two concurrent demotions cannot both pass the last-owner check. */
     const ensureAnotherOwner = (organizationId: OrgId, userId: UserId) =>
@@ -126,34 +178,56 @@ export const layer = Layer.effect(
       )
 
     const changeRole: IdentityRepositoryShape["changeRole"] = Effect.fn("IdentityRepository.changeRole")(
-      function*(organizationId, userId, from, to) {
-        const rows = yield* inOrganization(sql, organizationId)(Effect.gen(function*() {
-          if (from === "owner" && to !== "owner") yield* ensureAnotherOwner(organizationId, userId)
-          const updated = yield* sql`
+      function* (organizationId, userId, from, to) {
+        const rows = yield* inOrganization(
+          sql,
+          organizationId
+        )(
+          Effect.gen(function* () {
+            if (from === "owner" && to !== "owner") yield* ensureAnotherOwner(organizationId, userId)
+            const updated = yield* sql`
             UPDATE memberships SET role = ${to} WHERE organization_id = ${organizationId} AND user_id = ${userId} AND role = ${from}
             RETURNING user_id`
-          if (updated.length === 0) return yield* memberGoneOrChanged(organizationId, userId)
-          return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
-        })).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.changeRole")(e))))
-        const changed = yield* Effect.orDie(decodeMembers(rows)).pipe(Effect.flatMap(theRow("IdentityRepository.changeRole: re-read of the member updated")))
+            if (updated.length === 0) return yield* memberGoneOrChanged(organizationId, userId)
+            return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
+          })
+        ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.changeRole")(e))))
+        const changed = yield* Effect.orDie(decodeMembers(rows)).pipe(
+          Effect.flatMap(theRow("IdentityRepository.changeRole: re-read of the member updated"))
+        )
         return toMember(changed)
       }
     )
 
     const removeMember: IdentityRepositoryShape["removeMember"] = Effect.fn("IdentityRepository.removeMember")(
-      function*(organizationId, userId, expectedRole) {
-        yield* inOrganization(sql, organizationId)(Effect.gen(function*() {
-          if (expectedRole === "owner") yield* ensureAnotherOwner(organizationId, userId)
-          const deleted = yield* sql`
+      function* (organizationId, userId, expectedRole) {
+        yield* inOrganization(
+          sql,
+          organizationId
+        )(
+          Effect.gen(function* () {
+            if (expectedRole === "owner") yield* ensureAnotherOwner(organizationId, userId)
+            const deleted = yield* sql`
             DELETE FROM memberships WHERE organization_id = ${organizationId} AND user_id = ${userId} AND role = ${expectedRole}
             RETURNING user_id`
-          if (deleted.length === 0) return yield* memberGoneOrChanged(organizationId, userId)
-        })).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.removeMember")(e))))
+            if (deleted.length === 0) return yield* memberGoneOrChanged(organizationId, userId)
+          })
+        ).pipe(
+          Effect.catchTag("SqlError", (e) => Effect.fail(toPersistenceError("IdentityRepository.removeMember")(e)))
+        )
       }
     )
 
     return IdentityRepository.of({
-      registerOwner, findCredentials, membershipsOf, organization, member, listMembers, addMember, changeRole, removeMember
+      registerOwner,
+      findCredentials,
+      membershipsOf,
+      organization,
+      member,
+      listMembers,
+      addMember,
+      changeRole,
+      removeMember
     })
   })
 )

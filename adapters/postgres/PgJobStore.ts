@@ -19,7 +19,7 @@ const date = (t: DateTime.Utc | undefined) => (t === undefined ? null : new Date
 
 export const layer = Layer.effect(
   JobStore,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     return JobStore.of({
       record: (r) =>

@@ -33,11 +33,12 @@ const toPurchase = (r: typeof Row.Type) =>
     updatedAt: iso(r.updated_at)
   })
 
-const COLUMNS = "id::text, provider, external_order_id, product_id, price::text AS price, currency, status, created_at, updated_at"
+const COLUMNS =
+  "id::text, provider, external_order_id, product_id, price::text AS price, currency, status, created_at, updated_at"
 
 export const layer = Layer.effect(
   PurchaseRepository,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     // A row that does not decode is a bug (the table's CHECKs guarantee the shape): a defect, not a client error.
     const decoded = (raw: ReadonlyArray<unknown>) => Effect.orDie(decodeRows(raw))
@@ -49,12 +50,18 @@ export const layer = Layer.effect(
       )
     return PurchaseRepository.of({
       record: (organizationId, p) =>
-        inOrganization(sql, organizationId)(sql`
+        inOrganization(
+          sql,
+          organizationId
+        )(sql`
           INSERT INTO marketplace_purchases (id, organization_id, provider, account_id, external_order_id, product_id, price, currency, status, created_by)
           VALUES (${crypto.randomUUID()}, ${organizationId}, ${p.provider}, ${p.accountId}, ${p.externalOrderId}, ${p.productId}, ${p.price.toFixed(2)},
                   ${p.currency}, 'pending', ${p.createdBy ?? null})
           ON CONFLICT (organization_id, provider, account_id, external_order_id) DO UPDATE SET updated_at = marketplace_purchases.updated_at
-          RETURNING ${sql.literal(COLUMNS)}`).pipe(rows("record"), Effect.flatMap(theRow("PurchaseRepository.record: INSERT … RETURNING"))),
+          RETURNING ${sql.literal(COLUMNS)}`).pipe(
+          rows("record"),
+          Effect.flatMap(theRow("PurchaseRepository.record: INSERT … RETURNING"))
+        ),
       ownerOf: (provider, accountId, externalOrderId) =>
         asPlatform(sql)(sql<{ organization_id: string }>`
           SELECT organization_id::text FROM marketplace_purchases
@@ -64,27 +71,35 @@ export const layer = Layer.effect(
           Effect.map(([row]) => (row === undefined ? Option.none() : Option.some(OrgId.make(row.organization_id))))
         ),
       list: (organizationId, limit) =>
-        inOrganization(sql, organizationId)(sql`
+        inOrganization(
+          sql,
+          organizationId
+        )(sql`
           SELECT ${sql.literal(COLUMNS)} FROM marketplace_purchases
           WHERE organization_id = ${organizationId} ORDER BY created_at DESC, id LIMIT ${limit}`).pipe(rows("list")),
       updateStatus: (organizationId, provider, accountId, externalOrderId, status) =>
-        inOrganization(sql, organizationId)(Effect.gen(function*() {
-          const [current] = yield* sql`
+        inOrganization(
+          sql,
+          organizationId
+        )(
+          Effect.gen(function* () {
+            const [current] = yield* sql`
             SELECT ${sql.literal(COLUMNS)} FROM marketplace_purchases
             WHERE organization_id = ${organizationId} AND provider = ${provider} AND account_id = ${accountId}
               AND external_order_id = ${externalOrderId}
             FOR UPDATE`.pipe(Effect.flatMap(decoded))
-          if (current === undefined) return Option.none()
-          const decision = decide(current.status, status)
-          if (decision !== "apply") return Option.some({ decision, purchase: toPurchase(current) })
-          const updated = yield* sql`
+            if (current === undefined) return Option.none()
+            const decision = decide(current.status, status)
+            if (decision !== "apply") return Option.some({ decision, purchase: toPurchase(current) })
+            const updated = yield* sql`
             UPDATE marketplace_purchases SET status = ${status}, updated_at = now()
             WHERE id = ${current.id} RETURNING ${sql.literal(COLUMNS)}`.pipe(
-            Effect.flatMap(decoded),
-            Effect.flatMap(theRow("PurchaseRepository.updateStatus: UPDATE … RETURNING of the row locked"))
-          )
-          return Option.some({ decision, purchase: toPurchase(updated) })
-        })).pipe(Effect.mapError(toPersistenceError("PurchaseRepository.updateStatus")))
+              Effect.flatMap(decoded),
+              Effect.flatMap(theRow("PurchaseRepository.updateStatus: UPDATE … RETURNING of the row locked"))
+            )
+            return Option.some({ decision, purchase: toPurchase(updated) })
+          })
+        ).pipe(Effect.mapError(toPersistenceError("PurchaseRepository.updateStatus")))
     })
   })
 )

@@ -23,11 +23,11 @@ const at = (t: DateTime.Utc) => new Date(DateTime.toEpochMillis(t))
 
 export const layer = Layer.effect(
   RefreshQueue,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     return RefreshQueue.of({
       claimDue: (options) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           if (options.providers.length === 0) return []
           const now = at(options.now)
           const dueBy = at(DateTime.addDuration(options.now, options.margin))
@@ -51,7 +51,13 @@ export const layer = Layer.effect(
               NOT (c.token_expires_at <= ${dueBy}) AS forced,
               greatest(0, extract(epoch FROM (${now}::timestamptz - coalesce(c.token_expires_at - make_interval(secs => ${Duration.toSeconds(options.margin)}), ${now}::timestamptz))))::float8 AS lag_seconds`)
           const decoded = yield* Effect.orDie(decode(rows))
-          return decoded.map((r) => ({ organizationId: r.organization_id, connectionId: r.id, provider: r.provider, forced: r.forced, lagSeconds: r.lag_seconds }))
+          return decoded.map((r) => ({
+            organizationId: r.organization_id,
+            connectionId: r.id,
+            provider: r.provider,
+            forced: r.forced,
+            lagSeconds: r.lag_seconds
+          }))
         }).pipe(Effect.mapError(toPersistenceError("RefreshQueue.claimDue")), Effect.withSpan("RefreshQueue.claimDue")),
       settle: (connectionId, owner, outcome) =>
         asPlatform(sql)(
@@ -59,14 +65,16 @@ export const layer = Layer.effect(
             ? sql`UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_until = NULL, refresh_failures = 0, next_refresh_at = NULL
                   WHERE id = ${connectionId} AND refresh_lease_owner = ${owner}`
             : outcome._tag === "RetryAt"
-            ? sql`UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_until = NULL,
+              ? sql`UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_until = NULL,
                     refresh_failures = refresh_failures + 1, next_refresh_at = ${at(outcome.at)}
                   WHERE id = ${connectionId} AND refresh_lease_owner = ${owner}`
-            : sql`UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_until = NULL
+              : sql`UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_until = NULL
                   WHERE id = ${connectionId} AND refresh_lease_owner = ${owner}`
         ).pipe(Effect.asVoid, Effect.mapError(toPersistenceError("RefreshQueue.settle"))),
       failures: (connectionId) =>
-        asPlatform(sql)(sql<{ n: number }>`SELECT refresh_failures AS n FROM connections WHERE id = ${connectionId}`).pipe(
+        asPlatform(sql)(
+          sql<{ n: number }>`SELECT refresh_failures AS n FROM connections WHERE id = ${connectionId}`
+        ).pipe(
           Effect.map((rows) => rows[0]?.n ?? 0),
           Effect.mapError(toPersistenceError("RefreshQueue.failures"))
         )

@@ -13,52 +13,76 @@ import { toPersistenceError } from "./Database.ts"
 
 const Owner = Schema.Struct({ family_id: SessionId, user_id: UserId, organization_id: OrgId, status: Schema.String })
 const decodeOwners = Schema.decodeUnknownEffect(Schema.Array(Owner))
-const toOwner = (row: typeof Owner.Type) => ({ familyId: row.family_id, userId: row.user_id, organizationId: row.organization_id })
+const toOwner = (row: typeof Owner.Type) => ({
+  familyId: row.family_id,
+  userId: row.user_id,
+  organizationId: row.organization_id
+})
 const at = (t: DateTime.Utc) => new Date(DateTime.toEpochMillis(t))
 
 export const layer = Layer.effect(
   SessionRepository,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
     const open: SessionRepositoryShape["open"] = (owner, first) =>
       sql`
         INSERT INTO refresh_tokens (id, family_id, user_id, organization_id, token_hash, status, expires_at)
         VALUES (${randomUUID()}, ${owner.familyId}, ${owner.userId}, ${owner.organizationId}, ${first.tokenHash}, 'active', ${at(first.expiresAt)})
-      `.pipe(Effect.asVoid, Effect.mapError(toPersistenceError("SessionRepository.open")), Effect.withSpan("SessionRepository.open"))
+      `.pipe(
+        Effect.asVoid,
+        Effect.mapError(toPersistenceError("SessionRepository.open")),
+        Effect.withSpan("SessionRepository.open")
+      )
 
     const rotate: SessionRepositoryShape["rotate"] = (presentedHash, next) =>
-      sql.withTransaction(Effect.gen(function*() {
-        const rotated = yield* sql`
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const rotated = yield* sql`
           UPDATE refresh_tokens SET status = 'rotated', rotated_at = now()
           WHERE token_hash = ${presentedHash} AND status = 'active' AND expires_at > now()
-          RETURNING family_id, user_id, organization_id, status`.pipe(Effect.flatMap((rows) => Effect.orDie(decodeOwners(rows))))
-        const winner = rotated[0]
-        if (winner !== undefined) {
-          yield* sql`
+          RETURNING family_id, user_id, organization_id, status`.pipe(
+              Effect.flatMap((rows) => Effect.orDie(decodeOwners(rows)))
+            )
+            const winner = rotated[0]
+            if (winner !== undefined) {
+              yield* sql`
             INSERT INTO refresh_tokens (id, family_id, user_id, organization_id, token_hash, status, expires_at)
             VALUES (${randomUUID()}, ${winner.family_id}, ${winner.user_id}, ${winner.organization_id}, ${next.tokenHash}, 'active', ${at(next.expiresAt)})`
-          return { _tag: "Rotated" as const, ...toOwner(winner) }
-        }
-        const [known] = yield* sql`
+              return { _tag: "Rotated" as const, ...toOwner(winner) }
+            }
+            const [known] = yield* sql`
           SELECT family_id, user_id, organization_id, status FROM refresh_tokens WHERE token_hash = ${presentedHash}`.pipe(
-          Effect.flatMap((rows) => Effect.orDie(decodeOwners(rows)))
+              Effect.flatMap((rows) => Effect.orDie(decodeOwners(rows)))
+            )
+            if (known === undefined || known.status !== "rotated") return { _tag: "Invalid" as const }
+            yield* sql`UPDATE refresh_tokens SET status = 'revoked' WHERE family_id = ${known.family_id} AND status <> 'revoked'`
+            return { _tag: "Reused" as const, ...toOwner(known) }
+          })
         )
-        if (known === undefined || known.status !== "rotated") return { _tag: "Invalid" as const }
-        yield* sql`UPDATE refresh_tokens SET status = 'revoked' WHERE family_id = ${known.family_id} AND status <> 'revoked'`
-        return { _tag: "Reused" as const, ...toOwner(known) }
-      })).pipe(Effect.mapError(toPersistenceError("SessionRepository.rotate")), Effect.withSpan("SessionRepository.rotate"))
+        .pipe(
+          Effect.mapError(toPersistenceError("SessionRepository.rotate")),
+          Effect.withSpan("SessionRepository.rotate")
+        )
 
     const revokeFamilyOf: SessionRepositoryShape["revokeFamilyOf"] = (presentedHash) =>
-      sql.withTransaction(Effect.gen(function*() {
-        const [known] = yield* sql`
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const [known] = yield* sql`
           SELECT family_id, user_id, organization_id, status FROM refresh_tokens WHERE token_hash = ${presentedHash}`.pipe(
-          Effect.flatMap((rows) => Effect.orDie(decodeOwners(rows)))
+              Effect.flatMap((rows) => Effect.orDie(decodeOwners(rows)))
+            )
+            if (known === undefined) return undefined
+            yield* sql`UPDATE refresh_tokens SET status = 'revoked' WHERE family_id = ${known.family_id} AND status <> 'revoked'`
+            return toOwner(known)
+          })
         )
-        if (known === undefined) return undefined
-        yield* sql`UPDATE refresh_tokens SET status = 'revoked' WHERE family_id = ${known.family_id} AND status <> 'revoked'`
-        return toOwner(known)
-      })).pipe(Effect.mapError(toPersistenceError("SessionRepository.revokeFamilyOf")), Effect.withSpan("SessionRepository.revokeFamilyOf"))
+        .pipe(
+          Effect.mapError(toPersistenceError("SessionRepository.revokeFamilyOf")),
+          Effect.withSpan("SessionRepository.revokeFamilyOf")
+        )
 
     return SessionRepository.of({ open, rotate, revokeFamilyOf })
   })

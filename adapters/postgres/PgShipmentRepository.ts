@@ -40,38 +40,59 @@ const toShipment = (r: typeof Row.Type) =>
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString()
   })
-const COLUMNS = "id, order_id, connection_id::text, carrier, service, tracking_number, label_reference, status, status_description, created_at, updated_at"
+const COLUMNS =
+  "id, order_id, connection_id::text, carrier, service, tracking_number, label_reference, status, status_description, created_at, updated_at"
 
 export const layer = Layer.effect(
   ShipmentRepository,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const columns = sql.literal(COLUMNS)
-    const shipments = (operation: string) => <R>(effect: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError, R>) =>
-      effect.pipe(
-        Effect.mapError(toPersistenceError(`ShipmentRepository.${operation}`)),
-        Effect.flatMap((rows) => Effect.orDie(decodeRows(rows))),
-        Effect.map((rows) => rows.map(toShipment))
-      )
+    const shipments =
+      (operation: string) =>
+      <R>(effect: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError, R>) =>
+        effect.pipe(
+          Effect.mapError(toPersistenceError(`ShipmentRepository.${operation}`)),
+          Effect.flatMap((rows) => Effect.orDie(decodeRows(rows))),
+          Effect.map((rows) => rows.map(toShipment))
+        )
     return ShipmentRepository.of({
       record: (organizationId, s) =>
-        inOrganization(sql, organizationId)(sql`
+        inOrganization(
+          sql,
+          organizationId
+        )(sql`
           INSERT INTO shipments (id, organization_id, order_id, connection_id, carrier, service, tracking_number, label_reference)
           VALUES (${s.id}, ${organizationId}, ${s.orderId}, ${s.connectionId}, ${s.carrier}, ${s.service}, ${s.trackingNumber}, ${s.labelReference})
           RETURNING ${columns}`).pipe(
           shipments("record"),
-          Effect.flatMap((rows) => (rows[0] === undefined ? Effect.die(new Error("INSERT … RETURNING returned no row")) : Effect.succeed(rows[0])))
+          Effect.flatMap((rows) =>
+            rows[0] === undefined
+              ? Effect.die(new Error("INSERT … RETURNING returned no row"))
+              : Effect.succeed(rows[0])
+          )
         ),
       forOrder: (organizationId, orderId) =>
-        inOrganization(sql, organizationId)(sql`
-          SELECT ${columns} FROM shipments WHERE order_id = ${orderId} ORDER BY created_at`).pipe(shipments("forOrder")),
+        inOrganization(
+          sql,
+          organizationId
+        )(sql`
+          SELECT ${columns} FROM shipments WHERE order_id = ${orderId} ORDER BY created_at`).pipe(
+          shipments("forOrder")
+        ),
       get: (organizationId, id) =>
-        inOrganization(sql, organizationId)(sql`SELECT ${columns} FROM shipments WHERE id = ${id}`).pipe(
+        inOrganization(
+          sql,
+          organizationId
+        )(sql`SELECT ${columns} FROM shipments WHERE id = ${id}`).pipe(
           shipments("get"),
           Effect.map((rows) => Option.fromNullishOr(rows[0]))
         ),
       track: (organizationId, id, status, description) =>
-        inOrganization(sql, organizationId)(sql<{ id: string }>`
+        inOrganization(
+          sql,
+          organizationId
+        )(sql<{ id: string }>`
           UPDATE shipments SET status = ${status}, status_description = ${description}, checked_at = now(), updated_at = now()
           WHERE id = ${id} AND (status <> ${status} OR status_description <> ${description})
           RETURNING id`).pipe(
@@ -79,7 +100,13 @@ export const layer = Layer.effect(
           Effect.mapError(toPersistenceError("ShipmentRepository.track"))
         ),
       claimOpen: (limit) =>
-        asPlatform(sql)(sql<{ id: string; organization_id: string; connection_id: string | null; carrier: "fedex" | "dhl"; tracking_number: string }>`
+        asPlatform(sql)(sql<{
+          id: string
+          organization_id: string
+          connection_id: string | null
+          carrier: "fedex" | "dhl"
+          tracking_number: string
+        }>`
           WITH due AS (
             SELECT s.id FROM shipments s JOIN connections c ON c.id = s.connection_id
             WHERE s.status <> 'delivered' AND c.status = 'connected'
@@ -89,13 +116,15 @@ export const layer = Layer.effect(
           )
           UPDATE shipments s SET checked_at = now() FROM due WHERE s.id = due.id
           RETURNING s.id::text, s.organization_id::text, s.connection_id::text, s.carrier, s.tracking_number`).pipe(
-          Effect.map((rows) => rows.map((r) => ({
-            organizationId: OrgId.make(r.organization_id),
-            id: ShipmentId.make(r.id),
-            connectionId: r.connection_id ?? "",
-            carrier: r.carrier,
-            trackingNumber: r.tracking_number
-          }))),
+          Effect.map((rows) =>
+            rows.map((r) => ({
+              organizationId: OrgId.make(r.organization_id),
+              id: ShipmentId.make(r.id),
+              connectionId: r.connection_id ?? "",
+              carrier: r.carrier,
+              trackingNumber: r.tracking_number
+            }))
+          ),
           Effect.mapError(toPersistenceError("ShipmentRepository.claimOpen"))
         )
     })

@@ -7,11 +7,14 @@ import { inOrganization } from "./Tenancy.ts"
 
 export const layer = Layer.effect(
   Transactions,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     return Transactions.of({
       inOrganization: (organizationId) => (effect) =>
-        inOrganization(sql, organizationId)(effect).pipe(
+        inOrganization(
+          sql,
+          organizationId
+        )(effect).pipe(
           Effect.mapError((e) => (SqlError.isSqlError(e) ? toPersistenceError("Transactions.inOrganization")(e) : e))
         )
     })

@@ -12,17 +12,23 @@ import { inOrganization } from "./Tenancy.ts"
 
 export const layer = Layer.effect(
   WebhookEvents,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     return WebhookEvents.of({
       exists: (event) =>
-        inOrganization(sql, event.organizationId)(sql`
+        inOrganization(
+          sql,
+          event.organizationId
+        )(sql`
           SELECT 1 FROM webhook_events WHERE connection_id = ${event.connectionId} AND event_id = ${event.eventId}`).pipe(
           Effect.map((rows) => rows.length > 0),
           Effect.mapError(toPersistenceError("WebhookEvents.exists"))
         ),
       recordApplied: (event) =>
-        inOrganization(sql, event.organizationId)(sql`
+        inOrganization(
+          sql,
+          event.organizationId
+        )(sql`
           INSERT INTO webhook_events (id, provider, event_id, organization_id, connection_id, topic, payload, outcome)
           VALUES (${randomUUID()}, ${event.provider}, ${event.eventId}, ${event.organizationId}, ${event.connectionId},
                   ${event.topic}, ${event.payload}, 'applied')
@@ -33,7 +39,10 @@ export const layer = Layer.effect(
           Effect.withSpan("WebhookEvents.recordApplied")
         ),
       recordOutcome: (event, outcome, detail) =>
-        inOrganization(sql, event.organizationId)(sql`
+        inOrganization(
+          sql,
+          event.organizationId
+        )(sql`
           INSERT INTO webhook_events (id, provider, event_id, organization_id, connection_id, topic, payload, outcome, detail)
           VALUES (${randomUUID()}, ${event.provider}, ${event.eventId}, ${event.organizationId}, ${event.connectionId},
                   ${event.topic}, ${event.payload}, ${outcome}, ${detail.slice(0, 500)})

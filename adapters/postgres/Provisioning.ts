@@ -28,7 +28,7 @@ export const appUrl = (app: AppDatabase, database = app.database) => {
 
 /** Idempotent: creates (or re-passwords) the role and creates the database owned by it if missing. */
 export const ensureAppDatabase = (app: AppDatabase) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     if (!IDENTIFIER.test(app.role) || !IDENTIFIER.test(app.database)) {
       return yield* Effect.die(new Error("role and database names must be plain identifiers"))
     }
@@ -41,7 +41,9 @@ export const ensureAppDatabase = (app: AppDatabase) =>
       Effect.flatMap(theRow("Provisioning: SELECT format(…)"))
     )
     yield* sql.unsafe(statement.text)
-    const databases = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${app.database}`
+    const databases = yield* sql<{
+      n: number
+    }>`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${app.database}`
     if (databases[0]?.n !== 1) yield* sql.unsafe(`CREATE DATABASE ${app.database} OWNER ${app.role}`)
     return appUrl(app)
   }).pipe(
@@ -50,7 +52,7 @@ export const ensureAppDatabase = (app: AppDatabase) =>
   )
 
 /** Refuses a connection that would make row-level security moot. */
-export const assertNotPrivileged = Effect.gen(function*() {
+export const assertNotPrivileged = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const [role] = yield* sql<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>`
     SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`

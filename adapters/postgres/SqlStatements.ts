@@ -28,7 +28,7 @@ export const splitStatements = (script: string): ReadonlyArray<string> => {
       current += " "
       continue
     }
-    if (ch === "'" || ch === "\"") {
+    if (ch === "'" || ch === '"') {
       let j = i + 1
       while (j < script.length) {
         if (script[j] === ch && script[j + 1] === ch) j += 2

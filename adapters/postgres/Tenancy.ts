@@ -23,14 +23,20 @@ type Setting = "app.org_id" | "app.user_id" | "app.platform"
  * setting made in a savepoint outlives the savepoint's release: the outer work's value is put back however the
  * inner work ends, so a platform or other-organisation context never leaks into the rest of the outer transaction.
  */
-const withSetting = <A, E, R>(sql: SqlClient.SqlClient, setting: Setting, value: string, effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
+const withSetting = <A, E, R>(
+  sql: SqlClient.SqlClient,
+  setting: Setting,
+  value: string,
+  effect: Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function* () {
     const body = Effect.andThen(sql`SELECT set_config(${setting}, ${value}, true)`, effect)
-    if (!(yield* OpenTransaction)) return yield* sql.withTransaction(body).pipe(Effect.provideService(OpenTransaction, true))
+    if (!(yield* OpenTransaction))
+      return yield* sql.withTransaction(body).pipe(Effect.provideService(OpenTransaction, true))
     const [previous] = yield* sql<{ value: string }>`SELECT coalesce(current_setting(${setting}, true), '') AS value`
-    return yield* sql.withTransaction(body).pipe(
-      Effect.ensuring(sql`SELECT set_config(${setting}, ${previous?.value ?? ""}, true)`.pipe(Effect.ignore))
-    )
+    return yield* sql
+      .withTransaction(body)
+      .pipe(Effect.ensuring(sql`SELECT set_config(${setting}, ${previous?.value ?? ""}, true)`.pipe(Effect.ignore)))
   })
 
 /**
@@ -38,20 +44,30 @@ const withSetting = <A, E, R>(sql: SqlClient.SqlClient, setting: Setting, value:
  * it simply joins it: a nested savepoint and a second `set_config` would cost three extra round trips per
  * statement and change nothing — a failure inside fails the whole unit of work, which rolls back as one.
  */
-export const inOrganization = (sql: SqlClient.SqlClient, organizationId: string) =>
+export const inOrganization =
+  (sql: SqlClient.SqlClient, organizationId: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       if ((yield* TenantTransaction) === organizationId) return yield* effect
-      return yield* withSetting(sql, "app.org_id", organizationId, effect.pipe(Effect.provideService(TenantTransaction, organizationId)))
+      return yield* withSetting(
+        sql,
+        "app.org_id",
+        organizationId,
+        effect.pipe(Effect.provideService(TenantTransaction, organizationId))
+      )
     })
 
 /** The explicit platform path for "what belongs to this user" (login): only the user's own memberships show. */
-export const asUser = (sql: SqlClient.SqlClient, userId: string) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> => withSetting(sql, "app.user_id", userId, effect)
+export const asUser =
+  (sql: SqlClient.SqlClient, userId: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+    withSetting(sql, "app.user_id", userId, effect)
 
 /**
  * The explicit platform path for background work that spans organisations (token refresh runner, key rotation).
  * Only those jobs call it; request handling never does.
  */
-export const asPlatform = (sql: SqlClient.SqlClient) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> => withSetting(sql, "app.platform", "on", effect)
+export const asPlatform =
+  (sql: SqlClient.SqlClient) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+    withSetting(sql, "app.platform", "on", effect)

@@ -8,14 +8,16 @@ import { RedisConnection } from "./RedisConnection.ts"
 
 export const layer = Layer.effect(
   R.Redis,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const connection = yield* RedisConnection
     const redis = yield* R.make({
       send: <A>(command: string, ...args: ReadonlyArray<string>) =>
-        connection.use(`send.${command.toLowerCase()}`, (c) => c.call(command, ...args)).pipe(
-          Effect.map((reply) => reply as A),
-          Effect.mapError((cause) => new R.RedisError({ cause }))
-        ),
+        connection
+          .use(`send.${command.toLowerCase()}`, (c) => c.call(command, ...args))
+          .pipe(
+            Effect.map((reply) => reply as A),
+            Effect.mapError((cause) => new R.RedisError({ cause }))
+          ),
       subscribe: (channel, onMessage) =>
         Effect.acquireRelease(
           Effect.tryPromise({
@@ -33,9 +35,10 @@ export const layer = Layer.effect(
         const c = connection.duplicate()
         return {
           send: <A>(command: string, ...args: ReadonlyArray<string>) =>
-            Effect.tryPromise({ try: () => c.call(command, ...args), catch: (cause) => new R.RedisError({ cause }) }).pipe(
-              Effect.map((reply) => reply as A)
-            ),
+            Effect.tryPromise({
+              try: () => c.call(command, ...args),
+              catch: (cause) => new R.RedisError({ cause })
+            }).pipe(Effect.map((reply) => reply as A)),
           close: Effect.sync(() => c.disconnect())
         }
       })

@@ -19,7 +19,9 @@ export interface RedisConnectionShape {
    * A Lua script as one command (EVALSHA; EVAL when the server answers NOSCRIPT). `traced: false` skips the span:
    * for a command every request makes (rate limiting), whose time is already inside the request's span.
    */
-  readonly script: (definition: ScriptDefinition) => (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, CacheError>
+  readonly script: (
+    definition: ScriptDefinition
+  ) => (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, CacheError>
   /** A new connection with the same options, for blocking commands or subscriptions; closed with `quit`. */
   readonly duplicate: () => IORedis
 }
@@ -50,7 +52,7 @@ const isTimeout = (cause: unknown) => cause instanceof Error && /timed? ?out/i.t
 export const layer = (options: RedisOptions) =>
   Layer.effect(
     RedisConnection,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const timeoutMs = Duration.toMillis(options.commandTimeout)
       const client = yield* Effect.acquireRelease(
         Effect.sync(() => {
@@ -75,8 +77,13 @@ export const layer = (options: RedisOptions) =>
       }).pipe(Effect.timeoutOrElse({ duration: options.commandTimeout, orElse: () => Effect.succeed(false) }))
       if (!connected) yield* Effect.logWarning("redis: not reachable at startup; running degraded until it answers")
       // No stack trace per span: it would always point here, and capturing one costs more than the command.
-      const traced = (operation: string) => <A, E>(effect: Effect.Effect<A, E>) =>
-        Effect.withSpan(effect, `redis.${operation}`, { attributes: { "db.system": "redis" }, captureStackTrace: false })
+      const traced =
+        (operation: string) =>
+        <A, E>(effect: Effect.Effect<A, E>) =>
+          Effect.withSpan(effect, `redis.${operation}`, {
+            attributes: { "db.system": "redis" },
+            captureStackTrace: false
+          })
       const run = <A>(operation: string, f: () => Promise<A>) =>
         Effect.tryPromise({
           try: f,
@@ -88,12 +95,17 @@ export const layer = (options: RedisOptions) =>
           // EVALSHA; a server that does not have the script yet (first call, restart, SCRIPT FLUSH) gets it by EVAL.
           const sha = createHash("sha1").update(lua).digest("hex")
           const call = (k: ReadonlyArray<string>, a: ReadonlyArray<string>): Promise<unknown> =>
-            client.evalsha(sha, keys, ...k, ...a).catch((error: unknown) =>
-              error instanceof Error && error.message.startsWith("NOSCRIPT") ? client.eval(lua, keys, ...k, ...a) : Promise.reject(error)
-            )
+            client
+              .evalsha(sha, keys, ...k, ...a)
+              .catch((error: unknown) =>
+                error instanceof Error && error.message.startsWith("NOSCRIPT")
+                  ? client.eval(lua, keys, ...k, ...a)
+                  : Promise.reject(error)
+              )
           return (k, a) => {
             // A wrong key count is a bug here, not Redis being unavailable (which would quietly fall back).
-            if (k.length !== keys) return Effect.die(new Error(`redis script ${name}: expected ${keys} keys, got ${k.length}`))
+            if (k.length !== keys)
+              return Effect.die(new Error(`redis script ${name}: expected ${keys} keys, got ${k.length}`))
             return withSpan ? run(name, () => call(k, a)).pipe(traced(name)) : run(name, () => call(k, a))
           }
         },
@@ -107,28 +119,33 @@ export const layer = (options: RedisOptions) =>
   )
 
 export const probe = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const readiness = yield* Readiness
     const redis = yield* RedisConnection
     yield* readiness.register({
       name: "redis",
       critical: false,
-      check: redis.use("ping", (c) => c.ping()).pipe(
-        Effect.as({ status: "up" as const }),
-        Effect.catch((e) => Effect.succeed({ status: "down" as const, detail: e.reason }))
-      )
+      check: redis
+        .use("ping", (c) => c.ping())
+        .pipe(
+          Effect.as({ status: "up" as const }),
+          Effect.catch((e) => Effect.succeed({ status: "down" as const, detail: e.reason }))
+        )
     })
   })
 )
 
 /** When REDIS_URL is unset, single-process mode: in-memory adapters serve the Redis-backed ports. */
 export const probeDisabled = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const readiness = yield* Readiness
     yield* readiness.register({
       name: "redis",
       critical: false,
-      check: Effect.succeed({ status: "disabled" as const, detail: "REDIS_URL unset: in-memory adapters (single process)" })
+      check: Effect.succeed({
+        status: "disabled" as const,
+        detail: "REDIS_URL unset: in-memory adapters (single process)"
+      })
     })
   })
 )

@@ -13,15 +13,17 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 export const layer = (prefix = "tradeport:") =>
   Layer.effect(
     DistributedLock,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const redis = yield* RedisConnection
       const releaseScript = redis.script({ name: "lock_release", lua: RELEASE, keys: 1 })
       return DistributedLock.of({
         withLock: (key, options) => (effect) => {
           const lockKey = `${prefix}lock:${key}`
           const holder = randomBytes(16).toString("hex")
-          const tryAcquire = redis.use("lock.acquire", (c) => c.set(lockKey, holder, "PX", Duration.toMillis(options.ttl), "NX"))
-          const acquire = Effect.gen(function*() {
+          const tryAcquire = redis.use("lock.acquire", (c) =>
+            c.set(lockKey, holder, "PX", Duration.toMillis(options.ttl), "NX")
+          )
+          const acquire = Effect.gen(function* () {
             const deadline = Date.now() + Duration.toMillis(options.wait)
             let pause = 5
             while (true) {
@@ -34,7 +36,11 @@ export const layer = (prefix = "tradeport:") =>
             }
           })
           const release = releaseScript([lockKey], [holder]).pipe(Effect.ignore)
-          return Effect.acquireUseRelease(acquire, () => effect, () => release)
+          return Effect.acquireUseRelease(
+            acquire,
+            () => effect,
+            () => release
+          )
         }
       })
     })

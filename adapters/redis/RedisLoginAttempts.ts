@@ -17,12 +17,14 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`
 
-const fallbacks = Metric.counter("auth_lockout_fallback_total", { description: "Lockout decisions served in-process because Redis failed" })
+const fallbacks = Metric.counter("auth_lockout_fallback_total", {
+  description: "Lockout decisions served in-process because Redis failed"
+})
 
 export const layer = (policy: LockoutPolicy, fallbackStore: Effect.Effect<LoginAttemptsShape>, prefix = "tradeport:") =>
   Layer.effect(
     LoginAttempts,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const redis = yield* RedisConnection
       const acquireScript = redis.script({ name: "lockout_acquire", lua: ACQUIRE, keys: 2 })
       const fallback = yield* fallbackStore
@@ -43,7 +45,9 @@ export const layer = (policy: LockoutPolicy, fallbackStore: Effect.Effect<LoginA
             acquireScript([failKey(key), lockKey(key)], [String(Duration.toMillis(policy.window))]).pipe(
               Effect.map((reply) => {
                 const n = Number(reply)
-                return n < 0 ? { allowed: false, attempt: policy.threshold } : { allowed: n <= policy.threshold, attempt: n }
+                return n < 0
+                  ? { allowed: false, attempt: policy.threshold }
+                  : { allowed: n <= policy.threshold, attempt: n }
               })
             ),
             fallback.acquire(key)
@@ -52,13 +56,16 @@ export const layer = (policy: LockoutPolicy, fallbackStore: Effect.Effect<LoginA
           attempt < policy.threshold
             ? Effect.succeed({ locked: false })
             : orFallback(
-              redis.use("lockout.lock", (c) => c.set(lockKey(key), "1", "PX", Duration.toMillis(policy.lockFor))).pipe(
-                Effect.as({ locked: attempt === policy.threshold })
+                redis
+                  .use("lockout.lock", (c) => c.set(lockKey(key), "1", "PX", Duration.toMillis(policy.lockFor)))
+                  .pipe(Effect.as({ locked: attempt === policy.threshold })),
+                fallback.fail(key, attempt)
               ),
-              fallback.fail(key, attempt)
-            ),
         reset: (key) =>
-          orFallback(redis.use("lockout.reset", (c) => c.del(failKey(key), lockKey(key))).pipe(Effect.asVoid), fallback.reset(key))
+          orFallback(
+            redis.use("lockout.reset", (c) => c.del(failKey(key), lockKey(key))).pipe(Effect.asVoid),
+            fallback.reset(key)
+          )
       }
       return LoginAttempts.of(shape)
     })

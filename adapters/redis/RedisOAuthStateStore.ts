@@ -15,7 +15,7 @@ const decode = Schema.decodeUnknownEffect(Json)
 export const layer = (prefix = "tradeport:") =>
   Layer.effect(
     OAuthStateStore,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const redis = yield* RedisConnection
       const vault = yield* CredentialVault
       const key = (state: string) => `${prefix}oauth:state:${state}`
@@ -23,21 +23,25 @@ export const layer = (prefix = "tradeport:") =>
       return OAuthStateStore.of({
         put: (state, pending, ttl) =>
           vault.encrypt(Redacted.make(encode(pending)), location(state)).pipe(
-            Effect.flatMap((sealed) => redis.use("oauthState.put", (c) => c.set(key(state), sealed, "PX", Duration.toMillis(ttl)))),
+            Effect.flatMap((sealed) =>
+              redis.use("oauthState.put", (c) => c.set(key(state), sealed, "PX", Duration.toMillis(ttl)))
+            ),
             Effect.asVoid
           ),
         consume: (state) =>
-          redis.use("oauthState.consume", (c) => c.getdel(key(state))).pipe(
-            Effect.flatMap((sealed) =>
-              sealed === null
-                ? Effect.succeedNone
-                : vault.decrypt(sealed, location(state)).pipe(
-                  Effect.flatMap((plain) => decode(Redacted.value(plain))),
-                  Effect.map(Option.some),
-                  Effect.orElseSucceed(() => Option.none())
-                )
+          redis
+            .use("oauthState.consume", (c) => c.getdel(key(state)))
+            .pipe(
+              Effect.flatMap((sealed) =>
+                sealed === null
+                  ? Effect.succeedNone
+                  : vault.decrypt(sealed, location(state)).pipe(
+                      Effect.flatMap((plain) => decode(Redacted.value(plain))),
+                      Effect.map(Option.some),
+                      Effect.orElseSucceed(() => Option.none())
+                    )
+              )
             )
-          )
       })
     })
   )

@@ -23,7 +23,7 @@ return {n, ttl}`
 export const layer = (prefix = "tradeport:") =>
   Layer.effect(
     RateCounter,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const redis = yield* RedisConnection
       const hit = redis.script({ name: "ratelimit_hit", lua: HIT, keys: 1, traced: false })
       return RateCounter.of({

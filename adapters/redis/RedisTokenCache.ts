@@ -15,34 +15,47 @@ const encodeEntry = Schema.encodeSync(Entry)
 export const layer = (prefix = "tradeport:") =>
   Layer.effect(
     TokenCache,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const redis = yield* RedisConnection
       const vault = yield* CredentialVault
       const location = (key: string) => ({ organizationId: "token-cache", connectionId: key, field: "token" })
       return TokenCache.of({
         get: (key) =>
-          redis.use("tokenCache.get", (c) => c.get(`${prefix}${key}`)).pipe(
-            Effect.flatMap((sealed) =>
-              sealed === null
-                ? Effect.succeedNone
-                : vault.decrypt(sealed, location(key)).pipe(
-                  Effect.flatMap((plain) => decodeEntry(Redacted.value(plain))),
-                  Effect.map((entry) => Option.some({ token: Redacted.make(entry.token), expiresAt: DateTime.makeUnsafe(entry.expiresAt) })),
-                  // An entry we cannot open (rotated keys, corruption) is a miss, not an outage.
-                  Effect.orElseSucceed(() => Option.none())
-                )
-            )
-          ),
-        set: (key, token, ttl) =>
-          vault.encrypt(
-            Redacted.make(encodeEntry({ token: Redacted.value(token.token), expiresAt: DateTime.toEpochMillis(token.expiresAt) })),
-            location(key)
-          ).pipe(
-            Effect.flatMap((sealed) =>
-              redis.use("tokenCache.set", (c) => c.set(`${prefix}${key}`, sealed, "PX", Math.max(1, Math.floor(Duration.toMillis(ttl)))))
+          redis
+            .use("tokenCache.get", (c) => c.get(`${prefix}${key}`))
+            .pipe(
+              Effect.flatMap((sealed) =>
+                sealed === null
+                  ? Effect.succeedNone
+                  : vault.decrypt(sealed, location(key)).pipe(
+                      Effect.flatMap((plain) => decodeEntry(Redacted.value(plain))),
+                      Effect.map((entry) =>
+                        Option.some({
+                          token: Redacted.make(entry.token),
+                          expiresAt: DateTime.makeUnsafe(entry.expiresAt)
+                        })
+                      ),
+                      // An entry we cannot open (rotated keys, corruption) is a miss, not an outage.
+                      Effect.orElseSucceed(() => Option.none())
+                    )
+              )
             ),
-            Effect.asVoid
-          ),
+        set: (key, token, ttl) =>
+          vault
+            .encrypt(
+              Redacted.make(
+                encodeEntry({ token: Redacted.value(token.token), expiresAt: DateTime.toEpochMillis(token.expiresAt) })
+              ),
+              location(key)
+            )
+            .pipe(
+              Effect.flatMap((sealed) =>
+                redis.use("tokenCache.set", (c) =>
+                  c.set(`${prefix}${key}`, sealed, "PX", Math.max(1, Math.floor(Duration.toMillis(ttl))))
+                )
+              ),
+              Effect.asVoid
+            ),
         delete: (key) => redis.use("tokenCache.delete", (c) => c.del(`${prefix}${key}`)).pipe(Effect.asVoid)
       })
     })

@@ -16,16 +16,18 @@ const reporter = (minimum: LogLevel.LogLevel) =>
   ErrorReporter.make(({ cause, error, severity }) => {
     const level = Cause.hasDies(cause) ? "Error" : severity
     if (LogLevel.isGreaterThan(minimum, level)) return
-    console.error(JSON.stringify({
-      message: "reported failure",
-      level: level.toUpperCase(),
-      timestamp: new Date().toISOString(),
-      annotations: { error: error.name, detail: error.message.slice(0, 300) }
-    }))
+    console.error(
+      JSON.stringify({
+        message: "reported failure",
+        level: level.toUpperCase(),
+        timestamp: new Date().toISOString(),
+        annotations: { error: error.name, detail: error.message.slice(0, 300) }
+      })
+    )
   })
 
 export const layerConfig = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const format = yield* Config.Literals(["json", "pretty"], "LOG_FORMAT").pipe(Config.withDefault("json" as const))
     const level = yield* Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault<LogLevel.LogLevel>("Info"))
     return Layer.mergeAll(

@@ -13,7 +13,7 @@ export const layerSdk = (serviceName: string, spanProcessor: SpanProcessor) =>
 
 export const layerConfig = (defaultServiceName: string) =>
   Layer.unwrap(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const endpoint = yield* Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT"))
       if (Option.isNone(endpoint)) return Layer.empty
       const serviceName = yield* Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault(defaultServiceName))

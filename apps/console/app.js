@@ -24,19 +24,30 @@ const OUTCOMES = /** @type {Record<string, string>} */ ({
   state_invalid: "The link expired, try again.",
   not_allowed: "This store URL is not allowed.",
   invalid_response: "Connection failed: the provider's answer could not be verified. Try again.",
-  insufficient_scope: "Connection failed: not every permission Tradeport needs was granted. Try again and approve all of them.",
+  insufficient_scope:
+    "Connection failed: not every permission Tradeport needs was granted. Try again and approve all of them.",
   exchange_failed: "Connection failed: the provider did not accept the authorisation. Try again.",
   keys_not_received: "Connection failed: the store did not send its API keys. Try again.",
-  session_mismatch: "Connection failed: finish connecting in the browser where you started it, while logged in to Tradeport.",
+  session_mismatch:
+    "Connection failed: finish connecting in the browser where you started it, while logged in to Tradeport.",
   provider_error: "Connection failed: the provider reported a problem. Try again later."
 })
 
 const PROVIDERS = /** @type {Record<string, string>} */ ({
-  shopify: "Shopify", woocommerce: "WooCommerce", g2a: "G2A", fedex: "FedEx", dhl: "DHL", amazon_ads: "Amazon Ads", custom: "Custom source"
+  shopify: "Shopify",
+  woocommerce: "WooCommerce",
+  g2a: "G2A",
+  fedex: "FedEx",
+  dhl: "DHL",
+  amazon_ads: "Amazon Ads",
+  custom: "Custom source"
 })
 
 const STATUS = /** @type {Record<string, string>} */ ({
-  connected: "Connected", error: "Error", needs_reauth: "Needs re-auth", disconnected: "Disconnected"
+  connected: "Connected",
+  error: "Error",
+  needs_reauth: "Needs re-auth",
+  disconnected: "Disconnected"
 })
 
 /**
@@ -62,7 +73,11 @@ const say = (text, kind) => {
 const problemOf = async (response) => {
   try {
     const body = await response.json()
-    return typeof body?.detail === "string" ? body.detail : typeof body?.code === "string" ? body.code : `HTTP ${response.status}`
+    return typeof body?.detail === "string"
+      ? body.detail
+      : typeof body?.code === "string"
+        ? body.code
+        : `HTTP ${response.status}`
   } catch {
     return `HTTP ${response.status}`
   }
@@ -85,7 +100,11 @@ let renewing
 const renew = () => {
   renewing ??= (async () => {
     const once = async () => {
-      const response = await fetch("/api/v1/auth/session/refresh", { method: "POST", headers: { "x-tradeport-csrf": "1" }, credentials: "same-origin" })
+      const response = await fetch("/api/v1/auth/session/refresh", {
+        method: "POST",
+        headers: { "x-tradeport-csrf": "1" },
+        credentials: "same-origin"
+      })
       if (!response.ok) return false
       rememberSession(await response.json())
       return true
@@ -137,8 +156,10 @@ const showLogin = () => {
   nav.hidden = true
   logoutButton.hidden = true
   const form = el("form", { "aria-label": "Log in" }, [
-    el("label", { for: "email" }, ["Email"]), el("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: "" }),
-    el("label", { for: "password" }, ["Password"]), el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: "" }),
+    el("label", { for: "email" }, ["Email"]),
+    el("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: "" }),
+    el("label", { for: "password" }, ["Password"]),
+    el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: "" }),
     el("button", { type: "submit" }, ["Log in"])
   ])
   form.addEventListener("submit", async (event) => {
@@ -150,7 +171,8 @@ const showLogin = () => {
       credentials: "same-origin",
       body: JSON.stringify({ email: data.get("email"), password: data.get("password") })
     })
-    if (!response.ok) return say(response.status === 401 ? "Email or password is incorrect." : await problemOf(response), "error")
+    if (!response.ok)
+      return say(response.status === 401 ? "Email or password is incorrect." : await problemOf(response), "error")
     rememberSession(await response.json())
     banner.textContent = ""
     route()
@@ -175,7 +197,10 @@ const startFlow = async (path) => {
 }
 
 /** @param {string} id @param {string} label @param {string} type @param {Record<string, string>} [extra] */
-const field = (id, label, type, extra = {}) => [el("label", { for: id }, [label]), el("input", { id, name: id, type, required: "", ...extra })]
+const field = (id, label, type, extra = {}) => [
+  el("label", { for: id }, [label]),
+  el("input", { id, name: id, type, required: "", ...extra })
+]
 
 /** @param {string} title @param {Array<Node>} fields @param {string} action @param {(data: FormData, button: HTMLButtonElement) => Promise<void>} submit */
 const connectCard = (title, fields, action, submit) => {
@@ -195,9 +220,15 @@ const connectCard = (title, fields, action, submit) => {
 
 /** @param {Record<string, any>} c */
 const reconnect = (c) => {
-  if (c.provider === "shopify") return () => startFlow(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(c.externalAccount)}`)
-  if (c.provider === "woocommerce") return () => startFlow(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(c.externalAccount)}`)
-  if (c.provider === "amazon_ads") return () => startFlow(`/api/v1/auth/amazon_ads/install?region=${encodeURIComponent(String(c.externalAccount).split(":")[0] ?? "NA")}`)
+  if (c.provider === "shopify")
+    return () => startFlow(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(c.externalAccount)}`)
+  if (c.provider === "woocommerce")
+    return () => startFlow(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(c.externalAccount)}`)
+  if (c.provider === "amazon_ads")
+    return () =>
+      startFlow(
+        `/api/v1/auth/amazon_ads/install?region=${encodeURIComponent(String(c.externalAccount).split(":")[0] ?? "NA")}`
+      )
   return undefined
 }
 
@@ -215,7 +246,9 @@ const showConnections = async () => {
       actions.append(button, " ")
     }
     if (c.status !== "disconnected") {
-      const button = el("button", { type: "button", class: "secondary", "aria-label": `Disconnect ${c.displayName}` }, ["Disconnect"])
+      const button = el("button", { type: "button", class: "secondary", "aria-label": `Disconnect ${c.displayName}` }, [
+        "Disconnect"
+      ])
       button.addEventListener("click", async () => {
         if (!window.confirm(`Disconnect ${c.displayName}? Its stored credentials are deleted.`)) return
         const done = await api("DELETE", `/api/v1/connections/${c.id}`)
@@ -233,46 +266,94 @@ const showConnections = async () => {
       actions
     ])
   })
-  const table = connections.length === 0
-    ? el("p", { class: "empty" }, ["No connections yet: connect a provider below."])
-    : el("table", {}, [
-      el("thead", {}, [el("tr", {}, ["Provider", "Account", "Status", "Last error", "Actions"].map((h) => el("th", { scope: "col" }, [h])))]),
-      el("tbody", {}, rows)
-    ])
-  const readiness = await fetch("/health/ready").then((r) => r.json()).catch(() => ({}))
+  const table =
+    connections.length === 0
+      ? el("p", { class: "empty" }, ["No connections yet: connect a provider below."])
+      : el("table", {}, [
+          el("thead", {}, [
+            el(
+              "tr",
+              {},
+              ["Provider", "Account", "Status", "Last error", "Actions"].map((h) => el("th", { scope: "col" }, [h]))
+            )
+          ]),
+          el("tbody", {}, rows)
+        ])
+  const readiness = await fetch("/health/ready")
+    .then((r) => r.json())
+    .catch(() => ({}))
   const g2a = /** @type {Record<string, string> | undefined} */ (readiness?.checks)?.["g2a"] ?? "unknown"
   page("Connections", [
     table,
     el("h2", {}, ["Connect a provider"]),
     el("div", { class: "cards" }, [
-      connectCard("Shopify", field("shop", "Shop domain", "text", { placeholder: "your-store.myshopify.com", pattern: "[a-zA-Z0-9][a-zA-Z0-9-]*\\.myshopify\\.com" }), "Connect Shopify",
-        async (data) => startFlow(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(String(data.get("shop")))}`)),
-      connectCard("WooCommerce", field("store_url", "Store URL", "url", { placeholder: "https://shop.example.com" }), "Connect WooCommerce",
-        async (data) => startFlow(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(String(data.get("store_url")))}`)),
-      connectCard("Amazon Ads", [el("label", { for: "region" }, ["Region"]), el("select", { id: "region", name: "region" }, [
-        el("option", { value: "NA" }, ["North America"]), el("option", { value: "EU" }, ["Europe"]), el("option", { value: "FE" }, ["Far East"])
-      ])], "Connect with Amazon", async (data) => startFlow(`/api/v1/auth/amazon_ads/install?region=${encodeURIComponent(String(data.get("region")))}`)),
+      connectCard(
+        "Shopify",
+        field("shop", "Shop domain", "text", {
+          placeholder: "your-store.myshopify.com",
+          pattern: "[a-zA-Z0-9][a-zA-Z0-9-]*\\.myshopify\\.com"
+        }),
+        "Connect Shopify",
+        async (data) => startFlow(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(String(data.get("shop")))}`)
+      ),
+      connectCard(
+        "WooCommerce",
+        field("store_url", "Store URL", "url", { placeholder: "https://shop.example.com" }),
+        "Connect WooCommerce",
+        async (data) =>
+          startFlow(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(String(data.get("store_url")))}`)
+      ),
+      connectCard(
+        "Amazon Ads",
+        [
+          el("label", { for: "region" }, ["Region"]),
+          el("select", { id: "region", name: "region" }, [
+            el("option", { value: "NA" }, ["North America"]),
+            el("option", { value: "EU" }, ["Europe"]),
+            el("option", { value: "FE" }, ["Far East"])
+          ])
+        ],
+        "Connect with Amazon",
+        async (data) =>
+          startFlow(`/api/v1/auth/amazon_ads/install?region=${encodeURIComponent(String(data.get("region")))}`)
+      ),
       ...["fedex", "dhl"].map((carrier) =>
-        connectCard(PROVIDERS[carrier] ?? carrier, [
-          ...field(`${carrier}-clientId`, "Client id (API key)", "text", { autocomplete: "off" }),
-          ...field(`${carrier}-clientSecret`, "Client secret", "password", { autocomplete: "off" }),
-          ...field(`${carrier}-accountNumber`, "Account number", "text", { autocomplete: "off" }),
-          ...(carrier === "dhl" ? field("dhl-distributionCenter", "Distribution center", "text", { placeholder: "USATL1", autocomplete: "off" }) : [])
-        ], `Add ${PROVIDERS[carrier]} account`, async (data) => {
-          const added = await api("POST", `/api/v1/carriers/${carrier}`, {
-            json: {
-              clientId: data.get(`${carrier}-clientId`),
-              clientSecret: data.get(`${carrier}-clientSecret`),
-              accountNumber: data.get(`${carrier}-accountNumber`),
-              ...(carrier === "dhl" ? { distributionCenter: data.get("dhl-distributionCenter") } : {})
-            }
-          })
-          if (!added.ok) return say(await problemOf(added), "error")
-          say(`${PROVIDERS[carrier]} account added.`, "ok")
-          await showConnections()
-        })),
-      el("section", { class: "card" }, [el("h2", {}, ["G2A"]), el("p", {}, ["Marketplace account of this deployment: ", el("strong", {}, [g2a])]),
-        el("p", { class: "muted" }, ["Configured by the operator (G2A_API_KEY); the credential check runs with readiness."])])
+        connectCard(
+          PROVIDERS[carrier] ?? carrier,
+          [
+            ...field(`${carrier}-clientId`, "Client id (API key)", "text", { autocomplete: "off" }),
+            ...field(`${carrier}-clientSecret`, "Client secret", "password", { autocomplete: "off" }),
+            ...field(`${carrier}-accountNumber`, "Account number", "text", { autocomplete: "off" }),
+            ...(carrier === "dhl"
+              ? field("dhl-distributionCenter", "Distribution center", "text", {
+                  placeholder: "USATL1",
+                  autocomplete: "off"
+                })
+              : [])
+          ],
+          `Add ${PROVIDERS[carrier]} account`,
+          async (data) => {
+            const added = await api("POST", `/api/v1/carriers/${carrier}`, {
+              json: {
+                clientId: data.get(`${carrier}-clientId`),
+                clientSecret: data.get(`${carrier}-clientSecret`),
+                accountNumber: data.get(`${carrier}-accountNumber`),
+                ...(carrier === "dhl" ? { distributionCenter: data.get("dhl-distributionCenter") } : {})
+              }
+            })
+            if (!added.ok) return say(await problemOf(added), "error")
+            say(`${PROVIDERS[carrier]} account added.`, "ok")
+            await showConnections()
+          }
+        )
+      ),
+      el("section", { class: "card" }, [
+        el("h2", {}, ["G2A"]),
+        el("p", {}, ["Marketplace account of this deployment: ", el("strong", {}, [g2a])]),
+        el("p", { class: "muted" }, [
+          "Configured by the operator (G2A_API_KEY); the credential check runs with readiness."
+        ])
+      ])
     ])
   ])
 }
@@ -300,32 +381,47 @@ const showTokens = async () => {
   if (connections.length === 0) return page("Token health", [el("p", { class: "empty" }, ["No connections yet."])])
   /** @type {Array<{ cell: HTMLElement, expiresAt: number | null }>} */
   const clocks = []
-  const cards = await Promise.all(connections.map(async (/** @type {Record<string, any>} */ c) => {
-    const health = await (await api("GET", `/api/v1/connections/${c.id}/status`)).json()
-    const history = await api("GET", `/api/v1/org/audit?target=${encodeURIComponent(c.id)}&limit=10`)
-    const entries = history.ok ? (await history.json()).entries : []
-    const cell = el("dd", { "data-countdown": "" }, [countdown(health.expiresInSeconds)])
-    clocks.push({ cell, expiresAt: health.expiresAt === null ? null : Date.parse(health.expiresAt) })
-    return el("section", { class: "card", "aria-label": `${c.displayName} token` }, [
-      el("h2", {}, [`${PROVIDERS[c.provider] ?? c.provider} — ${c.displayName}`]),
-      badge(health.status),
-      el("dl", {}, [
-        el("dt", {}, ["Token"]), el("dd", {}, [health.token]),
-        el("dt", {}, ["Expires in"]), cell,
-        el("dt", {}, ["Last refresh"]), el("dd", {}, [when(health.lastRefreshedAt)]),
-        el("dt", {}, ["Next scheduled refresh"]), el("dd", {}, [when(health.nextRefreshAt)]),
-        el("dt", {}, ["Last error"]), el("dd", {}, [health.lastError ?? "none"])
-      ]),
-      el("h3", {}, ["Refresh history"]),
-      entries.length === 0
-        ? el("p", { class: "empty" }, ["No refresh activity yet."])
-        : el("ul", {}, entries.map((/** @type {Record<string, any>} */ e) => el("li", {}, [`${when(e.occurredAt)} — ${e.action}`])))
-    ])
-  }))
+  const cards = await Promise.all(
+    connections.map(async (/** @type {Record<string, any>} */ c) => {
+      const health = await (await api("GET", `/api/v1/connections/${c.id}/status`)).json()
+      const history = await api("GET", `/api/v1/org/audit?target=${encodeURIComponent(c.id)}&limit=10`)
+      const entries = history.ok ? (await history.json()).entries : []
+      const cell = el("dd", { "data-countdown": "" }, [countdown(health.expiresInSeconds)])
+      clocks.push({ cell, expiresAt: health.expiresAt === null ? null : Date.parse(health.expiresAt) })
+      return el("section", { class: "card", "aria-label": `${c.displayName} token` }, [
+        el("h2", {}, [`${PROVIDERS[c.provider] ?? c.provider} — ${c.displayName}`]),
+        badge(health.status),
+        el("dl", {}, [
+          el("dt", {}, ["Token"]),
+          el("dd", {}, [health.token]),
+          el("dt", {}, ["Expires in"]),
+          cell,
+          el("dt", {}, ["Last refresh"]),
+          el("dd", {}, [when(health.lastRefreshedAt)]),
+          el("dt", {}, ["Next scheduled refresh"]),
+          el("dd", {}, [when(health.nextRefreshAt)]),
+          el("dt", {}, ["Last error"]),
+          el("dd", {}, [health.lastError ?? "none"])
+        ]),
+        el("h3", {}, ["Refresh history"]),
+        entries.length === 0
+          ? el("p", { class: "empty" }, ["No refresh activity yet."])
+          : el(
+              "ul",
+              {},
+              entries.map((/** @type {Record<string, any>} */ e) =>
+                el("li", {}, [`${when(e.occurredAt)} — ${e.action}`])
+              )
+            )
+      ])
+    })
+  )
   page("Token health", [el("div", { class: "cards" }, cards)])
   ticker = window.setInterval(() => {
     for (const clock of clocks) {
-      clock.cell.textContent = countdown(clock.expiresAt === null ? null : Math.floor((clock.expiresAt - Date.now()) / 1000))
+      clock.cell.textContent = countdown(
+        clock.expiresAt === null ? null : Math.floor((clock.expiresAt - Date.now()) / 1000)
+      )
     }
   }, 1000)
 }
@@ -337,16 +433,34 @@ const showOrders = async () => {
   const response = await api("GET", "/api/v1/orders?limit=50")
   if (!response.ok) return
   const { orders } = await response.json()
-  page("Orders", [orders.length === 0
-    ? el("p", { class: "empty" }, ["No orders yet."])
-    : el("table", {}, [
-      el("thead", {}, [el("tr", {}, ["Created", "Status", "Source", "Lines", "External id"].map((h) => el("th", { scope: "col" }, [h])))]),
-      el("tbody", {}, orders.map((/** @type {Record<string, any>} */ o) => el("tr", {}, [
-        el("td", {}, [when(o.createdAt)]), el("td", {}, [o.status]), el("td", {}, [o.source]),
-        el("td", {}, [o.lines.map((/** @type {Record<string, any>} */ l) => `${l.quantity} × ${l.sku}`).join(", ")]),
-        el("td", {}, [o.externalOrderId ?? ""])
-      ])))
-    ])])
+  page("Orders", [
+    orders.length === 0
+      ? el("p", { class: "empty" }, ["No orders yet."])
+      : el("table", {}, [
+          el("thead", {}, [
+            el(
+              "tr",
+              {},
+              ["Created", "Status", "Source", "Lines", "External id"].map((h) => el("th", { scope: "col" }, [h]))
+            )
+          ]),
+          el(
+            "tbody",
+            {},
+            orders.map((/** @type {Record<string, any>} */ o) =>
+              el("tr", {}, [
+                el("td", {}, [when(o.createdAt)]),
+                el("td", {}, [o.status]),
+                el("td", {}, [o.source]),
+                el("td", {}, [
+                  o.lines.map((/** @type {Record<string, any>} */ l) => `${l.quantity} × ${l.sku}`).join(", ")
+                ]),
+                el("td", {}, [o.externalOrderId ?? ""])
+              ])
+            )
+          )
+        ])
+  ])
 }
 
 const showInventory = async () => {
@@ -360,7 +474,10 @@ const showInventory = async () => {
     el("label", { for: "file" }, ["CSV file (sku,quantity[,location])"]),
     el("input", { id: "file", name: "file", type: "file", accept: ".csv,text/csv", required: "" }),
     el("label", { for: "mode" }, ["When a row is invalid"]),
-    el("select", { id: "mode", name: "mode" }, [el("option", { value: "all-or-nothing" }, ["Apply nothing"]), el("option", { value: "partial" }, ["Apply the valid rows"])]),
+    el("select", { id: "mode", name: "mode" }, [
+      el("option", { value: "all-or-nothing" }, ["Apply nothing"]),
+      el("option", { value: "partial" }, ["Apply the valid rows"])
+    ]),
     button
   ])
   form.addEventListener("submit", async (event) => {
@@ -369,30 +486,65 @@ const showInventory = async () => {
     const file = /** @type {File} */ (data.get("file"))
     button.disabled = true
     report.replaceChildren(loading())
-    const result = await api("POST", `/api/v1/inventory/bulk?mode=${encodeURIComponent(String(data.get("mode")))}`, { body: await file.text(), contentType: "text/csv" })
+    const result = await api("POST", `/api/v1/inventory/bulk?mode=${encodeURIComponent(String(data.get("mode")))}`, {
+      body: await file.text(),
+      contentType: "text/csv"
+    })
     button.disabled = false
     const body = await result.json().catch(() => ({}))
     const summary = body.report ?? body
-    if (!Array.isArray(summary.errors)) return report.replaceChildren(el("p", { role: "alert" }, [await problemOf(result)]))
+    if (!Array.isArray(summary.errors))
+      return report.replaceChildren(el("p", { role: "alert" }, [await problemOf(result)]))
     report.replaceChildren(
-      el("p", { role: summary.errors.length > 0 ? "alert" : "status" }, [`${summary.applied} of ${summary.received} rows applied; ${summary.errors.length} with errors.`]),
-      el("ul", { class: "report" }, summary.errors.map((/** @type {Record<string, any>} */ e) => el("li", {}, [`Row ${e.row}${e.sku === null ? "" : ` (${e.sku})`}: ${e.field} — ${e.message}`])))
+      el("p", { role: summary.errors.length > 0 ? "alert" : "status" }, [
+        `${summary.applied} of ${summary.received} rows applied; ${summary.errors.length} with errors.`
+      ]),
+      el(
+        "ul",
+        { class: "report" },
+        summary.errors.map((/** @type {Record<string, any>} */ e) =>
+          el("li", {}, [`Row ${e.row}${e.sku === null ? "" : ` (${e.sku})`}: ${e.field} — ${e.message}`])
+        )
+      )
     )
   })
   page("Inventory", [
     el("section", { class: "card" }, [el("h2", {}, ["Bulk import"]), form, report]),
     el("h2", {}, ["Stock"]),
-    levels.length === 0 ? el("p", { class: "empty" }, ["No stock recorded yet."]) : el("table", {}, [
-      el("thead", {}, [el("tr", {}, ["SKU", "Location", "On hand", "Reserved", "Available"].map((h) => el("th", { scope: "col" }, [h])))]),
-      el("tbody", {}, levels.map((/** @type {Record<string, any>} */ l) => el("tr", {}, [l.sku, l.location, String(l.onHand), String(l.reserved), String(l.available)].map((v) => el("td", {}, [v])))))
-    ])
+    levels.length === 0
+      ? el("p", { class: "empty" }, ["No stock recorded yet."])
+      : el("table", {}, [
+          el("thead", {}, [
+            el(
+              "tr",
+              {},
+              ["SKU", "Location", "On hand", "Reserved", "Available"].map((h) => el("th", { scope: "col" }, [h]))
+            )
+          ]),
+          el(
+            "tbody",
+            {},
+            levels.map((/** @type {Record<string, any>} */ l) =>
+              el(
+                "tr",
+                {},
+                [l.sku, l.location, String(l.onHand), String(l.reserved), String(l.available)].map((v) =>
+                  el("td", {}, [v])
+                )
+              )
+            )
+          )
+        ])
   ])
 }
 
 // ---- Routing --------------------------------------------------------------------------------------------------
 
 const VIEWS = /** @type {Record<string, () => Promise<void>>} */ ({
-  connections: showConnections, tokens: showTokens, orders: showOrders, inventory: showInventory
+  connections: showConnections,
+  tokens: showTokens,
+  orders: showOrders,
+  inventory: showInventory
 })
 
 const route = () => {
@@ -418,7 +570,11 @@ nav.addEventListener("click", (event) => {
 window.addEventListener("popstate", route)
 
 logoutButton.addEventListener("click", async () => {
-  await fetch("/api/v1/auth/session", { method: "DELETE", headers: { "x-tradeport-csrf": "1" }, credentials: "same-origin" })
+  await fetch("/api/v1/auth/session", {
+    method: "DELETE",
+    headers: { "x-tradeport-csrf": "1" },
+    credentials: "same-origin"
+  })
   accessToken = undefined
   say("Logged out.", "ok")
   showLogin()

@@ -27,8 +27,10 @@ export class AmazonAdsGroup extends HttpApiGroup.make("amazonAds")
       query: { region: AdsRegion },
       success: AuthorizeRedirect,
       error: [Malformed, Forbidden, NotFound, ServiceUnavailable]
-    }).annotate(OpenApi.Description,
-      "Starts connecting Amazon Ads (admins) in a region (NA, EU, FE): 302 to Login with Amazon with scope advertising::campaign_management, a single-use state and PKCE (`Accept: application/json` → `{authorizeUrl}`)."),
+    }).annotate(
+      OpenApi.Description,
+      "Starts connecting Amazon Ads (admins) in a region (NA, EU, FE): 302 to Login with Amazon with scope advertising::campaign_management, a single-use state and PKCE (`Accept: application/json` → `{authorizeUrl}`)."
+    ),
     HttpApiEndpoint.get("profiles", "/api/v1/connections/:id/amazon-ads/profiles", {
       params: { id: ConnectionId },
       success: Schema.Struct({ profiles: Schema.Array(ProfileView), selected: Schema.NullOr(Schema.String) }),
@@ -39,16 +41,17 @@ export class AmazonAdsGroup extends HttpApiGroup.make("amazonAds")
       payload: Schema.Struct({ profileId: Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,20}$/))) }),
       success: ConnectionView,
       error: [Forbidden, NotFound, Conflict, Unprocessable, BadGateway, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "Chooses the advertiser profile this connection acts for (admins); it must be one the account can access (422 otherwise).")
+    }).annotate(
+      OpenApi.Description,
+      "Chooses the advertiser profile this connection acts for (admins); it must be one the account can access (422 otherwise)."
+    )
   )
   .middleware(Authenticated)
-  .annotate(OpenApi.Description, "Amazon Ads (Login with Amazon)")
-{}
+  .annotate(OpenApi.Description, "Amazon Ads (Login with Amazon)") {}
 
-export class AmazonAdsCallbackGroup extends HttpApiGroup.make("amazonAdsCallback")
-  .add(
-    HttpApiEndpoint.get("callback", "/api/v1/auth/amazon_ads/callback", { success: HttpApiSchema.Empty(303) })
-      .annotate(OpenApi.Description,
-        "Login with Amazon's redirect: the single-use state (in this browser), then the code exchanged (with the PKCE verifier) for a refresh token stored sealed; 303 to the console with the outcome.")
+export class AmazonAdsCallbackGroup extends HttpApiGroup.make("amazonAdsCallback").add(
+  HttpApiEndpoint.get("callback", "/api/v1/auth/amazon_ads/callback", { success: HttpApiSchema.Empty(303) }).annotate(
+    OpenApi.Description,
+    "Login with Amazon's redirect: the single-use state (in this browser), then the code exchanged (with the PKCE verifier) for a refresh token stored sealed; 303 to the console with the outcome."
   )
-{}
+) {}

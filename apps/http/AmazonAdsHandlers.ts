@@ -8,29 +8,42 @@ import { codeCallback, startConnect } from "./ConnectFlow.ts"
 import { toView } from "./ConnectionsHandlers.ts"
 import { channelProblems, problems } from "./ErrorMapping.ts"
 
-const adsProblems = { ...channelProblems, ConnectionNotFound: problems.ConnectionNotFound, AdsRefused: problems.AdsRefused } as const
+const adsProblems = {
+  ...channelProblems,
+  ConnectionNotFound: problems.ConnectionNotFound,
+  AdsRefused: problems.AdsRefused
+} as const
 
 export const AmazonAdsHandlers = HttpApiBuilder.group(
   Api,
   "amazonAds",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers
       .handle("install", ({ query }) => startConnect("amazon_ads", query))
       .handle("profiles", ({ params }) =>
-        caller.pipe(Effect.flatMap((principal) => Advertising.profiles(principal, params.id)), Effect.catchTags(adsProblems)))
+        caller.pipe(
+          Effect.flatMap((principal) => Advertising.profiles(principal, params.id)),
+          Effect.catchTags(adsProblems)
+        )
+      )
       .handle("selectProfile", ({ params, payload }) =>
         caller.pipe(
           Effect.flatMap((principal) => Advertising.selectProfile(principal, params.id, payload.profileId)),
           Effect.map(toView),
-          Effect.catchTags({ ...adsProblems, InsufficientRole: problems.InsufficientRole, UnknownProfile: problems.UnknownProfile })
-        ))
+          Effect.catchTags({
+            ...adsProblems,
+            InsufficientRole: problems.InsufficientRole,
+            UnknownProfile: problems.UnknownProfile
+          })
+        )
+      )
   })
 )
 
 export const AmazonAdsCallbackHandlers = HttpApiBuilder.group(
   Api,
   "amazonAdsCallback",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers.handle("callback", () => codeCallback("amazon_ads"))
   })
 )

@@ -26,24 +26,27 @@ export class ReadinessBody extends Schema.Class<ReadinessBody>("ReadinessBody")(
   details: Schema.Record(Schema.String, Schema.String)
 }) {}
 
-export class NotReady extends HttpApiError.Problem<NotReady>()("NotReady", {
-  type: "https://tradeport.dev/problems/not-ready",
-  status: 503,
-  title: "Service Unavailable"
-}, {
-  code: Schema.Literal("not_ready"),
-  readiness: Schema.Literal("unready"),
-  checks: Schema.Record(Schema.String, ProbeStatus),
-  details: Schema.Record(Schema.String, Schema.String)
-}) {}
+export class NotReady extends HttpApiError.Problem<NotReady>()(
+  "NotReady",
+  {
+    type: "https://tradeport.dev/problems/not-ready",
+    status: 503,
+    title: "Service Unavailable"
+  },
+  {
+    code: Schema.Literal("not_ready"),
+    readiness: Schema.Literal("unready"),
+    checks: Schema.Record(Schema.String, ProbeStatus),
+    details: Schema.Record(Schema.String, Schema.String)
+  }
+) {}
 
 export class HealthGroup extends HttpApiGroup.make("health")
   .add(
     HttpApiEndpoint.get("live", "/health/live", { success: Schema.Struct({ status: Schema.Literal("ok") }) }),
     HttpApiEndpoint.get("ready", "/health/ready", { success: ReadinessBody, error: NotReady })
   )
-  .annotate(OpenApi.Description, "Liveness and readiness probes (never rate limited)")
-{}
+  .annotate(OpenApi.Description, "Liveness and readiness probes (never rate limited)") {}
 
 export class Api extends HttpApi.make("tradeport")
   .add(HealthGroup)
@@ -63,10 +66,12 @@ export class Api extends HttpApi.make("tradeport")
   .add(AmazonAdsCallbackGroup)
   .add(SessionGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
-  .annotateMerge(OpenApi.annotations({
-    title: "Tradeport API",
-    version: "0.1.0",
-    description: "Multi-tenant integration backend for commerce. Errors are RFC 9457 problem+json with a stable `code` and the `requestId`."
-  }))
-  .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
-{}
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Tradeport API",
+      version: "0.1.0",
+      description:
+        "Multi-tenant integration backend for commerce. Errors are RFC 9457 problem+json with a stable `code` and the `requestId`."
+    })
+  )
+  .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" }) {}

@@ -56,25 +56,31 @@ export class AuthGroup extends HttpApiGroup.make("auth")
       payload: LoginPayload,
       success: TokenPair,
       error: [Unauthorized, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "Exchange email and password for an access token (15 min) and a refresh token. Wrong credentials and locked accounts get the same 401."),
+    }).annotate(
+      OpenApi.Description,
+      "Exchange email and password for an access token (15 min) and a refresh token. Wrong credentials and locked accounts get the same 401."
+    ),
     HttpApiEndpoint.post("refresh", "/api/v1/auth/refresh", {
       payload: RefreshPayload,
       success: TokenPair,
       error: [Unauthorized, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "Rotate a refresh token. Presenting an already-used token revokes the whole session."),
+    }).annotate(
+      OpenApi.Description,
+      "Rotate a refresh token. Presenting an already-used token revokes the whole session."
+    ),
     HttpApiEndpoint.post("logout", "/api/v1/auth/logout", {
       payload: RefreshPayload,
       success: HttpApiSchema.NoContent,
       error: ServiceUnavailable
     }).annotate(OpenApi.Description, "Revoke the session the refresh token belongs to. Always 204.")
   )
-  .annotate(OpenApi.Description, "Sign-up and sessions")
-{}
+  .annotate(OpenApi.Description, "Sign-up and sessions") {}
 
 export class MeGroup extends HttpApiGroup.make("me")
   .add(
-    HttpApiEndpoint.get("me", "/api/v1/me", { success: Me, error: [NotFound, ServiceUnavailable] })
-      .annotate(OpenApi.Description, "The caller, the organisation the token acts in, and the caller's role there.")
+    HttpApiEndpoint.get("me", "/api/v1/me", { success: Me, error: [NotFound, ServiceUnavailable] }).annotate(
+      OpenApi.Description,
+      "The caller, the organisation the token acts in, and the caller's role there."
+    )
   )
-  .middleware(Authenticated)
-{}
+  .middleware(Authenticated) {}

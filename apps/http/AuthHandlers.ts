@@ -22,19 +22,25 @@ const toTokenPair = (pair: Effect.Success<ReturnType<typeof Authentication.login
 export const AuthHandlers = HttpApiBuilder.group(
   Api,
   "auth",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers
       .handle("register", ({ payload }) =>
-        register({ organizationName: payload.organizationName, email: payload.email, password: Redacted.make(payload.password) }).pipe(
-          Effect.map(({ organization, user, membership }) =>
-            new Registered({
-              organization: { id: organization.id, name: organization.name },
-              user: { id: user.id, email: user.email },
-              role: membership.role
-            })
+        register({
+          organizationName: payload.organizationName,
+          email: payload.email,
+          password: Redacted.make(payload.password)
+        }).pipe(
+          Effect.map(
+            ({ organization, user, membership }) =>
+              new Registered({
+                organization: { id: organization.id, name: organization.name },
+                user: { id: user.id, email: user.email },
+                role: membership.role
+              })
           ),
           Effect.catchTags({ EmailTaken: problems.EmailTaken, PersistenceError: problems.PersistenceError })
-        ))
+        )
+      )
       .handle("login", ({ payload }) =>
         Authentication.login({
           email: payload.email,
@@ -47,25 +53,31 @@ export const AuthHandlers = HttpApiBuilder.group(
             PersistenceError: problems.PersistenceError,
             CacheError: problems.CacheError
           })
-        ))
+        )
+      )
       .handle("refresh", ({ payload }) =>
         Authentication.refresh(Redacted.make(payload.refreshToken)).pipe(
           Effect.map(toTokenPair),
-          Effect.catchTags({ InvalidRefreshToken: problems.InvalidRefreshToken, PersistenceError: problems.PersistenceError })
-        ))
+          Effect.catchTags({
+            InvalidRefreshToken: problems.InvalidRefreshToken,
+            PersistenceError: problems.PersistenceError
+          })
+        )
+      )
       .handle("logout", ({ payload }) =>
         Authentication.logout(Redacted.make(payload.refreshToken)).pipe(
           Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        ))
+        )
+      )
   })
 )
 
 export const MeHandlers = HttpApiBuilder.group(
   Api,
   "me",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers.handle("me", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const principal = yield* CurrentPrincipal
         const { member, organization } = yield* Members.me(principal)
         return new Me({
@@ -73,6 +85,9 @@ export const MeHandlers = HttpApiBuilder.group(
           organization: { id: organization.id, name: organization.name },
           role: member.role
         })
-      }).pipe(Effect.catchTags({ MemberNotFound: problems.MemberNotFound, PersistenceError: problems.PersistenceError })))
+      }).pipe(
+        Effect.catchTags({ MemberNotFound: problems.MemberNotFound, PersistenceError: problems.PersistenceError })
+      )
+    )
   })
 )

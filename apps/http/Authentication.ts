@@ -12,30 +12,42 @@ import { CurrentPrincipal, Principal } from "../../core/identity/Principal.ts"
 import { storageUnavailable } from "./ErrorMapping.ts"
 import { ServiceUnavailable, Unauthorized } from "./Problems.ts"
 
-export class Authenticated extends HttpApiMiddleware.Service<Authenticated, {
-  provides: CurrentPrincipal
-  requires: never
-}>()("tradeport/apps/http/Authenticated", {
+export class Authenticated extends HttpApiMiddleware.Service<
+  Authenticated,
+  {
+    provides: CurrentPrincipal
+    requires: never
+  }
+>()("tradeport/apps/http/Authenticated", {
   security: { bearer: HttpApiSecurity.bearer },
   error: [Unauthorized, ServiceUnavailable]
 }) {}
 
 export const AuthenticatedLive = Layer.effect(
   Authenticated,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const tokens = yield* AccessTokens
     const repository = yield* IdentityRepository
-    const unauthorized = new Unauthorized({ code: "invalid_token", detail: "Missing, invalid or expired access token." })
+    const unauthorized = new Unauthorized({
+      code: "invalid_token",
+      detail: "Missing, invalid or expired access token."
+    })
     return Authenticated.of({
       bearer: (httpEffect, { credential }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const claimed = yield* tokens.verify(credential).pipe(
-            Effect.tapError((e) => Effect.logDebug("access token rejected").pipe(Effect.annotateLogs({ reason: e.reason }))),
+            Effect.tapError((e) =>
+              Effect.logDebug("access token rejected").pipe(Effect.annotateLogs({ reason: e.reason }))
+            ),
             Effect.mapError(() => unauthorized)
           )
-          const member = yield* repository.member(claimed.organizationId, claimed.userId).pipe(
-            Effect.catchTag("PersistenceError", (e) => (e.reason === "Rejected" ? Effect.die(e) : Effect.succeed(undefined)))
-          )
+          const member = yield* repository
+            .member(claimed.organizationId, claimed.userId)
+            .pipe(
+              Effect.catchTag("PersistenceError", (e) =>
+                e.reason === "Rejected" ? Effect.die(e) : Effect.succeed(undefined)
+              )
+            )
           if (member === undefined) return yield* storageUnavailable()
           if (Option.isNone(member)) return yield* unauthorized
           const principal = new Principal({ ...claimed, role: member.value.role })
@@ -46,6 +58,6 @@ export const AuthenticatedLive = Layer.effect(
 )
 
 /** The authenticated caller, inside handlers of groups behind `Authenticated`. */
-export const caller = Effect.gen(function*() {
+export const caller = Effect.gen(function* () {
   return yield* CurrentPrincipal
 })

@@ -36,8 +36,10 @@ export class CarriersGroup extends HttpApiGroup.make("carriers")
       payload: CarrierAccountInput,
       success: ConnectionView.pipe(HttpApiSchema.status(201)),
       error: [Forbidden, NotFound, Unprocessable, ServiceUnavailable]
-    }).annotate(OpenApi.Description,
-      "Adds a carrier account (admins) at any provider of kind `carrier` in GET /api/v1/providers (404 `provider_not_found` otherwise). The credentials are checked by fetching a token first: refused → 422 `carrier_credentials_refused` and nothing is stored. Stored sealed; list, read and disconnect through /api/v1/connections."),
+    }).annotate(
+      OpenApi.Description,
+      "Adds a carrier account (admins) at any provider of kind `carrier` in GET /api/v1/providers (404 `provider_not_found` otherwise). The credentials are checked by fetching a token first: refused → 422 `carrier_credentials_refused` and nothing is stored. Stored sealed; list, read and disconnect through /api/v1/connections."
+    ),
     HttpApiEndpoint.get("listAccounts", "/api/v1/carriers", {
       success: Schema.Struct({ accounts: Schema.Array(ConnectionView) }),
       error: ServiceUnavailable
@@ -51,11 +53,16 @@ export class CarriersGroup extends HttpApiGroup.make("carriers")
     HttpApiEndpoint.post("ship", "/api/v1/orders/:id/shipments", {
       params: { id: OrderId },
       headers: { "idempotency-key": Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(255))) },
-      payload: Schema.Struct({ ...ShipmentInput, service: Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,64}$/))) }),
+      payload: Schema.Struct({
+        ...ShipmentInput,
+        service: Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,64}$/)))
+      }),
       success: Shipment.pipe(HttpApiSchema.status(201)),
       error: [NotFound, Conflict, Unprocessable, ServiceUnavailable]
-    }).annotate(OpenApi.Description,
-      "Buys a label for the order and stores the shipment with its tracking number. Idempotency-Key required: a retry replays the first answer, never buys twice. 409 `label_outcome_unknown` when the carrier did not confirm (check with the carrier before retrying with a new key)."),
+    }).annotate(
+      OpenApi.Description,
+      "Buys a label for the order and stores the shipment with its tracking number. Idempotency-Key required: a retry replays the first answer, never buys twice. 409 `label_outcome_unknown` when the carrier did not confirm (check with the carrier before retrying with a new key)."
+    ),
     HttpApiEndpoint.get("shipments", "/api/v1/orders/:id/shipments", {
       params: { id: OrderId },
       success: Schema.Struct({ shipments: Schema.Array(Shipment) }),
@@ -63,5 +70,4 @@ export class CarriersGroup extends HttpApiGroup.make("carriers")
     })
   )
   .middleware(Authenticated)
-  .annotate(OpenApi.Description, "Carrier accounts and shipments")
-{}
+  .annotate(OpenApi.Description, "Carrier accounts and shipments") {}

@@ -9,7 +9,9 @@ import { caller } from "./Authentication.ts"
 import { toView } from "./ConnectionsHandlers.ts"
 import { problems } from "./ErrorMapping.ts"
 
-const shipmentInput = <P extends Omit<Shipping.ShipmentInput, "connectionId"> & { readonly connectionId: string }>(payload: P) => ({
+const shipmentInput = <P extends Omit<Shipping.ShipmentInput, "connectionId"> & { readonly connectionId: string }>(
+  payload: P
+) => ({
   ...payload,
   connectionId: ConnectionId.make(payload.connectionId)
 })
@@ -26,36 +28,47 @@ const carrierProblems = {
 export const CarriersHandlers = HttpApiBuilder.group(
   Api,
   "carriers",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     // How refusals are remembered under an Idempotency-Key: resolved once, when the group is built.
     const answers = yield* FailureAnswers
     return handlers
       .handle("addAccount", ({ params, payload }) =>
-        Effect.gen(function*() {
-          const account = { ...payload, clientSecret: Redacted.make(payload.clientSecret), distributionCenter: payload.distributionCenter }
+        Effect.gen(function* () {
+          const account = {
+            ...payload,
+            clientSecret: Redacted.make(payload.clientSecret),
+            distributionCenter: payload.distributionCenter
+          }
           return toView(yield* Shipping.addAccount(yield* caller, params.carrier, account))
-        }).pipe(Effect.catchTags({
-          InsufficientRole: problems.InsufficientRole,
-          ProviderLookupError: problems.ProviderLookupError,
-          CarrierUnavailable: problems.CarrierUnavailable,
-          CarrierRejected: problems.CarrierRejected,
-          PersistenceError: problems.PersistenceError
-        })))
+        }).pipe(
+          Effect.catchTags({
+            InsufficientRole: problems.InsufficientRole,
+            ProviderLookupError: problems.ProviderLookupError,
+            CarrierUnavailable: problems.CarrierUnavailable,
+            CarrierRejected: problems.CarrierRejected,
+            PersistenceError: problems.PersistenceError
+          })
+        )
+      )
       .handle("listAccounts", () =>
         caller.pipe(
           Effect.flatMap(Shipping.listAccounts),
           Effect.map((accounts) => ({ accounts: accounts.map(toView) })),
           Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        ))
+        )
+      )
       .handle("quote", ({ params, payload }) =>
         caller.pipe(
           Effect.flatMap((principal) => Shipping.quote(principal, params.id, shipmentInput(payload))),
           Effect.map((quotes) => ({ quotes })),
           Effect.catchTags(carrierProblems)
-        ))
+        )
+      )
       .handle("ship", ({ params, payload, headers }) =>
         caller.pipe(
-          Effect.flatMap((principal) => Shipping.ship(principal, params.id, headers["idempotency-key"], shipmentInput(payload))),
+          Effect.flatMap((principal) =>
+            Shipping.ship(principal, params.id, headers["idempotency-key"], shipmentInput(payload))
+          ),
           Effect.provideService(FailureAnswers, answers),
           Effect.catchTags({
             ...carrierProblems,
@@ -64,12 +77,14 @@ export const CarriersHandlers = HttpApiBuilder.group(
             ReplayedFailure: problems.ReplayedFailure,
             IrreversibleOutcome: problems.IrreversibleOutcome
           })
-        ))
+        )
+      )
       .handle("shipments", ({ params }) =>
         caller.pipe(
           Effect.flatMap((principal) => Shipping.shipments(principal, params.id)),
           Effect.map((shipments) => ({ shipments })),
           Effect.catchTags({ OrderNotFound: problems.OrderNotFound, PersistenceError: problems.PersistenceError })
-        ))
+        )
+      )
   })
 )

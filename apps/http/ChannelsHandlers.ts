@@ -17,7 +17,7 @@ import { Malformed } from "./WebhooksApi.ts"
 export const ChannelInstallHandlers = HttpApiBuilder.group(
   Api,
   "channelInstall",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers
       .handle("shopifyInstall", ({ query }) => startConnect("shopify", query))
       .handle("wooInstall", ({ query }) => startConnect("woocommerce", query))
@@ -25,8 +25,13 @@ export const ChannelInstallHandlers = HttpApiBuilder.group(
         caller.pipe(
           Effect.flatMap((principal) => syncNow(principal, params.id)),
           Effect.map((report) => new SyncReportView(report)),
-          Effect.catchTags({ ConnectionNotFound: problems.ConnectionNotFound, ChannelUnusable: problems.ChannelUnusable, ...channelProblems })
-        ))
+          Effect.catchTags({
+            ConnectionNotFound: problems.ConnectionNotFound,
+            ChannelUnusable: problems.ChannelUnusable,
+            ...channelProblems
+          })
+        )
+      )
   })
 )
 
@@ -35,12 +40,14 @@ const invalid = (code: string, detail: string) => Effect.fail(new Malformed({ co
 export const ChannelCallbackHandlers = HttpApiBuilder.group(
   Api,
   "channelCallbacks",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers
       .handle("shopifyCallback", () => codeCallback("shopify"))
       .handle("wooCallback", ({ payload }) =>
         Stream.runCollect(payload).pipe(
-          Effect.mapError(() => new Connect.ConnectRefused({ code: "invalid_callback", detail: "The body could not be read." })),
+          Effect.mapError(
+            () => new Connect.ConnectRefused({ code: "invalid_callback", detail: "The body could not be read." })
+          ),
           Effect.flatMap((chunks) => Connect.receiveKeys("woocommerce", Buffer.concat(chunks))),
           Effect.tap(() => Effect.logInfo("woocommerce keys received")),
           Effect.as({ status: "keys_received" as const }),
@@ -50,11 +57,12 @@ export const ChannelCallbackHandlers = HttpApiBuilder.group(
             ProviderLookupError: () => invalid("state_invalid", "Unknown, used or expired user_id."),
             CacheError: () => invalid("state_unavailable", "Try again.")
           })
-        ))
+        )
+      )
       .handle("wooReturn", () =>
         endInConsole(
           "woocommerce",
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const request = yield* HttpServerRequest.HttpServerRequest
             const query = new URL(request.url, "http://return").searchParams
             const success = query.get("success")
@@ -64,6 +72,7 @@ export const ChannelCallbackHandlers = HttpApiBuilder.group(
               binding: yield* browserBinding("woocommerce")
             })
           })
-        ))
+        )
+      )
   })
 )

@@ -33,7 +33,7 @@ export const consoleRedirect = (
 export const bindingCookie = (provider: ProviderId) => `tp_oauth_${provider}`
 
 export const browserBinding = (provider: ProviderId) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     return request.cookies[bindingCookie(provider)]
   })
@@ -44,49 +44,56 @@ export const browserBinding = (provider: ProviderId) =>
  * redirect).
  */
 export const startConnect = (provider: ProviderId, params: Connect.Query) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { authorizeUrl, binding } = yield* Connect.start(yield* caller, provider, params)
     const request = yield* HttpServerRequest.HttpServerRequest
     const { base } = yield* Connect.ConnectUrls
     const response = (request.headers["accept"] ?? "").includes("application/json")
       ? HttpServerResponse.jsonUnsafe({ authorizeUrl })
       : HttpServerResponse.redirect(authorizeUrl, { status: 302 })
-    return response.pipe(HttpServerResponse.setCookieUnsafe(bindingCookie(provider), binding, {
-      httpOnly: true,
-      sameSite: "lax",
-      path: "/api/v1/auth",
-      maxAge: "10 minutes",
-      secure: base.startsWith("https://")
-    }))
-  }).pipe(Effect.catchTags({
-    InsufficientRole: problems.InsufficientRole,
-    CacheError: problems.CacheError,
-    ProviderLookupError: problems.ProviderLookupError,
-    ConnectRefused: (e) => Effect.fail(new Malformed({ code: e.code, detail: e.detail }))
-  }))
+    return response.pipe(
+      HttpServerResponse.setCookieUnsafe(bindingCookie(provider), binding, {
+        httpOnly: true,
+        sameSite: "lax",
+        path: "/api/v1/auth",
+        maxAge: "10 minutes",
+        secure: base.startsWith("https://")
+      })
+    )
+  }).pipe(
+    Effect.catchTags({
+      InsufficientRole: problems.InsufficientRole,
+      CacheError: problems.CacheError,
+      ProviderLookupError: problems.ProviderLookupError,
+      ConnectRefused: (e) => Effect.fail(new Malformed({ code: e.code, detail: e.detail }))
+    })
+  )
 
 /** The query of the request being handled, as name/value pairs in order (repeated names kept). */
-export const queryPairs = Effect.gen(function*() {
+export const queryPairs = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   return [...new URL(request.url, "http://callback").searchParams.entries()]
 })
 
 /** Every end of a flow in the browser is a redirect to the console: connected, or the reason it was not. */
-export const endInConsole = <E extends { readonly _tag: string }, R>(provider: ProviderId, outcome: Effect.Effect<string, E, R>) =>
-  Effect.gen(function*() {
+export const endInConsole = <E extends { readonly _tag: string }, R>(
+  provider: ProviderId,
+  outcome: Effect.Effect<string, E, R>
+) =>
+  Effect.gen(function* () {
     const { base } = yield* Connect.ConnectUrls
     return yield* outcome.pipe(
       Effect.map((account) => consoleRedirect(base, provider, { account })),
       Effect.catch((e) =>
         e instanceof OAuthFlow.OAuthFlowError
           ? Effect.logWarning("connect refused").pipe(
-            Effect.annotateLogs({ provider, reason: e.reason, providerError: e.providerError ?? null }),
-            Effect.as(consoleRedirect(base, provider, { reason: e.reason }))
-          )
+              Effect.annotateLogs({ provider, reason: e.reason, providerError: e.providerError ?? null }),
+              Effect.as(consoleRedirect(base, provider, { reason: e.reason }))
+            )
           : Effect.logWarning("connect failed").pipe(
-            Effect.annotateLogs({ provider, error: e._tag }),
-            Effect.as(consoleRedirect(base, provider, { reason: "provider_error" }))
-          )
+              Effect.annotateLogs({ provider, error: e._tag }),
+              Effect.as(consoleRedirect(base, provider, { reason: "provider_error" }))
+            )
       )
     )
   })
@@ -95,7 +102,7 @@ export const endInConsole = <E extends { readonly _tag: string }, R>(provider: P
 export const codeCallback = (provider: ProviderId) =>
   endInConsole(
     provider,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       return yield* Connect.callback(provider, { query: yield* queryPairs, binding: yield* browserBinding(provider) })
     })
   )

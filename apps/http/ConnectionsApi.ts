@@ -46,15 +46,29 @@ export class ConnectionsGroup extends HttpApiGroup.make("connections")
       success: Schema.Struct({ connections: Schema.Array(ConnectionView) }),
       error: ServiceUnavailable
     }),
-    HttpApiEndpoint.get("get", "/api/v1/connections/:id", { params: byId, success: ConnectionView, error: [NotFound, ServiceUnavailable] }),
-    HttpApiEndpoint.get("status", "/api/v1/connections/:id/status", { params: byId, success: TokenHealth, error: [NotFound, ServiceUnavailable] })
-      .annotate(OpenApi.Description, "Connection status and token health: freshness, expiry countdown, last refresh, last error."),
+    HttpApiEndpoint.get("get", "/api/v1/connections/:id", {
+      params: byId,
+      success: ConnectionView,
+      error: [NotFound, ServiceUnavailable]
+    }),
+    HttpApiEndpoint.get("status", "/api/v1/connections/:id/status", {
+      params: byId,
+      success: TokenHealth,
+      error: [NotFound, ServiceUnavailable]
+    }).annotate(
+      OpenApi.Description,
+      "Connection status and token health: freshness, expiry countdown, last refresh, last error."
+    ),
     HttpApiEndpoint.post("createCustomSource", "/api/v1/connections/custom", {
-      payload: Schema.Struct({ name: Schema.String.pipe(Schema.check(Schema.isTrimmed(), Schema.isMinLength(1), Schema.isMaxLength(100))) }),
+      payload: Schema.Struct({
+        name: Schema.String.pipe(Schema.check(Schema.isTrimmed(), Schema.isMinLength(1), Schema.isMaxLength(100)))
+      }),
       success: CustomSourceCreated.pipe(HttpApiSchema.status(201)),
       error: [Forbidden, ServiceUnavailable]
-    }).annotate(OpenApi.Description,
-      "A custom source pushes order events signed with the Standard Webhooks scheme to the returned URL. The secret is shown once (admins)."),
+    }).annotate(
+      OpenApi.Description,
+      "A custom source pushes order events signed with the Standard Webhooks scheme to the returned URL. The secret is shown once (admins)."
+    ),
     HttpApiEndpoint.delete("disconnect", "/api/v1/connections/:id", {
       params: byId,
       success: ConnectionView,
@@ -62,5 +76,4 @@ export class ConnectionsGroup extends HttpApiGroup.make("connections")
     }).annotate(OpenApi.Description, "Disconnect: the stored credentials are wiped (admins).")
   )
   .middleware(Authenticated)
-  .annotate(OpenApi.Description, "Provider connections")
-{}
+  .annotate(OpenApi.Description, "Provider connections") {}

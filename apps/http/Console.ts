@@ -11,8 +11,15 @@ import { fileURLToPath } from "node:url"
 const DIR = fileURLToPath(new URL("../console/", import.meta.url))
 
 const CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
-  "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'", "object-src 'none'"
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "object-src 'none'"
 ].join("; ")
 
 const ASSETS: Readonly<Record<string, string>> = {
@@ -21,13 +28,13 @@ const ASSETS: Readonly<Record<string, string>> = {
 }
 
 export const ConsoleRoutes = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const read = (name: string) => Effect.promise(() => readFile(`${DIR}${name}`, "utf8"))
     const index = yield* read("index.html")
     const assets = new Map<string, string>()
     for (const name of Object.keys(ASSETS)) assets.set(name, yield* read(name))
     const headers = { "content-security-policy": CSP, "cache-control": "no-cache" }
-    const serve = Effect.gen(function*() {
+    const serve = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = new URL(request.url, "http://console").pathname
       const asset = /^\/console\/assets\/([\w.-]+)$/.exec(path)?.[1]

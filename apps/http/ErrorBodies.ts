@@ -6,10 +6,21 @@ import { HttpServerResponse } from "effect/http"
 import { codeForStatus } from "./Problems.ts"
 
 const STATUS_TITLES: Record<number, string> = {
-  400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-  408: "Request Timeout", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
-  422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-  503: "Service Unavailable", 504: "Gateway Timeout"
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout"
 }
 
 const decoder = new TextDecoder()
@@ -44,8 +55,9 @@ export const normalize = (response: HttpServerResponse.HttpServerResponse, reque
   }
   // A problem that says when to retry says it in the header clients and proxies read, too.
   const retryAfter = kept["retryAfterSeconds"]
-  const headers = typeof retryAfter === "number" && Number.isFinite(retryAfter) && response.headers["retry-after"] === undefined
-    ? { ...response.headers, "retry-after": String(Math.max(0, Math.ceil(retryAfter))) }
-    : response.headers
+  const headers =
+    typeof retryAfter === "number" && Number.isFinite(retryAfter) && response.headers["retry-after"] === undefined
+      ? { ...response.headers, "retry-after": String(Math.max(0, Math.ceil(retryAfter))) }
+      : response.headers
   return HttpServerResponse.jsonUnsafe(problem, { status, headers, contentType: "application/problem+json" })
 }

@@ -20,7 +20,15 @@ import type { ProviderLookupError } from "../../core/providers/errors.ts"
 import { type CacheError, PersistenceError } from "../../core/shared/errors.ts"
 import { CarrierRejected, CarrierUnavailable } from "../../core/shipping/Shipment.ts"
 import { CarrierAccountUnusable, OrderNotShippable } from "../../core/shipping/Shipping.ts"
-import { BadGateway, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, Unprocessable } from "./Problems.ts"
+import {
+  BadGateway,
+  Conflict,
+  Forbidden,
+  NotFound,
+  ServiceUnavailable,
+  Unauthorized,
+  Unprocessable
+} from "./Problems.ts"
 
 type Problem =
   | NotFound
@@ -33,7 +41,11 @@ type Problem =
   | HttpApiError.BadRequestProblem
 
 export const storageUnavailable = () =>
-  new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1, detail: "Storage is unavailable, retry shortly." })
+  new ServiceUnavailable({
+    code: "storage_unavailable",
+    retryAfterSeconds: 1,
+    detail: "Storage is unavailable, retry shortly."
+  })
 
 const retryAfter = (seconds: number | undefined, fallback: number) => Math.max(1, Math.ceil(seconds ?? fallback))
 
@@ -46,7 +58,9 @@ const SUBJECTS: Readonly<Record<string, string>> = { g2a_order: "order", label: 
 /** Unavailable or slow storage is "try again" (503); data the store refuses as such is the request's fault (400). */
 const persistence = (error: PersistenceError | CacheError) =>
   error.reason === "Invalid"
-    ? new HttpApiError.BadRequestProblem({ detail: "The request contains a value the store cannot hold (for example a NUL character)." })
+    ? new HttpApiError.BadRequestProblem({
+        detail: "The request contains a value the store cannot hold (for example a NUL character)."
+      })
     : storageUnavailable()
 
 export const problemOf = {
@@ -64,13 +78,28 @@ export const problemOf = {
       case "outcome_unknown":
         return new Conflict({ code: "g2a_order_outcome_unknown", detail: e.message })
       case "rate_limited":
-        return new ServiceUnavailable({ code: "g2a_rate_limited", retryAfterSeconds: retryAfter(e.retryAfterSeconds, 1), detail: "G2A is throttling requests; retry later." })
+        return new ServiceUnavailable({
+          code: "g2a_rate_limited",
+          retryAfterSeconds: retryAfter(e.retryAfterSeconds, 1),
+          detail: "G2A is throttling requests; retry later."
+        })
       case "unavailable":
-        return new ServiceUnavailable({ code: "g2a_unavailable", retryAfterSeconds: retryAfter(e.retryAfterSeconds, 5), detail: "G2A is unavailable; retry later." })
+        return new ServiceUnavailable({
+          code: "g2a_unavailable",
+          retryAfterSeconds: retryAfter(e.retryAfterSeconds, 5),
+          detail: "G2A is unavailable; retry later."
+        })
       case "auth":
-        return new ServiceUnavailable({ code: "g2a_auth_failed", detail: "G2A refused this deployment's credentials; operators have to fix them." })
+        return new ServiceUnavailable({
+          code: "g2a_auth_failed",
+          detail: "G2A refused this deployment's credentials; operators have to fix them."
+        })
       case "unknown":
-        return new ServiceUnavailable({ code: "g2a_bad_response", retryAfterSeconds: 5, detail: "G2A answered outside its contract." })
+        return new ServiceUnavailable({
+          code: "g2a_bad_response",
+          retryAfterSeconds: 5,
+          detail: "G2A answered outside its contract."
+        })
       case "not_configured":
         // A deployment without G2A has no such resource: like every provider that is not configured, 404.
         return new NotFound({ code: "provider_not_configured", detail: "G2A is not configured in this deployment." })
@@ -82,13 +111,26 @@ export const problemOf = {
       detail: `G2A created order ${e.orderId} at ${e.price} ${e.currency}, beyond the request's maxPrice/currency; it is recorded.`
     }),
   carrierUnavailable: (e: CarrierUnavailable) =>
-    new ServiceUnavailable({ code: "carrier_unavailable", retryAfterSeconds: e.retryAfterSeconds, detail: `${e.carrier} is not answering normally; retry later.` }),
+    new ServiceUnavailable({
+      code: "carrier_unavailable",
+      retryAfterSeconds: e.retryAfterSeconds,
+      detail: `${e.carrier} is not answering normally; retry later.`
+    }),
   carrierRejected: (e: CarrierRejected) =>
     e.code === "account_credentials_refused"
-      ? new Unprocessable({ code: "carrier_credentials_refused", detail: `${e.carrier} refused these credentials (client id or secret wrong, or the project lacks API access).` })
+      ? new Unprocessable({
+          code: "carrier_credentials_refused",
+          detail: `${e.carrier} refused these credentials (client id or secret wrong, or the project lacks API access).`
+        })
       : e.code === "distribution_center_required"
-      ? new Unprocessable({ code: "distribution_center_required", detail: "A DHL eCommerce account needs its distribution center (e.g. USATL1)." })
-      : new Unprocessable({ code: "carrier_rejected", detail: `${e.carrier} refused the request (${e.code.slice(0, 80)}).` }),
+        ? new Unprocessable({
+            code: "distribution_center_required",
+            detail: "A DHL eCommerce account needs its distribution center (e.g. USATL1)."
+          })
+        : new Unprocessable({
+            code: "carrier_rejected",
+            detail: `${e.carrier} refused the request (${e.code.slice(0, 80)}).`
+          }),
   carrierAccount: (e: CarrierAccountUnusable) =>
     e.reason === "not_a_carrier"
       ? new Conflict({ code: "not_a_carrier", detail: "This connection is not a carrier account." })
@@ -97,13 +139,20 @@ export const problemOf = {
     e.reason === "not_configured"
       ? new NotFound({ code: "provider_not_configured", detail: `${e.provider} is not configured in this deployment.` })
       : new NotFound({ code: "provider_not_found", detail: `No provider ${e.provider.slice(0, 40)} offers this.` }),
-  orderNotShippable: (_: OrderNotShippable) => new Conflict({ code: "order_not_shippable", detail: "A cancelled order cannot be shipped." }),
+  orderNotShippable: (_: OrderNotShippable) =>
+    new Conflict({ code: "order_not_shippable", detail: "A cancelled order cannot be shipped." }),
   idempotency: (e: IdempotencyError) =>
     e.reason === "key_reused"
-      ? new Unprocessable({ code: "idempotency_key_reused", detail: "This Idempotency-Key was used with a different request." })
+      ? new Unprocessable({
+          code: "idempotency_key_reused",
+          detail: "This Idempotency-Key was used with a different request."
+        })
       : e.reason === "in_progress"
-      ? new Conflict({ code: "idempotency_in_progress", detail: "A request with this Idempotency-Key is still being processed." })
-      : new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1 }),
+        ? new Conflict({
+            code: "idempotency_in_progress",
+            detail: "A request with this Idempotency-Key is still being processed."
+          })
+        : new ServiceUnavailable({ code: "storage_unavailable", retryAfterSeconds: 1 }),
   replayed: (e: ReplayedFailure) => {
     const stored = Schema.decodeUnknownOption(StoredProblem)(e.body)
     const fields = stored._tag === "Some" ? stored.value : { code: "replayed_error" }
@@ -122,13 +171,13 @@ export const problemOf = {
     const noun = SUBJECTS[e.subject] ?? e.subject
     return e.reason === "unknown"
       ? new Conflict({
-        code: `${e.subject}_outcome_unknown`,
-        detail: `${e.provider} did not confirm the ${noun}; check with ${e.provider} before retrying with a new Idempotency-Key.`
-      })
+          code: `${e.subject}_outcome_unknown`,
+          detail: `${e.provider} did not confirm the ${noun}; check with ${e.provider} before retrying with a new Idempotency-Key.`
+        })
       : new Conflict({
-        code: `${e.subject}_not_recorded`,
-        detail: `${e.provider} created ${noun} ${e.reference ?? ""}, but it could not be recorded; do not retry, contact support.`
-      })
+          code: `${e.subject}_not_recorded`,
+          detail: `${e.provider} created ${noun} ${e.reference ?? ""}, but it could not be recorded; do not retry, contact support.`
+        })
   },
   ads: (e: AdsRefused) =>
     e.reason === "not_configured"
@@ -138,26 +187,37 @@ export const problemOf = {
     e.reason === "needs_reauth"
       ? new Conflict({ code: "needs_reauth", detail: "The connection must be re-authorised first." })
       : e.reason === "disconnected"
-      ? new Conflict({ code: "connection_disconnected", detail: "The connection is disconnected." })
-      : new Conflict({ code: "not_a_channel", detail: "Only sales channels have orders to sync." })
+        ? new Conflict({ code: "connection_disconnected", detail: "The connection is disconnected." })
+        : new Conflict({ code: "not_a_channel", detail: "Only sales channels have orders to sync." })
 } as const
 
 const StoredProblem = Schema.Struct({ code: Schema.String, detail: Schema.optionalKey(Schema.String) })
 
-const fail = <E, P>(f: (e: E) => P) => (e: E) => Effect.fail(f(e))
+const fail =
+  <E, P>(f: (e: E) => P) =>
+  (e: E) =>
+    Effect.fail(f(e))
 
 /** Storage refusing a well-formed write is a bug (500): a defect, never a problem body with its cause. */
 const persistenceOrDefect = (error: PersistenceError | CacheError) =>
   error.reason === "Rejected" ? Effect.die(error) : Effect.fail(persistence(error))
 
 export const problems = {
-  EmailTaken: () => Effect.fail(new Conflict({ code: "email_taken", detail: "An account with this email already exists." })),
-  InvalidCredentials: () => Effect.fail(new Unauthorized({ code: "invalid_credentials", detail: "Email or password is incorrect." })),
-  InvalidRefreshToken: () => Effect.fail(new Unauthorized({ code: "invalid_refresh_token", detail: "The refresh token is not valid; log in again." })),
-  InsufficientRole: () => Effect.fail(new Forbidden({ code: "insufficient_role", detail: "Your role does not allow this." })),
+  EmailTaken: () =>
+    Effect.fail(new Conflict({ code: "email_taken", detail: "An account with this email already exists." })),
+  InvalidCredentials: () =>
+    Effect.fail(new Unauthorized({ code: "invalid_credentials", detail: "Email or password is incorrect." })),
+  InvalidRefreshToken: () =>
+    Effect.fail(
+      new Unauthorized({ code: "invalid_refresh_token", detail: "The refresh token is not valid; log in again." })
+    ),
+  InsufficientRole: () =>
+    Effect.fail(new Forbidden({ code: "insufficient_role", detail: "Your role does not allow this." })),
   MemberNotFound: () => Effect.fail(new NotFound({ code: "member_not_found" })),
-  MemberChanged: () => Effect.fail(new Conflict({ code: "member_changed", detail: "The member changed meanwhile; reload and retry." })),
-  LastOwner: () => Effect.fail(new Conflict({ code: "last_owner", detail: "An organisation must keep at least one owner." })),
+  MemberChanged: () =>
+    Effect.fail(new Conflict({ code: "member_changed", detail: "The member changed meanwhile; reload and retry." })),
+  LastOwner: () =>
+    Effect.fail(new Conflict({ code: "last_owner", detail: "An organisation must keep at least one owner." })),
   ConnectionNotFound: () => Effect.fail(new NotFound({ code: "connection_not_found" })),
   OrderNotFound: () => Effect.fail(new NotFound({ code: "order_not_found" })),
   PersistenceError: persistenceOrDefect,
@@ -174,7 +234,8 @@ export const problems = {
   IrreversibleOutcome: fail(problemOf.irreversible),
   ChannelUnusable: fail(problemOf.channel),
   AdsRefused: fail(problemOf.ads),
-  UnknownProfile: () => Effect.fail(new Unprocessable({ code: "unknown_profile", detail: "This account has no such advertising profile." }))
+  UnknownProfile: () =>
+    Effect.fail(new Unprocessable({ code: "unknown_profile", detail: "This account has no such advertising profile." }))
 } as const
 
 /** Provider calls: a provider failing is "try later" (503); one refusing our request is a bad gateway (502). */
@@ -184,13 +245,17 @@ export const providerProblem = (e: ProviderError) => {
     case "CircuitOpen":
     case "Timeout":
     case "Unavailable":
-      return Effect.fail(new ServiceUnavailable({
-        code: e.reason === "CircuitOpen" ? "provider_circuit_open" : "provider_unavailable",
-        retryAfterSeconds: Math.max(1, Math.ceil(e.retryAfterSeconds ?? 30)),
-        detail: `${e.provider} is not answering normally; retry later.`
-      }))
+      return Effect.fail(
+        new ServiceUnavailable({
+          code: e.reason === "CircuitOpen" ? "provider_circuit_open" : "provider_unavailable",
+          retryAfterSeconds: Math.max(1, Math.ceil(e.retryAfterSeconds ?? 30)),
+          detail: `${e.provider} is not answering normally; retry later.`
+        })
+      )
     default:
-      return Effect.fail(new BadGateway({ code: "provider_rejected", detail: `${e.provider} refused the request (${e.reason}).` }))
+      return Effect.fail(
+        new BadGateway({ code: "provider_rejected", detail: `${e.provider} refused the request (${e.reason}).` })
+      )
   }
 }
 
@@ -199,16 +264,34 @@ export const channelProblems = {
   ProviderError: providerProblem,
   TokenUnavailable: (e: TokenUnavailable) =>
     e.reason === "transient"
-      ? Effect.fail(new ServiceUnavailable({ code: "token_unavailable", retryAfterSeconds: 30, detail: "The provider token could not be refreshed; retry later." }))
-      : Effect.fail(new Conflict({ code: e.reason === "needs_reauth" ? "needs_reauth" : "connection_disconnected", detail: "The connection must be re-authorised." })),
+      ? Effect.fail(
+          new ServiceUnavailable({
+            code: "token_unavailable",
+            retryAfterSeconds: 30,
+            detail: "The provider token could not be refreshed; retry later."
+          })
+        )
+      : Effect.fail(
+          new Conflict({
+            code: e.reason === "needs_reauth" ? "needs_reauth" : "connection_disconnected",
+            detail: "The connection must be re-authorised."
+          })
+        ),
   TokenStillRejected: (_: TokenStillRejected) =>
-    Effect.fail(new BadGateway({ code: "provider_refused_token", detail: "The provider refused a freshly refreshed token." })),
+    Effect.fail(
+      new BadGateway({ code: "provider_refused_token", detail: "The provider refused a freshly refreshed token." })
+    ),
   LockTimeout: (_: LockTimeout) =>
-    Effect.fail(new ServiceUnavailable({ code: "token_busy", retryAfterSeconds: 5, detail: "The token is being refreshed; retry shortly." })),
+    Effect.fail(
+      new ServiceUnavailable({
+        code: "token_busy",
+        retryAfterSeconds: 5,
+        detail: "The token is being refreshed; retry shortly."
+      })
+    ),
   DecryptionFailed: (e: DecryptionFailed) => Effect.die(e),
   PersistenceError: persistenceOrDefect
 } as const
-
 
 const answer = (problem: Problem) => ({
   status: problem.status,

@@ -9,10 +9,15 @@ import { Purchase } from "../../core/marketplace/Purchase.ts"
 import { Authenticated } from "./Authentication.ts"
 import { Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable } from "./Problems.ts"
 
-const Price = Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000)))
-const PriceFromString = Schema.NumberFromString.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000)))
+const Price = Schema.Number.pipe(
+  Schema.check(Schema.isFinite(), Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000))
+)
+const PriceFromString = Schema.NumberFromString.pipe(
+  Schema.check(Schema.isFinite(), Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000))
+)
 const ProductId = Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,64}$/)))
-const Count = (max: number) => Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: max })))
+const Count = (max: number) =>
+  Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: max })))
 
 export class G2AProductView extends Schema.Class<G2AProductView>("G2AProduct")({
   id: Schema.String,
@@ -25,7 +30,6 @@ export class G2AProductView extends Schema.Class<G2AProductView>("G2AProduct")({
   platform: Schema.NullOr(Schema.String),
   updatedAt: Schema.NullOr(Schema.String)
 }) {}
-
 
 export const G2AOrderPayload = Schema.Struct({
   productId: ProductId,
@@ -50,7 +54,10 @@ export class G2AGroup extends HttpApiGroup.make("g2a")
       },
       success: Schema.Struct({ total: Schema.Int, page: Schema.Int, products: Schema.Array(G2AProductView) }),
       error: G2AProblems
-    }).annotate(OpenApi.Description, "G2A products (lowest offer price and stock), filtered and paged as G2A pages them."),
+    }).annotate(
+      OpenApi.Description,
+      "G2A products (lowest offer price and stock), filtered and paged as G2A pages them."
+    ),
     HttpApiEndpoint.get("product", "/api/v1/g2a/products/:id", {
       params: { id: ProductId },
       success: G2AProductView,
@@ -61,20 +68,26 @@ export class G2AGroup extends HttpApiGroup.make("g2a")
       query: { price: Schema.optionalKey(PriceFromString), quantity: Schema.optionalKey(Count(1_000_000)) },
       success: G2AProductView,
       error: G2AProblems
-    }).annotate(OpenApi.Description,
-      "Price and stock check: 200 when G2A's current offer matches `price` (to the cent) and has `quantity` in stock; 409 `price_changed` or `out_of_stock` with the current values otherwise."),
+    }).annotate(
+      OpenApi.Description,
+      "Price and stock check: 200 when G2A's current offer matches `price` (to the cent) and has `quantity` in stock; 409 `price_changed` or `out_of_stock` with the current values otherwise."
+    ),
     HttpApiEndpoint.post("order", "/api/v1/g2a/orders", {
       headers: { "idempotency-key": IdempotencyKey },
       payload: G2AOrderPayload,
       success: Purchase.pipe(HttpApiSchema.status(201)),
       error: [Forbidden, ...G2AProblems]
-    }).annotate(OpenApi.Description,
-      "Create a G2A order (admins). G2A refuses it above `maxPrice`; with `expectedPrice`, any other current price is 409 `price_changed`. The Idempotency-Key is required: a replay returns the first answer, and an order whose outcome G2A left unknown is 409 `g2a_order_outcome_unknown` (check G2A before retrying with a new key). The purchase is recorded as `pending`; G2A's order.status webhooks move it on."),
+    }).annotate(
+      OpenApi.Description,
+      "Create a G2A order (admins). G2A refuses it above `maxPrice`; with `expectedPrice`, any other current price is 409 `price_changed`. The Idempotency-Key is required: a replay returns the first answer, and an order whose outcome G2A left unknown is 409 `g2a_order_outcome_unknown` (check G2A before retrying with a new key). The purchase is recorded as `pending`; G2A's order.status webhooks move it on."
+    ),
     HttpApiEndpoint.get("orders", "/api/v1/g2a/orders", {
       query: { limit: Schema.optionalKey(Count(200)) },
       success: Schema.Struct({ orders: Schema.Array(Purchase) }),
       error: ServiceUnavailable
-    }).annotate(OpenApi.Description, "The organisation's G2A purchases, newest first, with the status G2A last reported.")
+    }).annotate(
+      OpenApi.Description,
+      "The organisation's G2A purchases, newest first, with the status G2A last reported."
+    )
   )
-  .middleware(Authenticated)
-{}
+  .middleware(Authenticated) {}

@@ -25,7 +25,7 @@ const view = (p: G2AProduct) =>
 export const G2AHandlers = HttpApiBuilder.group(
   Api,
   "g2a",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     // How refusals are remembered under an Idempotency-Key: resolved once, when the group is built.
     const answers = yield* FailureAnswers
     return handlers
@@ -33,14 +33,17 @@ export const G2AHandlers = HttpApiBuilder.group(
         Purchasing.products(query).pipe(
           Effect.map((page) => ({ total: page.total, page: page.page, products: page.products.map(view) })),
           Effect.catchTags({ G2AError: problems.G2AError })
-        ))
+        )
+      )
       .handle("product", ({ params }) =>
-        Purchasing.product(params.id).pipe(Effect.map(view), Effect.catchTags({ G2AError: problems.G2AError })))
+        Purchasing.product(params.id).pipe(Effect.map(view), Effect.catchTags({ G2AError: problems.G2AError }))
+      )
       .handle("checkOffer", ({ params, query }) =>
         Purchasing.offer(params.id, { price: query.price, quantity: query.quantity }).pipe(
           Effect.map(view),
           Effect.catchTags({ G2AError: problems.G2AError })
-        ))
+        )
+      )
       .handle("order", ({ headers, payload }) =>
         caller.pipe(
           Effect.flatMap((principal) => Purchasing.buy(principal, headers["idempotency-key"], payload)),
@@ -53,12 +56,14 @@ export const G2AHandlers = HttpApiBuilder.group(
             ReplayedFailure: problems.ReplayedFailure,
             IrreversibleOutcome: problems.IrreversibleOutcome
           })
-        ))
+        )
+      )
       .handle("orders", ({ query }) =>
         caller.pipe(
           Effect.flatMap((principal) => Purchasing.list(principal, query.limit ?? 50)),
           Effect.map((orders) => ({ orders })),
           Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        ))
+        )
+      )
   })
 )

@@ -7,17 +7,23 @@ import { Api, NotReady, ReadinessBody } from "./Api.ts"
 export const HealthHandlers = HttpApiBuilder.group(
   Api,
   "health",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     const readiness = yield* Readiness
     return handlers
       .handle("live", () => Effect.succeed({ status: "ok" as const }))
       .handle("ready", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const report = yield* readiness.report
           if (report.status === "unready") {
-            return yield* new NotReady({ code: "not_ready", readiness: "unready", checks: report.checks, details: report.details })
+            return yield* new NotReady({
+              code: "not_ready",
+              readiness: "unready",
+              checks: report.checks,
+              details: report.details
+            })
           }
           return new ReadinessBody({ status: report.status, checks: report.checks, details: report.details })
-        }))
+        })
+      )
   })
 )

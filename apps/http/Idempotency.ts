@@ -28,7 +28,7 @@ export const idempotent = <A, I, R>(options: {
   readonly schema: Schema.Codec<A, I>
   readonly run: Effect.Effect<A, ApiProblem, R>
 }): Effect.Effect<A, ApiProblem, R | IdempotencyStore | Transactions> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     if (options.key === undefined) return yield* options.run
     const store = yield* IdempotencyStore
     const transactions = yield* Transactions
@@ -42,28 +42,38 @@ export const idempotent = <A, I, R>(options: {
     const onFailure = (error: ApiProblem | PersistenceError): Effect.Effect<never, ApiProblem> => {
       if (error._tag === "PersistenceError" || error._tag === "ServiceUnavailable") {
         const reported = error._tag === "PersistenceError" ? storageUnavailable() : error
-        return store.release(options.organizationId, key, holder).pipe(Effect.ignore, Effect.andThen(Effect.fail(reported)))
+        return store
+          .release(options.organizationId, key, holder)
+          .pipe(Effect.ignore, Effect.andThen(Effect.fail(reported)))
       }
       // A client error is the answer to this request: remember it like a success.
       const code = "code" in error ? error.code : "bad_request"
-      return store.complete(options.organizationId, key, holder, { status: error.status, body: { code, detail: error.detail } }).pipe(
-        Effect.ignore,
-        Effect.andThen(Effect.fail(error))
-      )
+      return store
+        .complete(options.organizationId, key, holder, { status: error.status, body: { code, detail: error.detail } })
+        .pipe(Effect.ignore, Effect.andThen(Effect.fail(error)))
     }
-    return yield* transactions.inOrganization(options.organizationId)(
-      options.run.pipe(
-        Effect.tap((value) =>
-          encode(value).pipe(
-            Effect.orDie,
-            Effect.flatMap((body) => store.complete(options.organizationId, key, holder, { status: options.successStatus, body })),
-            // Our claim was taken over meanwhile: roll our writes back rather than run the operation twice.
-            Effect.flatMap((completed) => (completed ? Effect.void : Effect.fail(new Conflict({ code: "idempotency_in_progress" }))))
-          ))
+    return yield* transactions
+      .inOrganization(options.organizationId)(
+        options.run.pipe(
+          Effect.tap((value) =>
+            encode(value).pipe(
+              Effect.orDie,
+              Effect.flatMap((body) =>
+                store.complete(options.organizationId, key, holder, { status: options.successStatus, body })
+              ),
+              // Our claim was taken over meanwhile: roll our writes back rather than run the operation twice.
+              Effect.flatMap((completed) =>
+                completed ? Effect.void : Effect.fail(new Conflict({ code: "idempotency_in_progress" }))
+              )
+            )
+          )
+        )
       )
-    ).pipe(
-      Effect.catch(onFailure),
-      // A crash or an interruption must not leave the key claimed until it goes stale.
-      Effect.onError((cause) => (Cause.hasFails(cause) ? Effect.void : store.release(options.organizationId, key, holder).pipe(Effect.ignore)))
-    )
+      .pipe(
+        Effect.catch(onFailure),
+        // A crash or an interruption must not leave the key claimed until it goes stale.
+        Effect.onError((cause) =>
+          Cause.hasFails(cause) ? Effect.void : store.release(options.organizationId, key, holder).pipe(Effect.ignore)
+        )
+      )
   })

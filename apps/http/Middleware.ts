@@ -19,7 +19,9 @@ export interface MiddlewareOptions {
   readonly quietPaths: ReadonlyArray<string>
 }
 
-const requests = Metric.counter("http_requests_total", { description: "HTTP requests served, by method and status class" })
+const requests = Metric.counter("http_requests_total", {
+  description: "HTTP requests served, by method and status class"
+})
 const duration = Metric.histogram("http_request_duration_seconds", {
   description: "HTTP request latency",
   boundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -32,7 +34,10 @@ const requestBodyFailure = (defect: unknown) => {
   return Effect.succeed(HttpServerResponse.empty({ status: tooLarge ? 413 : 400 }))
 }
 
-const securityHeaders = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) => {
+const securityHeaders = (
+  request: HttpServerRequest.HttpServerRequest,
+  response: HttpServerResponse.HttpServerResponse
+) => {
   const headers: Record<string, string> = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -40,7 +45,8 @@ const securityHeaders = (request: HttpServerRequest.HttpServerRequest, response:
   }
   // API answers carry tokens and tenant data: never cache them.
   if (canonicalPath(request.url).startsWith("/api/")) headers["cache-control"] = "no-store"
-  if (request.headers["x-forwarded-proto"] === "https") headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+  if (request.headers["x-forwarded-proto"] === "https")
+    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
   return HttpServerResponse.setHeaders(response, headers)
 }
 
@@ -60,7 +66,10 @@ const metricsFor = (() => {
     let found = made.get(key)
     if (found === undefined) {
       const attributes = { method, status: statusClass(status) }
-      found = { requests: Metric.withAttributes(requests, attributes), duration: Metric.withAttributes(duration, attributes) }
+      found = {
+        requests: Metric.withAttributes(requests, attributes),
+        duration: Metric.withAttributes(duration, attributes)
+      }
       // Methods come from clients: bound the cache (an unusual method still gets counted, just not cached).
       if (made.size < 64) made.set(key, found)
     }
@@ -74,7 +83,10 @@ const metricsFor = (() => {
  * cancelled) must not hold the client past the timeout. The handler is interrupted in the background.
  * One fiber and one timer per request (a race of fibers costs a third of the throughput of a cheap route).
  */
-const withDeadline = <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, timeout: Duration.Duration) =>
+const withDeadline = <E, R>(
+  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  timeout: Duration.Duration
+) =>
   Effect.flatMap(Effect.forkDetach(handler), (fiber) =>
     Effect.callback<HttpServerResponse.HttpServerResponse, E>((resume) => {
       let stopObserving: () => void = () => undefined
@@ -93,14 +105,15 @@ const withDeadline = <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServer
         stopObserving()
         fiber.interruptUnsafe()
       })
-    }))
+    })
+  )
 
 export const layer = (options: MiddlewareOptions) =>
   HttpRouter.middleware(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const limiter = yield* RequestLimiter
       return (httpEffect) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
           const requestId = requestIdFrom(request.headers["x-request-id"])
           const started = performance.now()
@@ -108,19 +121,27 @@ export const layer = (options: MiddlewareOptions) =>
           const decision = yield* limiter.decide(request)
           const limited = Option.isSome(decision) && !decision.value.allowed
           const response = limited
-            ? HttpServerResponse.empty({ status: 429, headers: { "retry-after": String(decision.value.retryAfterSeconds) } })
+            ? HttpServerResponse.empty({
+                status: 429,
+                headers: { "retry-after": String(decision.value.retryAfterSeconds) }
+              })
             : yield* withDeadline(httpEffect, options.requestTimeout).pipe(
-              // A defect is a bug: its cause goes to the log, the client gets a bare normalized 500.
-              Effect.catchDefect((defect) =>
-                requestBodyFailure(defect) ??
-                  Effect.logError("unexpected failure", Cause.die(defect)).pipe(Effect.as(HttpServerResponse.empty({ status: 500 })))
-              ),
-              Effect.provideService(HttpIncomingMessage.MaxBodySize, options.maxBodySize),
-              Effect.provideService(CurrentRequestId, requestId),
-              Effect.annotateLogs({ requestId })
-            )
+                // A defect is a bug: its cause goes to the log, the client gets a bare normalized 500.
+                Effect.catchDefect(
+                  (defect) =>
+                    requestBodyFailure(defect) ??
+                    Effect.logError("unexpected failure", Cause.die(defect)).pipe(
+                      Effect.as(HttpServerResponse.empty({ status: 500 }))
+                    )
+                ),
+                Effect.provideService(HttpIncomingMessage.MaxBodySize, options.maxBodySize),
+                Effect.provideService(CurrentRequestId, requestId),
+                Effect.annotateLogs({ requestId })
+              )
           const rendered = response.status >= 400 ? normalize(response, requestId) : response
-          const withLimits = Option.isSome(decision) ? HttpServerResponse.setHeaders(rendered, rateLimitHeaders(decision.value)) : rendered
+          const withLimits = Option.isSome(decision)
+            ? HttpServerResponse.setHeaders(rendered, rateLimitHeaders(decision.value))
+            : rendered
           const final = HttpServerResponse.setHeader(securityHeaders(request, withLimits), "x-request-id", requestId)
           const seconds = (performance.now() - started) / 1000
           const metrics = metricsFor(request.method, final.status)
@@ -128,7 +149,9 @@ export const layer = (options: MiddlewareOptions) =>
           yield* Metric.update(metrics.duration, seconds)
           const path = canonicalPath(request.url)
           const line = { method: request.method, path, status: final.status, durationMs: Math.round(seconds * 1000) }
-          const log = options.quietPaths.includes(path) ? Effect.logDebug("http request") : Effect.logInfo("http request")
+          const log = options.quietPaths.includes(path)
+            ? Effect.logDebug("http request")
+            : Effect.logInfo("http request")
           yield* log.pipe(Effect.annotateLogs({ ...line, requestId }))
           return final
         })

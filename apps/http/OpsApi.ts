@@ -21,7 +21,9 @@ export class OpsGroup extends HttpApiGroup.make("ops")
     HttpApiEndpoint.get("jobs", "/api/v1/ops/jobs", {
       success: Schema.Struct({ jobs: Schema.Array(JobView) }),
       error: [Forbidden, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "Each background job across scheduler instances: last run, last success, next run, failures (admins).")
+    }).annotate(
+      OpenApi.Description,
+      "Each background job across scheduler instances: last run, last success, next run, failures (admins)."
+    )
   )
-  .middleware(Authenticated)
-{}
+  .middleware(Authenticated) {}

@@ -8,11 +8,13 @@ import { Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable } from
 const Quantity = Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000)))
 
 export const CreateOrderPayload = Schema.Struct({
-  lines: Schema.Array(Schema.Struct({
-    sku: Sku,
-    quantity: Quantity,
-    unitPriceCents: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))))
-  })).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(500))),
+  lines: Schema.Array(
+    Schema.Struct({
+      sku: Sku,
+      quantity: Quantity,
+      unitPriceCents: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))))
+    })
+  ).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(500))),
   location: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(64)))),
   currency: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Z]{3}$/)))),
   customerEmail: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isMaxLength(254))))
@@ -37,18 +39,24 @@ export class ImportReportBody extends Schema.Class<ImportReportBody>("ImportRepo
   mode: Schema.Literals(["all-or-nothing", "partial"]),
   received: Schema.Int,
   applied: Schema.Int,
-  errors: Schema.Array(Schema.Struct({
-    row: Schema.Int,
-    sku: Schema.NullOr(Schema.String),
-    field: Schema.Literals(["sku", "quantity", "location", "row"]),
-    message: Schema.String
-  }))
+  errors: Schema.Array(
+    Schema.Struct({
+      row: Schema.Int,
+      sku: Schema.NullOr(Schema.String),
+      field: Schema.Literals(["sku", "quantity", "location", "row"]),
+      message: Schema.String
+    })
+  )
 }) {}
 
-export class ImportRejected extends Schema.TaggedError<ImportRejected>()("ImportRejected", {
-  code: Schema.Literal("import_rejected"),
-  report: ImportReportBody
-}, { httpApiStatus: 422 }) {
+export class ImportRejected extends Schema.TaggedError<ImportRejected>()(
+  "ImportRejected",
+  {
+    code: Schema.Literal("import_rejected"),
+    report: ImportReportBody
+  },
+  { httpApiStatus: 422 }
+) {
   /** A rejected file is the client's answer, not an incident. */
   override readonly [ErrorReporter.ignore] = true
 }
@@ -62,24 +70,45 @@ export class OrdersGroup extends HttpApiGroup.make("orders")
       payload: CreateOrderPayload,
       success: Order.pipe(HttpApiSchema.status(201)),
       error: [Conflict, Unprocessable, NotFound, ServiceUnavailable]
-    }).annotate(OpenApi.Description,
-      "Create an order and reserve all its lines atomically (lines of one SKU are summed). With Idempotency-Key, the first response is replayed for 24 h; the same key with another payload is 422, while the first is running 409."),
+    }).annotate(
+      OpenApi.Description,
+      "Create an order and reserve all its lines atomically (lines of one SKU are summed). With Idempotency-Key, the first response is replayed for 24 h; the same key with another payload is 422, while the first is running 409."
+    ),
     HttpApiEndpoint.get("list", "/api/v1/orders", {
       query: {
         status: Schema.optionalKey(OrderStatus),
-        limit: Schema.optionalKey(Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 })))),
-        before: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,18}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/))))
+        limit: Schema.optionalKey(
+          Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 })))
+        ),
+        before: Schema.optionalKey(
+          Schema.String.pipe(
+            Schema.check(Schema.isPattern(/^\d{1,18}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/))
+          )
+        )
       },
       success: OrderPage,
       error: ServiceUnavailable
     }),
-    HttpApiEndpoint.get("get", "/api/v1/orders/:id", { params: byId, success: Order, error: [NotFound, ServiceUnavailable] }),
-    HttpApiEndpoint.post("cancel", "/api/v1/orders/:id/cancel", { params: byId, success: Order, error: [NotFound, Conflict, ServiceUnavailable] }),
-    HttpApiEndpoint.post("fulfil", "/api/v1/orders/:id/fulfil", { params: byId, success: Order, error: [NotFound, Conflict, ServiceUnavailable] }),
+    HttpApiEndpoint.get("get", "/api/v1/orders/:id", {
+      params: byId,
+      success: Order,
+      error: [NotFound, ServiceUnavailable]
+    }),
+    HttpApiEndpoint.post("cancel", "/api/v1/orders/:id/cancel", {
+      params: byId,
+      success: Order,
+      error: [NotFound, Conflict, ServiceUnavailable]
+    }),
+    HttpApiEndpoint.post("fulfil", "/api/v1/orders/:id/fulfil", {
+      params: byId,
+      success: Order,
+      error: [NotFound, Conflict, ServiceUnavailable]
+    }),
     HttpApiEndpoint.put("products", "/api/v1/products", {
       payload: Schema.Struct({
-        products: Schema.Array(Schema.Struct({ sku: Sku, name: Schema.String.pipe(Schema.check(Schema.isMaxLength(300))) }))
-          .pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(10_000)))
+        products: Schema.Array(
+          Schema.Struct({ sku: Sku, name: Schema.String.pipe(Schema.check(Schema.isMaxLength(300))) })
+        ).pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(10_000)))
       }),
       success: Schema.Struct({ received: Schema.Int }),
       error: [Forbidden, ServiceUnavailable]
@@ -98,9 +127,10 @@ export class OrdersGroup extends HttpApiGroup.make("orders")
       }),
       success: ImportReportBody,
       error: [ImportRejected, Forbidden, Unprocessable, ServiceUnavailable]
-    }).annotate(OpenApi.Description,
-      "Set on-hand quantities from CSV (header `sku,quantity[,location]`), NDJSON or a JSON array of {sku, quantity, location?}, read as a stream. mode=all-or-nothing (default) applies every row or none (422 with the report); mode=partial applies the valid rows. Admins.")
+    }).annotate(
+      OpenApi.Description,
+      "Set on-hand quantities from CSV (header `sku,quantity[,location]`), NDJSON or a JSON array of {sku, quantity, location?}, read as a stream. mode=all-or-nothing (default) applies every row or none (422 with the report); mode=partial applies the valid rows. Admins."
+    )
   )
   .middleware(Authenticated)
-  .annotate(OpenApi.Description, "Orders, reservations and inventory")
-{}
+  .annotate(OpenApi.Description, "Orders, reservations and inventory") {}

@@ -21,9 +21,16 @@ const illegalTransition = (e: IllegalTransition) =>
   Effect.fail(new Conflict({ code: "illegal_transition", detail: `An order that is ${e.from} cannot ${e.action}.` }))
 const creationProblems = {
   OutOfStock: (e: OutOfStock) =>
-    Effect.fail(new Conflict({ code: "out_of_stock", detail: `SKU ${e.sku}: ${e.requested} requested, ${e.available} available.` })),
+    Effect.fail(
+      new Conflict({
+        code: "out_of_stock",
+        detail: `SKU ${e.sku}: ${e.requested} requested, ${e.available} available.`
+      })
+    ),
   UnknownSku: (e: UnknownSku) =>
-    Effect.fail(new Unprocessable({ code: "unknown_sku", detail: `Unknown SKU(s): ${e.skus.slice(0, 20).join(", ")}` })),
+    Effect.fail(
+      new Unprocessable({ code: "unknown_sku", detail: `Unknown SKU(s): ${e.skus.slice(0, 20).join(", ")}` })
+    ),
   PersistenceError: problems.PersistenceError
 } as const
 const transitionProblems = {
@@ -33,7 +40,7 @@ const transitionProblems = {
 } as const
 
 const levelsOf = (organizationId: OrgId, sku: string | undefined) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const repository = yield* InventoryRepository
     return yield* repository.levels(organizationId, sku === undefined ? undefined : [sku])
   })
@@ -41,13 +48,15 @@ const levelsOf = (organizationId: OrgId, sku: string | undefined) =>
 export const OrdersHandlers = HttpApiBuilder.group(
   Api,
   "orders",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers
       .handle("create", ({ headers, payload }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const principal = yield* caller
           const input = {
-            lines: payload.lines.map((l) => new OrderLine({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents ?? 0 })),
+            lines: payload.lines.map(
+              (l) => new OrderLine({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents ?? 0 })
+            ),
             location: payload.location,
             currency: payload.currency,
             customerEmail: payload.customerEmail
@@ -64,37 +73,54 @@ export const OrdersHandlers = HttpApiBuilder.group(
               Effect.catchTags(creationProblems)
             )
           })
-        }))
+        })
+      )
       .handle("list", ({ query }) =>
         caller.pipe(
-          Effect.flatMap((p) => Orders.list(p.organizationId, { status: query.status, limit: query.limit ?? 50, before: query.before })),
+          Effect.flatMap((p) =>
+            Orders.list(p.organizationId, { status: query.status, limit: query.limit ?? 50, before: query.before })
+          ),
           Effect.map((page) => new OrderPage({ orders: page.orders, nextCursor: page.nextCursor ?? null })),
           Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        ))
+        )
+      )
       .handle("get", ({ params }) =>
         caller.pipe(
           Effect.flatMap((p) => Orders.get(p.organizationId, params.id)),
           Effect.catchTags({ OrderNotFound: orderNotFound, PersistenceError: problems.PersistenceError })
-        ))
+        )
+      )
       .handle("cancel", ({ params }) =>
-        caller.pipe(Effect.flatMap((p) => Orders.cancel(p.organizationId, params.id)), Effect.catchTags(transitionProblems)))
+        caller.pipe(
+          Effect.flatMap((p) => Orders.cancel(p.organizationId, params.id)),
+          Effect.catchTags(transitionProblems)
+        )
+      )
       .handle("fulfil", ({ params }) =>
-        caller.pipe(Effect.flatMap((p) => Orders.fulfil(p.organizationId, params.id)), Effect.catchTags(transitionProblems)))
+        caller.pipe(
+          Effect.flatMap((p) => Orders.fulfil(p.organizationId, params.id)),
+          Effect.catchTags(transitionProblems)
+        )
+      )
       .handle("products", ({ payload }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const principal = yield* caller
           yield* requireRole(principal.role, "admin")
           yield* (yield* InventoryRepository).upsertProducts(principal.organizationId, payload.products)
           return { received: payload.products.length }
-        }).pipe(Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })))
+        }).pipe(
+          Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
+        )
+      )
       .handle("inventory", ({ query }) =>
         caller.pipe(
           Effect.flatMap((p) => levelsOf(p.organizationId, query.sku)),
           Effect.map((levels) => ({ levels: levels.map((l) => new Level(l)) })),
           Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        ))
+        )
+      )
       .handle("importInventory", ({ headers, payload, query }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const principal = yield* caller
           yield* requireRole(principal.role, "admin")
           const rows = yield* readRows(headers["content-type"] ?? "application/json", payload).pipe(
@@ -110,6 +136,9 @@ export const OrdersHandlers = HttpApiBuilder.group(
             return yield* new ImportRejected({ code: "import_rejected", report: body })
           }
           return body
-        }).pipe(Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })))
+        }).pipe(
+          Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
+        )
+      )
   })
 )

@@ -27,7 +27,10 @@ export class OrgGroup extends HttpApiGroup.make("organization")
       payload: AddMemberPayload,
       success: MemberView.pipe(HttpApiSchema.status(201)),
       error: [Forbidden, Conflict, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "Create a user account directly in this organisation (admins; owners to add owners)."),
+    }).annotate(
+      OpenApi.Description,
+      "Create a user account directly in this organisation (admins; owners to add owners)."
+    ),
     HttpApiEndpoint.patch("changeRole", "/api/v1/org/members/:userId", {
       params: memberPath,
       payload: ChangeRolePayload,
@@ -41,15 +44,19 @@ export class OrgGroup extends HttpApiGroup.make("organization")
     }),
     HttpApiEndpoint.get("audit", "/api/v1/org/audit", {
       query: {
-        limit: Schema.optionalKey(Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 })))),
+        limit: Schema.optionalKey(
+          Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 })))
+        ),
         before: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,18}$/)))),
         /** Only entries about this target (a connection id: its refresh history). */
         target: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(100))))
       },
       success: AuditPage,
       error: [Forbidden, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "The organisation's audit trail, newest first (admins and owners); `target` narrows it to one connection, order… (a connection's refresh history).")
+    }).annotate(
+      OpenApi.Description,
+      "The organisation's audit trail, newest first (admins and owners); `target` narrows it to one connection, order… (a connection's refresh history)."
+    )
   )
   .middleware(Authenticated)
-  .annotate(OpenApi.Description, "Organisation administration")
-{}
+  .annotate(OpenApi.Description, "Organisation administration") {}

@@ -29,5 +29,4 @@ export class ProvidersGroup extends HttpApiGroup.make("providers")
     )
   )
   .middleware(Authenticated)
-  .annotate(OpenApi.Description, "Providers Tradeport can connect to")
-{}
+  .annotate(OpenApi.Description, "Providers Tradeport can connect to") {}

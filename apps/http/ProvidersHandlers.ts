@@ -8,7 +8,7 @@ import { ProviderView } from "./ProvidersApi.ts"
 export const ProvidersHandlers = HttpApiBuilder.group(
   Api,
   "providers",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     const catalogue = yield* ProviderCatalogue
     const providers = catalogue.providers.map((p) => new ProviderView({ ...p.descriptor, configured: p.configured }))
     return handlers.handle("list", () => Effect.succeed({ providers }))

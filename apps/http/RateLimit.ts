@@ -27,13 +27,20 @@ export interface Decision {
 
 const EXEMPT = ["/health/live", "/health/ready", "/metrics"]
 
-const decisions = Metric.counter("ratelimit_decisions_total", { description: "Rate-limit decisions by scope and outcome" })
-const fallbacks = Metric.counter("ratelimit_fallback_total", { description: "Decisions made in-process because the shared store failed" })
+const decisions = Metric.counter("ratelimit_decisions_total", {
+  description: "Rate-limit decisions by scope and outcome"
+})
+const fallbacks = Metric.counter("ratelimit_fallback_total", {
+  description: "Decisions made in-process because the shared store failed"
+})
 
-export class RequestLimiter extends Context.Service<RequestLimiter, {
-  /** None when the request is exempt. */
-  readonly decide: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Option.Option<Decision>>
-}>()("tradeport/apps/http/RequestLimiter") {}
+export class RequestLimiter extends Context.Service<
+  RequestLimiter,
+  {
+    /** None when the request is exempt. */
+    readonly decide: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Option.Option<Decision>>
+  }
+>()("tradeport/apps/http/RequestLimiter") {}
 
 /**
  * Behind one trusted proxy the client is the LAST `X-Forwarded-For` entry (the one our proxy appended); earlier
@@ -42,68 +49,78 @@ export class RequestLimiter extends Context.Service<RequestLimiter, {
 const clientOf = (request: HttpServerRequest.HttpServerRequest, trustProxy: boolean) => {
   const forwarded = request.headers["x-forwarded-for"]
   if (trustProxy && forwarded !== undefined) {
-    const last = forwarded.split(",").map((e) => e.trim()).filter((e) => e.length > 0).pop()
+    const last = forwarded
+      .split(",")
+      .map((e) => e.trim())
+      .filter((e) => e.length > 0)
+      .pop()
     if (last !== undefined) return last
   }
   return Option.getOrElse(request.remoteAddress, () => "unknown")
 }
 
 /** `fallbackCounter` makes the in-process counter that answers while the shared RateCounter fails. */
-export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) => Layer.effect(
-  RequestLimiter,
-  Effect.gen(function*() {
-    const global: Budget = {
-      limit: yield* Config.Int("RATE_LIMIT_GLOBAL_PER_MINUTE").pipe(Config.withDefault(600)),
-      window: Duration.minutes(1)
-    }
-    const auth: Budget = {
-      limit: yield* Config.Int("RATE_LIMIT_AUTH_PER_MINUTE").pipe(Config.withDefault(20)),
-      window: Duration.minutes(1)
-    }
-    const trustProxy = yield* Config.Boolean("TRUST_PROXY").pipe(Config.withDefault(false))
-    const shared = yield* RateCounter
-    const local = yield* fallbackCounter
-    // One counter per scope and outcome, made once: a decision only increments.
-    const counted = (scope: string) => ({
-      allowed: Metric.withAttributes(decisions, { scope, outcome: "allowed" }),
-      limited: Metric.withAttributes(decisions, { scope, outcome: "limited" })
-    })
-    const metrics = { auth: counted("auth"), global: counted("global") }
-
-    const toDecision = (budget: Budget, { count, resetMillis }: WindowCount): Decision => {
-      const resetSeconds = Math.max(1, Math.ceil(resetMillis / 1000))
-      return count <= budget.limit
-        ? { allowed: true, limit: budget.limit, remaining: budget.limit - count, resetSeconds, retryAfterSeconds: 0 }
-        : { allowed: false, limit: budget.limit, remaining: 0, resetSeconds, retryAfterSeconds: resetSeconds }
-    }
-
-    // Redis failing: the in-process counter, per instance. Both failing is a bug in the memory store: refuse
-    // rather than let traffic through unlimited.
-    const exhausted: WindowCount = { count: Number.MAX_SAFE_INTEGER, resetMillis: 1_000 }
-    const fallback = (key: string, window: number) =>
-      Metric.update(fallbacks, 1).pipe(Effect.andThen(local.hit(key, window)), Effect.orElseSucceed(() => exhausted))
-
-    const decide = (scope: "auth" | "global", key: string, budget: Budget) => {
-      const window = Duration.toMillis(budget.window)
-      return shared.hit(key, window).pipe(
-        Effect.catch(() => fallback(key, window)),
-        Effect.flatMap((count) => {
-          const decision = toDecision(budget, count)
-          return Metric.update(decision.allowed ? metrics[scope].allowed : metrics[scope].limited, 1).pipe(Effect.as(Option.some(decision)))
-        })
-      )
-    }
-
-    return RequestLimiter.of({
-      decide: (request) => {
-        const path = canonicalPath(request.url)
-        // Probes are exempt; so are webhooks: signature-checked, and providers send them from few addresses.
-        if (EXEMPT.includes(path) || path.startsWith("/webhooks/")) return Effect.succeedNone
-        const client = clientOf(request, trustProxy)
-        return path.startsWith("/api/v1/auth/")
-          ? decide("auth", `auth:${client}`, auth)
-          : decide("global", `global:${client}`, global)
+export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) =>
+  Layer.effect(
+    RequestLimiter,
+    Effect.gen(function* () {
+      const global: Budget = {
+        limit: yield* Config.Int("RATE_LIMIT_GLOBAL_PER_MINUTE").pipe(Config.withDefault(600)),
+        window: Duration.minutes(1)
       }
+      const auth: Budget = {
+        limit: yield* Config.Int("RATE_LIMIT_AUTH_PER_MINUTE").pipe(Config.withDefault(20)),
+        window: Duration.minutes(1)
+      }
+      const trustProxy = yield* Config.Boolean("TRUST_PROXY").pipe(Config.withDefault(false))
+      const shared = yield* RateCounter
+      const local = yield* fallbackCounter
+      // One counter per scope and outcome, made once: a decision only increments.
+      const counted = (scope: string) => ({
+        allowed: Metric.withAttributes(decisions, { scope, outcome: "allowed" }),
+        limited: Metric.withAttributes(decisions, { scope, outcome: "limited" })
+      })
+      const metrics = { auth: counted("auth"), global: counted("global") }
+
+      const toDecision = (budget: Budget, { count, resetMillis }: WindowCount): Decision => {
+        const resetSeconds = Math.max(1, Math.ceil(resetMillis / 1000))
+        return count <= budget.limit
+          ? { allowed: true, limit: budget.limit, remaining: budget.limit - count, resetSeconds, retryAfterSeconds: 0 }
+          : { allowed: false, limit: budget.limit, remaining: 0, resetSeconds, retryAfterSeconds: resetSeconds }
+      }
+
+      // Redis failing: the in-process counter, per instance. Both failing is a bug in the memory store: refuse
+      // rather than let traffic through unlimited.
+      const exhausted: WindowCount = { count: Number.MAX_SAFE_INTEGER, resetMillis: 1_000 }
+      const fallback = (key: string, window: number) =>
+        Metric.update(fallbacks, 1).pipe(
+          Effect.andThen(local.hit(key, window)),
+          Effect.orElseSucceed(() => exhausted)
+        )
+
+      const decide = (scope: "auth" | "global", key: string, budget: Budget) => {
+        const window = Duration.toMillis(budget.window)
+        return shared.hit(key, window).pipe(
+          Effect.catch(() => fallback(key, window)),
+          Effect.flatMap((count) => {
+            const decision = toDecision(budget, count)
+            return Metric.update(decision.allowed ? metrics[scope].allowed : metrics[scope].limited, 1).pipe(
+              Effect.as(Option.some(decision))
+            )
+          })
+        )
+      }
+
+      return RequestLimiter.of({
+        decide: (request) => {
+          const path = canonicalPath(request.url)
+          // Probes are exempt; so are webhooks: signature-checked, and providers send them from few addresses.
+          if (EXEMPT.includes(path) || path.startsWith("/webhooks/")) return Effect.succeedNone
+          const client = clientOf(request, trustProxy)
+          return path.startsWith("/api/v1/auth/")
+            ? decide("auth", `auth:${client}`, auth)
+            : decide("global", `global:${client}`, global)
+        }
+      })
     })
-  })
-)
+  )

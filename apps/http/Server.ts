@@ -35,7 +35,7 @@ const QUIET = ["/health/live", "/health/ready", "/metrics"]
 export const RateLimitLive = RateLimit.layer(MemoryRateCounter.make)
 
 export const MiddlewareLive = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const maxBodySize = yield* Config.ByteSize("HTTP_MAX_BODY_SIZE").pipe(Config.withDefault(ByteSize.mebibytes(1)))
     const requestTimeout = yield* Config.Duration("REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(15)))
     return Middleware.layer({ maxBodySize, requestTimeout, quietPaths: QUIET })
@@ -44,9 +44,12 @@ export const MiddlewareLive = Layer.unwrap(
 
 /** Cross-origin access only for the origins configured in CORS_ALLOWED_ORIGINS (comma-separated). */
 const CorsLive = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const origins = yield* Config.String("CORS_ALLOWED_ORIGINS").pipe(Config.withDefault(""))
-    const allowedOrigins = origins.split(",").map((o) => o.trim()).filter((o) => o.length > 0)
+    const allowedOrigins = origins
+      .split(",")
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0)
     if (allowedOrigins.length === 0) return Layer.empty
     return HttpRouter.cors({
       allowedOrigins,
@@ -60,7 +63,24 @@ const CorsLive = Layer.unwrap(
 )
 
 export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthHandlers, AuthHandlers, MeHandlers, OrgHandlers, ConnectionsHandlers, ProvidersHandlers, OrdersHandlers, WebhooksHandlers, OpsHandlers, G2AHandlers, ChannelInstallHandlers, ChannelCallbackHandlers, CarriersHandlers, AmazonAdsHandlers, AmazonAdsCallbackHandlers, SessionHandlers]),
+  Layer.provide([
+    HealthHandlers,
+    AuthHandlers,
+    MeHandlers,
+    OrgHandlers,
+    ConnectionsHandlers,
+    ProvidersHandlers,
+    OrdersHandlers,
+    WebhooksHandlers,
+    OpsHandlers,
+    G2AHandlers,
+    ChannelInstallHandlers,
+    ChannelCallbackHandlers,
+    CarriersHandlers,
+    AmazonAdsHandlers,
+    AmazonAdsCallbackHandlers,
+    SessionHandlers
+  ]),
   Layer.provide(AuthenticatedLive),
   Layer.provide(FailureAnswersLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
@@ -80,9 +100,11 @@ export const Routes = Layer.mergeAll(
 )
 
 export const ServerLive = HttpRouter.serve(Routes, { disableLogger: true }).pipe(
-  Layer.provide(NodeHttpServer.layerConfig(createServer, {
-    port: Config.Port("PORT").pipe(Config.withDefault(3000)),
-    host: Config.String("HOST").pipe(Config.withDefault("0.0.0.0")),
-    gracefulShutdownTimeout: Config.Duration("SHUTDOWN_TIMEOUT").pipe(Config.withDefault("20 seconds"))
-  }))
+  Layer.provide(
+    NodeHttpServer.layerConfig(createServer, {
+      port: Config.Port("PORT").pipe(Config.withDefault(3000)),
+      host: Config.String("HOST").pipe(Config.withDefault("0.0.0.0")),
+      gracefulShutdownTimeout: Config.Duration("SHUTDOWN_TIMEOUT").pipe(Config.withDefault("20 seconds"))
+    })
+  )
 )

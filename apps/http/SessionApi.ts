@@ -26,17 +26,22 @@ export class SessionGroup extends HttpApiGroup.make("session")
       payload: LoginPayload,
       success: BrowserSession,
       error: [Unauthorized, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "Console login: the access token in the body, the refresh token in the HttpOnly `tp_session` cookie."),
+    }).annotate(
+      OpenApi.Description,
+      "Console login: the access token in the body, the refresh token in the HttpOnly `tp_session` cookie."
+    ),
     HttpApiEndpoint.post("renew", "/api/v1/auth/session/refresh", {
       headers: Csrf,
       success: BrowserSession,
       error: [Unauthorized, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "Rotates the cookie's refresh token (reuse detection applies) and returns a new access token."),
+    }).annotate(
+      OpenApi.Description,
+      "Rotates the cookie's refresh token (reuse detection applies) and returns a new access token."
+    ),
     HttpApiEndpoint.delete("end", "/api/v1/auth/session", {
       headers: Csrf,
       success: HttpApiSchema.NoContent,
       error: ServiceUnavailable
     }).annotate(OpenApi.Description, "Console logout: revokes the session and clears the cookie.")
   )
-  .annotate(OpenApi.Description, "Console sessions (cookie-held refresh token)")
-{}
+  .annotate(OpenApi.Description, "Console sessions (cookie-held refresh token)") {}

@@ -13,7 +13,7 @@ const COOKIE = "tp_session"
 const PATH = "/api/v1/auth/session"
 
 const withCookie = (pair: Effect.Success<ReturnType<typeof Authentication.login>>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const base = yield* PublicBaseUrl.pipe(Effect.orDie)
     const body = new BrowserSession({
       accessToken: Redacted.value(pair.accessToken),
@@ -34,9 +34,11 @@ const withCookie = (pair: Effect.Success<ReturnType<typeof Authentication.login>
 
 const encode = (session: BrowserSession) => Schema.encodeEffect(BrowserSession)(session).pipe(Effect.orDie)
 
-const cleared = HttpServerResponse.empty({ status: 204 }).pipe(HttpServerResponse.expireCookieUnsafe(COOKIE, { path: PATH }))
+const cleared = HttpServerResponse.empty({ status: 204 }).pipe(
+  HttpServerResponse.expireCookieUnsafe(COOKIE, { path: PATH })
+)
 
-const presented = Effect.gen(function*() {
+const presented = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   return request.cookies[COOKIE]
 })
@@ -44,24 +46,42 @@ const presented = Effect.gen(function*() {
 export const SessionHandlers = HttpApiBuilder.group(
   Api,
   "session",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers
       .handle("start", ({ payload }) =>
-        Authentication.login({ email: payload.email, password: Redacted.make(payload.password), organizationId: payload.organizationId }).pipe(
+        Authentication.login({
+          email: payload.email,
+          password: Redacted.make(payload.password),
+          organizationId: payload.organizationId
+        }).pipe(
           Effect.flatMap(withCookie),
-          Effect.catchTags({ InvalidCredentials: problems.InvalidCredentials, PersistenceError: problems.PersistenceError, CacheError: problems.CacheError })
-        ))
+          Effect.catchTags({
+            InvalidCredentials: problems.InvalidCredentials,
+            PersistenceError: problems.PersistenceError,
+            CacheError: problems.CacheError
+          })
+        )
+      )
       .handle("renew", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const token = yield* presented
-          if (token === undefined || token.length === 0 || token.length > 512) return yield* problems.InvalidRefreshToken()
+          if (token === undefined || token.length === 0 || token.length > 512)
+            return yield* problems.InvalidRefreshToken()
           return yield* withCookie(yield* Authentication.refresh(Redacted.make(token)))
-        }).pipe(Effect.catchTags({ InvalidRefreshToken: problems.InvalidRefreshToken, PersistenceError: problems.PersistenceError })))
+        }).pipe(
+          Effect.catchTags({
+            InvalidRefreshToken: problems.InvalidRefreshToken,
+            PersistenceError: problems.PersistenceError
+          })
+        )
+      )
       .handle("end", () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const token = yield* presented
-          if (token !== undefined && token.length > 0 && token.length <= 512) yield* Authentication.logout(Redacted.make(token))
+          if (token !== undefined && token.length > 0 && token.length <= 512)
+            yield* Authentication.logout(Redacted.make(token))
           return cleared
-        }).pipe(Effect.catchTags({ PersistenceError: problems.PersistenceError })))
+        }).pipe(Effect.catchTags({ PersistenceError: problems.PersistenceError }))
+      )
   })
 )

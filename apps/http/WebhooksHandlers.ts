@@ -12,7 +12,8 @@ import { Malformed } from "./WebhooksApi.ts"
 
 const rejection = {
   signature: () => new Unauthorized({ code: "invalid_signature", detail: "The signature does not match." }),
-  stale: () => new Unauthorized({ code: "stale_timestamp", detail: "The delivery's timestamp is outside the accepted window." }),
+  stale: () =>
+    new Unauthorized({ code: "stale_timestamp", detail: "The delivery's timestamp is outside the accepted window." }),
   replayed: () => new Unauthorized({ code: "replayed_delivery", detail: "This nonce was already used." }),
   malformed: () => new Malformed({ code: "malformed_webhook" }),
   unknown_source: () => new NotFound({ code: "unknown_source" }),
@@ -22,9 +23,11 @@ const rejection = {
 
 /** The delivery as the pipeline sees it: the raw bytes (never a re-serialised body) and lower-cased headers. */
 const deliveryOf = (provider: string, payload: Stream.Stream<Uint8Array, unknown>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const chunks = yield* Stream.runCollect(payload).pipe(Effect.mapError(() => new Malformed({ code: "unreadable_body" })))
+    const chunks = yield* Stream.runCollect(payload).pipe(
+      Effect.mapError(() => new Malformed({ code: "unreadable_body" }))
+    )
     const headers: Record<string, string | undefined> = {}
     for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value
     return { provider, rawBody: Buffer.concat(chunks), headers, receivedAt: yield* DateTime.now }
@@ -40,14 +43,16 @@ const answers = {
 export const WebhooksHandlers = HttpApiBuilder.group(
   Api,
   "webhooks",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     return handlers
       .handle("receive", ({ params, payload }) =>
         deliveryOf(params.provider, payload).pipe(
           Effect.flatMap((delivery) => Receive.atConnection(params.connectionId, delivery)),
           Effect.catchTags(answers)
-        ))
+        )
+      )
       .handle("receiveG2A", ({ payload }) =>
-        deliveryOf("g2a", payload).pipe(Effect.flatMap(Receive.atAccount), Effect.catchTags(answers)))
+        deliveryOf("g2a", payload).pipe(Effect.flatMap(Receive.atAccount), Effect.catchTags(answers))
+      )
   })
 )

@@ -20,52 +20,67 @@ export const ChannelPollConfig = Config.all({
 })
 
 const syncOne = (claimed: ClaimedChannel) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const synced = yield* syncClaimed(claimed.organizationId, ConnectionId.make(claimed.connectionId))
     if (Option.isNone(synced)) return { outcome: "gone" as const }
     const report = synced.value
-    return { outcome: "synced" as const, created: report.created, cancelled: report.cancelled, failed: report.failed.length }
+    return {
+      outcome: "synced" as const,
+      created: report.created,
+      cancelled: report.cancelled,
+      failed: report.failed.length
+    }
   }).pipe(
     Effect.catch((e) =>
       Effect.logWarning("channel order poll failed").pipe(
-        Effect.annotateLogs({ connectionId: claimed.connectionId, error: e._tag, reason: "reason" in e ? String(e.reason) : null }),
+        Effect.annotateLogs({
+          connectionId: claimed.connectionId,
+          error: e._tag,
+          reason: "reason" in e ? String(e.reason) : null
+        }),
         Effect.as({ outcome: "failed" as const })
-      )),
-    Effect.ensuring(Effect.gen(function*() {
-      yield* (yield* ChannelCursors).release(claimed.connectionId, instanceId, yield* DateTime.now).pipe(Effect.ignore)
-    }))
+      )
+    ),
+    Effect.ensuring(
+      Effect.gen(function* () {
+        yield* (yield* ChannelCursors)
+          .release(claimed.connectionId, instanceId, yield* DateTime.now)
+          .pipe(Effect.ignore)
+      })
+    )
   )
 
-export const pollChannelOrdersJob = (config: Effect.Success<typeof ChannelPollConfig>) => ({
-  name: "poll-channel-orders",
-  every: config.every,
-  timeout: Duration.minutes(30),
-  run: Effect.gen(function*() {
-    // Claimed only as many as are synced at once, so a claim's lease runs while its connection is being synced
-    // (claiming the whole batch up front would let leases lapse in the queue and another instance take them).
-    const providers = yield* channelProviders
-    const results: Array<Effect.Success<ReturnType<typeof syncOne>>> = []
-    while (results.length < config.batch) {
-      const claimed = yield* (yield* ChannelCursors).claimDue({
-        now: yield* DateTime.now,
-        owner: instanceId,
-        every: config.syncEvery,
-        lease: config.lease,
-        limit: Math.min(config.concurrency, config.batch - results.length),
-        providers
-      })
-      if (claimed.length === 0) break
-      results.push(...yield* Effect.forEach(claimed, syncOne, { concurrency: config.concurrency }))
-    }
-    if (results.length === 0) return
-    const summary = { connections: results.length, created: 0, cancelled: 0, failedOrders: 0, failedConnections: 0 }
-    for (const r of results) {
-      if (r.outcome === "synced") {
-        summary.created += r.created
-        summary.cancelled += r.cancelled
-        summary.failedOrders += r.failed
-      } else if (r.outcome === "failed") summary.failedConnections++
-    }
-    yield* Effect.logInfo("channel orders polled").pipe(Effect.annotateLogs(summary))
-  })
-}) satisfies Job<unknown>
+export const pollChannelOrdersJob = (config: Effect.Success<typeof ChannelPollConfig>) =>
+  ({
+    name: "poll-channel-orders",
+    every: config.every,
+    timeout: Duration.minutes(30),
+    run: Effect.gen(function* () {
+      // Claimed only as many as are synced at once, so a claim's lease runs while its connection is being synced
+      // (claiming the whole batch up front would let leases lapse in the queue and another instance take them).
+      const providers = yield* channelProviders
+      const results: Array<Effect.Success<ReturnType<typeof syncOne>>> = []
+      while (results.length < config.batch) {
+        const claimed = yield* (yield* ChannelCursors).claimDue({
+          now: yield* DateTime.now,
+          owner: instanceId,
+          every: config.syncEvery,
+          lease: config.lease,
+          limit: Math.min(config.concurrency, config.batch - results.length),
+          providers
+        })
+        if (claimed.length === 0) break
+        results.push(...(yield* Effect.forEach(claimed, syncOne, { concurrency: config.concurrency })))
+      }
+      if (results.length === 0) return
+      const summary = { connections: results.length, created: 0, cancelled: 0, failedOrders: 0, failedConnections: 0 }
+      for (const r of results) {
+        if (r.outcome === "synced") {
+          summary.created += r.created
+          summary.cancelled += r.cancelled
+          summary.failedOrders += r.failed
+        } else if (r.outcome === "failed") summary.failedConnections++
+      }
+      yield* Effect.logInfo("channel orders polled").pipe(Effect.annotateLogs(summary))
+    })
+  }) satisfies Job<unknown>

@@ -10,7 +10,7 @@ export const heartbeatJob = (every: Duration.Duration, id: InstanceId = instance
   name: "heartbeat",
   every,
   timeout: Duration.max(Duration.seconds(5), every),
-  run: Effect.gen(function*() {
+  run: Effect.gen(function* () {
     const store = yield* HeartbeatStore
     yield* store.record(new Heartbeat({ instanceId: id, beatAt: yield* DateTime.now }))
   })

@@ -25,16 +25,18 @@ const retryCount: Check<number> = (raw) => {
 
 /** The job with its policy from the environment; every bad variable of the job is named in one StartupError. */
 export const configured = <R>(job: Job<R>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const prefix = variablePrefix(job.name)
     const problems: Array<string> = []
     const collect = collectInto(problems)
     const cron = collect(yield* optionalText(`${prefix}CRON`, cronExpression))
     const retries = collect(yield* optionalText(`${prefix}RETRIES`, retryCount))
-    const timeout = collect(Result.mapError(
-      yield* optionalConfig(Config.Duration(`${prefix}TIMEOUT`)),
-      () => `${prefix}TIMEOUT must be a duration such as "30 seconds"`
-    ))
+    const timeout = collect(
+      Result.mapError(
+        yield* optionalConfig(Config.Duration(`${prefix}TIMEOUT`)),
+        () => `${prefix}TIMEOUT must be a duration such as "30 seconds"`
+      )
+    )
     if (problems.length > 0) return yield* new StartupError({ problems })
     const policy = {
       ...job,

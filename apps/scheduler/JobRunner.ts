@@ -7,7 +7,21 @@
  * Graceful shutdown: when the runner's scope closes, a job that is mid-run gets `drainTimeout` to finish before
  * it is interrupted; idle jobs stop at once.
  */
-import { Context, Cron, DateTime, Duration, Effect, Fiber, Layer, Metric, Option, Ref, Schedule, Scope, Semaphore } from "effect"
+import {
+  Context,
+  Cron,
+  DateTime,
+  Duration,
+  Effect,
+  Fiber,
+  Layer,
+  Metric,
+  Option,
+  Ref,
+  Schedule,
+  Scope,
+  Semaphore
+} from "effect"
 import { JobStore } from "../../core/ops/ports/JobStore.ts"
 import { instanceId } from "./Instance.ts"
 
@@ -40,32 +54,41 @@ const runDuration = Metric.histogram("scheduler_job_duration_seconds", {
   boundaries: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60]
 })
 
-export class JobRunner extends Context.Service<JobRunner, {
-  readonly start: <R>(job: Job<R>) => Effect.Effect<void, never, R>
-  readonly states: Effect.Effect<ReadonlyArray<JobState>>
-}>()("tradeport/apps/scheduler/JobRunner") {
+export class JobRunner extends Context.Service<
+  JobRunner,
+  {
+    readonly start: <R>(job: Job<R>) => Effect.Effect<void, never, R>
+    readonly states: Effect.Effect<ReadonlyArray<JobState>>
+  }
+>()("tradeport/apps/scheduler/JobRunner") {
   static readonly layer = (drainTimeout: Duration.Input = "10 seconds") =>
     Layer.effect(
       JobRunner,
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const states = yield* Ref.make(new Map<string, JobState>())
         // Where operators (and the HTTP app's readiness) see this instance's jobs; optional for unit tests.
         const store = yield* Effect.serviceOption(JobStore)
         const publish = (name: string) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             if (Option.isNone(store)) return
             const state = (yield* Ref.get(states)).get(name)
             if (state === undefined) return
-            yield* store.value.record({
-              job: state.name,
-              instanceId,
-              every: state.every,
-              lastRunAt: Option.getOrUndefined(state.lastRunAt),
-              lastSuccessAt: Option.getOrUndefined(state.lastSuccessAt),
-              lastError: Option.getOrUndefined(state.lastError),
-              consecutiveFailures: state.consecutiveFailures,
-              runs: state.runs
-            }).pipe(Effect.catch((e) => Effect.logWarning("job state not recorded").pipe(Effect.annotateLogs({ job: name, reason: e.reason }))))
+            yield* store.value
+              .record({
+                job: state.name,
+                instanceId,
+                every: state.every,
+                lastRunAt: Option.getOrUndefined(state.lastRunAt),
+                lastSuccessAt: Option.getOrUndefined(state.lastSuccessAt),
+                lastError: Option.getOrUndefined(state.lastError),
+                consecutiveFailures: state.consecutiveFailures,
+                runs: state.runs
+              })
+              .pipe(
+                Effect.catch((e) =>
+                  Effect.logWarning("job state not recorded").pipe(Effect.annotateLogs({ job: name, reason: e.reason }))
+                )
+              )
           })
         const scope = yield* Effect.scope
         // Finalizers run in the context of whoever closes the scope: keep ours (logger, tracer) for their logs.
@@ -78,7 +101,7 @@ export class JobRunner extends Context.Service<JobRunner, {
           })
 
         const runOnce = <R>(job: Job<R>) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const started = yield* DateTime.now
             const t0 = performance.now()
             const outcome = yield* job.run.pipe(
@@ -96,55 +119,75 @@ export class JobRunner extends Context.Service<JobRunner, {
             yield* Metric.update(Metric.withAttributes(runDuration, { job: job.name }), seconds)
             if (ok) {
               yield* update(job.name, (s) => ({
-                ...s, lastRunAt: Option.some(started), lastSuccessAt: Option.some(started), lastError: Option.none(),
-                consecutiveFailures: 0, runs: s.runs + 1
+                ...s,
+                lastRunAt: Option.some(started),
+                lastSuccessAt: Option.some(started),
+                lastError: Option.none(),
+                consecutiveFailures: 0,
+                runs: s.runs + 1
               }))
               yield* publish(job.name)
             } else {
               const message = String(outcome.failure)
               yield* Effect.logWarning("job run failed").pipe(Effect.annotateLogs({ job: job.name, error: message }))
               yield* update(job.name, (s) => ({
-                ...s, lastRunAt: Option.some(started), lastError: Option.some(message),
-                consecutiveFailures: s.consecutiveFailures + 1, runs: s.runs + 1
+                ...s,
+                lastRunAt: Option.some(started),
+                lastError: Option.some(message),
+                consecutiveFailures: s.consecutiveFailures + 1,
+                runs: s.runs + 1
               }))
               yield* publish(job.name)
             }
           })
 
         const start = <R>(job: Job<R>) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             yield* Ref.update(states, (all) =>
               new Map(all).set(job.name, {
-                name: job.name, every: job.every, lastRunAt: Option.none(), lastSuccessAt: Option.none(),
-                lastError: Option.none(), consecutiveFailures: 0, runs: 0
-              }))
+                name: job.name,
+                every: job.every,
+                lastRunAt: Option.none(),
+                lastSuccessAt: Option.none(),
+                lastError: Option.none(),
+                consecutiveFailures: 0,
+                runs: 0
+              })
+            )
             // Holding the permit means "a run is in progress"; the finalizer takes it to wait for that run.
             const running = yield* Semaphore.make(1)
             const tick = running.withPermits(1)(runOnce(job))
             const cron = job.cron
-            const loop = cron === undefined
-              ? tick.pipe(Effect.repeat(Schedule.spaced(job.every)))
-              : Effect.gen(function*() {
-                // A cron job waits for its first occurrence (a nightly job does not run at every deploy).
-                const first = Cron.next(cron, DateTime.toDateUtc(yield* DateTime.now)).getTime() - DateTime.toEpochMillis(yield* DateTime.now)
-                yield* Effect.sleep(Duration.millis(Math.max(0, first)))
-                yield* tick.pipe(Effect.repeat(Schedule.cron(cron)))
-              })
+            const loop =
+              cron === undefined
+                ? tick.pipe(Effect.repeat(Schedule.spaced(job.every)))
+                : Effect.gen(function* () {
+                    // A cron job waits for its first occurrence (a nightly job does not run at every deploy).
+                    const first =
+                      Cron.next(cron, DateTime.toDateUtc(yield* DateTime.now)).getTime() -
+                      DateTime.toEpochMillis(yield* DateTime.now)
+                    yield* Effect.sleep(Duration.millis(Math.max(0, first)))
+                    yield* tick.pipe(Effect.repeat(Schedule.cron(cron)))
+                  })
             const fiber = yield* loop.pipe(Effect.forkIn(scope))
             yield* Scope.addFinalizer(
               scope,
-              running.take(1).pipe(
-                Effect.timeoutOption(drainTimeout),
-                Effect.andThen(Fiber.interrupt(fiber)),
-                Effect.andThen(Effect.logInfo("job stopped").pipe(Effect.annotateLogs({ job: job.name }))),
-                Effect.provideContext(services)
-              )
+              running
+                .take(1)
+                .pipe(
+                  Effect.timeoutOption(drainTimeout),
+                  Effect.andThen(Fiber.interrupt(fiber)),
+                  Effect.andThen(Effect.logInfo("job stopped").pipe(Effect.annotateLogs({ job: job.name }))),
+                  Effect.provideContext(services)
+                )
             )
-            yield* Effect.logInfo("job scheduled").pipe(Effect.annotateLogs({
-              job: job.name,
-              ...(cron === undefined ? { every: Duration.format(job.every) } : { cron: Cron.format(cron) }),
-              retries: job.retries ?? 0
-            }))
+            yield* Effect.logInfo("job scheduled").pipe(
+              Effect.annotateLogs({
+                job: job.name,
+                ...(cron === undefined ? { every: Duration.format(job.every) } : { cron: Cron.format(cron) }),
+                retries: job.retries ?? 0
+              })
+            )
           })
 
         return JobRunner.of({

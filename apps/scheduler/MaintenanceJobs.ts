@@ -12,13 +12,16 @@ export const Intervals = Config.all({
   idempotency: Config.Duration("JOB_PURGE_IDEMPOTENCY_EVERY").pipe(Config.withDefault(Duration.minutes(10)))
 })
 
-export const releaseExpiredReservations = (every: Duration.Duration): Job<Effect.Services<ReturnType<typeof Orders.expireReservations>>> => ({
+export const releaseExpiredReservations = (
+  every: Duration.Duration
+): Job<Effect.Services<ReturnType<typeof Orders.expireReservations>>> => ({
   name: "release-expired-reservations",
   every,
   timeout: Duration.seconds(30),
-  run: Effect.gen(function*() {
+  run: Effect.gen(function* () {
     const released = yield* Orders.expireReservations(500)
-    if (released > 0) yield* Effect.logInfo("expired reservations released").pipe(Effect.annotateLogs({ orders: released }))
+    if (released > 0)
+      yield* Effect.logInfo("expired reservations released").pipe(Effect.annotateLogs({ orders: released }))
   })
 })
 
@@ -26,8 +29,9 @@ export const purgeIdempotencyRecords = (every: Duration.Duration): Job<Idempoten
   name: "purge-idempotency-records",
   every,
   timeout: Duration.seconds(60),
-  run: Effect.gen(function*() {
+  run: Effect.gen(function* () {
     const purged = yield* (yield* IdempotencyStore).purgeExpired
-    if (purged > 0) yield* Effect.logInfo("expired idempotency records purged").pipe(Effect.annotateLogs({ records: purged }))
+    if (purged > 0)
+      yield* Effect.logInfo("expired idempotency records purged").pipe(Effect.annotateLogs({ records: purged }))
   })
 })

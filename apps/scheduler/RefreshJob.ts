@@ -23,7 +23,7 @@ export const refreshTokensJob = <R>(
   name: "refresh-tokens",
   every: config.every,
   timeout: Duration.sum(config.lease, Duration.seconds(30)),
-  run: Effect.gen(function*() {
+  run: Effect.gen(function* () {
     const result = yield* runCycle({
       owner: instanceId,
       env: yield* TokenEnvironment,

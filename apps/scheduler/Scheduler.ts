@@ -17,7 +17,7 @@ import { configured } from "./JobConfig.ts"
 import { pollCarrierTrackingJob, TrackingPollConfig } from "./TrackingPollJob.ts"
 
 /** The refresh grant of every registered provider whose connections hold expiring tokens. */
-const refreshGrants = Effect.gen(function*() {
+const refreshGrants = Effect.gen(function* () {
   const grants = new Map<ProviderId, Grant<never>>()
   for (const provider of (yield* ProviderCatalogue).providers) {
     if (provider.refreshGrant !== undefined) grants.set(provider.descriptor.id, provider.refreshGrant)
@@ -28,7 +28,7 @@ const refreshGrants = Effect.gen(function*() {
 /** Jobs are covariant in what they need: a list of them needs the union. */
 const jobList = <R>(...jobs: ReadonlyArray<Job<R>>): ReadonlyArray<Job<R>> => jobs
 
-export const allJobs = Effect.gen(function*() {
+export const allJobs = Effect.gen(function* () {
   const intervals = yield* Intervals
   const heartbeat = heartbeatJob(yield* HeartbeatInterval)
   const reservations = releaseExpiredReservations(intervals.reservations)
@@ -37,9 +37,17 @@ export const allJobs = Effect.gen(function*() {
   const g2aToken = refreshG2ATokenJob(yield* G2ATokenInterval)
   const channelOrders = pollChannelOrdersJob(yield* ChannelPollConfig)
   const tracking = pollCarrierTrackingJob(yield* TrackingPollConfig)
-  const jobs = jobList<JobServices<typeof heartbeat | typeof reservations | typeof idempotency | typeof refresh | typeof g2aToken | typeof channelOrders | typeof tracking>>(
-    heartbeat, reservations, idempotency, refresh, g2aToken, channelOrders, tracking
-  )
+  const jobs = jobList<
+    JobServices<
+      | typeof heartbeat
+      | typeof reservations
+      | typeof idempotency
+      | typeof refresh
+      | typeof g2aToken
+      | typeof channelOrders
+      | typeof tracking
+    >
+  >(heartbeat, reservations, idempotency, refresh, g2aToken, channelOrders, tracking)
   // Per-job cron, retries and timeout from the environment (JOB_<NAME>_CRON / _RETRIES / _TIMEOUT).
   return yield* Effect.forEach(jobs, configured)
 })
@@ -47,7 +55,7 @@ export const allJobs = Effect.gen(function*() {
 type JobServices<J> = J extends Job<infer R> ? R : never
 
 export const JobsLive = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const runner = yield* JobRunner
     for (const job of yield* allJobs) yield* runner.start(job)
   })

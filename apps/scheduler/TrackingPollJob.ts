@@ -21,21 +21,25 @@ const trackOne = (shipment: OpenShipment) =>
       Effect.logWarning("tracking poll failed").pipe(
         Effect.annotateLogs({ shipmentId: shipment.id, carrier: shipment.carrier, error: e._tag }),
         Effect.as("failed" as const)
-      ))
+      )
+    )
   )
 
-export const pollCarrierTrackingJob = (config: Effect.Success<typeof TrackingPollConfig>) => ({
-  name: "poll-carrier-tracking",
-  every: config.every,
-  timeout: Duration.minutes(5),
-  run: Effect.gen(function*() {
-    const open = yield* (yield* ShipmentRepository).claimOpen(config.batch)
-    if (open.length === 0) return
-    const outcomes = yield* Effect.forEach(open, trackOne, { concurrency: config.concurrency })
-    yield* Effect.logInfo("carrier tracking polled").pipe(Effect.annotateLogs({
-      shipments: open.length,
-      changed: outcomes.filter((o) => o === "changed").length,
-      failed: outcomes.filter((o) => o === "failed").length
-    }))
-  })
-}) satisfies Job<unknown>
+export const pollCarrierTrackingJob = (config: Effect.Success<typeof TrackingPollConfig>) =>
+  ({
+    name: "poll-carrier-tracking",
+    every: config.every,
+    timeout: Duration.minutes(5),
+    run: Effect.gen(function* () {
+      const open = yield* (yield* ShipmentRepository).claimOpen(config.batch)
+      if (open.length === 0) return
+      const outcomes = yield* Effect.forEach(open, trackOne, { concurrency: config.concurrency })
+      yield* Effect.logInfo("carrier tracking polled").pipe(
+        Effect.annotateLogs({
+          shipments: open.length,
+          changed: outcomes.filter((o) => o === "changed").length,
+          failed: outcomes.filter((o) => o === "failed").length
+        })
+      )
+    })
+  }) satisfies Job<unknown>

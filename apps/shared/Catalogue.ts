@@ -28,7 +28,7 @@ const registrations = (appEnv: string) =>
 
 export const CatalogueLive = Layer.effect(
   ProviderCatalogue,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const appEnv = yield* AppEnv
     const registered = yield* registrations(appEnv)
     const problems = registered.flatMap((r) => r.problems)

@@ -14,7 +14,7 @@ import { ConnectUrls } from "../../core/connections/Connect.ts"
 import { AppEnv, callbackUrl, PublicBaseUrl, StartupError } from "./Environment.ts"
 
 const AmazonAdsLive = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { problems, settings } = yield* AmazonAds.load(yield* AppEnv)
     if (problems.length > 0) return yield* new StartupError({ problems })
     if (Option.isNone(settings)) return AmazonAdsClient.disabled
@@ -24,24 +24,31 @@ const AmazonAdsLive = Layer.unwrap(
 )
 
 const ShopifyLive = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { problems, settings } = yield* ShopifyConfig.load(yield* AppEnv)
     if (problems.length > 0) return yield* new StartupError({ problems })
     if (Option.isNone(settings)) return ShopifyClient.disabled
-    yield* Effect.logInfo("Shopify enabled").pipe(Effect.annotateLogs({ apiVersion: settings.value.apiVersion, scopes: settings.value.scopes.join(",") }))
+    yield* Effect.logInfo("Shopify enabled").pipe(
+      Effect.annotateLogs({ apiVersion: settings.value.apiVersion, scopes: settings.value.scopes.join(",") })
+    )
     return ShopifyClient.layer(settings.value)
   })
 )
 
 export const EgressLive = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const raw = yield* Config.String("OUTBOUND_ALLOWED_ORIGINS").pipe(Config.withDefault(""))
-    const origins = raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+    const origins = raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
     const problems: Array<string> = []
-    if (origins.length > 0 && (yield* AppEnv) === "production") problems.push("OUTBOUND_ALLOWED_ORIGINS is for development fakes only; unset it in production")
+    if (origins.length > 0 && (yield* AppEnv) === "production")
+      problems.push("OUTBOUND_ALLOWED_ORIGINS is for development fakes only; unset it in production")
     for (const origin of origins) {
       try {
-        if (new URL(origin).origin !== origin.replace(/\/+$/, "")) problems.push(`OUTBOUND_ALLOWED_ORIGINS entry ${origin} must be an origin (scheme://host:port)`)
+        if (new URL(origin).origin !== origin.replace(/\/+$/, ""))
+          problems.push(`OUTBOUND_ALLOWED_ORIGINS entry ${origin} must be an origin (scheme://host:port)`)
       } catch {
         problems.push(`OUTBOUND_ALLOWED_ORIGINS entry ${origin} is not a URL`)
       }
@@ -58,7 +65,7 @@ export const EgressLive = Layer.unwrap(
  */
 const ConnectUrlsLive = Layer.effect(
   ConnectUrls,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const base = yield* PublicBaseUrl
     let url: URL | undefined
     try {
@@ -66,13 +73,23 @@ const ConnectUrlsLive = Layer.effect(
     } catch {
       url = undefined
     }
-    if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:") || url.search !== "" || url.hash !== "" || url.username !== "") {
-      return yield* new StartupError({ problems: ["PUBLIC_BASE_URL must be an absolute http(s) URL without query, fragment or credentials"] })
+    if (
+      url === undefined ||
+      (url.protocol !== "https:" && url.protocol !== "http:") ||
+      url.search !== "" ||
+      url.hash !== "" ||
+      url.username !== ""
+    ) {
+      return yield* new StartupError({
+        problems: ["PUBLIC_BASE_URL must be an absolute http(s) URL without query, fragment or credentials"]
+      })
     }
-    yield* Effect.logInfo("provider callback URLs").pipe(Effect.annotateLogs({
-      callbacks: `${base}/api/v1/auth/{provider}/callback`,
-      webhooks: `${base}/webhooks/{provider}/{connectionId}`
-    }))
+    yield* Effect.logInfo("provider callback URLs").pipe(
+      Effect.annotateLogs({
+        callbacks: `${base}/api/v1/auth/{provider}/callback`,
+        webhooks: `${base}/webhooks/{provider}/{connectionId}`
+      })
+    )
     return ConnectUrls.of({
       base,
       callback: (provider) => callbackUrl(base, provider),

@@ -44,7 +44,7 @@ const generateDevSecrets = (): typeof DevSecrets.Type => ({
 
 /** Reads (or creates once) the development secrets file. */
 export const loadDevSecrets = (dataDir: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const file = `${dataDir}/dev-secrets.json`
     const existing = yield* Effect.tryPromise(() => readFile(file, "utf8")).pipe(
       Effect.flatMap((text) => Schema.decodeUnknownEffect(Schema.fromJsonString(DevSecrets))(text)),
@@ -57,7 +57,9 @@ export const loadDevSecrets = (dataDir: string) =>
       await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
       await chmod(file, 0o600)
     })
-    yield* Effect.logWarning("created local development secrets (development only, never used in production)").pipe(Effect.annotateLogs({ file }))
+    yield* Effect.logWarning("created local development secrets (development only, never used in production)").pipe(
+      Effect.annotateLogs({ file })
+    )
     return secrets
   })
 
@@ -66,7 +68,7 @@ export const loadDevSecrets = (dataDir: string) =>
  * this layer adds nothing.
  */
 export const layerDevSecrets = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     if ((yield* AppEnv) !== "development") return Layer.empty
     const secrets = yield* loadDevSecrets(yield* DataDir)
     return ConfigProvider.layerAdd(ConfigProvider.fromUnknown(secrets))
@@ -77,7 +79,7 @@ export const layerDevSecrets = Layer.unwrap(
  * The public base URL (where browsers and providers reach us); OAuth redirect URIs and webhook callback URLs are
  * derived from it, so they are exact per environment. Defaults to http://localhost:PORT outside production.
  */
-export const PublicBaseUrl = Effect.gen(function*() {
+export const PublicBaseUrl = Effect.gen(function* () {
   const port = yield* Config.Port("PORT").pipe(Config.withDefault(3000))
   const base = yield* Config.String("PUBLIC_BASE_URL").pipe(Config.withDefault(`http://localhost:${port}`))
   return base.replace(/\/+$/, "")
@@ -87,8 +89,17 @@ export const callbackUrl = (base: string, provider: string) => `${base}/api/v1/a
 
 /** Values that must never protect production: placeholders and the examples from our own docs. */
 const KNOWN_DEFAULTS = new Set([
-  "secret", "changeme", "change-me", "password", "dev", "development", "test", "jwt-secret", "supersecret",
-  "your-secret-here", "default"
+  "secret",
+  "changeme",
+  "change-me",
+  "password",
+  "dev",
+  "development",
+  "test",
+  "jwt-secret",
+  "supersecret",
+  "your-secret-here",
+  "default"
 ])
 
 const MIN_JWT_SECRET_LENGTH = 32
@@ -96,7 +107,7 @@ const MIN_JWT_SECRET_LENGTH = 32
 /**
  * The production gate: collects every problem before failing, so an operator fixes them all in one go.
  */
-export const checkProduction = Effect.gen(function*() {
+export const checkProduction = Effect.gen(function* () {
   if ((yield* AppEnv) !== "production") return
   const problems: Array<string> = []
   const collect = collectInto(problems)
@@ -112,7 +123,8 @@ export const checkProduction = Effect.gen(function*() {
   required("REDIS_URL", yield* optionalSecret("REDIS_URL"))
   const jwt = required("JWT_SECRET", yield* optionalSecret("JWT_SECRET"))
   const keyring = required("ENCRYPTION_KEYS", yield* optionalSecret("ENCRYPTION_KEYS"))
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push("DATABASE_URL must be a postgres:// URL")
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    problems.push("DATABASE_URL must be a postgres:// URL")
   const publicBase = yield* optionalConfig(Config.String("PUBLIC_BASE_URL"))
   if (Result.isFailure(publicBase)) {
     problems.push(publicBase.failure)
@@ -123,7 +135,8 @@ export const checkProduction = Effect.gen(function*() {
   }
   if (jwt !== undefined) {
     if (KNOWN_DEFAULTS.has(jwt.toLowerCase())) problems.push("JWT_SECRET is a known default value")
-    else if (jwt.length < MIN_JWT_SECRET_LENGTH) problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters`)
+    else if (jwt.length < MIN_JWT_SECRET_LENGTH)
+      problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters`)
   }
   if (keyring !== undefined) {
     const parsed = parseKeyring(keyring)
@@ -132,7 +145,10 @@ export const checkProduction = Effect.gen(function*() {
     if (Option.isSome(active) && parsed.problems.length === 0 && !parsed.keys.some((k) => k.id === active.value)) {
       problems.push(`ENCRYPTION_ACTIVE_KEY "${active.value}" is not in ENCRYPTION_KEYS`)
     }
-    if (jwt !== undefined && (keyring.trim() === jwt.trim() || parsed.keys.some((k) => k.key.toString("base64") === jwt.trim()))) {
+    if (
+      jwt !== undefined &&
+      (keyring.trim() === jwt.trim() || parsed.keys.some((k) => k.key.toString("base64") === jwt.trim()))
+    ) {
       problems.push("JWT_SECRET and an ENCRYPTION_KEYS key are equal: use independent secrets")
     }
   }

@@ -13,7 +13,7 @@ import { AppEnv, StartupError } from "./Environment.ts"
 
 const probe = (enabled: boolean) =>
   Layer.effectDiscard(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const readiness = yield* Readiness
       const client = yield* G2AClient
       yield* readiness.register({
@@ -21,12 +21,15 @@ const probe = (enabled: boolean) =>
         critical: false,
         check: enabled
           ? client.token.pipe(
-            Effect.timeout(PROBE_TIMEOUT),
-            Effect.match({
-              onSuccess: () => ({ status: "up" as const, detail: `token ok (${client.settings.env})` }),
-              onFailure: (e) => ({ status: "degraded" as const, detail: e._tag === "G2AError" ? `token: ${e.kind}` : "token: timed out" })
-            })
-          )
+              Effect.timeout(PROBE_TIMEOUT),
+              Effect.match({
+                onSuccess: () => ({ status: "up" as const, detail: `token ok (${client.settings.env})` }),
+                onFailure: (e) => ({
+                  status: "degraded" as const,
+                  detail: e._tag === "G2AError" ? `token: ${e.kind}` : "token: timed out"
+                })
+              })
+            )
           : Effect.succeed({ status: "disabled" as const, detail: "G2A_API_KEY not set" })
       })
     })
@@ -37,7 +40,7 @@ const probe = (enabled: boolean) =>
  * (`G2A_VERIFY_ON_START`, default true in production, false elsewhere, where readiness reports it).
  */
 const verifyCredentials = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const production = (yield* AppEnv) === "production"
     if (!(yield* Config.Boolean("G2A_VERIFY_ON_START").pipe(Config.withDefault(production)))) return
     const client = yield* G2AClient
@@ -45,22 +48,28 @@ const verifyCredentials = Layer.effectDiscard(
       Effect.timeout(Duration.seconds(30)),
       Effect.catch((e) =>
         e._tag === "G2AError" && e.kind === "auth"
-          ? Effect.fail(new StartupError({ problems: ["G2A refused the credentials (G2A_API_KEY / G2A_API_HASH / G2A_ENV)"] }))
+          ? Effect.fail(
+              new StartupError({ problems: ["G2A refused the credentials (G2A_API_KEY / G2A_API_HASH / G2A_ENV)"] })
+            )
           : Effect.logWarning("G2A token check failed at startup; readiness reports it").pipe(
-            Effect.annotateLogs({ reason: e._tag === "G2AError" ? e.kind : "timeout" })
-          )
+              Effect.annotateLogs({ reason: e._tag === "G2AError" ? e.kind : "timeout" })
+            )
       )
     )
   })
 )
 
 export const G2ALive = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { problems, settings } = yield* G2AConfig.load(yield* AppEnv)
     if (problems.length > 0) return yield* new StartupError({ problems })
     if (Option.isNone(settings)) return Layer.mergeAll(probe(false)).pipe(Layer.provideMerge(disabled))
     yield* Effect.logInfo("G2A enabled").pipe(
-      Effect.annotateLogs({ env: settings.value.env, importUrl: settings.value.importUrl, exportUrl: settings.value.exportUrl })
+      Effect.annotateLogs({
+        env: settings.value.env,
+        importUrl: settings.value.importUrl,
+        exportUrl: settings.value.exportUrl
+      })
     )
     return Layer.mergeAll(probe(true), verifyCredentials).pipe(Layer.provideMerge(G2AClient.layer(settings.value)))
   })

@@ -33,7 +33,7 @@ import * as Logging from "../../adapters/telemetry/Logging.ts"
 import * as Tracing from "../../adapters/telemetry/Tracing.ts"
 import { AppEnv, DataDir, StartupError } from "./Environment.ts"
 
-const embeddedDatabaseUrl = Effect.gen(function*() {
+const embeddedDatabaseUrl = Effect.gen(function* () {
   const dataDir = yield* DataDir
   const password = yield* Config.Redacted("EMBEDDED_POSTGRES_PASSWORD")
   const port = yield* Config.option(Config.Port("EMBEDDED_POSTGRES_PORT"))
@@ -46,25 +46,34 @@ const embeddedDatabaseUrl = Effect.gen(function*() {
     durability: "full"
   })
   // The app connects as its own unprivileged role, so row-level security applies to it.
-  const url = yield* Provisioning.ensureAppDatabase({ adminUrl: server.url(), role: "tradeport", password, database: "tradeport" })
-  yield* Effect.logInfo("embedded Postgres started (DATABASE_URL unset)").pipe(Effect.annotateLogs({ port: server.port, dataDir: cluster }))
+  const url = yield* Provisioning.ensureAppDatabase({
+    adminUrl: server.url(),
+    role: "tradeport",
+    password,
+    database: "tradeport"
+  })
+  yield* Effect.logInfo("embedded Postgres started (DATABASE_URL unset)").pipe(
+    Effect.annotateLogs({ port: server.port, dataDir: cluster })
+  )
   return url
 })
 
 /** Row-level security means nothing to a superuser or a BYPASSRLS role: production refuses one. */
 const checkRole = (env: "development" | "test" | "production") =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const verdict = yield* Provisioning.assertNotPrivileged.pipe(Effect.orDie)
-    if (verdict.ok) return
-    const problem = `DATABASE_URL connects as "${verdict.role}", a superuser or BYPASSRLS role: tenant isolation would not be enforced`
-    if (env === "production") return yield* new StartupError({ problems: [problem] })
-    yield* Effect.logWarning(problem)
-  }))
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const verdict = yield* Provisioning.assertNotPrivileged.pipe(Effect.orDie)
+      if (verdict.ok) return
+      const problem = `DATABASE_URL connects as "${verdict.role}", a superuser or BYPASSRLS role: tenant isolation would not be enforced`
+      if (env === "production") return yield* new StartupError({ problems: [problem] })
+      yield* Effect.logWarning(problem)
+    })
+  )
 
 /** SqlClient (+ PgClient) for the app, migrated, with the `database` probe registered. */
 export const DatabaseLive = (applicationName: string, migrations: "always" | "config" = "config") =>
   Layer.unwrap(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const configured = yield* Config.option(Config.Redacted("DATABASE_URL"))
       const env = yield* AppEnv
       if (Option.isNone(configured) && env === "production") {
@@ -72,7 +81,8 @@ export const DatabaseLive = (applicationName: string, migrations: "always" | "co
       }
       const url = Option.isSome(configured) ? configured.value : yield* embeddedDatabaseUrl
       const pool = yield* Database.PoolConfig
-      const migrateOnStart = migrations === "always" || (yield* Config.Boolean("MIGRATE_ON_START").pipe(Config.withDefault(true)))
+      const migrateOnStart =
+        migrations === "always" || (yield* Config.Boolean("MIGRATE_ON_START").pipe(Config.withDefault(true)))
       const migrate = migrateOnStart ? Layer.effectDiscard(Migrations.run()) : Layer.empty
       return Layer.mergeAll(migrate, Database.probe, checkRole(env)).pipe(
         Layer.provideMerge(Database.layer({ url, applicationName, ...pool }))
@@ -92,7 +102,7 @@ const LockoutConfig = Config.all({
  * The token cache seals entries with the vault.
  */
 export const RedisLive = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const url = yield* Config.option(Config.Redacted("REDIS_URL"))
     const lockout = yield* LockoutConfig
     if (Option.isNone(url)) {
@@ -124,10 +134,10 @@ export const RedisLive = Layer.unwrap(
   })
 )
 
-export const TelemetryLive = (serviceName: string) => Layer.mergeAll(Logging.layerConfig, Tracing.layerConfig(serviceName))
+export const TelemetryLive = (serviceName: string) =>
+  Layer.mergeAll(Logging.layerConfig, Tracing.layerConfig(serviceName))
 
 export const ReadinessLive = Readiness.layer()
 
 /** The credential vault: its keyring comes from configuration only. */
 export const VaultLive = AesGcmVault.layerConfig
-

@@ -9,7 +9,7 @@ import { ProviderClient } from "../../adapters/providers/shared/ProviderClient.t
 
 const OutboundLive = Layer.effect(
   WebhookNotifier.Outbound,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
     return WebhookNotifier.Outbound.of({
       post: (request, operation) =>

@@ -11,7 +11,10 @@ import { PersistenceLive } from "./Persistence.ts"
 import { ProvidersLive } from "./Providers.ts"
 
 const Infrastructure = (serviceName: string) =>
-  Layer.mergeAll(DatabaseLive(serviceName), RedisLive).pipe(Layer.provideMerge(VaultLive), Layer.provideMerge(ReadinessLive))
+  Layer.mergeAll(DatabaseLive(serviceName), RedisLive).pipe(
+    Layer.provideMerge(VaultLive),
+    Layer.provideMerge(ReadinessLive)
+  )
 
 export const Platform = (serviceName: string) =>
   ProvidersLive.pipe(Layer.provideMerge(PersistenceLive), Layer.provideMerge(Infrastructure(serviceName)))

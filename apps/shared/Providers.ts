@@ -23,37 +23,41 @@ const CircuitConfig = Config.all({
 })
 
 const probe = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const readiness = yield* Readiness
     const client = yield* ProviderClient
     yield* readiness.register({
       name: "providers",
       critical: false,
-      check: client.circuits.pipe(Effect.map((circuits) => {
-        const open = circuits.filter((c) => c.state !== "Closed").map((c) => `${c.key}:${c.state}`)
-        return open.length === 0
-          ? { status: "up" as const, detail: `${circuits.length} circuit(s) closed` }
-          : { status: "degraded" as const, detail: `open: ${open.join(", ")}` }
-      }))
+      check: client.circuits.pipe(
+        Effect.map((circuits) => {
+          const open = circuits.filter((c) => c.state !== "Closed").map((c) => `${c.key}:${c.state}`)
+          return open.length === 0
+            ? { status: "up" as const, detail: `${circuits.length} circuit(s) closed` }
+            : { status: "degraded" as const, detail: `open: ${open.join(", ")}` }
+        })
+      )
     })
   })
 )
 
 export const ProvidersLive = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const policy = yield* PolicyConfig
     const circuit = yield* CircuitConfig
     const client = ProviderClient.layer(policy).pipe(
-      Layer.provide(CircuitBreaker.layer({ tripPolicy: CircuitBreaker.consecutive(circuit.failures), openDuration: circuit.cooldown })),
+      Layer.provide(
+        CircuitBreaker.layer({
+          tripPolicy: CircuitBreaker.consecutive(circuit.failures),
+          openDuration: circuit.cooldown
+        })
+      ),
       Layer.provide(FetchHttpClient.layer),
       Layer.provideMerge(EgressLive)
     )
     const tokens = TokenManager.layer(defaultOptions)
     const deploymentClients = Layer.mergeAll(G2ALive, ChannelsLive).pipe(Layer.provide(tokens))
     const catalogue = Layer.mergeAll(CatalogueLive, G2AMarketplace.layer).pipe(Layer.provideMerge(deploymentClients))
-    return Layer.mergeAll(catalogue, probe, NotifierLive).pipe(
-      Layer.provideMerge(tokens),
-      Layer.provideMerge(client)
-    )
+    return Layer.mergeAll(catalogue, probe, NotifierLive).pipe(Layer.provideMerge(tokens), Layer.provideMerge(client))
   })
 )

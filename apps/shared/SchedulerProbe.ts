@@ -14,13 +14,13 @@ export const HeartbeatInterval = Config.Duration("SCHEDULER_HEARTBEAT_INTERVAL")
 
 /** Background jobs: degraded when one has not succeeded for three of its intervals. */
 const jobsProbe = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const readiness = yield* Readiness
     const jobs = yield* JobStore
     yield* readiness.register({
       name: "jobs",
       critical: false,
-      check: Effect.gen(function*() {
+      check: Effect.gen(function* () {
         const now = yield* DateTime.now
         const summaries = yield* jobs.summaries
         const lagging = summaries.filter((s) => isLagging(s, now)).map((s) => s.job)
@@ -33,20 +33,23 @@ const jobsProbe = Layer.effectDiscard(
 )
 
 export const layer = Layer.effectDiscard(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const readiness = yield* Readiness
     const store = yield* HeartbeatStore
     const interval = yield* HeartbeatInterval
     yield* readiness.register({
       name: "scheduler",
       critical: false,
-      check: Effect.gen(function*() {
+      check: Effect.gen(function* () {
         const state = liveness(yield* store.latest, yield* DateTime.now, interval)
         switch (state._tag) {
           case "Alive":
             return { status: "up" as const, detail: `${state.instanceId} beat ${Duration.format(state.age)} ago` }
           case "Stale":
-            return { status: "degraded" as const, detail: `last beat ${Duration.format(state.age)} ago (${state.instanceId})` }
+            return {
+              status: "degraded" as const,
+              detail: `last beat ${Duration.format(state.age)} ago (${state.instanceId})`
+            }
           case "Absent":
             return { status: "degraded" as const, detail: "no scheduler has reported yet" }
         }

@@ -18,13 +18,16 @@ import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
 import { freePort } from "../../test/support/RedisServer.ts"
 import { provisionPostgres, provisionRedis } from "../../test/support/Services.ts"
 
-export const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
+export const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
 
 export const inParallel = async (count: number, concurrency: number, task: (i: number) => Promise<void>) => {
   let next = 0
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await task(next++)
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++)
+    })
+  )
 }
 
 export const machine = () => `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`
@@ -40,15 +43,18 @@ export interface BenchApp {
 
 /** Starts Postgres, Redis and the app; everything stops when the scope closes. */
 export const startApp = (extra: Record<string, string> = {}): Effect.Effect<BenchApp, unknown, Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const [postgres, redis] = yield* Effect.acquireRelease(
       Effect.promise(() => Promise.all([provisionPostgres(), provisionRedis()])),
       ([pg, rd]) => Effect.promise(() => Promise.all([pg.stop(), rd.stop()]))
     )
     const databaseUrl = yield* Provisioning.ensureAppDatabase({
-      adminUrl: Redacted.make(postgres.url), role: "tradeport", password: Redacted.make("bench-password"), database: "tradeport_bench"
+      adminUrl: Redacted.make(postgres.url),
+      role: "tradeport",
+      password: Redacted.make("bench-password"),
+      database: "tradeport_bench"
     })
-    const settings = yield* Effect.gen(function*() {
+    const settings = yield* Effect.gen(function* () {
       yield* Migrations.run()
       const sql = yield* SqlClient.SqlClient
       const [row] = yield* sql<{ version: string; fsync: string; sync: string }>`
@@ -66,17 +72,27 @@ export const startApp = (extra: Record<string, string> = {}): Effect.Effect<Benc
     })
     const port = yield* Effect.promise(() => freePort())
     const config = ConfigProvider.fromUnknown({
-      APP_ENV: "test", LOG_LEVEL: "Error", PORT: String(port), HOST: "127.0.0.1",
-      DATABASE_URL: Redacted.value(databaseUrl), DATABASE_POOL_MAX: "20", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench:",
-      JWT_SECRET: "bench-jwt-secret-0123456789-abcdefghijklmnop", ENCRYPTION_KEYS: `b1:${Buffer.alloc(32, 3).toString("base64")}`,
-      RATE_LIMIT_AUTH_PER_MINUTE: "100000000", RATE_LIMIT_GLOBAL_PER_MINUTE: "100000000",
+      APP_ENV: "test",
+      LOG_LEVEL: "Error",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: Redacted.value(databaseUrl),
+      DATABASE_POOL_MAX: "20",
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: "bench:",
+      JWT_SECRET: "bench-jwt-secret-0123456789-abcdefghijklmnop",
+      ENCRYPTION_KEYS: `b1:${Buffer.alloc(32, 3).toString("base64")}`,
+      RATE_LIMIT_AUTH_PER_MINUTE: "100000000",
+      RATE_LIMIT_GLOBAL_PER_MINUTE: "100000000",
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       ...extra
     })
     const server = HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true }).pipe(
       Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" }))
     )
-    const app = withProcess("tradeport-bench", Layer.mergeAll(server, RateLimitLive)).pipe(Layer.provide(ConfigProvider.layer(config)))
+    const app = withProcess("tradeport-bench", Layer.mergeAll(server, RateLimitLive)).pipe(
+      Layer.provide(ConfigProvider.layer(config))
+    )
     const context = yield* Layer.build(app)
     return {
       base: `http://127.0.0.1:${port}`,
@@ -89,7 +105,13 @@ export const startApp = (extra: Record<string, string> = {}): Effect.Effect<Benc
   })
 
 export const client = (base: string) => {
-  const request = async (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
+  const request = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers: Record<string, string> = {}
+  ) => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: {
@@ -106,7 +128,11 @@ export const client = (base: string) => {
     request,
     /** Registers an organisation and returns its owner's access token. */
     owner: async (email: string) => {
-      await request("POST", "/api/v1/auth/register", { organizationName: "Bench", email, password: "bench password 12345" })
+      await request("POST", "/api/v1/auth/register", {
+        organizationName: "Bench",
+        email,
+        password: "bench password 12345"
+      })
       const login = await request("POST", "/api/v1/auth/login", { email, password: "bench password 12345" })
       return String(login.body["accessToken"])
     }

@@ -25,14 +25,17 @@ export const load = (spec: LoadSpec): Promise<LoadResult> => {
   const file = join(mkdtempSync(join(tmpdir(), "tradeport-load-")), "spec.json")
   writeFileSync(file, JSON.stringify(spec))
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [new URL("./load-worker.ts", import.meta.url).pathname, file], { stdio: ["ignore", "pipe", "inherit"] })
+    const child = spawn(process.execPath, [new URL("./load-worker.ts", import.meta.url).pathname, file], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
     let output = ""
     child.stdout.setEncoding("utf8")
     child.stdout.on("data", (chunk: string) => (output += chunk))
     child.once("error", reject)
     child.once("exit", (code) => {
       const line = output.trim().split("\n").pop() ?? ""
-      if (code !== 0 || !line.startsWith("{")) return reject(new Error(`load generator exited ${code}: ${output.slice(-500)}`))
+      if (code !== 0 || !line.startsWith("{"))
+        return reject(new Error(`load generator exited ${code}: ${output.slice(-500)}`))
       resolve(JSON.parse(line) as LoadResult)
     })
   })
@@ -40,5 +43,8 @@ export const load = (spec: LoadSpec): Promise<LoadResult> => {
 
 /** `status × count` pairs, for the printed outcome line. */
 export const statusLine = (result: LoadResult) =>
-  Object.entries(result.statuses).map(([status, count]) => `${status}×${count}`).join(" ") +
-  (result.errors > 0 ? ` errors×${result.errors}` : "") + (result.timeouts > 0 ? ` timeouts×${result.timeouts}` : "")
+  Object.entries(result.statuses)
+    .map(([status, count]) => `${status}×${count}`)
+    .join(" ") +
+  (result.errors > 0 ? ` errors×${result.errors}` : "") +
+  (result.timeouts > 0 ? ` timeouts×${result.timeouts}` : "")

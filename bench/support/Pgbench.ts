@@ -13,7 +13,11 @@ export const pgbenchBinary = (): string | undefined => {
   if (given !== undefined && existsSync(given)) return given
   const root = "/usr/lib/postgresql"
   if (!existsSync(root)) return undefined
-  const found = readdirSync(root).map((v) => join(root, v, "bin", "pgbench")).filter(existsSync).sort().pop()
+  const found = readdirSync(root)
+    .map((v) => join(root, v, "bin", "pgbench"))
+    .filter(existsSync)
+    .sort()
+    .pop()
   return found
 }
 
@@ -30,12 +34,20 @@ export const pgbench = (options: {
   const file = join(mkdtempSync(join(tmpdir(), "pgbench-")), "script.sql")
   writeFileSync(file, options.script)
   const perClient = Math.max(1, Math.floor(options.transactions / options.clients))
-  const run = spawnSync(binary, [
-    "--no-vacuum", "--protocol=extended", `--client=${options.clients}`, `--jobs=${Math.min(options.clients, 2)}`,
-    `--transactions=${perClient}`, `--file=${file}`,
-    ...Object.entries(options.variables).map(([k, v]) => `--define=${k}=${v}`),
-    options.url
-  ], { encoding: "utf8" })
+  const run = spawnSync(
+    binary,
+    [
+      "--no-vacuum",
+      "--protocol=extended",
+      `--client=${options.clients}`,
+      `--jobs=${Math.min(options.clients, 2)}`,
+      `--transactions=${perClient}`,
+      `--file=${file}`,
+      ...Object.entries(options.variables).map(([k, v]) => `--define=${k}=${v}`),
+      options.url
+    ],
+    { encoding: "utf8" }
+  )
   const output = `${run.stdout}\n${run.stderr}`
   const tps = /tps = ([\d.]+)/.exec(output)?.[1]
   const latency = /latency average = ([\d.]+) ms/.exec(output)?.[1]

@@ -29,18 +29,20 @@ const instance = autocannon({
   connections: spec.connections,
   amount: spec.amount,
   timeout: 30,
-  requests: [{
-    setupRequest: (request) => {
-      const chosen = spec.requests[next++ % spec.requests.length]!
-      return {
-        ...request,
-        method: chosen.method,
-        path: chosen.path,
-        headers: { ...chosen.headers },
-        ...(chosen.body === undefined ? {} : { body: chosen.body })
+  requests: [
+    {
+      setupRequest: (request) => {
+        const chosen = spec.requests[next++ % spec.requests.length]!
+        return {
+          ...request,
+          method: chosen.method,
+          path: chosen.path,
+          headers: { ...chosen.headers },
+          ...(chosen.body === undefined ? {} : { body: chosen.body })
+        }
       }
     }
-  }]
+  ]
 })
 instance.on("response", () => {
   lastResponse = performance.now()
@@ -49,14 +51,16 @@ const result = await instance
 const seconds = (lastResponse - started) / 1000
 const statuses: Record<string, number> = {}
 for (const [code, stat] of Object.entries(result.statusCodeStats)) statuses[code] = stat.count
-console.log(JSON.stringify({
-  requests: result.requests.total,
-  seconds,
-  rps: result.requests.total / seconds,
-  p50: result.latency.p50,
-  p99: result.latency.p99,
-  errors: result.errors,
-  timeouts: result.timeouts,
-  statuses
-}))
+console.log(
+  JSON.stringify({
+    requests: result.requests.total,
+    seconds,
+    rps: result.requests.total / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statuses
+  })
+)
 process.exit(0)

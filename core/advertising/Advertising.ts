@@ -24,7 +24,9 @@ export interface AdProfile {
 }
 
 export interface AdsAdapter {
-  readonly profiles: (account: OpenedConnection) => Effect.Effect<ReadonlyArray<AdProfile>, ChannelFeedError, ProviderServices>
+  readonly profiles: (
+    account: OpenedConnection
+  ) => Effect.Effect<ReadonlyArray<AdProfile>, ChannelFeedError, ProviderServices>
 }
 
 /** The connection is not an advertising account (or its provider is not configured here). */
@@ -36,7 +38,7 @@ export class AdsRefused extends Schema.TaggedError<AdsRefused>()("AdsRefused", {
 export class UnknownProfile extends Schema.TaggedError<UnknownProfile>()("UnknownProfile", {}) {}
 
 const profilesOf = (principal: Principal, id: ConnectionId) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { connection, opened } = yield* Connections.open(principal.organizationId, id)
     const registered = (yield* ProviderCatalogue).find(connection.provider)
     const ads = registered.pipe(Option.flatMapNullishOr((p) => p.ads))
@@ -48,13 +50,17 @@ const profilesOf = (principal: Principal, id: ConnectionId) =>
     return { connection, profiles: yield* ads.value.profiles(opened.value) }
   })
 
-export const profiles = Effect.fn("Advertising.profiles")(function*(principal: Principal, id: ConnectionId) {
+export const profiles = Effect.fn("Advertising.profiles")(function* (principal: Principal, id: ConnectionId) {
   const { connection, profiles } = yield* profilesOf(principal, id)
   return { profiles, selected: connection.settings["profileId"] ?? null }
 })
 
 /** Chooses the profile Tradeport acts for (admins; audited as a settings change). */
-export const selectProfile = Effect.fn("Advertising.selectProfile")(function*(principal: Principal, id: ConnectionId, profileId: string) {
+export const selectProfile = Effect.fn("Advertising.selectProfile")(function* (
+  principal: Principal,
+  id: ConnectionId,
+  profileId: string
+) {
   yield* requireRole(principal.role, "admin")
   const { profiles } = yield* profilesOf(principal, id)
   if (!profiles.some((p) => p.profileId === profileId)) return yield* new UnknownProfile()

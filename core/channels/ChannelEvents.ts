@@ -27,40 +27,51 @@ export type ChannelEvent =
 /** A provider's decoder: its topics and payloads into channel events, or why the payload is unusable. */
 export type ChannelEventDecoder = (event: VerifiedEvent) => Result.Result<ChannelEvent, string>
 
-export const channelApplier = (
-  decode: ChannelEventDecoder
-): Applier<PersistenceError, OrderRepository | ConnectionRepository | AuditLog | TokenManager | ChannelCursors> =>
-(source, event) =>
-  Effect.gen(function*() {
-    const decoded = decode(event)
-    if (Result.isFailure(decoded)) return yield* new WebhookApplyError({ detail: decoded.failure })
-    const channelEvent = decoded.success
-    switch (channelEvent.kind) {
-      case "ignored":
-        return "ignored" as const
-      case "order": {
-        const outcome = yield* ingest(source.organizationId, source.connectionId, channelEvent.order).pipe(
-          Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
-        )
-        return outcome === "unchanged" ? "ignored" as const : "applied" as const
-      }
-      case "withdrawn": {
-        const outcome = yield* cancelHeld(source.organizationId, source.connectionId, channelEvent.externalOrderId).pipe(
-          Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
-        )
-        return Option.getOrElse(outcome, () => "unchanged" as const) === "cancelled" ? "applied" as const : "ignored" as const
-      }
-      case "uninstalled": {
-        if (channelEvent.account !== source.externalAccount) {
-          return yield* new WebhookApplyError({ detail: "uninstall names another account than this connection's" })
+export const channelApplier =
+  (
+    decode: ChannelEventDecoder
+  ): Applier<PersistenceError, OrderRepository | ConnectionRepository | AuditLog | TokenManager | ChannelCursors> =>
+  (source, event) =>
+    Effect.gen(function* () {
+      const decoded = decode(event)
+      if (Result.isFailure(decoded)) return yield* new WebhookApplyError({ detail: decoded.failure })
+      const channelEvent = decoded.success
+      switch (channelEvent.kind) {
+        case "ignored":
+          return "ignored" as const
+        case "order": {
+          const outcome = yield* ingest(source.organizationId, source.connectionId, channelEvent.order).pipe(
+            Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
+          )
+          return outcome === "unchanged" ? ("ignored" as const) : ("applied" as const)
         }
-        // A late (retried) notice of an uninstall that happened before the merchant installed again: not this one.
-        if (event.occurredAt === undefined) return yield* new WebhookApplyError({ detail: "uninstall without the time it happened" })
-        if (source.connectedAt !== undefined && DateTime.isLessThan(event.occurredAt, source.connectedAt)) return "ignored" as const
-        yield* markUninstalled(source.organizationId, ConnectionId.make(source.connectionId)).pipe(
-          Effect.catchTag("ConnectionNotFound", () => Effect.fail(new WebhookApplyError({ detail: "connection vanished" })))
-        )
-        return "applied" as const
+        case "withdrawn": {
+          const outcome = yield* cancelHeld(
+            source.organizationId,
+            source.connectionId,
+            channelEvent.externalOrderId
+          ).pipe(
+            Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
+          )
+          return Option.getOrElse(outcome, () => "unchanged" as const) === "cancelled"
+            ? ("applied" as const)
+            : ("ignored" as const)
+        }
+        case "uninstalled": {
+          if (channelEvent.account !== source.externalAccount) {
+            return yield* new WebhookApplyError({ detail: "uninstall names another account than this connection's" })
+          }
+          // A late (retried) notice of an uninstall that happened before the merchant installed again: not this one.
+          if (event.occurredAt === undefined)
+            return yield* new WebhookApplyError({ detail: "uninstall without the time it happened" })
+          if (source.connectedAt !== undefined && DateTime.isLessThan(event.occurredAt, source.connectedAt))
+            return "ignored" as const
+          yield* markUninstalled(source.organizationId, ConnectionId.make(source.connectionId)).pipe(
+            Effect.catchTag("ConnectionNotFound", () =>
+              Effect.fail(new WebhookApplyError({ detail: "connection vanished" }))
+            )
+          )
+          return "applied" as const
+        }
       }
-    }
-  })
+    })

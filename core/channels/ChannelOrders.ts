@@ -42,19 +42,29 @@ const rejected = (order: { readonly externalOrderId: string }, detail: string) =
   Effect.fail(new ChannelOrderRejected({ externalOrderId: order.externalOrderId, detail }))
 
 /** Cancels the channel order we hold (stock released); a fulfilled one cannot be cancelled any more. */
-export const cancelHeld = Effect.fn("ChannelOrders.cancelHeld")(function*(organizationId: OrgId, connectionId: string, externalOrderId: string) {
+export const cancelHeld = Effect.fn("ChannelOrders.cancelHeld")(function* (
+  organizationId: OrgId,
+  connectionId: string,
+  externalOrderId: string
+) {
   const repository = yield* OrderRepository
   const held = yield* repository.findByExternal(organizationId, connectionId, externalOrderId)
   if (Option.isNone(held)) return Option.none<"cancelled" | "unchanged">()
   if (held.value.status === "cancelled") return Option.some("unchanged" as const)
   yield* repository.apply(organizationId, held.value.id, "cancel").pipe(
-    Effect.catchTag("IllegalTransition", (e) => rejected({ externalOrderId }, `cannot cancel an order that is ${e.from}`)),
+    Effect.catchTag("IllegalTransition", (e) =>
+      rejected({ externalOrderId }, `cannot cancel an order that is ${e.from}`)
+    ),
     Effect.catchTag("OrderNotFound", () => rejected({ externalOrderId }, "order vanished"))
   )
   return Option.some("cancelled" as const)
 })
 
-export const ingest = Effect.fn("ChannelOrders.ingest")(function*(organizationId: OrgId, connectionId: string, order: ChannelOrder) {
+export const ingest = Effect.fn("ChannelOrders.ingest")(function* (
+  organizationId: OrgId,
+  connectionId: string,
+  order: ChannelOrder
+) {
   const cursors = yield* ChannelCursors
   if (order.cancelled) {
     const outcome = yield* cancelHeld(organizationId, connectionId, order.externalOrderId)
@@ -75,15 +85,20 @@ export const ingest = Effect.fn("ChannelOrders.ingest")(function*(organizationId
     return "fulfilled" as const
   }
   if (order.lines.length === 0) return yield* rejected(order, `order ${order.name} has no lines with a SKU`)
-  const { created } = yield* Orders.create(organizationId, { lines: order.lines, currency: order.currency, location: order.location }, {
-    kind: "channel",
-    connectionId,
-    externalOrderId: order.externalOrderId
-  }).pipe(
+  const { created } = yield* Orders.create(
+    organizationId,
+    { lines: order.lines, currency: order.currency, location: order.location },
+    {
+      kind: "channel",
+      connectionId,
+      externalOrderId: order.externalOrderId
+    }
+  ).pipe(
     Effect.catchIf(
       (e): e is OutOfStock | UnknownSku => e instanceof OutOfStock || e instanceof UnknownSku,
-      (e) => rejected(order, e._tag === "OutOfStock" ? `out of stock: ${e.sku}` : `unknown SKU(s): ${e.skus.join(", ")}`)
+      (e) =>
+        rejected(order, e._tag === "OutOfStock" ? `out of stock: ${e.sku}` : `unknown SKU(s): ${e.skus.join(", ")}`)
     )
   )
-  return created ? "created" as const : "unchanged" as const
+  return created ? ("created" as const) : ("unchanged" as const)
 })

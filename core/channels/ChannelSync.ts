@@ -33,31 +33,52 @@ export interface SyncReport {
   readonly cursor: string | null
 }
 
-export const syncOrders = Effect.fn("ChannelSync.syncOrders")(function*<E, R>(organizationId: OrgId, connectionId: string, feed: OrderFeed<E, R>) {
+export const syncOrders = Effect.fn("ChannelSync.syncOrders")(function* <E, R>(
+  organizationId: OrgId,
+  connectionId: string,
+  feed: OrderFeed<E, R>
+) {
   const cursors = yield* ChannelCursors
   const transactions = yield* Transactions
   let cursor = yield* cursors.get(organizationId, connectionId)
-  const report = { fetched: 0, created: 0, cancelled: 0, fulfilled: 0, unchanged: 0, failed: [] as Array<{ externalOrderId: string; detail: string }> }
+  const report = {
+    fetched: 0,
+    created: 0,
+    cancelled: 0,
+    fulfilled: 0,
+    unchanged: 0,
+    failed: [] as Array<{ externalOrderId: string; detail: string }>
+  }
   yield* Stream.runForEach(feed(cursor), (page) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       for (const order of page) {
         report.fetched++
-        const outcome = yield* transactions.inOrganization(organizationId)(ingest(organizationId, connectionId, order)).pipe(
-          Effect.catchIf(
-            (e): e is ChannelOrderRejected => e instanceof ChannelOrderRejected,
-            (e) => Effect.succeed({ failed: e.detail })
+        const outcome = yield* transactions
+          .inOrganization(organizationId)(ingest(organizationId, connectionId, order))
+          .pipe(
+            Effect.catchIf(
+              (e): e is ChannelOrderRejected => e instanceof ChannelOrderRejected,
+              (e) => Effect.succeed({ failed: e.detail })
+            )
           )
-        )
-        if (typeof outcome === "object") report.failed.push({ externalOrderId: order.externalOrderId, detail: outcome.failed })
+        if (typeof outcome === "object")
+          report.failed.push({ externalOrderId: order.externalOrderId, detail: outcome.failed })
         else report[outcome]++
-        if (Option.isNone(cursor) || DateTime.isGreaterThan(order.updatedAt, cursor.value)) cursor = Option.some(order.updatedAt)
+        if (Option.isNone(cursor) || DateTime.isGreaterThan(order.updatedAt, cursor.value))
+          cursor = Option.some(order.updatedAt)
       }
       yield* cursors.advance(organizationId, connectionId, cursor, yield* DateTime.now)
-    }))
+    })
+  )
   if (report.failed.length > 0) {
-    yield* Effect.logWarning("channel orders not imported").pipe(Effect.annotateLogs({ connectionId, failed: report.failed.length }))
+    yield* Effect.logWarning("channel orders not imported").pipe(
+      Effect.annotateLogs({ connectionId, failed: report.failed.length })
+    )
   }
-  const result: SyncReport = { ...report, cursor: Option.match(cursor, { onNone: () => null, onSome: DateTime.formatIso }) }
+  const result: SyncReport = {
+    ...report,
+    cursor: Option.match(cursor, { onNone: () => null, onSome: DateTime.formatIso })
+  }
   return result
 })
 
@@ -82,23 +103,29 @@ export class ChannelUnusable extends Schema.TaggedError<ChannelUnusable>()("Chan
 }) {}
 
 const feedOf = (opened: OpenedConnection) =>
-  Effect.gen(function*() {
-    const channel = (yield* ProviderCatalogue).find(opened.connection.provider).pipe(Option.flatMapNullishOr((p) => p.channel))
+  Effect.gen(function* () {
+    const channel = (yield* ProviderCatalogue)
+      .find(opened.connection.provider)
+      .pipe(Option.flatMapNullishOr((p) => p.channel))
     return Option.map(channel, (c) => c.orders(opened))
   })
 
 /** A sync asked for by a member: the connection must be usable and a channel's. */
-export const syncNow = Effect.fn("ChannelSync.syncNow")(function*(principal: Principal, id: ConnectionId) {
+export const syncNow = Effect.fn("ChannelSync.syncNow")(function* (principal: Principal, id: ConnectionId) {
   const { connection, opened } = yield* Connections.open(principal.organizationId, id)
   if (connection.status === "needs_reauth") return yield* new ChannelUnusable({ reason: "needs_reauth" })
-  if (connection.status === "disconnected" || Option.isNone(opened)) return yield* new ChannelUnusable({ reason: "disconnected" })
+  if (connection.status === "disconnected" || Option.isNone(opened))
+    return yield* new ChannelUnusable({ reason: "disconnected" })
   const feed = yield* feedOf(opened.value)
   if (Option.isNone(feed)) return yield* new ChannelUnusable({ reason: "not_a_channel" })
   return yield* syncOrders(connection.organizationId, connection.id, feed.value)
 })
 
 /** A sync the scheduler claimed: gone when the connection or its channel is. */
-export const syncClaimed = Effect.fn("ChannelSync.syncClaimed")(function*(organizationId: OrgId, connectionId: ConnectionId) {
+export const syncClaimed = Effect.fn("ChannelSync.syncClaimed")(function* (
+  organizationId: OrgId,
+  connectionId: ConnectionId
+) {
   const found = yield* Connections.open(organizationId, connectionId).pipe(
     Effect.map(Option.some),
     Effect.catchTag("ConnectionNotFound", () => Effect.succeed(Option.none()))
@@ -110,6 +137,6 @@ export const syncClaimed = Effect.fn("ChannelSync.syncClaimed")(function*(organi
 })
 
 /** The providers the scheduler polls: those registering an order feed. */
-export const channelProviders = Effect.gen(function*() {
+export const channelProviders = Effect.gen(function* () {
   return (yield* ProviderCatalogue).providers.filter((p) => p.channel !== undefined).map((p) => p.descriptor.id)
 })

@@ -19,11 +19,14 @@ import * as OAuthFlow from "./OAuthFlow.ts"
 import { ConnectionRepository } from "./ports/ConnectionRepository.ts"
 
 /** Where providers send merchants back and deliver webhooks (derived from PUBLIC_BASE_URL by the apps). */
-export class ConnectUrls extends Context.Service<ConnectUrls, {
-  readonly base: string
-  readonly callback: (provider: ProviderId) => string
-  readonly webhook: (provider: ProviderId, connectionId: string) => string
-}>()("tradeport/core/connections/ConnectUrls") {}
+export class ConnectUrls extends Context.Service<
+  ConnectUrls,
+  {
+    readonly base: string
+    readonly callback: (provider: ProviderId) => string
+    readonly webhook: (provider: ProviderId, connectionId: string) => string
+  }
+>()("tradeport/core/connections/ConnectUrls") {}
 
 /** An install request the provider cannot start with (a shop that is not a shop, a store URL not allowed). */
 export class ConnectRefused extends Schema.TaggedError<ConnectRefused>()("ConnectRefused", {
@@ -51,12 +54,17 @@ export type Query = Readonly<Record<string, string | undefined>>
 export interface ConnectAdapter {
   readonly pkce: boolean
   /** The install parameters into the flow's context, and the consent URL for a flow. */
-  readonly begin: (params: Query) => Effect.Effect<{
-    readonly context: Readonly<Record<string, string>>
-    readonly consentUrl: (flow: ConsentFlow) => string
-  }, ConnectRefused>
+  readonly begin: (params: Query) => Effect.Effect<
+    {
+      readonly context: Readonly<Record<string, string>>
+      readonly consentUrl: (flow: ConsentFlow) => string
+    },
+    ConnectRefused
+  >
   /** Checks a browser callback came from the provider before its state is consumed (Shopify signs it). */
-  readonly verifyCallback?: ((query: ReadonlyArray<readonly [string, string]>) => Effect.Effect<void, OAuthFlow.OAuthFlowError>) | undefined
+  readonly verifyCallback?:
+    | ((query: ReadonlyArray<readonly [string, string]>) => Effect.Effect<void, OAuthFlow.OAuthFlowError>)
+    | undefined
   /** The authorization code into the account to store. */
   readonly exchange: (
     pending: OAuthFlow.PendingAuthorization,
@@ -64,21 +72,30 @@ export interface ConnectAdapter {
     query: Query
   ) => Effect.Effect<ConnectedAccount, OAuthFlow.OAuthFlowError, ProviderServices>
   /** After connecting (webhook subscriptions): how many were registered. Best effort and bounded. */
-  readonly afterConnect?: ((account: OpenedConnection, urls: ConnectUrls["Service"]) => Effect.Effect<number, unknown, ProviderServices>) | undefined
+  readonly afterConnect?:
+    | ((account: OpenedConnection, urls: ConnectUrls["Service"]) => Effect.Effect<number, unknown, ProviderServices>)
+    | undefined
   /** A key exchange: the keys the store posts, and the account they make (keeping what a reconnect must keep). */
-  readonly keys?: {
-    readonly decode: (body: Uint8Array) => Effect.Effect<{ readonly state: string; readonly keys: Readonly<Record<string, string>> }, ConnectRefused>
-    /** The account the flow connects (known from its start: a reconnect's previous credentials are read by it). */
-    readonly externalAccount: (pending: OAuthFlow.PendingAuthorization) => string
-    readonly account: (pending: OAuthFlow.PendingAuthorization, previous: Option.Option<OpenedConnection>) => ConnectedAccount
-  } | undefined
+  readonly keys?:
+    | {
+        readonly decode: (
+          body: Uint8Array
+        ) => Effect.Effect<{ readonly state: string; readonly keys: Readonly<Record<string, string>> }, ConnectRefused>
+        /** The account the flow connects (known from its start: a reconnect's previous credentials are read by it). */
+        readonly externalAccount: (pending: OAuthFlow.PendingAuthorization) => string
+        readonly account: (
+          pending: OAuthFlow.PendingAuthorization,
+          previous: Option.Option<OpenedConnection>
+        ) => ConnectedAccount
+      }
+    | undefined
 }
 
 /** Webhook registration after connecting is best effort (the order sync covers a miss): bounded. */
 const AFTER_CONNECT_TIMEOUT = Duration.seconds(15)
 
 const adapterOf = (provider: ProviderId) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const found = (yield* ProviderCatalogue).find(provider)
     if (Option.isNone(found)) return yield* new ProviderLookupError({ provider, reason: "unknown" })
     const connect = found.value.connect
@@ -87,7 +104,7 @@ const adapterOf = (provider: ProviderId) =>
   })
 
 /** Starts a connect flow (admins): the consent URL and the secret binding it to this browser. */
-export const start = Effect.fn("Connect.start")(function*(principal: Principal, provider: ProviderId, params: Query) {
+export const start = Effect.fn("Connect.start")(function* (principal: Principal, provider: ProviderId, params: Query) {
   yield* requireRole(principal.role, "admin")
   const adapter = yield* adapterOf(provider)
   const urls = yield* ConnectUrls
@@ -105,8 +122,13 @@ export const start = Effect.fn("Connect.start")(function*(principal: Principal, 
 })
 
 /** Stores the account and subscribes its webhooks (best effort, bounded, logged). */
-const store = (adapter: ConnectAdapter, provider: ProviderId, pending: OAuthFlow.PendingAuthorization, account: ConnectedAccount) =>
-  Effect.gen(function*() {
+const store = (
+  adapter: ConnectAdapter,
+  provider: ProviderId,
+  pending: OAuthFlow.PendingAuthorization,
+  account: ConnectedAccount
+) =>
+  Effect.gen(function* () {
     const connection = yield* Connections.connect({
       organizationId: pending.organizationId,
       actorUserId: pending.userId,
@@ -114,23 +136,33 @@ const store = (adapter: ConnectAdapter, provider: ProviderId, pending: OAuthFlow
       ...account
     })
     const urls = yield* ConnectUrls
-    const subscribed = adapter.afterConnect === undefined
-      ? Effect.succeed(0)
-      : adapter.afterConnect({ connection, credentials: account.credentials, version: connection.credentialsVersion }, urls)
+    const subscribed =
+      adapter.afterConnect === undefined
+        ? Effect.succeed(0)
+        : adapter.afterConnect(
+            { connection, credentials: account.credentials, version: connection.credentialsVersion },
+            urls
+          )
     const webhooks = yield* subscribed.pipe(
       Effect.timeout(AFTER_CONNECT_TIMEOUT),
-      Effect.catch(() => Effect.logWarning("webhook registration failed").pipe(Effect.annotateLogs({ provider }), Effect.as(0)))
+      Effect.catch(() =>
+        Effect.logWarning("webhook registration failed").pipe(Effect.annotateLogs({ provider }), Effect.as(0))
+      )
     )
-    yield* Effect.logInfo("provider connected").pipe(Effect.annotateLogs({ provider, connectionId: connection.id, webhooks }))
+    yield* Effect.logInfo("provider connected").pipe(
+      Effect.annotateLogs({ provider, connectionId: connection.id, webhooks })
+    )
     return connection
   })
 
 /** The provider's redirect back to the browser: the connected account, or why not. */
-export const callback = Effect.fn("Connect.callback")(function*(
+export const callback = Effect.fn("Connect.callback")(function* (
   provider: ProviderId,
   request: { readonly query: ReadonlyArray<readonly [string, string]>; readonly binding: string | undefined }
 ) {
-  const adapter = yield* adapterOf(provider).pipe(Effect.mapError(() => new OAuthFlow.OAuthFlowError({ reason: "provider_error" })))
+  const adapter = yield* adapterOf(provider).pipe(
+    Effect.mapError(() => new OAuthFlow.OAuthFlowError({ reason: "provider_error" }))
+  )
   if (adapter.verifyCallback !== undefined) yield* adapter.verifyCallback(request.query)
   const query: Query = Object.fromEntries(request.query)
   const { pending, code } = yield* OAuthFlow.complete(provider, {
@@ -144,14 +176,16 @@ export const callback = Effect.fn("Connect.callback")(function*(
 })
 
 const keysOf = (adapter: ConnectAdapter) =>
-  adapter.keys === undefined ? Effect.fail(new OAuthFlow.OAuthFlowError({ reason: "provider_error" })) : Effect.succeed(adapter.keys)
+  adapter.keys === undefined
+    ? Effect.fail(new OAuthFlow.OAuthFlowError({ reason: "provider_error" }))
+    : Effect.succeed(adapter.keys)
 
 /**
  * A key exchange's server-to-server step: the keys are held sealed under the (consumed) state until the browser that
  * started the flow comes back — only then is the account connected, so a link started by another organisation
  * cannot capture this store.
  */
-export const receiveKeys = Effect.fn("Connect.receiveKeys")(function*(provider: ProviderId, body: Uint8Array) {
+export const receiveKeys = Effect.fn("Connect.receiveKeys")(function* (provider: ProviderId, body: Uint8Array) {
   const keys = yield* keysOf(yield* adapterOf(provider))
   const received = yield* keys.decode(body)
   const pending = yield* OAuthFlow.consume(provider, received.state, "server-to-server")
@@ -159,11 +193,17 @@ export const receiveKeys = Effect.fn("Connect.receiveKeys")(function*(provider: 
 })
 
 /** A key exchange's browser step: approved, denied, or the keys never arrived; only the starting browser finishes. */
-export const finishKeys = Effect.fn("Connect.finishKeys")(function*(
+export const finishKeys = Effect.fn("Connect.finishKeys")(function* (
   provider: ProviderId,
-  request: { readonly state: string | undefined; readonly approved: boolean | undefined; readonly binding: string | undefined }
+  request: {
+    readonly state: string | undefined
+    readonly approved: boolean | undefined
+    readonly binding: string | undefined
+  }
 ) {
-  const adapter = yield* adapterOf(provider).pipe(Effect.mapError(() => new OAuthFlow.OAuthFlowError({ reason: "provider_error" })))
+  const adapter = yield* adapterOf(provider).pipe(
+    Effect.mapError(() => new OAuthFlow.OAuthFlowError({ reason: "provider_error" }))
+  )
   const keys = yield* keysOf(adapter)
   const forget = OAuthFlow.consume(provider, request.state, "server-to-server").pipe(Effect.ignore)
   if (request.approved === false) {
@@ -179,21 +219,24 @@ export const finishKeys = Effect.fn("Connect.finishKeys")(function*(
     return yield* new OAuthFlow.OAuthFlowError({ reason: "keys_not_received" })
   }
   const pending = outcome.value
-  if (!OAuthFlow.boundTo(pending, request.binding)) return yield* new OAuthFlow.OAuthFlowError({ reason: "session_mismatch" })
-  return yield* Effect.gen(function*() {
+  if (!OAuthFlow.boundTo(pending, request.binding))
+    return yield* new OAuthFlow.OAuthFlowError({ reason: "session_mismatch" })
+  return yield* Effect.gen(function* () {
     const account = keys.account(pending, yield* previousOf(provider, pending, keys.externalAccount(pending)))
     return (yield* store(adapter, provider, pending, account)).externalAccount
-  }).pipe(Effect.catch((e) =>
-    Effect.logWarning("connect failed").pipe(
-      Effect.annotateLogs({ provider, error: e._tag }),
-      Effect.andThen(Effect.fail(new OAuthFlow.OAuthFlowError({ reason: "provider_error" })))
+  }).pipe(
+    Effect.catch((e) =>
+      Effect.logWarning("connect failed").pipe(
+        Effect.annotateLogs({ provider, error: e._tag }),
+        Effect.andThen(Effect.fail(new OAuthFlow.OAuthFlowError({ reason: "provider_error" })))
+      )
     )
-  ))
+  )
 })
 
 /** The account's current connection when this is a reconnect (what it holds may have to be kept). */
 const previousOf = (provider: ProviderId, pending: OAuthFlow.PendingAuthorization, account: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const existing = yield* (yield* ConnectionRepository).findByAccount(pending.organizationId, provider, account)
     if (Option.isNone(existing)) return Option.none<OpenedConnection>()
     const opened = yield* Connections.open(pending.organizationId, existing.value.id).pipe(
@@ -207,7 +250,10 @@ const previousOf = (provider: ProviderId, pending: OAuthFlow.PendingAuthorizatio
  * A custom source (admins): a connection that only pushes order events, signed the Standard Webhooks way with a
  * secret issued here and shown once.
  */
-export const createCustomSource = Effect.fn("Connect.createCustomSource")(function*(principal: Principal, name: string) {
+export const createCustomSource = Effect.fn("Connect.createCustomSource")(function* (
+  principal: Principal,
+  name: string
+) {
   yield* requireRole(principal.role, "admin")
   const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`
   const connection = yield* Connections.connect({

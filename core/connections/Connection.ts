@@ -57,6 +57,9 @@ export class CredentialsChanged extends Schema.TaggedError<CredentialsChanged>()
 export const sanitizeError = (message: string): string =>
   message
     .replace(/(bearer|basic)\s+[\w\-.~+/=]+/gi, "$1 <redacted>")
-    .replace(/([?&](?:code|token|access_token|refresh_token|client_secret|key|secret|hmac|signature)=)[^&\s]+/gi, "$1<redacted>")
+    .replace(
+      /([?&](?:code|token|access_token|refresh_token|client_secret|key|secret|hmac|signature)=)[^&\s]+/gi,
+      "$1<redacted>"
+    )
     .replace(/\b(?:ck|cs|shpat|shpua|Atzr)[|_][\w-]{6,}/g, "<redacted>")
     .slice(0, 500)

@@ -10,7 +10,7 @@ import { type CiphertextLocation, CredentialVault } from "./ports/CredentialVaul
 
 type BatchResult = Effect.Success<ReturnType<ConnectionRepositoryShape["resealBatch"]>>
 
-export const rotateAll = Effect.fn("KeyRotation.rotateAll")(function*(batchSize = 100) {
+export const rotateAll = Effect.fn("KeyRotation.rotateAll")(function* (batchSize = 100) {
   const repository = yield* ConnectionRepository
   const vault = yield* CredentialVault
   let resealed = 0

@@ -34,7 +34,14 @@ export class PendingAuthorization extends Schema.Class<PendingAuthorization>("Pe
 }) {}
 
 export const OAuthFailure = Schema.Literals([
-  "denied", "state_invalid", "provider_error", "exchange_failed", "not_allowed", "invalid_response", "insufficient_scope", "keys_not_received",
+  "denied",
+  "state_invalid",
+  "provider_error",
+  "exchange_failed",
+  "not_allowed",
+  "invalid_response",
+  "insufficient_scope",
+  "keys_not_received",
   "session_mismatch"
 ])
 export type OAuthFailure = typeof OAuthFailure.Type
@@ -88,21 +95,25 @@ export interface BeginInput {
   readonly context?: Record<string, string> | undefined
 }
 
-export const begin = Effect.fn("OAuthFlow.begin")(function*(input: BeginInput) {
+export const begin = Effect.fn("OAuthFlow.begin")(function* (input: BeginInput) {
   const store = yield* OAuthStateStore
   const state = newState()
   const binding = newState()
   const pkce = input.pkce ? pkcePair() : undefined
-  yield* store.put(state, new PendingAuthorization({
-    organizationId: input.organizationId,
-    userId: input.userId,
-    provider: input.provider,
-    redirectUri: input.redirectUri,
-    codeVerifier: pkce?.verifier ?? null,
-    browserBinding: bindingHash(binding).toString("hex"),
-    context: input.context ?? {},
-    createdAt: yield* Clock.currentTimeMillis
-  }), STATE_TTL)
+  yield* store.put(
+    state,
+    new PendingAuthorization({
+      organizationId: input.organizationId,
+      userId: input.userId,
+      provider: input.provider,
+      redirectUri: input.redirectUri,
+      codeVerifier: pkce?.verifier ?? null,
+      browserBinding: bindingHash(binding).toString("hex"),
+      context: input.context ?? {},
+      createdAt: yield* Clock.currentTimeMillis
+    }),
+    STATE_TTL
+  )
   return { state, codeChallenge: pkce?.challenge, binding }
 })
 
@@ -118,11 +129,14 @@ export interface CallbackParams {
  * Consumes the state first — even when the provider reports an error — so a callback URL can be used once only.
  * The state must belong to the provider whose callback received it.
  */
-export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: ProviderId, params: CallbackParams) {
+export const complete = Effect.fn("OAuthFlow.complete")(function* (provider: ProviderId, params: CallbackParams) {
   const pending = yield* consume(provider, params.state, params.binding)
   if (params.error !== undefined) {
     const code = /^[a-z_]{1,64}$/.test(params.error) ? params.error : "unknown"
-    return yield* new OAuthFlowError({ reason: code === "access_denied" ? "denied" : "provider_error", providerError: code })
+    return yield* new OAuthFlowError({
+      reason: code === "access_denied" ? "denied" : "provider_error",
+      providerError: code
+    })
   }
   if (params.code === undefined || params.code.length === 0 || params.code.length > 2048) {
     return yield* new OAuthFlowError({ reason: "provider_error", providerError: "missing_code" })
@@ -134,11 +148,20 @@ export const complete = Effect.fn("OAuthFlow.complete")(function*(provider: Prov
  * Consumes a state. `binding` is the starting browser's secret; `"server-to-server"` skips that check for a
  * callback no browser makes (WooCommerce POSTs keys): the browser step that follows must then check `boundTo`.
  */
-export const consume = Effect.fn("OAuthFlow.consume")(function*(provider: ProviderId, state: string | undefined, binding: string | undefined | "server-to-server") {
+export const consume = Effect.fn("OAuthFlow.consume")(function* (
+  provider: ProviderId,
+  state: string | undefined,
+  binding: string | undefined | "server-to-server"
+) {
   const store = yield* OAuthStateStore
-  const pending = state === undefined || state.length === 0 || state.length > 200 ? Option.none<PendingAuthorization>() : yield* store.consume(state)
-  if (Option.isNone(pending) || pending.value.provider !== provider) return yield* new OAuthFlowError({ reason: "state_invalid" })
-  if (binding !== "server-to-server" && !boundTo(pending.value, binding)) return yield* new OAuthFlowError({ reason: "session_mismatch" })
+  const pending =
+    state === undefined || state.length === 0 || state.length > 200
+      ? Option.none<PendingAuthorization>()
+      : yield* store.consume(state)
+  if (Option.isNone(pending) || pending.value.provider !== provider)
+    return yield* new OAuthFlowError({ reason: "state_invalid" })
+  if (binding !== "server-to-server" && !boundTo(pending.value, binding))
+    return yield* new OAuthFlowError({ reason: "session_mismatch" })
   return pending.value
 })
 
@@ -155,12 +178,23 @@ export const boundTo = (pending: PendingAuthorization, binding: string | undefin
  * Remembers how a flow ended, under its (already consumed) state, for the browser step that follows a
  * server-to-server callback (WooCommerce's return URL): read once, gone after the state's lifetime.
  */
-export const rememberOutcome = Effect.fn("OAuthFlow.rememberOutcome")(function*(state: string, pending: PendingAuthorization, outcome: Record<string, string>) {
+export const rememberOutcome = Effect.fn("OAuthFlow.rememberOutcome")(function* (
+  state: string,
+  pending: PendingAuthorization,
+  outcome: Record<string, string>
+) {
   const store = yield* OAuthStateStore
-  yield* store.put(`outcome:${state}`, new PendingAuthorization({ ...pending, context: { ...pending.context, ...outcome } }), STATE_TTL)
+  yield* store.put(
+    `outcome:${state}`,
+    new PendingAuthorization({ ...pending, context: { ...pending.context, ...outcome } }),
+    STATE_TTL
+  )
 })
 
-export const takeOutcome = Effect.fn("OAuthFlow.takeOutcome")(function*(provider: ProviderId, state: string | undefined) {
+export const takeOutcome = Effect.fn("OAuthFlow.takeOutcome")(function* (
+  provider: ProviderId,
+  state: string | undefined
+) {
   const store = yield* OAuthStateStore
   if (state === undefined || state.length === 0 || state.length > 200) return Option.none<PendingAuthorization>()
   return Option.filter(yield* store.consume(`outcome:${state}`), (p) => p.provider === provider)

@@ -38,7 +38,7 @@ export const MAX_AGE = Duration.hours(24)
 export const backoff = (failures: number) => Duration.seconds(Math.min(3600, 30 * 2 ** Math.max(0, failures)))
 
 /** One cycle: claims and refreshes batch after batch until nothing due is left for this instance. */
-export const runCycle = Effect.fn("RefreshRunner.runCycle")(function*<R>(options: RunnerOptions<R>) {
+export const runCycle = Effect.fn("RefreshRunner.runCycle")(function* <R>(options: RunnerOptions<R>) {
   const total = { claimed: 0, refreshed: 0, needsReauth: 0, retrying: 0 }
   while (true) {
     const batch = yield* runBatch(options)
@@ -50,7 +50,7 @@ export const runCycle = Effect.fn("RefreshRunner.runCycle")(function*<R>(options
   }
 })
 
-const runBatch = Effect.fnUntraced(function*<R>(options: RunnerOptions<R>) {
+const runBatch = Effect.fnUntraced(function* <R>(options: RunnerOptions<R>) {
   const queue = yield* RefreshQueue
   const manager = yield* TokenManager
   const notifier = yield* Notifier
@@ -64,55 +64,67 @@ const runBatch = Effect.fnUntraced(function*<R>(options: RunnerOptions<R>) {
     providers: [...options.grants.keys()],
     limit: options.batch
   })
-  const results = yield* Effect.forEach(due, (connection) =>
-    Effect.gen(function*() {
-      yield* Metric.update(lag, connection.lagSeconds)
-      const grant = options.grants.get(connection.provider)
-      // Only providers with a grant are claimed (claimDue is given the grants' keys): a miss is a bug, and it is
-      // handled like every other defect of a refresh (backed off, notified).
-      const outcome = yield* (grant === undefined
-        ? Effect.die(new Error(`RefreshRunner: claimed a ${connection.provider} connection but has no refresh grant for it`))
-        : manager.get(connectionTokenSource({
-          organizationId: connection.organizationId,
-          connectionId: connection.connectionId,
-          provider: connection.provider,
-          env: options.env,
-          grant
-        }), { force: connection.forced })).pipe(Effect.exit)
-      if (outcome._tag === "Success") {
-        yield* queue.settle(connection.connectionId, options.owner, { _tag: "Refreshed" })
-        yield* Metric.update(Metric.withAttributes(attempts, { outcome: "refreshed" }), 1)
-        return "refreshed" as const
-      }
-      const failure = Cause.findErrorOption(outcome.cause)
-      const permanent = failure._tag === "Some" && failure.value._tag === "TokenUnavailable" && failure.value.reason !== "transient"
-      if (permanent) {
-        yield* queue.settle(connection.connectionId, options.owner, { _tag: "Done" })
-        yield* Metric.update(Metric.withAttributes(attempts, { outcome: "needs_reauth" }), 1)
-        return "needs_reauth" as const
-      }
-      const failures = yield* queue.failures(connection.connectionId)
-      const reason = failure._tag === "Some" ? failure.value._tag : "defect"
-      // Once per streak: the first failure after a success notifies, the retries that follow do not.
-      if (failures === 0) {
-        yield* notifier.notify({
-          type: "connection.refresh_failed",
-          organizationId: connection.organizationId,
-          connectionId: connection.connectionId,
-          provider: connection.provider,
-          detail: `scheduled token refresh failed (${reason}); retrying with backoff`
+  const results = yield* Effect.forEach(
+    due,
+    (connection) =>
+      Effect.gen(function* () {
+        yield* Metric.update(lag, connection.lagSeconds)
+        const grant = options.grants.get(connection.provider)
+        // Only providers with a grant are claimed (claimDue is given the grants' keys): a miss is a bug, and it is
+        // handled like every other defect of a refresh (backed off, notified).
+        const outcome = yield* (
+          grant === undefined
+            ? Effect.die(
+                new Error(`RefreshRunner: claimed a ${connection.provider} connection but has no refresh grant for it`)
+              )
+            : manager.get(
+                connectionTokenSource({
+                  organizationId: connection.organizationId,
+                  connectionId: connection.connectionId,
+                  provider: connection.provider,
+                  env: options.env,
+                  grant
+                }),
+                { force: connection.forced }
+              )
+        ).pipe(Effect.exit)
+        if (outcome._tag === "Success") {
+          yield* queue.settle(connection.connectionId, options.owner, { _tag: "Refreshed" })
+          yield* Metric.update(Metric.withAttributes(attempts, { outcome: "refreshed" }), 1)
+          return "refreshed" as const
+        }
+        const failure = Cause.findErrorOption(outcome.cause)
+        const permanent =
+          failure._tag === "Some" && failure.value._tag === "TokenUnavailable" && failure.value.reason !== "transient"
+        if (permanent) {
+          yield* queue.settle(connection.connectionId, options.owner, { _tag: "Done" })
+          yield* Metric.update(Metric.withAttributes(attempts, { outcome: "needs_reauth" }), 1)
+          return "needs_reauth" as const
+        }
+        const failures = yield* queue.failures(connection.connectionId)
+        const reason = failure._tag === "Some" ? failure.value._tag : "defect"
+        // Once per streak: the first failure after a success notifies, the retries that follow do not.
+        if (failures === 0) {
+          yield* notifier.notify({
+            type: "connection.refresh_failed",
+            organizationId: connection.organizationId,
+            connectionId: connection.connectionId,
+            provider: connection.provider,
+            detail: `scheduled token refresh failed (${reason}); retrying with backoff`
+          })
+        }
+        yield* queue.settle(connection.connectionId, options.owner, {
+          _tag: "RetryAt",
+          at: DateTime.addDuration(yield* DateTime.now, backoff(failures))
         })
-      }
-      yield* queue.settle(connection.connectionId, options.owner, {
-        _tag: "RetryAt",
-        at: DateTime.addDuration(yield* DateTime.now, backoff(failures))
-      })
-      yield* Metric.update(Metric.withAttributes(attempts, { outcome: "retry" }), 1)
-      yield* Effect.logWarning("scheduled refresh failed, backing off").pipe(
-        Effect.annotateLogs({ connection: connection.connectionId, failures: failures + 1, reason })
-      )
-      return "retry" as const
-    }), { concurrency: options.concurrency })
+        yield* Metric.update(Metric.withAttributes(attempts, { outcome: "retry" }), 1)
+        yield* Effect.logWarning("scheduled refresh failed, backing off").pipe(
+          Effect.annotateLogs({ connection: connection.connectionId, failures: failures + 1, reason })
+        )
+        return "retry" as const
+      }),
+    { concurrency: options.concurrency }
+  )
   return {
     claimed: due.length,
     refreshed: results.filter((r) => r === "refreshed").length,

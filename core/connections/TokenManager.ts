@@ -36,8 +36,12 @@ export class TokenStillRejected extends Schema.TaggedError<TokenStillRejected>()
 
 const cacheHits = Metric.counter("token_cache_hits_total", { description: "Token reads served from cache, by layer" })
 const refreshes = Metric.counter("token_refresh_total", { description: "Token refreshes performed, by outcome" })
-const ttlGauge = Metric.gauge("token_ttl_seconds", { description: "Remaining lifetime of the newest token per token key" })
-const fallbacks = Metric.counter("token_cache_fallback_total", { description: "Token operations that bypassed an unavailable shared cache or lock" })
+const ttlGauge = Metric.gauge("token_ttl_seconds", {
+  description: "Remaining lifetime of the newest token per token key"
+})
+const fallbacks = Metric.counter("token_cache_fallback_total", {
+  description: "Token operations that bypassed an unavailable shared cache or lock"
+})
 
 export interface TokenManagerOptions {
   readonly policy: LifecyclePolicy
@@ -57,25 +61,28 @@ export const defaultOptions: TokenManagerOptions = {
   localTtl: Duration.seconds(30)
 }
 
-export class TokenManager extends Context.Service<TokenManager, {
-  readonly get: <E, R>(
-    source: TokenSource<E, R>,
-    options?: {
-      readonly rejected?: Redacted.Redacted<string> | undefined
-      /** Refresh even a fresh token (the scheduler's at-least-daily rule); still single-flight. */
-      readonly force?: boolean | undefined
-    }
-  ) => Effect.Effect<Redacted.Redacted<string>, E | LockTimeout, R>
-  readonly withToken: <A, E, R, E2, R2>(
-    source: TokenSource<E2, R2>,
-    use: (token: Redacted.Redacted<string>) => Effect.Effect<A, E | TokenRejected, R>
-  ) => Effect.Effect<A, E | E2 | LockTimeout | TokenStillRejected, R | R2>
-  readonly invalidate: (cacheKey: string) => Effect.Effect<void>
-}>()("tradeport/core/connections/TokenManager") {
+export class TokenManager extends Context.Service<
+  TokenManager,
+  {
+    readonly get: <E, R>(
+      source: TokenSource<E, R>,
+      options?: {
+        readonly rejected?: Redacted.Redacted<string> | undefined
+        /** Refresh even a fresh token (the scheduler's at-least-daily rule); still single-flight. */
+        readonly force?: boolean | undefined
+      }
+    ) => Effect.Effect<Redacted.Redacted<string>, E | LockTimeout, R>
+    readonly withToken: <A, E, R, E2, R2>(
+      source: TokenSource<E2, R2>,
+      use: (token: Redacted.Redacted<string>) => Effect.Effect<A, E | TokenRejected, R>
+    ) => Effect.Effect<A, E | E2 | LockTimeout | TokenStillRejected, R | R2>
+    readonly invalidate: (cacheKey: string) => Effect.Effect<void>
+  }
+>()("tradeport/core/connections/TokenManager") {
   static readonly layer = (options: TokenManagerOptions = defaultOptions) =>
     Layer.effect(
       TokenManager,
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const cache = yield* TokenCache
         const lock = yield* DistributedLock
         const local = new Map<string, { readonly token: CachedToken; readonly until: number }>()
@@ -87,11 +94,13 @@ export class TokenManager extends Context.Service<TokenManager, {
           freshness(Option.some(token.expiresAt), now, options.policy) === "fresh" &&
           (rejected === undefined || Redacted.value(token.token) !== Redacted.value(rejected))
 
-        const degrade = <A>(fallback: A) => (error: CacheError) =>
-          Metric.update(Metric.withAttributes(fallbacks, { operation: error.operation }), 1).pipe(Effect.as(fallback))
+        const degrade =
+          <A>(fallback: A) =>
+          (error: CacheError) =>
+            Metric.update(Metric.withAttributes(fallbacks, { operation: error.operation }), 1).pipe(Effect.as(fallback))
 
         const remember = (key: string, token: CachedToken) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const now = yield* DateTime.now
             keepLocally(key, token, now)
             const ttl = cacheTtl(token.expiresAt, now, options.policy)
@@ -103,7 +112,7 @@ export class TokenManager extends Context.Service<TokenManager, {
           })
 
         const fromShared = (key: string, rejected: Redacted.Redacted<string> | undefined) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const shared = yield* cache.get(key).pipe(Effect.catch(degrade(Option.none<CachedToken>())))
             const now = yield* DateTime.now
             if (Option.isSome(shared) && usable(shared.value, now, rejected)) {
@@ -114,11 +123,15 @@ export class TokenManager extends Context.Service<TokenManager, {
             return Option.none<Redacted.Redacted<string>>()
           })
 
-        const obtain = <E, R>(source: TokenSource<E, R>, rejected: Redacted.Redacted<string> | undefined, force: boolean) =>
-          Effect.gen(function*() {
+        const obtain = <E, R>(
+          source: TokenSource<E, R>,
+          rejected: Redacted.Redacted<string> | undefined,
+          force: boolean
+        ) =>
+          Effect.gen(function* () {
             const cached = force ? Option.none() : yield* fromShared(source.cacheKey, rejected)
             if (Option.isSome(cached)) return cached.value
-            const underLock = Effect.gen(function*() {
+            const underLock = Effect.gen(function* () {
               // Whoever held the lock before us may have refreshed already.
               const again = force ? Option.none() : yield* fromShared(source.cacheKey, rejected)
               if (Option.isSome(again)) return again.value
@@ -134,32 +147,42 @@ export class TokenManager extends Context.Service<TokenManager, {
               yield* remember(source.cacheKey, fresh)
               return fresh.token
             })
-            return yield* lock.withLock(source.lockKey, { ttl: options.lockTtl, wait: options.lockWait })(underLock).pipe(
-              Effect.catchIf(
-                (error): error is CacheError => error instanceof CacheError,
-                // No shared lock: this process still refreshes at most once at a time (in-flight dedupe).
-                (error) => degrade(undefined)(error).pipe(Effect.andThen(underLock))
+            return yield* lock
+              .withLock(source.lockKey, { ttl: options.lockTtl, wait: options.lockWait })(underLock)
+              .pipe(
+                Effect.catchIf(
+                  (error): error is CacheError => error instanceof CacheError,
+                  // No shared lock: this process still refreshes at most once at a time (in-flight dedupe).
+                  (error) => degrade(undefined)(error).pipe(Effect.andThen(underLock))
+                )
               )
-            )
           })
 
         const get = <E, R>(
           source: TokenSource<E, R>,
           opts?: { readonly rejected?: Redacted.Redacted<string> | undefined; readonly force?: boolean | undefined }
         ) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const rejected = opts?.rejected
             const force = opts?.force === true
             const now = yield* DateTime.now
             const hit = local.get(source.cacheKey)
-            if (!force && hit !== undefined && hit.until > DateTime.toEpochMillis(now) && usable(hit.token, now, rejected)) {
+            if (
+              !force &&
+              hit !== undefined &&
+              hit.until > DateTime.toEpochMillis(now) &&
+              usable(hit.token, now, rejected)
+            ) {
               yield* Metric.update(Metric.withAttributes(cacheHits, { layer: "local" }), 1)
               return hit.token.token
             }
             const running = inFlight.get(source.cacheKey)
             if (running !== undefined) {
               const shared = yield* Deferred.await(running).pipe(Effect.exit)
-              if (Exit.isSuccess(shared) && (rejected === undefined || Redacted.value(shared.value) !== Redacted.value(rejected))) {
+              if (
+                Exit.isSuccess(shared) &&
+                (rejected === undefined || Redacted.value(shared.value) !== Redacted.value(rejected))
+              ) {
                 return shared.value
               }
             }
@@ -177,18 +200,23 @@ export class TokenManager extends Context.Service<TokenManager, {
         return TokenManager.of({
           get,
           withToken: (source, use) =>
-            Effect.gen(function*() {
+            Effect.gen(function* () {
               const token = yield* get(source)
               return yield* use(token).pipe(
                 Effect.catchTag("TokenRejected", () =>
                   get(source, { rejected: token }).pipe(
                     Effect.flatMap(use),
-                    Effect.catchTag("TokenRejected", () => Effect.fail(new TokenStillRejected({ key: source.cacheKey })))
-                  ))
+                    Effect.catchTag("TokenRejected", () =>
+                      Effect.fail(new TokenStillRejected({ key: source.cacheKey }))
+                    )
+                  )
+                )
               )
             }),
           invalidate: (cacheKey) =>
-            Effect.sync(() => local.delete(cacheKey)).pipe(Effect.andThen(cache.delete(cacheKey).pipe(Effect.catch(degrade(undefined)))))
+            Effect.sync(() => local.delete(cacheKey)).pipe(
+              Effect.andThen(cache.delete(cacheKey).pipe(Effect.catch(degrade(undefined))))
+            )
         })
       })
     )

@@ -25,7 +25,9 @@ const canonical = (value: unknown): string => {
 
 export const requestHash = (payload: unknown) => createHash("sha256").update(canonical(payload)).digest("hex")
 
-export type Claimed<A> = { readonly _tag: "Run"; readonly holder: string } | { readonly _tag: "Replayed"; readonly value: A }
+export type Claimed<A> =
+  | { readonly _tag: "Run"; readonly holder: string }
+  | { readonly _tag: "Replayed"; readonly value: A }
 
 /**
  * Claims the key for this request: the holder token when the operation should run, the stored success when it
@@ -38,15 +40,14 @@ export const claim = <A, I>(options: {
   readonly payload: unknown
   readonly schema: Schema.Codec<A, I>
 }): Effect.Effect<Claimed<A>, IdempotencyError | ReplayedFailure, IdempotencyStore> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* IdempotencyStore
-    const claimed = yield* store.claim(
-      options.organizationId,
-      options.key,
-      options.operation,
-      requestHash(options.payload),
-      { ttl: TTL, staleAfter: STALE_AFTER }
-    ).pipe(Effect.mapError(() => new IdempotencyError({ reason: "storage_unavailable" })))
+    const claimed = yield* store
+      .claim(options.organizationId, options.key, options.operation, requestHash(options.payload), {
+        ttl: TTL,
+        staleAfter: STALE_AFTER
+      })
+      .pipe(Effect.mapError(() => new IdempotencyError({ reason: "storage_unavailable" })))
     switch (claimed._tag) {
       case "Mismatch":
         return yield* new IdempotencyError({ reason: "key_reused" })
@@ -55,7 +56,10 @@ export const claim = <A, I>(options: {
       case "Replay": {
         const { status, body } = claimed.response
         if (status >= 400) return yield* new ReplayedFailure({ status, body })
-        return { _tag: "Replayed" as const, value: yield* Schema.decodeUnknownEffect(options.schema)(body).pipe(Effect.orDie) }
+        return {
+          _tag: "Replayed" as const,
+          value: yield* Schema.decodeUnknownEffect(options.schema)(body).pipe(Effect.orDie)
+        }
       }
       case "New":
         return { _tag: "Run" as const, holder: claimed.holder }

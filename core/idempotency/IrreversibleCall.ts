@@ -51,7 +51,7 @@ export const run = <P, Res, A, I, EP extends Tagged, EC extends Tagged, ED exten
   EP | EC | ED | IdempotencyError | ReplayedFailure | IrreversibleOutcome,
   RP | RC | RR | IdempotencyStore | Transactions | FailureAnswers
 > =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* IdempotencyStore
     const transactions = yield* Transactions
     const { answerOf } = yield* FailureAnswers
@@ -61,62 +61,77 @@ export const run = <P, Res, A, I, EP extends Tagged, EC extends Tagged, ED exten
     const holder = claimed.holder
 
     // 1. Nothing spent yet: a refusal is this key's answer; trouble that left nothing behind gives the key back.
-    const prepared = yield* spec.prepare.pipe(Effect.tapError((e) => {
-      const answer = answerOf(e)
-      const settle = answer.status >= 500
-        ? store.release(organizationId, key, holder)
-        : store.complete(organizationId, key, holder, answer)
-      return settle.pipe(Effect.ignore)
-    }))
+    const prepared = yield* spec.prepare.pipe(
+      Effect.tapError((e) => {
+        const answer = answerOf(e)
+        const settle =
+          answer.status >= 500
+            ? store.release(organizationId, key, holder)
+            : store.complete(organizationId, key, holder, answer)
+        return settle.pipe(Effect.ignore)
+      })
+    )
 
     // 2. The point of no return.
-    const unknown = new IrreversibleOutcome({ reason: "unknown", subject: spec.subject, provider: spec.provider(prepared) })
-    const provisional = yield* store.complete(organizationId, key, holder, answerOf(unknown)).pipe(
-      Effect.catchTag("PersistenceError", () =>
-        store.release(organizationId, key, holder).pipe(
-          Effect.ignore,
-          Effect.andThen(Effect.fail(new IdempotencyError({ reason: "storage_unavailable" })))
-        ))
-    )
+    const unknown = new IrreversibleOutcome({
+      reason: "unknown",
+      subject: spec.subject,
+      provider: spec.provider(prepared)
+    })
+    const provisional = yield* store
+      .complete(organizationId, key, holder, answerOf(unknown))
+      .pipe(
+        Effect.catchTag("PersistenceError", () =>
+          store
+            .release(organizationId, key, holder)
+            .pipe(Effect.ignore, Effect.andThen(Effect.fail(new IdempotencyError({ reason: "storage_unavailable" }))))
+        )
+      )
     if (!provisional) return yield* new IdempotencyError({ reason: "in_progress" })
 
     // 3 + 4. Uninterruptible from the call to the recorded answer.
-    return yield* Effect.uninterruptible(Effect.gen(function*() {
-      const called = yield* spec.call(prepared).pipe(Effect.result)
-      if (Result.isFailure(called)) {
-        const e = called.failure
-        switch (spec.classify(e)) {
-          case "unknown":
-            return yield* unknown
-          case "not_reached":
-            yield* store.abandon(organizationId, key, holder).pipe(Effect.ignore)
-            return yield* Effect.fail(e)
-          case "refused":
-            yield* store.supersede(organizationId, key, holder, answerOf(e)).pipe(Effect.ignore)
-            return yield* Effect.fail(e)
+    return yield* Effect.uninterruptible(
+      Effect.gen(function* () {
+        const called = yield* spec.call(prepared).pipe(Effect.result)
+        if (Result.isFailure(called)) {
+          const e = called.failure
+          switch (spec.classify(e)) {
+            case "unknown":
+              return yield* unknown
+            case "not_reached":
+              yield* store.abandon(organizationId, key, holder).pipe(Effect.ignore)
+              return yield* Effect.fail(e)
+            case "refused":
+              yield* store.supersede(organizationId, key, holder, answerOf(e)).pipe(Effect.ignore)
+              return yield* Effect.fail(e)
+          }
         }
-      }
-      const result = called.success
-      const recorded = yield* transactions.inOrganization(organizationId)(Effect.gen(function*() {
-        const outcome = yield* spec.record(prepared, result)
-        const answer = Result.isSuccess(outcome)
-          ? { status: 201, body: yield* Schema.encodeEffect(spec.success)(outcome.success).pipe(Effect.orDie) }
-          : answerOf(outcome.failure)
-        yield* store.supersede(organizationId, key, holder, answer)
-        return outcome
-      })).pipe(Effect.result)
-      if (Result.isFailure(recorded)) {
-        yield* Effect.logError("irreversible call made but not recorded").pipe(
-          Effect.annotateLogs({ subject: spec.subject, reference: spec.reference(result), operation: spec.operation })
-        )
-        return yield* new IrreversibleOutcome({
-          reason: "not_recorded",
-          subject: spec.subject,
-          provider: spec.provider(prepared),
-          reference: spec.reference(result)
-        })
-      }
-      const outcome = recorded.success
-      return Result.isSuccess(outcome) ? outcome.success : yield* Effect.fail(outcome.failure)
-    }))
+        const result = called.success
+        const recorded = yield* transactions
+          .inOrganization(organizationId)(
+            Effect.gen(function* () {
+              const outcome = yield* spec.record(prepared, result)
+              const answer = Result.isSuccess(outcome)
+                ? { status: 201, body: yield* Schema.encodeEffect(spec.success)(outcome.success).pipe(Effect.orDie) }
+                : answerOf(outcome.failure)
+              yield* store.supersede(organizationId, key, holder, answer)
+              return outcome
+            })
+          )
+          .pipe(Effect.result)
+        if (Result.isFailure(recorded)) {
+          yield* Effect.logError("irreversible call made but not recorded").pipe(
+            Effect.annotateLogs({ subject: spec.subject, reference: spec.reference(result), operation: spec.operation })
+          )
+          return yield* new IrreversibleOutcome({
+            reason: "not_recorded",
+            subject: spec.subject,
+            provider: spec.provider(prepared),
+            reference: spec.reference(result)
+          })
+        }
+        const outcome = recorded.success
+        return Result.isSuccess(outcome) ? outcome.success : yield* Effect.fail(outcome.failure)
+      })
+    )
   })

@@ -26,19 +26,24 @@ export interface LoginInput {
   readonly organizationId?: OrgId | undefined
 }
 
-const issuePair = Effect.fn("Authentication.issuePair")(function*(principal: Principal, refreshToken: string) {
+const issuePair = Effect.fn("Authentication.issuePair")(function* (principal: Principal, refreshToken: string) {
   const tokens = yield* AccessTokens
   const access = yield* tokens.issue(principal)
-  return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken: Redacted.make(refreshToken), principal }
+  return {
+    accessToken: access.token,
+    expiresIn: access.expiresIn,
+    refreshToken: Redacted.make(refreshToken),
+    principal
+  }
 })
 
-const nextToken = Effect.gen(function*() {
+const nextToken = Effect.gen(function* () {
   const token = newRefreshToken()
   const expiresAt = DateTime.addDuration(yield* DateTime.now, REFRESH_TOKEN_TTL)
   return { token, issued: { tokenHash: hashRefreshToken(token), expiresAt } }
 })
 
-export const login = Effect.fn("Authentication.login")(function*(input: LoginInput) {
+export const login = Effect.fn("Authentication.login")(function* (input: LoginInput) {
   const repository = yield* IdentityRepository
   const hasher = yield* PasswordHasher
   const attempts = yield* LoginAttempts
@@ -56,16 +61,19 @@ export const login = Effect.fn("Authentication.login")(function*(input: LoginInp
   if (Option.isNone(credentials) || !passwordMatches) {
     const { locked } = yield* attempts.fail(key, attempt.attempt)
     // Audited off the response path: the answer's timing must not depend on whether the account exists.
-    yield* Effect.forkDetach(auditFailure(Option.getOrUndefined(Option.map(credentials, (c) => c.user.id)), attempt.attempt, locked))
+    yield* Effect.forkDetach(
+      auditFailure(Option.getOrUndefined(Option.map(credentials, (c) => c.user.id)), attempt.attempt, locked)
+    )
     return yield* new InvalidCredentials()
   }
 
   const { user } = credentials.value
   yield* attempts.reset(key)
   const memberships = yield* repository.membershipsOf(user.id)
-  const membership = input.organizationId === undefined
-    ? memberships[0]
-    : memberships.find((m) => m.organizationId === input.organizationId)
+  const membership =
+    input.organizationId === undefined
+      ? memberships[0]
+      : memberships.find((m) => m.organizationId === input.organizationId)
   if (membership === undefined) return yield* new InvalidCredentials()
 
   const principal = new Principal({
@@ -75,24 +83,38 @@ export const login = Effect.fn("Authentication.login")(function*(input: LoginInp
     sessionId: SessionId.make(randomUUID())
   })
   const refresh = yield* nextToken
-  yield* sessions.open({ familyId: principal.sessionId, userId: user.id, organizationId: principal.organizationId }, refresh.issued)
-  yield* audit.record({ organizationId: principal.organizationId, actorUserId: user.id, action: "LOGIN_SUCCEEDED", target: principal.sessionId })
+  yield* sessions.open(
+    { familyId: principal.sessionId, userId: user.id, organizationId: principal.organizationId },
+    refresh.issued
+  )
+  yield* audit.record({
+    organizationId: principal.organizationId,
+    actorUserId: user.id,
+    action: "LOGIN_SUCCEEDED",
+    target: principal.sessionId
+  })
   return yield* issuePair(principal, refresh.token)
 })
 
 /** Failed logins are audited in every organisation of the account (or as a platform event for unknown emails). */
 const auditFailure = (userId: UserId | undefined, attempt: number, locked: boolean) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const repository = yield* IdentityRepository
     const audit = yield* AuditLog
-    const organizations = userId === undefined ? [] : (yield* repository.membershipsOf(userId)).map((m) => m.organizationId)
+    const organizations =
+      userId === undefined ? [] : (yield* repository.membershipsOf(userId)).map((m) => m.organizationId)
     for (const organizationId of organizations.length === 0 ? [undefined] : organizations) {
       yield* audit.record({ organizationId, actorUserId: userId, action: "LOGIN_FAILED", details: { attempt } })
-      if (locked) yield* audit.record({ organizationId, actorUserId: userId, action: "ACCOUNT_LOCKED", details: { attempt } })
+      if (locked)
+        yield* audit.record({ organizationId, actorUserId: userId, action: "ACCOUNT_LOCKED", details: { attempt } })
     }
-  }).pipe(Effect.catch((e) => Effect.logWarning("could not audit a failed login").pipe(Effect.annotateLogs({ error: e._tag }))))
+  }).pipe(
+    Effect.catch((e) =>
+      Effect.logWarning("could not audit a failed login").pipe(Effect.annotateLogs({ error: e._tag }))
+    )
+  )
 
-export const refresh = Effect.fn("Authentication.refresh")(function*(presented: Redacted.Redacted<string>) {
+export const refresh = Effect.fn("Authentication.refresh")(function* (presented: Redacted.Redacted<string>) {
   const sessions = yield* SessionRepository
   const repository = yield* IdentityRepository
   const audit = yield* AuditLog
@@ -109,7 +131,9 @@ export const refresh = Effect.fn("Authentication.refresh")(function*(presented: 
         action: "TOKEN_REUSE_DETECTED",
         target: outcome.familyId
       })
-      yield* Effect.logWarning("refresh token reuse: session family revoked").pipe(Effect.annotateLogs({ session: outcome.familyId }))
+      yield* Effect.logWarning("refresh token reuse: session family revoked").pipe(
+        Effect.annotateLogs({ session: outcome.familyId })
+      )
       return yield* new InvalidRefreshToken()
     case "Rotated": {
       // The role may have changed, or the membership ended, since the session began.
@@ -126,11 +150,16 @@ export const refresh = Effect.fn("Authentication.refresh")(function*(presented: 
   }
 })
 
-export const logout = Effect.fn("Authentication.logout")(function*(presented: Redacted.Redacted<string>) {
+export const logout = Effect.fn("Authentication.logout")(function* (presented: Redacted.Redacted<string>) {
   const sessions = yield* SessionRepository
   const audit = yield* AuditLog
   const owner = yield* sessions.revokeFamilyOf(hashRefreshToken(Redacted.value(presented)))
   if (owner !== undefined) {
-    yield* audit.record({ organizationId: owner.organizationId, actorUserId: owner.userId, action: "LOGOUT", target: owner.familyId })
+    yield* audit.record({
+      organizationId: owner.organizationId,
+      actorUserId: owner.userId,
+      action: "LOGOUT",
+      target: owner.familyId
+    })
   }
 })

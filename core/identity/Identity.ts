@@ -7,7 +7,9 @@ import { OrgId, UserId } from "../shared/Ids.ts"
 
 /** Emails are compared case-insensitively: decoding trims and lower-cases them. */
 export const Email = Schema.String.pipe(
-  Schema.decode(SchemaTransformation.composeTransformation(SchemaTransformation.trim(), SchemaTransformation.toLowerCase())),
+  Schema.decode(
+    SchemaTransformation.composeTransformation(SchemaTransformation.trim(), SchemaTransformation.toLowerCase())
+  ),
   Schema.check(
     Schema.isMaxLength(254),
     Schema.isPattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: "must be an email address" })

@@ -13,7 +13,7 @@ import { PasswordHasher } from "./ports/PasswordHasher.ts"
 import type { Principal } from "./Principal.ts"
 import { requiredToChange, requireRole } from "./Roles.ts"
 
-export const me = Effect.fn("Members.me")(function*(principal: Principal) {
+export const me = Effect.fn("Members.me")(function* (principal: Principal) {
   const repository = yield* IdentityRepository
   const member = yield* repository.member(principal.organizationId, principal.userId)
   const organization = yield* repository.organization(principal.organizationId)
@@ -21,12 +21,12 @@ export const me = Effect.fn("Members.me")(function*(principal: Principal) {
   return { member: member.value, organization: organization.value }
 })
 
-export const list = Effect.fn("Members.list")(function*(principal: Principal) {
+export const list = Effect.fn("Members.list")(function* (principal: Principal) {
   const repository = yield* IdentityRepository
   return yield* repository.listMembers(principal.organizationId)
 })
 
-export const add = Effect.fn("Members.add")(function*(
+export const add = Effect.fn("Members.add")(function* (
   principal: Principal,
   input: { readonly email: Email; readonly password: Redacted.Redacted<Password>; readonly role: Role }
 ) {
@@ -36,47 +36,68 @@ export const add = Effect.fn("Members.add")(function*(
   const audit = yield* AuditLog
   const transactions = yield* Transactions
   const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(input.password)))
-  return yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
-    const member = yield* repository.addMember(principal.organizationId, { email: input.email, passwordHash, role: input.role })
-    yield* audit.record({
-      organizationId: principal.organizationId, actorUserId: principal.userId, action: "MEMBER_ADDED", target: member.userId,
-      details: { role: input.role }
+  return yield* transactions.inOrganization(principal.organizationId)(
+    Effect.gen(function* () {
+      const member = yield* repository.addMember(principal.organizationId, {
+        email: input.email,
+        passwordHash,
+        role: input.role
+      })
+      yield* audit.record({
+        organizationId: principal.organizationId,
+        actorUserId: principal.userId,
+        action: "MEMBER_ADDED",
+        target: member.userId,
+        details: { role: input.role }
+      })
+      return member
     })
-    return member
-  }))
+  )
 })
 
-export const changeRole = Effect.fn("Members.changeRole")(function*(principal: Principal, userId: UserId, to: Role) {
+export const changeRole = Effect.fn("Members.changeRole")(function* (principal: Principal, userId: UserId, to: Role) {
   const repository = yield* IdentityRepository
   const audit = yield* AuditLog
   const target = yield* repository.member(principal.organizationId, userId)
   if (Option.isNone(target)) return yield* new MemberNotFound()
   yield* requireRole(principal.role, requiredToChange(target.value.role, to))
   const transactions = yield* Transactions
-  return yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
-    const updated = yield* repository.changeRole(principal.organizationId, userId, target.value.role, to)
-    yield* audit.record({
-      organizationId: principal.organizationId, actorUserId: principal.userId, action: "ROLE_CHANGED", target: userId,
-      details: { from: target.value.role, to }
+  return yield* transactions.inOrganization(principal.organizationId)(
+    Effect.gen(function* () {
+      const updated = yield* repository.changeRole(principal.organizationId, userId, target.value.role, to)
+      yield* audit.record({
+        organizationId: principal.organizationId,
+        actorUserId: principal.userId,
+        action: "ROLE_CHANGED",
+        target: userId,
+        details: { from: target.value.role, to }
+      })
+      return updated
     })
-    return updated
-  }))
+  )
 })
 
-export const remove = Effect.fn("Members.remove")(function*(principal: Principal, userId: UserId) {
+export const remove = Effect.fn("Members.remove")(function* (principal: Principal, userId: UserId) {
   const repository = yield* IdentityRepository
   const audit = yield* AuditLog
   const target = yield* repository.member(principal.organizationId, userId)
   if (Option.isNone(target)) return yield* new MemberNotFound()
   yield* requireRole(principal.role, target.value.role === "owner" ? "owner" : "admin")
   const transactions = yield* Transactions
-  yield* transactions.inOrganization(principal.organizationId)(Effect.gen(function*() {
-    yield* repository.removeMember(principal.organizationId, userId, target.value.role)
-    yield* audit.record({ organizationId: principal.organizationId, actorUserId: principal.userId, action: "MEMBER_REMOVED", target: userId })
-  }))
+  yield* transactions.inOrganization(principal.organizationId)(
+    Effect.gen(function* () {
+      yield* repository.removeMember(principal.organizationId, userId, target.value.role)
+      yield* audit.record({
+        organizationId: principal.organizationId,
+        actorUserId: principal.userId,
+        action: "MEMBER_REMOVED",
+        target: userId
+      })
+    })
+  )
 })
 
-export const auditTrail = Effect.fn("Members.auditTrail")(function*(
+export const auditTrail = Effect.fn("Members.auditTrail")(function* (
   principal: Principal,
   options: { readonly limit: number; readonly before?: string | undefined; readonly target?: string | undefined }
 ) {

@@ -17,7 +17,7 @@ export interface RegisterInput {
   readonly password: Redacted.Redacted<Password>
 }
 
-export const register = Effect.fn("Registration.register")(function*(input: RegisterInput) {
+export const register = Effect.fn("Registration.register")(function* (input: RegisterInput) {
   const hasher = yield* PasswordHasher
   const repository = yield* IdentityRepository
   const audit = yield* AuditLog
@@ -25,11 +25,17 @@ export const register = Effect.fn("Registration.register")(function*(input: Regi
   const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(input.password)))
   const organizationId = OrgId.make(randomUUID())
   const userId = UserId.make(randomUUID())
-  return yield* transactions.inOrganization(organizationId)(Effect.gen(function*() {
-    const registered = yield* repository.registerOwner({
-      organizationId, userId, organizationName: input.organizationName, email: input.email, passwordHash
+  return yield* transactions.inOrganization(organizationId)(
+    Effect.gen(function* () {
+      const registered = yield* repository.registerOwner({
+        organizationId,
+        userId,
+        organizationName: input.organizationName,
+        email: input.email,
+        passwordHash
+      })
+      yield* audit.record({ organizationId, actorUserId: userId, action: "USER_REGISTERED", target: userId })
+      return registered
     })
-    yield* audit.record({ organizationId, actorUserId: userId, action: "USER_REGISTERED", target: userId })
-    return registered
-  }))
+  )
 })

@@ -44,20 +44,26 @@ const MAX_QUANTITY = 1_000_000_000
 export const validateRow = (raw: RawRow): ValidRow | RowError => {
   const sku = typeof raw.sku === "string" ? raw.sku.trim() : ""
   if (sku.length === 0 || sku.length > 100) {
-    return { row: raw.row, sku: sku.length > 0 ? sku.slice(0, 100) : null, field: "sku", message: "sku is required (1 to 100 characters)" }
+    return {
+      row: raw.row,
+      sku: sku.length > 0 ? sku.slice(0, 100) : null,
+      field: "sku",
+      message: "sku is required (1 to 100 characters)"
+    }
   }
   const text = typeof raw.quantity === "number" ? String(raw.quantity) : (raw.quantity ?? "").trim()
   if (!/^\d+$/.test(text) || Number(text) > MAX_QUANTITY) {
     return { row: raw.row, sku, field: "quantity", message: "quantity must be a non-negative integer" }
   }
   const location = (raw.location ?? "").trim() || "default"
-  if (location.length > 64) return { row: raw.row, sku, field: "location", message: "location is at most 64 characters" }
+  if (location.length > 64)
+    return { row: raw.row, sku, field: "location", message: "location is at most 64 characters" }
   return { row: raw.row, sku, location, onHand: Number(text) }
 }
 
 const isError = (r: ValidRow | RowError): r is RowError => "field" in r
 
-export const importLevels = Effect.fn("BulkImport.importLevels")(function*(
+export const importLevels = Effect.fn("BulkImport.importLevels")(function* (
   organizationId: OrgId,
   rows: ReadonlyArray<RawRow>,
   mode: ImportMode
@@ -75,7 +81,12 @@ export const importLevels = Effect.fn("BulkImport.importLevels")(function*(
     const key = `${checked.sku}\u0000${checked.location}`
     const first = seen.get(key)
     if (first !== undefined) {
-      errors.push({ row: checked.row, sku: checked.sku, field: "sku", message: `duplicate of row ${first} for location ${checked.location}` })
+      errors.push({
+        row: checked.row,
+        sku: checked.sku,
+        field: "sku",
+        message: `duplicate of row ${first} for location ${checked.location}`
+      })
       continue
     }
     seen.set(key, checked.row)
@@ -92,7 +103,9 @@ export const importLevels = Effect.fn("BulkImport.importLevels")(function*(
   const validRow = (index: number) => {
     const row = valid[index]
     return row === undefined
-      ? Effect.die(new Error(`BulkImport: setOnHand reported row index ${index}, outside the ${valid.length} rows it was given`))
+      ? Effect.die(
+          new Error(`BulkImport: setOnHand reported row index ${index}, outside the ${valid.length} rows it was given`)
+        )
       : Effect.succeed(row)
   }
   for (const index of result.unknownSku) {
@@ -103,5 +116,10 @@ export const importLevels = Effect.fn("BulkImport.importLevels")(function*(
     const row = yield* validRow(index)
     errors.push({ row: row.row, sku: row.sku, field: "quantity", message: "less than the quantity currently reserved" })
   }
-  return { mode, received: rows.length, applied: result.applied, errors: errors.sort((a, b) => a.row - b.row) } satisfies ImportReport
+  return {
+    mode,
+    received: rows.length,
+    applied: result.applied,
+    errors: errors.sort((a, b) => a.row - b.row)
+  } satisfies ImportReport
 })

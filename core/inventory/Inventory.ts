@@ -14,7 +14,9 @@ export interface Demand {
 export const consolidate = (lines: ReadonlyArray<OrderLine>): ReadonlyArray<Demand> => {
   const totals = new Map<Sku, number>()
   for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity)
-  return [...totals].map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
+  return [...totals]
+    .map(([sku, quantity]) => ({ sku, quantity }))
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
 }
 
 export class OutOfStock extends Schema.TaggedError<OutOfStock>()("OutOfStock", {

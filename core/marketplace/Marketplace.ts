@@ -77,26 +77,46 @@ export class G2AError extends Schema.TaggedError<G2AError>()("G2AError", {
 /** Compares the current offer with what the caller expects; prices compare to the cent. */
 export const checkOffer = (
   product: G2AProduct,
-  expectation: { readonly price?: number | undefined; readonly maxPrice?: number | undefined; readonly quantity?: number | undefined; readonly currency?: string | undefined }
+  expectation: {
+    readonly price?: number | undefined
+    readonly maxPrice?: number | undefined
+    readonly quantity?: number | undefined
+    readonly currency?: string | undefined
+  }
 ) => {
   const current = { price: product.price, stock: product.stock, currency: product.currency }
   if (expectation.currency !== undefined && expectation.currency !== product.currency) {
-    return new G2AError({ kind: "validation", message: `G2A prices product ${product.id} in ${product.currency}, not ${expectation.currency}`, current })
+    return new G2AError({
+      kind: "validation",
+      message: `G2A prices product ${product.id} in ${product.currency}, not ${expectation.currency}`,
+      current
+    })
   }
   const quantity = expectation.quantity ?? 1
   if (product.stock < quantity) {
-    return new G2AError({ kind: "out_of_stock", message: `product ${product.id} has ${product.stock} in stock, ${quantity} needed`, current })
+    return new G2AError({
+      kind: "out_of_stock",
+      message: `product ${product.id} has ${product.stock} in stock, ${quantity} needed`,
+      current
+    })
   }
   const cents = (n: number) => Math.round(n * 100)
   if (expectation.price !== undefined && cents(product.price) !== cents(expectation.price)) {
-    return new G2AError({ kind: "price_changed", message: `product ${product.id} costs ${product.price} ${product.currency}, expected ${expectation.price}`, current })
+    return new G2AError({
+      kind: "price_changed",
+      message: `product ${product.id} costs ${product.price} ${product.currency}, expected ${expectation.price}`,
+      current
+    })
   }
   if (expectation.maxPrice !== undefined && cents(product.price) > cents(expectation.maxPrice)) {
-    return new G2AError({ kind: "price_changed", message: `product ${product.id} costs ${product.price} ${product.currency}, above maxPrice ${expectation.maxPrice}`, current })
+    return new G2AError({
+      kind: "price_changed",
+      message: `product ${product.id} costs ${product.price} ${product.currency}, above maxPrice ${expectation.maxPrice}`,
+      current
+    })
   }
   return undefined
 }
-
 
 /** G2A created the order, at a price beyond the buyer's maxPrice or in another currency: recorded, reported. */
 export class PurchaseAboveLimit extends Schema.TaggedError<PurchaseAboveLimit>()("PurchaseAboveLimit", {

@@ -19,26 +19,40 @@ const StatusEvent = Schema.Struct({
 })
 
 export const applyG2AEvent: Applier<PersistenceError, PurchaseRepository> = (source, event) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     if (event.topic !== "order.status") return "ignored" as const
     const { data } = yield* Schema.decodeUnknownEffect(StatusEvent)(event.payload).pipe(
       Effect.catch(() => Effect.fail(new WebhookApplyError({ detail: "invalid order.status payload" })))
     )
     const orderId = String(data.order_id)
     const status = fromG2AStatus(data.status)
-    if (status === undefined) return yield* new WebhookApplyError({ detail: `unknown G2A order status "${data.status.slice(0, 64)}"` })
+    if (status === undefined)
+      return yield* new WebhookApplyError({ detail: `unknown G2A order status "${data.status.slice(0, 64)}"` })
     // The source is the account the order was placed with: the deployment's G2A account, or the connection's.
-    const outcome = yield* (yield* PurchaseRepository).updateStatus(source.organizationId, "g2a", source.connectionId, orderId, status)
+    const outcome = yield* (yield* PurchaseRepository).updateStatus(
+      source.organizationId,
+      "g2a",
+      source.connectionId,
+      orderId,
+      status
+    )
     if (Option.isNone(outcome)) {
-      return yield* new WebhookApplyError({ detail: `no G2A order ${orderId.slice(0, 64)} recorded yet`, retryable: true })
+      return yield* new WebhookApplyError({
+        detail: `no G2A order ${orderId.slice(0, 64)} recorded yet`,
+        retryable: true
+      })
     }
     if (outcome.value.decision === "illegal") {
-      return yield* new WebhookApplyError({ detail: `G2A order ${orderId.slice(0, 64)} cannot go from ${outcome.value.purchase.status} to ${status}` })
+      return yield* new WebhookApplyError({
+        detail: `G2A order ${orderId.slice(0, 64)} cannot go from ${outcome.value.purchase.status} to ${status}`
+      })
     }
-    return outcome.value.decision === "apply" ? "applied" as const : "ignored" as const
+    return outcome.value.decision === "apply" ? ("applied" as const) : ("ignored" as const)
   })
 
-const OrderReference = Schema.Struct({ data: Schema.Struct({ order_id: Schema.Union([Schema.String, Schema.Number]) }) })
+const OrderReference = Schema.Struct({
+  data: Schema.Struct({ order_id: Schema.Union([Schema.String, Schema.Number]) })
+})
 
 /**
  * Deliveries to the deployment's own G2A account (`/webhooks/g2a`): verified with the account's hash, then routed
@@ -51,12 +65,17 @@ export const g2aAccountSource = (account: {
 }): SourceLookup<PurchaseRepository> => ({
   secrets: Effect.succeed(Option.some(account.webhookSecrets)),
   source: (event) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       // Only order events concern an organisation's data; anything else from the account is acknowledged and left.
       if (event.topic !== "order.status") return yield* new WebhookUnrouted({ eventId: event.eventId })
       const reference = Schema.decodeUnknownOption(OrderReference)(event.payload)
       if (Option.isNone(reference)) return yield* new WebhookRejected({ reason: "malformed" })
       const owner = yield* (yield* PurchaseRepository).ownerOf("g2a", account.id, String(reference.value.data.order_id))
-      return Option.map(owner, (organizationId) => ({ organizationId, connectionId: account.id, externalAccount: account.id, secrets: account.webhookSecrets }))
+      return Option.map(owner, (organizationId) => ({
+        organizationId,
+        connectionId: account.id,
+        externalAccount: account.id,
+        secrets: account.webhookSecrets
+      }))
     })
 })

@@ -21,15 +21,15 @@ export interface OrderInput {
 
 const notConfigured = () => new G2AError({ kind: "not_configured", message: "G2A is not configured" })
 
-export const products = Effect.fn("Purchasing.products")(function*(query: ProductQuery) {
+export const products = Effect.fn("Purchasing.products")(function* (query: ProductQuery) {
   return yield* (yield* G2AMarketplace).listProducts(query)
 })
 
-export const product = Effect.fn("Purchasing.product")(function*(id: string) {
+export const product = Effect.fn("Purchasing.product")(function* (id: string) {
   return yield* (yield* G2AMarketplace).getProduct(id)
 })
 
-export const offer = Effect.fn("Purchasing.offer")(function*(id: string, expectation: OfferExpectation) {
+export const offer = Effect.fn("Purchasing.offer")(function* (id: string, expectation: OfferExpectation) {
   return yield* (yield* G2AMarketplace).checkOffer(id, expectation)
 })
 
@@ -37,7 +37,7 @@ export const offer = Effect.fn("Purchasing.offer")(function*(id: string, expecta
 const notPlaced = (e: G2AError) =>
   e.kind === "auth" || e.kind === "rate_limited" || e.kind === "unavailable" || e.kind === "not_configured"
 
-export const buy = Effect.fn("Purchasing.buy")(function*(principal: Principal, key: string, payload: OrderInput) {
+export const buy = Effect.fn("Purchasing.buy")(function* (principal: Principal, key: string, payload: OrderInput) {
   yield* requireRole(principal.role, "admin")
   const market = yield* G2AMarketplace
   if (Option.isNone(market.account)) return yield* notConfigured()
@@ -51,16 +51,20 @@ export const buy = Effect.fn("Purchasing.buy")(function*(principal: Principal, k
     success: Purchase,
     subject: "g2a_order",
     provider: () => "G2A",
-    prepare: Effect.gen(function*() {
+    prepare: Effect.gen(function* () {
       const found = yield* market.getProduct(payload.productId)
-      const mismatch = checkOffer(found, { price: payload.expectedPrice, maxPrice: payload.maxPrice, currency: payload.currency })
+      const mismatch = checkOffer(found, {
+        price: payload.expectedPrice,
+        maxPrice: payload.maxPrice,
+        currency: payload.currency
+      })
       if (mismatch !== undefined) return yield* mismatch
     }),
     call: () => market.placeOrder(payload),
     classify: (e) => (e.kind === "outcome_unknown" ? "unknown" : notPlaced(e) ? "not_reached" : "refused"),
     reference: (order: G2AOrder) => order.orderId,
     record: (_, order) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         yield* (yield* AuditLog).record({
           organizationId,
           actorUserId: userId,
@@ -79,11 +83,13 @@ export const buy = Effect.fn("Purchasing.buy")(function*(principal: Principal, k
         })
         return order.withinLimit
           ? Result.succeed(purchase)
-          : Result.fail(new PurchaseAboveLimit({ orderId: order.orderId, price: order.price, currency: order.currency }))
+          : Result.fail(
+              new PurchaseAboveLimit({ orderId: order.orderId, price: order.price, currency: order.currency })
+            )
       })
   })
 })
 
-export const list = Effect.fn("Purchasing.list")(function*(principal: Principal, limit: number) {
+export const list = Effect.fn("Purchasing.list")(function* (principal: Principal, limit: number) {
   return yield* (yield* PurchaseRepository).list(principal.organizationId, limit)
 })

@@ -32,14 +32,17 @@ export const overall = (results: ReadonlyArray<readonly [Probe, ProbeResult]>): 
   return "ready"
 }
 
-export class Readiness extends Context.Service<Readiness, {
-  readonly register: (probe: Probe) => Effect.Effect<void>
-  readonly report: Effect.Effect<ReadinessReport>
-}>()("tradeport/core/ops/Readiness") {
+export class Readiness extends Context.Service<
+  Readiness,
+  {
+    readonly register: (probe: Probe) => Effect.Effect<void>
+    readonly report: Effect.Effect<ReadinessReport>
+  }
+>()("tradeport/core/ops/Readiness") {
   static readonly layer = (probeTimeout: Duration.Input = "2 seconds") =>
     Layer.effect(
       Readiness,
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const probes = yield* Ref.make<ReadonlyArray<Probe>>([])
         const run = (probe: Probe) =>
           probe.check.pipe(
@@ -51,7 +54,7 @@ export class Readiness extends Context.Service<Readiness, {
           )
         return Readiness.of({
           register: (probe) => Ref.update(probes, (all) => [...all.filter((p) => p.name !== probe.name), probe]),
-          report: Effect.gen(function*() {
+          report: Effect.gen(function* () {
             const results = yield* Effect.forEach(yield* Ref.get(probes), run, { concurrency: "unbounded" })
             const checks: Record<string, ProbeStatus> = {}
             const details: Record<string, string> = {}

@@ -26,31 +26,41 @@ export type OrderSource =
   | { readonly kind: "api" }
   | { readonly kind: "channel"; readonly connectionId: string; readonly externalOrderId: string }
 
-export const create = Effect.fn("Orders.create")(function*(organizationId: OrgId, input: OrderInput, source: OrderSource) {
+export const create = Effect.fn("Orders.create")(function* (
+  organizationId: OrgId,
+  input: OrderInput,
+  source: OrderSource
+) {
   const repository = yield* OrderRepository
   // An API order holds stock for a while; a channel order was already sold there and holds it until the channel
   // fulfils or cancels it.
-  const expiresAt = source.kind === "channel" ? undefined : DateTime.addDuration(yield* DateTime.now, yield* ReservationTtl)
-  return yield* repository.createReserved(organizationId, {
-    id: OrderId.make(randomUUID()),
-    source: source.kind,
-    connectionId: source.kind === "channel" ? source.connectionId : undefined,
-    externalOrderId: source.kind === "channel" ? source.externalOrderId : undefined,
-    location: input.location ?? "default",
-    currency: input.currency ?? "EUR",
-    customerEmail: input.customerEmail,
-    lines: input.lines
-  }, consolidate(input.lines), expiresAt)
+  const expiresAt =
+    source.kind === "channel" ? undefined : DateTime.addDuration(yield* DateTime.now, yield* ReservationTtl)
+  return yield* repository.createReserved(
+    organizationId,
+    {
+      id: OrderId.make(randomUUID()),
+      source: source.kind,
+      connectionId: source.kind === "channel" ? source.connectionId : undefined,
+      externalOrderId: source.kind === "channel" ? source.externalOrderId : undefined,
+      location: input.location ?? "default",
+      currency: input.currency ?? "EUR",
+      customerEmail: input.customerEmail,
+      lines: input.lines
+    },
+    consolidate(input.lines),
+    expiresAt
+  )
 })
 
-export const get = Effect.fn("Orders.get")(function*(organizationId: OrgId, id: OrderId) {
+export const get = Effect.fn("Orders.get")(function* (organizationId: OrgId, id: OrderId) {
   const repository = yield* OrderRepository
   const found = yield* repository.get(organizationId, id)
   if (Option.isNone(found)) return yield* new OrderNotFound()
   return found.value
 })
 
-export const list = Effect.fn("Orders.list")(function*(
+export const list = Effect.fn("Orders.list")(function* (
   organizationId: OrgId,
   query: { readonly status?: OrderStatus | undefined; readonly limit: number; readonly before?: string | undefined }
 ) {
@@ -58,15 +68,15 @@ export const list = Effect.fn("Orders.list")(function*(
   return yield* repository.list(organizationId, query)
 })
 
-export const cancel = Effect.fn("Orders.cancel")(function*(organizationId: OrgId, id: OrderId) {
+export const cancel = Effect.fn("Orders.cancel")(function* (organizationId: OrgId, id: OrderId) {
   return yield* (yield* OrderRepository).apply(organizationId, id, "cancel")
 })
 
-export const fulfil = Effect.fn("Orders.fulfil")(function*(organizationId: OrgId, id: OrderId) {
+export const fulfil = Effect.fn("Orders.fulfil")(function* (organizationId: OrgId, id: OrderId) {
   return yield* (yield* OrderRepository).apply(organizationId, id, "fulfil")
 })
 
 /** Releases stock held by orders whose reservation expired (the scheduler runs this). */
-export const expireReservations = Effect.fn("Orders.expireReservations")(function*(limit = 500) {
+export const expireReservations = Effect.fn("Orders.expireReservations")(function* (limit = 500) {
   return yield* (yield* OrderRepository).expireDue(yield* DateTime.now, limit)
 })

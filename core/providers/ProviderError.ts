@@ -22,4 +22,5 @@ export class ProviderError extends Schema.TaggedError<ProviderError>()("Provider
   detail: Schema.optional(Schema.String)
 }) {}
 
-export const isRetryable = (e: ProviderError) => e.reason === "Timeout" || e.reason === "Unavailable" || e.reason === "RateLimited"
+export const isRetryable = (e: ProviderError) =>
+  e.reason === "Timeout" || e.reason === "Unavailable" || e.reason === "RateLimited"

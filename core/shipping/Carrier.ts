@@ -21,7 +21,9 @@ import type {
 export interface CarrierApi {
   readonly carrier: ProviderId
   readonly connectionId: string
-  readonly quote: (request: ShipmentRequest) => Effect.Effect<ReadonlyArray<RateQuote>, CarrierFailure, ProviderServices>
+  readonly quote: (
+    request: ShipmentRequest
+  ) => Effect.Effect<ReadonlyArray<RateQuote>, CarrierFailure, ProviderServices>
   readonly label: (
     request: ShipmentRequest,
     service: string,
@@ -53,6 +55,8 @@ export interface CarrierAdapter {
    * Checks the account with the carrier (a token fetch) before anything is stored. Refusals are CarrierRejected
    * with code `credentials_refused`, or the code of a missing carrier-specific setting.
    */
-  readonly verify: (input: CarrierAccountInput) => Effect.Effect<VerifiedCarrierAccount, CarrierUnavailable | CarrierRejected>
+  readonly verify: (
+    input: CarrierAccountInput
+  ) => Effect.Effect<VerifiedCarrierAccount, CarrierUnavailable | CarrierRejected>
   readonly open: (account: OpenedConnection) => CarrierApi
 }

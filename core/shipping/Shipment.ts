@@ -9,7 +9,8 @@ import { ProviderId } from "../providers/Provider.ts"
 
 export { ProviderId } from "../providers/Provider.ts"
 
-const Text = (max: number) => Schema.String.pipe(Schema.check(Schema.isTrimmed(), Schema.isMinLength(1), Schema.isMaxLength(max)))
+const Text = (max: number) =>
+  Schema.String.pipe(Schema.check(Schema.isTrimmed(), Schema.isMinLength(1), Schema.isMaxLength(max)))
 
 export class Address extends Schema.Class<Address>("Address")({
   name: Text(100),
@@ -51,7 +52,14 @@ export interface Label {
   readonly service: string
 }
 
-export const TrackingStatus = Schema.Literals(["label_created", "in_transit", "out_for_delivery", "delivered", "exception", "unknown"])
+export const TrackingStatus = Schema.Literals([
+  "label_created",
+  "in_transit",
+  "out_for_delivery",
+  "delivered",
+  "exception",
+  "unknown"
+])
 export type TrackingStatus = typeof TrackingStatus.Type
 
 export interface TrackingUpdate {

@@ -43,16 +43,17 @@ export interface ShipmentInput {
 const UNREADABLE = new Set(["decode", "no_shipment", "no_label"])
 
 const carrierOf = (provider: ProviderId) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const found = (yield* ProviderCatalogue).find(provider)
     if (Option.isNone(found)) return yield* new ProviderLookupError({ provider, reason: "unknown" })
     const carrier = found.value.carrier
-    if (carrier === undefined) return yield* new ProviderLookupError({ provider, reason: "lacks_capability", capability: "rates" })
+    if (carrier === undefined)
+      return yield* new ProviderLookupError({ provider, reason: "lacks_capability", capability: "rates" })
     return carrier
   })
 
 /** The carrier account's operations, from one read of its connection. */
-export const openCarrier = Effect.fn("Shipping.openCarrier")(function*(organizationId: OrgId, id: ConnectionId) {
+export const openCarrier = Effect.fn("Shipping.openCarrier")(function* (organizationId: OrgId, id: ConnectionId) {
   const { connection, opened } = yield* Connections.open(organizationId, id).pipe(
     Effect.catchTag("DecryptionFailed", (e) => Effect.die(e))
   )
@@ -60,12 +61,17 @@ export const openCarrier = Effect.fn("Shipping.openCarrier")(function*(organizat
     return yield* new CarrierAccountUnusable({ reason: "not_connected", status: connection.status })
   }
   const carrier = (yield* ProviderCatalogue).find(connection.provider).pipe(Option.flatMapNullishOr((p) => p.carrier))
-  if (Option.isNone(carrier)) return yield* new CarrierAccountUnusable({ reason: "not_a_carrier", status: connection.status })
+  if (Option.isNone(carrier))
+    return yield* new CarrierAccountUnusable({ reason: "not_a_carrier", status: connection.status })
   return carrier.value.open(opened.value)
 })
 
 /** Adds a merchant's carrier account (admins): proven with the carrier first, then stored sealed and audited. */
-export const addAccount = Effect.fn("Shipping.addAccount")(function*(principal: Principal, provider: ProviderId, input: CarrierAccountInput) {
+export const addAccount = Effect.fn("Shipping.addAccount")(function* (
+  principal: Principal,
+  provider: ProviderId,
+  input: CarrierAccountInput
+) {
   yield* requireRole(principal.role, "admin")
   const carrier = yield* carrierOf(provider)
   const verified = yield* carrier.verify(input)
@@ -80,27 +86,31 @@ export const addAccount = Effect.fn("Shipping.addAccount")(function*(principal: 
   })
 })
 
-export const listAccounts = Effect.fn("Shipping.listAccounts")(function*(principal: Principal) {
+export const listAccounts = Effect.fn("Shipping.listAccounts")(function* (principal: Principal) {
   const catalogue = yield* ProviderCatalogue
   const all = yield* Connections.list(principal)
   return all.filter((c) => Option.isSome(catalogue.find(c.provider).pipe(Option.flatMapNullishOr((p) => p.carrier))))
 })
 
 const existingOrder = (organizationId: OrgId, id: OrderId) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const order = yield* (yield* OrderRepository).get(organizationId, id)
     if (Option.isNone(order)) return yield* new OrderNotFound()
     return order.value
   })
 
 /** Before buying a label: the order exists and is not cancelled. */
-export const checkShippable = Effect.fn("Shipping.checkShippable")(function*(organizationId: OrgId, orderId: OrderId) {
+export const checkShippable = Effect.fn("Shipping.checkShippable")(function* (organizationId: OrgId, orderId: OrderId) {
   const order = yield* existingOrder(organizationId, orderId)
   if (order.status === "cancelled") return yield* new OrderNotShippable({ status: order.status })
   return order
 })
 
-export const quote = Effect.fn("Shipping.quote")(function*(principal: Principal, orderId: OrderId, input: ShipmentInput) {
+export const quote = Effect.fn("Shipping.quote")(function* (
+  principal: Principal,
+  orderId: OrderId,
+  input: ShipmentInput
+) {
   yield* existingOrder(principal.organizationId, orderId)
   const api = yield* openCarrier(principal.organizationId, input.connectionId)
   return yield* api.quote({ from: input.from, to: input.to, parcel: input.parcel })
@@ -108,7 +118,7 @@ export const quote = Effect.fn("Shipping.quote")(function*(principal: Principal,
 
 /** After buying one: the shipment, with its tracking number, on the order. */
 const recordLabel = (organizationId: OrgId, orderId: OrderId, api: CarrierApi, label: Label) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     return yield* (yield* ShipmentRepository).record(organizationId, {
       id: ShipmentId.make(randomUUID()),
       orderId,
@@ -125,7 +135,7 @@ const recordLabel = (organizationId: OrgId, orderId: OrderId, api: CarrierApi, l
  * the account was disconnected since); a label the carrier may have bought but we could not read or record keeps
  * the "outcome unknown" answer.
  */
-export const ship = Effect.fn("Shipping.ship")(function*(
+export const ship = Effect.fn("Shipping.ship")(function* (
   principal: Principal,
   orderId: OrderId,
   key: string,
@@ -140,34 +150,39 @@ export const ship = Effect.fn("Shipping.ship")(function*(
     success: Shipment,
     subject: "label",
     provider: (api: CarrierApi) => api.carrier,
-    prepare: Effect.gen(function*() {
+    prepare: Effect.gen(function* () {
       yield* checkShippable(organizationId, orderId)
       return yield* openCarrier(organizationId, input.connectionId)
     }),
-    call: (api) => api.label({ from: input.from, to: input.to, parcel: input.parcel }, input.service, `${orderId}/${key}`),
+    call: (api) =>
+      api.label({ from: input.from, to: input.to, parcel: input.parcel }, input.service, `${orderId}/${key}`),
     classify: (e) =>
       e._tag === "PersistenceError" || (e._tag === "CarrierUnavailable" && !e.reached)
         ? "not_reached"
         : e._tag === "CarrierRejected" && !UNREADABLE.has(e.code)
-        ? "refused"
-        : "unknown",
+          ? "refused"
+          : "unknown",
     reference: (label: Label) => label.trackingNumber,
     record: (api, label) => recordLabel(organizationId, orderId, api, label).pipe(Effect.map(Result.succeed))
   })
 })
 
-export const shipments = Effect.fn("Shipping.shipments")(function*(principal: Principal, orderId: OrderId) {
+export const shipments = Effect.fn("Shipping.shipments")(function* (principal: Principal, orderId: OrderId) {
   yield* existingOrder(principal.organizationId, orderId)
   return yield* (yield* ShipmentRepository).forOrder(principal.organizationId, orderId)
 })
 
 /** Applies what the carrier says about a shipment now. */
-export const applyTracking = Effect.fn("Shipping.applyTracking")(function*(organizationId: OrgId, id: ShipmentId, update: TrackingUpdate) {
+export const applyTracking = Effect.fn("Shipping.applyTracking")(function* (
+  organizationId: OrgId,
+  id: ShipmentId,
+  update: TrackingUpdate
+) {
   return yield* (yield* ShipmentRepository).track(organizationId, id, update.status, update.description.slice(0, 200))
 })
 
 /** Asks the carrier where an open shipment is (skipped when its account is gone or not a carrier's any more). */
-export const trackShipment = Effect.fn("Shipping.trackShipment")(function*(shipment: OpenShipment) {
+export const trackShipment = Effect.fn("Shipping.trackShipment")(function* (shipment: OpenShipment) {
   const api = yield* openCarrier(shipment.organizationId, ConnectionId.make(shipment.connectionId)).pipe(
     Effect.map(Option.some),
     Effect.catchTags({
@@ -178,6 +193,5 @@ export const trackShipment = Effect.fn("Shipping.trackShipment")(function*(shipm
   if (Option.isNone(api)) return "skipped" as const
   const update = yield* api.value.track(shipment.trackingNumber)
   const { changed } = yield* applyTracking(shipment.organizationId, shipment.id, update)
-  return changed ? "changed" as const : "unchanged" as const
+  return changed ? ("changed" as const) : ("unchanged" as const)
 })
-

@@ -10,7 +10,13 @@ import { Transactions } from "../shared/ports/Transactions.ts"
 import { NonceGuard } from "./ports/NonceGuard.ts"
 import { WebhookEvents } from "./ports/WebhookEvents.ts"
 import { type WebhookSource, WebhookSources } from "./ports/WebhookSources.ts"
-import { type InboundDelivery, type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, type VerifiedEvent, WebhookRejected } from "./Webhook.ts"
+import {
+  type InboundDelivery,
+  type SignaturePolicy,
+  TIMESTAMP_TOLERANCE_SECONDS,
+  type VerifiedEvent,
+  WebhookRejected
+} from "./Webhook.ts"
 
 /**
  * An authentic event whose effect cannot happen. Permanent (unknown SKU, invalid data): recorded as failed and
@@ -35,12 +41,19 @@ export class WebhookUnrouted extends Schema.TaggedError<WebhookUnrouted>()("Webh
   eventId: Schema.String
 }) {}
 
-export type Applier<E, R> = (source: WebhookSource, event: VerifiedEvent) => Effect.Effect<"applied" | "ignored", WebhookApplyError | E, R>
+export type Applier<E, R> = (
+  source: WebhookSource,
+  event: VerifiedEvent
+) => Effect.Effect<"applied" | "ignored", WebhookApplyError | E, R>
 
 export type Outcome = "applied" | "duplicate" | "ignored" | "failed"
 
-const deliveries = Metric.counter("webhook_deliveries_total", { description: "Authentic webhook deliveries by provider and outcome" })
-const rejections = Metric.counter("webhook_rejections_total", { description: "Refused webhook deliveries by provider and reason" })
+const deliveries = Metric.counter("webhook_deliveries_total", {
+  description: "Authentic webhook deliveries by provider and outcome"
+})
+const rejections = Metric.counter("webhook_rejections_total", {
+  description: "Refused webhook deliveries by provider and reason"
+})
 
 /**
  * Who a delivery is for. A per-connection URL knows its source (and secrets) before verifying; an account-level
@@ -48,12 +61,14 @@ const rejections = Metric.counter("webhook_rejections_total", { description: "Re
  */
 export interface SourceLookup<R> {
   readonly secrets: Effect.Effect<Option.Option<ReadonlyArray<Redacted.Redacted<string>>>, PersistenceError, R>
-  readonly source: (event: VerifiedEvent) => Effect.Effect<Option.Option<WebhookSource>, PersistenceError | WebhookRejected | WebhookUnrouted, R>
+  readonly source: (
+    event: VerifiedEvent
+  ) => Effect.Effect<Option.Option<WebhookSource>, PersistenceError | WebhookRejected | WebhookUnrouted, R>
 }
 
 /** The source named by `/webhooks/{provider}/{connectionId}`. */
 export const connectionSource = (provider: string, connectionId: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const resolved = yield* (yield* WebhookSources).resolve(provider, connectionId)
     const lookup: SourceLookup<never> = {
       secrets: Effect.succeed(Option.map(resolved, (s) => s.secrets)),
@@ -67,8 +82,12 @@ export const connectionSource = (provider: string, connectionId: string) =>
  * verifies, and the account the sender claims (an unsigned header) must be the connection's own — otherwise one
  * merchant's genuine delivery could be replayed into another merchant's connection.
  */
-export const appSecretSource = (provider: string, connectionId: string, secrets: ReadonlyArray<Redacted.Redacted<string>>) =>
-  Effect.gen(function*() {
+export const appSecretSource = (
+  provider: string,
+  connectionId: string,
+  secrets: ReadonlyArray<Redacted.Redacted<string>>
+) =>
+  Effect.gen(function* () {
     const resolved = yield* (yield* WebhookSources).resolve(provider, connectionId)
     const lookup: SourceLookup<never> = {
       secrets: Effect.succeed(Option.map(resolved, () => secrets)),
@@ -81,17 +100,31 @@ export const appSecretSource = (provider: string, connectionId: string, secrets:
   })
 
 /** Runs the pipeline for one delivery to a connection's URL. */
-export const receive = <E, R>(policy: SignaturePolicy, connectionId: string, delivery: InboundDelivery, apply: Applier<E, R>) =>
-  connectionSource(delivery.provider, connectionId).pipe(Effect.flatMap((lookup) => receiveWith(policy, lookup, delivery, apply)))
+export const receive = <E, R>(
+  policy: SignaturePolicy,
+  connectionId: string,
+  delivery: InboundDelivery,
+  apply: Applier<E, R>
+) =>
+  connectionSource(delivery.provider, connectionId).pipe(
+    Effect.flatMap((lookup) => receiveWith(policy, lookup, delivery, apply))
+  )
 
 /** Runs the pipeline for one delivery and counts what became of it (outcome, or the reason it was refused). */
-export const receiveWith = <E, R, R2>(policy: SignaturePolicy, lookup: SourceLookup<R2>, delivery: InboundDelivery, apply: Applier<E, R>) =>
+export const receiveWith = <E, R, R2>(
+  policy: SignaturePolicy,
+  lookup: SourceLookup<R2>,
+  delivery: InboundDelivery,
+  apply: Applier<E, R>
+) =>
   process(policy, lookup, delivery, apply).pipe(
     Effect.catchIf(
       (e): e is WebhookUnrouted => e instanceof WebhookUnrouted,
       (e) => Effect.succeed({ outcome: "ignored" as Outcome, eventId: e.eventId })
     ),
-    Effect.tap((result) => Metric.update(Metric.withAttributes(deliveries, { provider: delivery.provider, outcome: result.outcome }), 1)),
+    Effect.tap((result) =>
+      Metric.update(Metric.withAttributes(deliveries, { provider: delivery.provider, outcome: result.outcome }), 1)
+    ),
     Effect.tapError((error) =>
       error instanceof WebhookRejected
         ? Metric.update(Metric.withAttributes(rejections, { provider: delivery.provider, reason: error.reason }), 1)
@@ -99,7 +132,7 @@ export const receiveWith = <E, R, R2>(policy: SignaturePolicy, lookup: SourceLoo
     )
   )
 
-const process = Effect.fn("Webhooks.receive")(function*<E, R, R2>(
+const process = Effect.fn("Webhooks.receive")(function* <E, R, R2>(
   policy: SignaturePolicy,
   lookup: SourceLookup<R2>,
   delivery: InboundDelivery,
@@ -109,11 +142,15 @@ const process = Effect.fn("Webhooks.receive")(function*<E, R, R2>(
   const nonces = yield* NonceGuard
   const transactions = yield* Transactions
   const secrets = yield* lookup.secrets
-  if (Option.isNone(secrets) || secrets.value.length === 0) return yield* new WebhookRejected({ reason: "unknown_source" })
+  if (Option.isNone(secrets) || secrets.value.length === 0)
+    return yield* new WebhookRejected({ reason: "unknown_source" })
   const event = yield* policy.verify(delivery, secrets.value)
   const source = yield* lookup.source(event)
   // Authentic, but about something we do not hold (yet): the sender retries later.
-  if (Option.isNone(source)) return yield* new WebhookRetryLater({ detail: `event ${event.eventId.slice(0, 64)} is for nothing recorded here yet` })
+  if (Option.isNone(source))
+    return yield* new WebhookRetryLater({
+      detail: `event ${event.eventId.slice(0, 64)} is for nothing recorded here yet`
+    })
   const record = {
     provider: delivery.provider,
     eventId: event.eventId,
@@ -124,33 +161,45 @@ const process = Effect.fn("Webhooks.receive")(function*<E, R, R2>(
   }
   const nonceScope = `${delivery.provider}:${source.value.connectionId}`
   if (Option.isSome(event.nonce)) {
-    const fresh = yield* nonces.claim(nonceScope, event.nonce.value, Duration.seconds(TIMESTAMP_TOLERANCE_SECONDS * 2)).pipe(
-      // Without Redis the durable event-id check still prevents double application.
-      Effect.orElseSucceed(() => true)
-    )
+    const fresh = yield* nonces
+      .claim(nonceScope, event.nonce.value, Duration.seconds(TIMESTAMP_TOLERANCE_SECONDS * 2))
+      .pipe(
+        // Without Redis the durable event-id check still prevents double application.
+        Effect.orElseSucceed(() => true)
+      )
     if (!fresh) {
       // The same delivery sent again is a duplicate; a used nonce on another event is a replay.
       if (yield* events.exists(record)) return { outcome: "duplicate" as Outcome, eventId: event.eventId }
       return yield* new WebhookRejected({ reason: "replayed" })
     }
   }
-  const giveBackNonce = Option.isSome(event.nonce) ? nonces.release(nonceScope, event.nonce.value).pipe(Effect.ignore) : Effect.void
-  const outcome = yield* transactions.inOrganization(source.value.organizationId)(Effect.gen(function*() {
-    const isNew = yield* events.recordApplied(record)
-    if (!isNew) return "duplicate" as const
-    return yield* apply(source.value, event)
-  })).pipe(
-    Effect.catchIf(
-      (e): e is WebhookApplyError => e instanceof WebhookApplyError,
-      (e): Effect.Effect<"failed", WebhookRetryLater | PersistenceError> =>
-        e.retryable === true
-          ? giveBackNonce.pipe(Effect.andThen(Effect.fail(new WebhookRetryLater({ detail: e.detail }))))
-          : events.recordOutcome(record, "failed", e.detail).pipe(Effect.as("failed" as const))
-    ),
-    // Not processed: the sender will retry with the same nonce, which must still be usable then.
-    Effect.tapError(() => giveBackNonce)
-  )
+  const giveBackNonce = Option.isSome(event.nonce)
+    ? nonces.release(nonceScope, event.nonce.value).pipe(Effect.ignore)
+    : Effect.void
+  const outcome = yield* transactions
+    .inOrganization(source.value.organizationId)(
+      Effect.gen(function* () {
+        const isNew = yield* events.recordApplied(record)
+        if (!isNew) return "duplicate" as const
+        return yield* apply(source.value, event)
+      })
+    )
+    .pipe(
+      Effect.catchIf(
+        (e): e is WebhookApplyError => e instanceof WebhookApplyError,
+        (e): Effect.Effect<"failed", WebhookRetryLater | PersistenceError> =>
+          e.retryable === true
+            ? giveBackNonce.pipe(Effect.andThen(Effect.fail(new WebhookRetryLater({ detail: e.detail }))))
+            : events.recordOutcome(record, "failed", e.detail).pipe(Effect.as("failed" as const))
+      ),
+      // Not processed: the sender will retry with the same nonce, which must still be usable then.
+      Effect.tapError(() => giveBackNonce)
+    )
   if (outcome === "ignored") yield* events.recordOutcome(record, "ignored", `${event.topic}: nothing to change`)
-  yield* Effect.annotateCurrentSpan({ "webhook.provider": delivery.provider, "webhook.event_id": event.eventId, "webhook.outcome": outcome })
+  yield* Effect.annotateCurrentSpan({
+    "webhook.provider": delivery.provider,
+    "webhook.event_id": event.eventId,
+    "webhook.outcome": outcome
+  })
   return { outcome: outcome as Outcome, eventId: event.eventId }
 })

@@ -38,14 +38,17 @@ export interface WebhookAdapter {
 }
 
 const webhooksOf = (provider: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const hooks = (yield* ProviderCatalogue).find(provider).pipe(Option.flatMapNullishOr((p) => p.webhooks))
     if (Option.isNone(hooks)) return yield* new WebhookRejected({ reason: "unknown_source" })
     return hooks.value
   })
 
 /** A delivery to `/webhooks/{provider}/{connectionId}`. */
-export const atConnection = Effect.fn("Webhooks.atConnection")(function*(connectionId: string, delivery: InboundDelivery) {
+export const atConnection = Effect.fn("Webhooks.atConnection")(function* (
+  connectionId: string,
+  delivery: InboundDelivery
+) {
   const hooks = yield* webhooksOf(delivery.provider)
   if (hooks.isPing?.(delivery) === true) return { outcome: "ignored" as const, eventId: "ping" }
   if (hooks.secrets._tag === "App") {
@@ -56,7 +59,7 @@ export const atConnection = Effect.fn("Webhooks.atConnection")(function*(connect
 })
 
 /** A delivery to the deployment's own account at the provider (`/webhooks/{provider}`). */
-export const atAccount = Effect.fn("Webhooks.atAccount")(function*(delivery: InboundDelivery) {
+export const atAccount = Effect.fn("Webhooks.atAccount")(function* (delivery: InboundDelivery) {
   const hooks = yield* webhooksOf(delivery.provider)
   if (hooks.account === undefined) return yield* new WebhookRejected({ reason: "unknown_source" })
   return yield* receiveWith(hooks.policy, hooks.account, delivery, hooks.applier)

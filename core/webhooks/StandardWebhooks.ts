@@ -7,7 +7,14 @@
  */
 import { DateTime, Effect, Option, Redacted } from "effect"
 import { createHmac, timingSafeEqual } from "node:crypto"
-import { type InboundDelivery, jsonBody, type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, type VerifiedEvent, WebhookRejected } from "./Webhook.ts"
+import {
+  type InboundDelivery,
+  jsonBody,
+  type SignaturePolicy,
+  TIMESTAMP_TOLERANCE_SECONDS,
+  type VerifiedEvent,
+  WebhookRejected
+} from "./Webhook.ts"
 
 const secretBytes = (secret: Redacted.Redacted<string>) => {
   const value = Redacted.value(secret)
@@ -15,26 +22,35 @@ const secretBytes = (secret: Redacted.Redacted<string>) => {
 }
 
 export const sign = (secret: Redacted.Redacted<string>, id: string, timestamp: number, body: Uint8Array) =>
-  createHmac("sha256", secretBytes(secret))
-    .update(`${id}.${timestamp}.`)
-    .update(body)
-    .digest("base64")
+  createHmac("sha256", secretBytes(secret)).update(`${id}.${timestamp}.`).update(body).digest("base64")
 
 const reject = (reason: WebhookRejected["reason"]) => Effect.fail(new WebhookRejected({ reason }))
 
 export const policy = (provider = "standard"): SignaturePolicy => ({
   provider,
   verify: (delivery: InboundDelivery, secrets) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const id = delivery.headers["webhook-id"]
       const timestampHeader = delivery.headers["webhook-timestamp"]
-      const signatures = (delivery.headers["webhook-signature"] ?? "").split(" ").filter((s) => s.startsWith("v1,")).map((s) => s.slice(3))
-      if (id === undefined || id.length === 0 || id.length > 255 || timestampHeader === undefined || !/^\d{1,12}$/.test(timestampHeader) || signatures.length === 0) {
+      const signatures = (delivery.headers["webhook-signature"] ?? "")
+        .split(" ")
+        .filter((s) => s.startsWith("v1,"))
+        .map((s) => s.slice(3))
+      if (
+        id === undefined ||
+        id.length === 0 ||
+        id.length > 255 ||
+        timestampHeader === undefined ||
+        !/^\d{1,12}$/.test(timestampHeader) ||
+        signatures.length === 0
+      ) {
         return yield* reject("malformed")
       }
       const timestamp = Number(timestampHeader)
       // Only canonical base64 (what re-encoding gives back): lenient decoding would let altered text verify.
-      const candidates = signatures.map((s) => Buffer.from(s, "base64")).filter((b, i) => b.toString("base64") === signatures[i])
+      const candidates = signatures
+        .map((s) => Buffer.from(s, "base64"))
+        .filter((b, i) => b.toString("base64") === signatures[i])
       const matches = secrets.some((secret) => {
         const expected = Buffer.from(sign(secret, id, timestamp, delivery.rawBody), "base64")
         return candidates.some((c) => c.length === expected.length && timingSafeEqual(c, expected))

@@ -31,7 +31,14 @@ export interface VerifiedEvent {
   readonly occurredAt?: DateTime.Utc | undefined
 }
 
-export const RejectionReason = Schema.Literals(["signature", "stale", "replayed", "malformed", "unknown_source", "account_mismatch"])
+export const RejectionReason = Schema.Literals([
+  "signature",
+  "stale",
+  "replayed",
+  "malformed",
+  "unknown_source",
+  "account_mismatch"
+])
 export type RejectionReason = typeof RejectionReason.Type
 
 export class WebhookRejected extends Schema.TaggedError<WebhookRejected>()("WebhookRejected", {
@@ -41,7 +48,10 @@ export class WebhookRejected extends Schema.TaggedError<WebhookRejected>()("Webh
 export interface SignaturePolicy {
   readonly provider: string
   /** Verifies against any of the secrets (several while a secret rotates). */
-  readonly verify: (delivery: InboundDelivery, secrets: ReadonlyArray<Redacted.Redacted<string>>) => Effect.Effect<VerifiedEvent, WebhookRejected>
+  readonly verify: (
+    delivery: InboundDelivery,
+    secrets: ReadonlyArray<Redacted.Redacted<string>>
+  ) => Effect.Effect<VerifiedEvent, WebhookRejected>
 }
 
 export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
@@ -50,7 +60,11 @@ export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
  * base64(HMAC-SHA256(raw body, secret)) — the scheme of Shopify and WooCommerce — checked against any of the
  * secrets in constant time. The raw bytes as received, never a re-serialised body.
  */
-export const bodyHmacMatches = (rawBody: Uint8Array, signatureBase64: string, secrets: ReadonlyArray<Redacted.Redacted<string>>) => {
+export const bodyHmacMatches = (
+  rawBody: Uint8Array,
+  signatureBase64: string,
+  secrets: ReadonlyArray<Redacted.Redacted<string>>
+) => {
   if (!/^[A-Za-z0-9+/]{43}=$/.test(signatureBase64)) return false
   const given = Buffer.from(signatureBase64, "base64")
   // Canonical form only: the last character's unused bits could otherwise vary and still decode the same.
@@ -66,7 +80,12 @@ export const jsonBody = (rawBody: Uint8Array) =>
   Effect.try({
     try: (): unknown => JSON.parse(Buffer.from(rawBody).toString("utf8")),
     catch: () => new WebhookRejected({ reason: "malformed" })
-  }).pipe(Effect.map((payload) => ({
-    payload,
-    fields: typeof payload === "object" && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {}
-  })))
+  }).pipe(
+    Effect.map((payload) => ({
+      payload,
+      fields:
+        typeof payload === "object" && payload !== null && !Array.isArray(payload)
+          ? (payload as Record<string, unknown>)
+          : {}
+    }))
+  )

@@ -20,7 +20,7 @@ import { CurrentRequestId } from "../../core/shared/RequestContext.ts"
 import * as TestDatabase from "../support/TestDatabase.ts"
 
 /** A registered organisation and its owner. */
-const organization = Effect.gen(function*() {
+const organization = Effect.gen(function* () {
   const identity = yield* IdentityRepository
   const { organization, user } = yield* identity.registerOwner({
     organizationId: OrgId.make(randomUUID()),
@@ -47,7 +47,7 @@ const content = (r: AuditRecord) => {
 
 /** Records one MEMBER_ADDED entry per target, in order. */
 const recordAll = (org: OrgId, targets: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const audit = yield* AuditLog
     for (const target of targets) {
       yield* audit.record({ organizationId: org, actorUserId: undefined, action: "MEMBER_ADDED", target })
@@ -56,7 +56,7 @@ const recordAll = (org: OrgId, targets: ReadonlyArray<string>) =>
 
 /** Walks every page of `list` with `limit`, returning the targets page by page. */
 const pages = (org: OrgId, limit: number, target?: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const audit = yield* AuditLog
     const seen: Array<ReadonlyArray<string | null>> = []
     let before: string | undefined
@@ -72,29 +72,45 @@ const pages = (org: OrgId, limit: number, target?: string) =>
 const contract = (name: string, adapters: Layer.Layer<AuditLog | IdentityRepository>) =>
   layer(adapters, { excludeTestServices: true })(`AuditLog contract: ${name}`, (it) => {
     it.effect("an organisation sees its own entries only, newest first, as recorded with the request id", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const audit = yield* AuditLog
         const a = yield* organization
         const b = yield* organization
-        yield* audit.record({
-          organizationId: a.org, actorUserId: a.owner, action: "MEMBER_ADDED", target: "user-1",
-          details: { role: "admin" }
-        }).pipe(Effect.provideService(CurrentRequestId, "req-1"))
+        yield* audit
+          .record({
+            organizationId: a.org,
+            actorUserId: a.owner,
+            action: "MEMBER_ADDED",
+            target: "user-1",
+            details: { role: "admin" }
+          })
+          .pipe(Effect.provideService(CurrentRequestId, "req-1"))
         yield* audit.record({ organizationId: b.org, actorUserId: b.owner, action: "LOGIN_SUCCEEDED" })
         // A platform entry (no organisation) is never listed to any tenant.
         yield* audit.record({ organizationId: undefined, actorUserId: undefined, action: "LOGIN_FAILED", target: "x" })
         yield* audit.record({
-          organizationId: a.org, actorUserId: a.owner, action: "ROLE_CHANGED", target: "user-1",
+          organizationId: a.org,
+          actorUserId: a.owner,
+          action: "ROLE_CHANGED",
+          target: "user-1",
           details: { from: "admin", to: "member", notify: false, attempt: 2 }
         })
         const listed = yield* audit.list(a.org, { limit: 10 })
         assert.deepStrictEqual(listed.entries.map(content), [
           {
-            organizationId: a.org, actorUserId: a.owner, action: "ROLE_CHANGED", target: "user-1", requestId: null,
+            organizationId: a.org,
+            actorUserId: a.owner,
+            action: "ROLE_CHANGED",
+            target: "user-1",
+            requestId: null,
             details: { from: "admin", to: "member", notify: false, attempt: 2 }
           },
           {
-            organizationId: a.org, actorUserId: a.owner, action: "MEMBER_ADDED", target: "user-1", requestId: "req-1",
+            organizationId: a.org,
+            actorUserId: a.owner,
+            action: "MEMBER_ADDED",
+            target: "user-1",
+            requestId: "req-1",
             details: { role: "admin" }
           }
         ])
@@ -102,15 +118,22 @@ const contract = (name: string, adapters: Layer.Layer<AuditLog | IdentityReposit
         assert.notStrictEqual(listed.entries[0]!.id, listed.entries[1]!.id)
         for (const entry of listed.entries) assert.isFalse(Number.isNaN(Date.parse(entry.occurredAt)), entry.occurredAt)
         const other = yield* audit.list(b.org, { limit: 10 })
-        assert.deepStrictEqual(other.entries.map(content), [{
-          organizationId: b.org, actorUserId: b.owner, action: "LOGIN_SUCCEEDED", target: null, requestId: null,
-          details: {}
-        }])
+        assert.deepStrictEqual(other.entries.map(content), [
+          {
+            organizationId: b.org,
+            actorUserId: b.owner,
+            action: "LOGIN_SUCCEEDED",
+            target: null,
+            requestId: null,
+            details: {}
+          }
+        ])
         assert.deepStrictEqual((yield* audit.list(OrgId.make(randomUUID()), { limit: 10 })).entries, [])
-      }))
+      })
+    )
 
     it.effect("pages walk from the newest entry to the oldest; only a page with more behind it has a cursor", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const a = yield* organization
         const b = yield* organization
         yield* recordAll(a.org, ["a1", "a2"])
@@ -122,19 +145,21 @@ const contract = (name: string, adapters: Layer.Layer<AuditLog | IdentityReposit
         assert.deepStrictEqual(yield* pages(a.org, 5), [["a5", "a4", "a3", "a2", "a1"]], "a full last page: no cursor")
         assert.deepStrictEqual(yield* pages(a.org, 1), [["a5"], ["a4"], ["a3"], ["a2"], ["a1"]])
         assert.deepStrictEqual(yield* pages(b.org, 1), [["b2"], ["b1"]])
-      }))
+      })
+    )
 
     it.effect("a target filter narrows the list to that target, also across pages", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const a = yield* organization
         yield* recordAll(a.org, ["x", "y", "x", "y", "x", "y", "x"])
         assert.deepStrictEqual(yield* pages(a.org, 3, "x"), [["x", "x", "x"], ["x"]])
         assert.deepStrictEqual(yield* pages(a.org, 10, "y"), [["y", "y", "y"]])
         assert.deepStrictEqual(yield* pages(a.org, 10, "nobody"), [[]])
-      }))
+      })
+    )
 
     it.effect("entries recorded concurrently are all kept, each with its own id", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const audit = yield* AuditLog
         const a = yield* organization
         const targets = Array.from({ length: 20 }, (_, i) => `t${i}`)
@@ -142,16 +167,14 @@ const contract = (name: string, adapters: Layer.Layer<AuditLog | IdentityReposit
         const listed = yield* audit.list(a.org, { limit: 50 })
         assert.deepStrictEqual(listed.entries.map((e) => e.target).sort(), [...targets].sort())
         assert.strictEqual(new Set(listed.entries.map((e) => e.id)).size, 20)
-      }))
+      })
+    )
   })
 
 describe("AuditLog", () => {
   contract("memory", Layer.mergeAll(MemoryAuditLog.layer, MemoryIdentityRepository.layer))
   contract(
     "postgres",
-    Layer.mergeAll(PgAuditLog.layer, PgIdentityRepository.layer).pipe(
-      Layer.provide(TestDatabase.layer),
-      Layer.orDie
-    )
+    Layer.mergeAll(PgAuditLog.layer, PgIdentityRepository.layer).pipe(Layer.provide(TestDatabase.layer), Layer.orDie)
   )
 })

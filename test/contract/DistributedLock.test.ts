@@ -25,7 +25,7 @@ const freshKey = () => `contract-${randomUUID()}`
 
 /** Forks `withLock(key, options)` around a body that reports entry and then waits for `gate` to open. */
 const holdUntil = (key: string, options: typeof HOLD, gate: Deferred.Deferred<void>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const lock = yield* DistributedLock
     const entered = yield* Deferred.make<void>()
     const fiber = yield* Effect.forkChild(
@@ -49,7 +49,7 @@ const expectTimeout = (exit: Exit.Exit<unknown, unknown>, key: string) => {
 const contract = (name: string, lock: Layer.Layer<DistributedLock>) =>
   layer(lock, { excludeTestServices: true })(`DistributedLock contract: ${name}`, (it) => {
     it.effect("while one caller holds a key, another waits in vain and fails with LockTimeout; then it is free", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const lock = yield* DistributedLock
         const key = freshKey()
         const gate = yield* Deferred.make<void>()
@@ -60,16 +60,17 @@ const contract = (name: string, lock: Layer.Layer<DistributedLock>) =>
         yield* Deferred.succeed(gate, undefined)
         yield* Fiber.join(holder)
         assert.strictEqual(yield* lock.withLock(key, HOLD)(Effect.succeed("after")), "after")
-      }))
+      })
+    )
 
     it.effect("20 concurrent callers on one key run one at a time, each exactly once", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const lock = yield* DistributedLock
         const key = freshKey()
         const inside = yield* Ref.make(0)
         const most = yield* Ref.make(0)
         const section = (i: number) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const now = yield* Ref.updateAndGet(inside, (n) => n + 1)
             yield* Ref.update(most, (m) => Math.max(m, now))
             for (let step = 0; step < 3; step++) yield* letOthersRun
@@ -82,10 +83,11 @@ const contract = (name: string, lock: Layer.Layer<DistributedLock>) =>
         assert.deepStrictEqual(results, callers)
         assert.strictEqual(yield* Ref.get(most), 1)
         assert.strictEqual(yield* Ref.get(inside), 0)
-      }))
+      })
+    )
 
     it.effect("different keys do not exclude each other", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const lock = yield* DistributedLock
         const key = freshKey()
         const gate = yield* Deferred.make<void>()
@@ -93,10 +95,11 @@ const contract = (name: string, lock: Layer.Layer<DistributedLock>) =>
         assert.strictEqual(yield* lock.withLock(freshKey(), IMPATIENT)(Effect.succeed("other")), "other")
         yield* Deferred.succeed(gate, undefined)
         yield* Fiber.join(holder)
-      }))
+      })
+    )
 
     it.effect("the effect's failure passes through and frees the lock, as do a defect and an interruption", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const lock = yield* DistributedLock
         const key = freshKey()
         const failed = yield* Effect.exit(lock.withLock(key, HOLD)(Effect.fail("boom")))
@@ -108,10 +111,11 @@ const contract = (name: string, lock: Layer.Layer<DistributedLock>) =>
         const holder = yield* holdUntil(key, HOLD, yield* Deferred.make<void>())
         yield* Fiber.interrupt(holder)
         assert.strictEqual(yield* lock.withLock(key, IMPATIENT)(Effect.succeed(3)), 3, "free after an interruption")
-      }))
+      })
+    )
 
     it.effect("a holder that outlives its TTL stops excluding others (the lock expires on its own)", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const lock = yield* DistributedLock
         const key = freshKey()
         const gate = yield* Deferred.make<void>()
@@ -120,10 +124,11 @@ const contract = (name: string, lock: Layer.Layer<DistributedLock>) =>
         assert.strictEqual(yield* lock.withLock(key, HOLD)(Effect.succeed("taken over")), "taken over")
         yield* Deferred.succeed(gate, undefined)
         yield* Fiber.join(stuck)
-      }))
+      })
+    )
 
     it.effect("a holder whose lock expired cannot release its successor's lock", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const lock = yield* DistributedLock
         const key = freshKey()
         const firstGate = yield* Deferred.make<void>()
@@ -137,20 +142,25 @@ const contract = (name: string, lock: Layer.Layer<DistributedLock>) =>
         yield* Deferred.succeed(secondGate, undefined)
         yield* Fiber.join(second)
         assert.strictEqual(yield* lock.withLock(key, IMPATIENT)(Effect.succeed("free")), "free")
-      }))
+      })
+    )
   })
 
 describe("DistributedLock", () => {
   contract("memory", MemoryDistributedLock.layer)
   contract(
     "redis",
-    Layer.unwrap(Effect.sync(() =>
-      RedisDistributedLock.layer(`test:${randomUUID()}:`).pipe(
-        Layer.provide(RedisConnection.layer({
-          url: Redacted.make(inject("redisUrl")),
-          commandTimeout: Duration.seconds(2)
-        }))
+    Layer.unwrap(
+      Effect.sync(() =>
+        RedisDistributedLock.layer(`test:${randomUUID()}:`).pipe(
+          Layer.provide(
+            RedisConnection.layer({
+              url: Redacted.make(inject("redisUrl")),
+              commandTimeout: Duration.seconds(2)
+            })
+          )
+        )
       )
-    ))
+    )
   )
 })

@@ -25,7 +25,7 @@ const registration = (name = "Acme") => ({
 })
 
 /** A registered organisation: its id and its owner's id. */
-const organization = Effect.gen(function*() {
+const organization = Effect.gen(function* () {
   const identity = yield* IdentityRepository
   const { organization, user } = yield* identity.registerOwner(registration())
   return { org: organization.id, owner: user.id }
@@ -33,7 +33,7 @@ const organization = Effect.gen(function*() {
 
 /** Adds a member with a fresh email. */
 const add = (org: OrgId, role: Role) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const identity = yield* IdentityRepository
     return yield* identity.addMember(org, { email: email(), passwordHash: "h", role })
   })
@@ -44,7 +44,7 @@ const failure = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effec
 
 /** `listMembers` as [userId, role] pairs, in the order listed. */
 const roles = (org: OrgId) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const identity = yield* IdentityRepository
     return (yield* identity.listMembers(org)).map((m): readonly [UserId, Role] => [m.userId, m.role])
   })
@@ -54,7 +54,7 @@ const owners = (org: OrgId) => roles(org).pipe(Effect.map((all) => all.filter(([
 const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
   layer(repository, { excludeTestServices: true })(`IdentityRepository contract: ${name}`, (it) => {
     it.effect("registerOwner creates the organisation, the user and an owner membership, all readable back", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const identity = yield* IdentityRepository
         const r = registration("Acme Trading")
         const registered = yield* identity.registerOwner(r)
@@ -75,10 +75,11 @@ const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
         const owner = Option.getOrThrow(yield* identity.member(r.organizationId, r.userId))
         assert.deepStrictEqual([owner.userId, owner.email, owner.role], [r.userId, r.email, "owner"])
         assert.isFalse(Number.isNaN(Date.parse(owner.joinedAt)), owner.joinedAt)
-      }))
+      })
+    )
 
     it.effect("unknown organisations, emails and users read as nothing", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const identity = yield* IdentityRepository
         const { org } = yield* organization
         assert.isTrue(Option.isNone(yield* identity.organization(OrgId.make(randomUUID()))))
@@ -86,10 +87,11 @@ const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
         assert.deepStrictEqual(yield* identity.membershipsOf(UserId.make(randomUUID())), [])
         assert.isTrue(Option.isNone(yield* identity.member(org, UserId.make(randomUUID()))))
         assert.deepStrictEqual(yield* identity.listMembers(OrgId.make(randomUUID())), [])
-      }))
+      })
+    )
 
     it.effect("an email is taken across organisations, and a refused registration leaves nothing behind", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const identity = yield* IdentityRepository
         const first = registration()
         yield* identity.registerOwner(first)
@@ -103,10 +105,11 @@ const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
         const kept = Option.getOrThrow(yield* identity.findCredentials(first.email))
         assert.strictEqual(kept.passwordHash, first.passwordHash, "the first user is untouched")
         assert.strictEqual((yield* identity.listMembers(org)).length, 1, "nobody was added")
-      }))
+      })
+    )
 
     it.effect("members are added with their role and listed oldest first, only in their own organisation", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const identity = yield* IdentityRepository
         const a = yield* organization
         const b = yield* organization
@@ -115,21 +118,25 @@ const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
         assert.deepStrictEqual([admin.email, admin.role], [newcomer.email, "admin"])
         const member = yield* add(a.org, "member")
         const listed = yield* roles(a.org)
-        assert.deepStrictEqual(listed, [[a.owner, "owner"], [admin.userId, "admin"], [member.userId, "member"]])
+        assert.deepStrictEqual(listed, [
+          [a.owner, "owner"],
+          [admin.userId, "admin"],
+          [member.userId, "member"]
+        ])
         assert.deepStrictEqual(yield* roles(b.org), [[b.owner, "owner"]])
         const credentials = Option.getOrThrow(yield* identity.findCredentials(newcomer.email))
         assert.strictEqual(credentials.passwordHash, "hash-admin")
-        assert.deepStrictEqual(
-          yield* identity.membershipsOf(admin.userId),
-          [new Membership({ organizationId: a.org, userId: admin.userId, role: "admin" })]
-        )
+        assert.deepStrictEqual(yield* identity.membershipsOf(admin.userId), [
+          new Membership({ organizationId: a.org, userId: admin.userId, role: "admin" })
+        ])
         assert.deepStrictEqual(Option.getOrThrow(yield* identity.member(a.org, admin.userId)), admin)
         assert.isTrue(Option.isNone(yield* identity.member(b.org, admin.userId)), "not a member elsewhere")
         assert.isTrue(Option.isNone(yield* identity.member(a.org, b.owner)))
-      }))
+      })
+    )
 
     it.effect("changeRole applies only while the role is still the one the caller saw, in its organisation", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const identity = yield* IdentityRepository
         const a = yield* organization
         const b = yield* organization
@@ -143,10 +150,11 @@ const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
         const stranger = UserId.make(randomUUID())
         assert.strictEqual(yield* failure(identity.changeRole(a.org, stranger, "member", "admin")), "MemberNotFound")
         assert.strictEqual(yield* failure(identity.changeRole(b.org, x.userId, "member", "admin")), "MemberNotFound")
-      }))
+      })
+    )
 
     it.effect("removeMember removes a member whose role is still the expected one", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const identity = yield* IdentityRepository
         const a = yield* organization
         const b = yield* organization
@@ -158,10 +166,11 @@ const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
         assert.deepStrictEqual(yield* roles(a.org), [[a.owner, "owner"]])
         assert.deepStrictEqual(yield* identity.membershipsOf(x.userId), [])
         assert.strictEqual(yield* failure(identity.removeMember(a.org, x.userId, "member")), "MemberNotFound")
-      }))
+      })
+    )
 
     it.effect("the last owner can be neither demoted nor removed; with a second owner, one of them can", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const identity = yield* IdentityRepository
         const a = yield* organization
         assert.strictEqual(yield* failure(identity.changeRole(a.org, a.owner, "owner", "admin")), "LastOwner")
@@ -170,11 +179,15 @@ const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
         yield* identity.changeRole(a.org, a.owner, "owner", "admin")
         assert.strictEqual(yield* failure(identity.changeRole(a.org, second.userId, "owner", "member")), "LastOwner")
         assert.strictEqual(yield* failure(identity.removeMember(a.org, second.userId, "owner")), "LastOwner")
-        assert.deepStrictEqual(yield* roles(a.org), [[a.owner, "admin"], [second.userId, "owner"]])
-      }))
+        assert.deepStrictEqual(yield* roles(a.org), [
+          [a.owner, "admin"],
+          [second.userId, "owner"]
+        ])
+      })
+    )
 
     it.effect("two owners demoted (or removed) concurrently: exactly one succeeds and one owner remains", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const identity = yield* IdentityRepository
         for (const step of ["demote", "remove"] as const) {
           const a = yield* organization
@@ -190,7 +203,8 @@ const contract = (name: string, repository: Layer.Layer<IdentityRepository>) =>
           assert.deepStrictEqual(refused, ["LastOwner"], step)
           assert.strictEqual(yield* owners(a.org), 1, step)
         }
-      }))
+      })
+    )
   })
 
 describe("IdentityRepository", () => {

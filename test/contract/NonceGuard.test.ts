@@ -26,7 +26,7 @@ interface Time {
 
 /** Runs `check` after each of at most 200 steps until it holds; whether it ever did. */
 const eventually = <E>(time: Time, check: Effect.Effect<boolean, E>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     for (let attempt = 0; attempt < 200; attempt++) {
       yield* time.step
       if (yield* check) return true
@@ -39,7 +39,7 @@ const fresh = () => randomUUID()
 const contract = (name: string, guard: Layer.Layer<NonceGuard>, time: Time) =>
   layer(guard, { excludeTestServices: time.live })(`NonceGuard contract: ${name}`, (it) => {
     it.effect("a nonce is accepted the first time only; unknown nonces are accepted", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const nonces = yield* NonceGuard
         const scope = `shopify-${fresh()}`
         const nonce = fresh()
@@ -47,20 +47,22 @@ const contract = (name: string, guard: Layer.Layer<NonceGuard>, time: Time) =>
         assert.isFalse(yield* nonces.claim(scope, nonce, WINDOW), "replay")
         assert.isFalse(yield* nonces.claim(scope, nonce, WINDOW), "second replay")
         assert.isTrue(yield* nonces.claim(scope, fresh(), WINDOW))
-      }))
+      })
+    )
 
     it.effect("20 concurrent deliveries with one nonce: exactly one is accepted", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const nonces = yield* NonceGuard
         const scope = `race-${fresh()}`
         const nonce = fresh()
         const claims = Array.from({ length: 20 }, () => nonces.claim(scope, nonce, WINDOW))
         const results = yield* Effect.all(claims, { concurrency: "unbounded" })
         assert.strictEqual(results.filter((accepted) => accepted).length, 1)
-      }))
+      })
+    )
 
     it.effect("scopes are independent: the same nonce is accepted once in each", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const nonces = yield* NonceGuard
         const nonce = fresh()
         const [a, b] = [`a-${fresh()}`, `b-${fresh()}`]
@@ -68,10 +70,11 @@ const contract = (name: string, guard: Layer.Layer<NonceGuard>, time: Time) =>
         assert.isTrue(yield* nonces.claim(b, nonce, WINDOW))
         assert.isFalse(yield* nonces.claim(a, nonce, WINDOW))
         assert.isFalse(yield* nonces.claim(b, nonce, WINDOW))
-      }))
+      })
+    )
 
     it.effect("release gives a nonce back once, in its scope only; releasing an unknown nonce is harmless", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const nonces = yield* NonceGuard
         const nonce = fresh()
         const [a, b] = [`a-${fresh()}`, `b-${fresh()}`]
@@ -84,10 +87,11 @@ const contract = (name: string, guard: Layer.Layer<NonceGuard>, time: Time) =>
         yield* nonces.release(a, fresh())
         yield* nonces.release(`never-${fresh()}`, fresh())
         assert.isFalse(yield* nonces.claim(a, nonce, WINDOW))
-      }))
+      })
+    )
 
     it.effect("once its TTL has passed, a nonce is accepted again", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const nonces = yield* NonceGuard
         const scope = `ttl-${fresh()}`
         const nonce = fresh()
@@ -96,21 +100,26 @@ const contract = (name: string, guard: Layer.Layer<NonceGuard>, time: Time) =>
         assert.isTrue(yield* nonces.claim(scope, longLived, WINDOW))
         assert.isTrue(yield* eventually(time, nonces.claim(scope, nonce, SHORT)), "never expired")
         assert.isFalse(yield* nonces.claim(scope, longLived, WINDOW), "a nonce with a longer TTL is still held")
-      }))
+      })
+    )
   })
 
 describe("NonceGuard", () => {
   contract("memory", MemoryNonceGuard.layer, { live: false, step: TestClock.adjust(Duration.millis(100)) })
   contract(
     "redis",
-    Layer.unwrap(Effect.sync(() =>
-      RedisNonceGuard.layer(`test:${randomUUID()}:`).pipe(
-        Layer.provide(RedisConnection.layer({
-          url: Redacted.make(inject("redisUrl")),
-          commandTimeout: Duration.seconds(2)
-        }))
+    Layer.unwrap(
+      Effect.sync(() =>
+        RedisNonceGuard.layer(`test:${randomUUID()}:`).pipe(
+          Layer.provide(
+            RedisConnection.layer({
+              url: Redacted.make(inject("redisUrl")),
+              commandTimeout: Duration.seconds(2)
+            })
+          )
+        )
       )
-    )),
+    ),
     { live: true, step: Effect.sleep(Duration.millis(100)) }
   )
 })

@@ -26,33 +26,42 @@ const pending = () =>
 const contract = (name: string, store: Layer.Layer<OAuthStateStore>) =>
   layer(store, { excludeTestServices: true })(`OAuthStateStore contract: ${name}`, (it) => {
     it.effect("a state is returned once, exactly as stored; unknown states are none", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const s = yield* OAuthStateStore
         const value = pending()
         yield* s.put("state-1", value, Duration.minutes(10))
         assert.deepStrictEqual(Option.getOrThrow(yield* s.consume("state-1")), value)
         assert.isTrue(Option.isNone(yield* s.consume("state-1")), "replay")
         assert.isTrue(Option.isNone(yield* s.consume("never-issued")))
-      }))
+      })
+    )
 
     it.effect("20 concurrent callbacks with one state: exactly one wins", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const s = yield* OAuthStateStore
         yield* s.put("state-race", pending(), Duration.minutes(10))
-        const results = yield* Effect.all(Array.from({ length: 20 }, () => s.consume("state-race")), { concurrency: "unbounded" })
+        const results = yield* Effect.all(
+          Array.from({ length: 20 }, () => s.consume("state-race")),
+          { concurrency: "unbounded" }
+        )
         assert.strictEqual(results.filter(Option.isSome).length, 1)
-      }))
+      })
+    )
   })
 
 describe("OAuthStateStore", () => {
   contract("memory", MemoryOAuthStateStore.layer)
   contract(
     "redis",
-    Layer.unwrap(Effect.sync(() =>
-      RedisOAuthStateStore.layer(`test:${randomUUID()}:`).pipe(
-        Layer.provide(RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) })),
-        Layer.provide(TestVault)
+    Layer.unwrap(
+      Effect.sync(() =>
+        RedisOAuthStateStore.layer(`test:${randomUUID()}:`).pipe(
+          Layer.provide(
+            RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) })
+          ),
+          Layer.provide(TestVault)
+        )
       )
-    ))
+    )
   )
 })

@@ -13,10 +13,14 @@ import * as RedisRateCounter from "../../adapters/redis/RedisRateCounter.ts"
 import { RateCounter } from "../../core/shared/ports/RateCounter.ts"
 
 /** `live`: real time (Redis expires keys itself); otherwise the TestClock, moved by `advance`. */
-const contract = (name: string, counter: Layer.Layer<RateCounter>, time: { readonly live: boolean; readonly advance: (ms: number) => Effect.Effect<void> }) =>
+const contract = (
+  name: string,
+  counter: Layer.Layer<RateCounter>,
+  time: { readonly live: boolean; readonly advance: (ms: number) => Effect.Effect<void> }
+) =>
   layer(counter, { excludeTestServices: time.live })(`RateCounter: ${name}`, (it) => {
     it.effect("counts hits in a window and says how long it has left", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const counter = yield* RateCounter
         const key = `contract-${Math.random()}`
         const first = yield* counter.hit(key, 10_000)
@@ -25,17 +29,19 @@ const contract = (name: string, counter: Layer.Layer<RateCounter>, time: { reado
         assert.deepStrictEqual([first.count, second.count, third.count], [1, 2, 3])
         assert.isTrue(first.resetMillis > 9_000 && first.resetMillis <= 10_000, String(first.resetMillis))
         assert.isTrue(third.resetMillis > 0 && third.resetMillis <= first.resetMillis, String(third.resetMillis))
-      }))
+      })
+    )
 
     it.effect("keys are independent", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const counter = yield* RateCounter
         yield* counter.hit(`a-${Math.random()}`, 10_000)
         assert.strictEqual((yield* counter.hit(`b-${Math.random()}`, 10_000)).count, 1)
-      }))
+      })
+    )
 
     it.effect("a new window starts from one when the last one ended", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const counter = yield* RateCounter
         const key = `window-${Math.random()}`
         yield* counter.hit(key, 200)
@@ -44,47 +50,65 @@ const contract = (name: string, counter: Layer.Layer<RateCounter>, time: { reado
         const next = yield* counter.hit(key, 200)
         assert.strictEqual(next.count, 1)
         assert.isTrue(next.resetMillis > 100 && next.resetMillis <= 200, String(next.resetMillis))
-      }))
+      })
+    )
 
     it.effect("concurrent hits are each counted once", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const counter = yield* RateCounter
         const key = `concurrent-${Math.random()}`
-        const counts = yield* Effect.forEach(Array.from({ length: 200 }, (_, i) => i), () => counter.hit(key, 10_000), { concurrency: 50 })
-        assert.deepStrictEqual(counts.map((c) => c.count).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1))
-      }))
+        const counts = yield* Effect.forEach(
+          Array.from({ length: 200 }, (_, i) => i),
+          () => counter.hit(key, 10_000),
+          { concurrency: 50 }
+        )
+        assert.deepStrictEqual(
+          counts.map((c) => c.count).sort((a, b) => a - b),
+          Array.from({ length: 200 }, (_, i) => i + 1)
+        )
+      })
+    )
   })
 
 describe("RateCounter", () => {
   contract("memory", MemoryRateCounter.layer, { live: false, advance: (ms) => TestClock.adjust(Duration.millis(ms)) })
   contract(
     "redis",
-    Layer.unwrap(Effect.sync(() =>
-      RedisRateCounter.layer(`test:rc:${Math.random()}:`).pipe(
-        Layer.provide(RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) }))
+    Layer.unwrap(
+      Effect.sync(() =>
+        RedisRateCounter.layer(`test:rc:${Math.random()}:`).pipe(
+          Layer.provide(
+            RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) })
+          )
+        )
       )
-    )),
+    ),
     { live: true, advance: (ms) => Effect.sleep(Duration.millis(ms)) }
   )
 })
 
 describe("RateCounter on Redis", () => {
   layer(
-    Layer.unwrap(Effect.sync(() =>
-      RedisRateCounter.layer(`test:rc-flush:${Math.random()}:`).pipe(
-        Layer.provide(RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) }))
+    Layer.unwrap(
+      Effect.sync(() =>
+        RedisRateCounter.layer(`test:rc-flush:${Math.random()}:`).pipe(
+          Layer.provide(
+            RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) })
+          )
+        )
       )
-    )),
+    ),
     { excludeTestServices: true }
   )("script cache", (it) => {
     it.effect("keeps counting after the server forgot the script (restart, SCRIPT FLUSH)", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const counter = yield* RateCounter
         const key = `flush-${Math.random()}`
         assert.strictEqual((yield* counter.hit(key, 10_000)).count, 1)
         const admin = new Redis(inject("redisUrl"))
         yield* Effect.promise(() => admin.script("FLUSH").then(() => admin.quit()))
         assert.strictEqual((yield* counter.hit(key, 10_000)).count, 2)
-      }))
+      })
+    )
   })
 })

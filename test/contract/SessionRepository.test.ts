@@ -28,13 +28,13 @@ const INVALID = { _tag: "Invalid" } as const
 
 /** Presents `presented`, offering a fresh successor (or `next`). */
 const rotate = (presented: Uint8Array, next: Uint8Array = hash()) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sessions = yield* SessionRepository
     return yield* sessions.rotate(presented, yield* issued(next))
   })
 
 /** A registered user and a fresh session family of theirs. */
-const owner = Effect.gen(function*() {
+const owner = Effect.gen(function* () {
   const identity = yield* IdentityRepository
   const { organization, user } = yield* identity.registerOwner({
     organizationId: OrgId.make(randomUUID()),
@@ -57,17 +57,18 @@ const anotherFamily = (of: SessionOwner): SessionOwner => ({ ...of, familyId: Se
 const contract = (name: string, repositories: Layer.Layer<SessionRepository | IdentityRepository>) =>
   layer(repositories, { excludeTestServices: true })(`SessionRepository contract: ${name}`, (it) => {
     it.effect("rotate retires the presented token and activates its successor, in the same family", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const sessions = yield* SessionRepository
         const who = yield* owner
         const [t0, t1, t2] = [hash(), hash(), hash()]
         yield* sessions.open(who, yield* issued(t0))
         assert.deepStrictEqual(yield* rotate(t0, t1), { _tag: "Rotated", ...who })
         assert.deepStrictEqual(yield* rotate(t1, t2), { _tag: "Rotated", ...who })
-      }))
+      })
+    )
 
     it.effect("presenting a used token is reuse: reported once, and the whole family is revoked", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const sessions = yield* SessionRepository
         const who = yield* owner
         const [t0, t1, stolen] = [hash(), hash(), hash()]
@@ -77,10 +78,11 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
         assert.deepStrictEqual(yield* rotate(t1), INVALID, "the successor is revoked with its family")
         assert.deepStrictEqual(yield* rotate(t0), INVALID, "reuse is reported once")
         assert.deepStrictEqual(yield* rotate(stolen), INVALID, "the token offered with a reused one is never stored")
-      }))
+      })
+    )
 
     it.effect("unknown and expired tokens are Invalid, and an Invalid rotation stores nothing", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const sessions = yield* SessionRepository
         const who = yield* owner
         const [old, next] = [hash(), hash()]
@@ -89,10 +91,11 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
         assert.deepStrictEqual(yield* rotate(old, next), INVALID)
         assert.deepStrictEqual(yield* rotate(old), INVALID, "an expired token presented twice is not reuse")
         assert.deepStrictEqual(yield* rotate(next), INVALID)
-      }))
+      })
+    )
 
     it.effect("logout (revokeFamilyOf) returns the owner and revokes that family only; unknown tokens: nothing", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const sessions = yield* SessionRepository
         const who = yield* owner
         const other = anotherFamily(who)
@@ -105,10 +108,11 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
         assert.deepStrictEqual(yield* sessions.revokeFamilyOf(t1), who, "an already revoked family is still known")
         assert.deepStrictEqual(yield* rotate(u0), { _tag: "Rotated", ...other })
         assert.isUndefined(yield* sessions.revokeFamilyOf(hash()))
-      }))
+      })
+    )
 
     it.effect("20 concurrent refreshes with one token: exactly one rotates, the family ends revoked", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const sessions = yield* SessionRepository
         const who = yield* owner
         const t0 = hash()
@@ -120,7 +124,8 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
         assert.isAtLeast(count("Reused"), 1, "the losers present a used token")
         assert.strictEqual(count("Rotated") + count("Reused") + count("Invalid"), 20)
         for (const next of successors) assert.deepStrictEqual(yield* rotate(next), INVALID, "successor revoked")
-      }))
+      })
+    )
   })
 
 describe("SessionRepository", () => {

@@ -27,7 +27,7 @@ interface Time {
 
 /** Runs `check` after each of at most 200 steps until it holds; whether it ever did. */
 const eventually = <E>(time: Time, check: Effect.Effect<boolean, E>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     for (let attempt = 0; attempt < 200; attempt++) {
       yield* time.step
       if (yield* check) return true
@@ -47,7 +47,7 @@ const plain = (cached: Option.Option<CachedToken>) =>
 const contract = (name: string, cache: Layer.Layer<TokenCache>, time: Time) =>
   layer(cache, { excludeTestServices: time.live })(`TokenCache contract: ${name}`, (it) => {
     it.effect("a key is a miss until set, then reads back the token and its expiry exactly", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tokens = yield* TokenCache
         const k = key()
         assert.isTrue(Option.isNone(yield* tokens.get(k)))
@@ -57,10 +57,11 @@ const contract = (name: string, cache: Layer.Layer<TokenCache>, time: Time) =>
           Option.some({ token: "shpat_first", expiresAt: Date.parse("2031-05-06T07:08:09.123Z") })
         )
         assert.strictEqual(Option.getOrThrow(plain(yield* tokens.get(k))).token, "shpat_first", "not consumed")
-      }))
+      })
+    )
 
     it.effect("set replaces the entry; keys are independent", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tokens = yield* TokenCache
         const [a, b] = [key(), key()]
         yield* tokens.set(a, token("old"), LONG)
@@ -69,10 +70,11 @@ const contract = (name: string, cache: Layer.Layer<TokenCache>, time: Time) =>
         const replaced = Option.getOrThrow(plain(yield* tokens.get(a)))
         assert.deepStrictEqual(replaced, { token: "new", expiresAt: Date.parse("2032-01-01T00:00:00Z") })
         assert.strictEqual(Option.getOrThrow(plain(yield* tokens.get(b))).token, "other")
-      }))
+      })
+    )
 
     it.effect("delete makes the key a miss and leaves other keys; deleting a missing key is harmless", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tokens = yield* TokenCache
         const [a, b] = [key(), key()]
         yield* tokens.set(a, token("a"), LONG)
@@ -84,32 +86,38 @@ const contract = (name: string, cache: Layer.Layer<TokenCache>, time: Time) =>
         yield* tokens.delete(key())
         yield* tokens.set(a, token("again"), LONG)
         assert.strictEqual(Option.getOrThrow(plain(yield* tokens.get(a))).token, "again", "set again after delete")
-      }))
+      })
+    )
 
     it.effect("an entry vanishes when its TTL runs out, though the token itself is still valid; others stay", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const tokens = yield* TokenCache
         const [short, long] = [key(), key()]
         yield* tokens.set(short, token("short-lived"), SHORT)
         yield* tokens.set(long, token("long-lived"), LONG)
         assert.isTrue(yield* eventually(time, tokens.get(short).pipe(Effect.map(Option.isNone))), "never expired")
         assert.strictEqual(Option.getOrThrow(plain(yield* tokens.get(long))).token, "long-lived")
-      }))
+      })
+    )
   })
 
 describe("TokenCache", () => {
   contract("memory", MemoryTokenCache.layer, { live: false, step: TestClock.adjust(Duration.millis(50)) })
   contract(
     "redis",
-    Layer.unwrap(Effect.sync(() =>
-      RedisTokenCache.layer(`test:${randomUUID()}:`).pipe(
-        Layer.provide(RedisConnection.layer({
-          url: Redacted.make(inject("redisUrl")),
-          commandTimeout: Duration.seconds(2)
-        })),
-        Layer.provide(TestVault)
+    Layer.unwrap(
+      Effect.sync(() =>
+        RedisTokenCache.layer(`test:${randomUUID()}:`).pipe(
+          Layer.provide(
+            RedisConnection.layer({
+              url: Redacted.make(inject("redisUrl")),
+              commandTimeout: Duration.seconds(2)
+            })
+          ),
+          Layer.provide(TestVault)
+        )
       )
-    )),
+    ),
     { live: true, step: Effect.sleep(Duration.millis(50)) }
   )
 })

@@ -36,14 +36,14 @@ const registration = () => ({
 })
 
 /** An organisation registered outside any unit of work under test. */
-const organization = Effect.gen(function*() {
+const organization = Effect.gen(function* () {
   const identity = yield* IdentityRepository
   return (yield* identity.registerOwner(registration())).organization.id
 })
 
 /** The two writes a use case makes together: a new member and the audit entry saying so. */
 const addMemberAudited = (org: OrgId, memberEmail: Email) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const identity = yield* IdentityRepository
     const audit = yield* AuditLog
     const member = yield* identity.addMember(org, { email: memberEmail, passwordHash: "h", role: "member" })
@@ -53,7 +53,7 @@ const addMemberAudited = (org: OrgId, memberEmail: Email) =>
 
 /** What is visible after a unit: the organisation's member count, its audit actions, whether the email is used. */
 const visible = (org: OrgId, memberEmail: Email) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const identity = yield* IdentityRepository
     const audit = yield* AuditLog
     return {
@@ -70,124 +70,155 @@ const COMMITTED = { members: 2, audit: ["MEMBER_ADDED"], emailUsed: true }
 const contract = (name: string, adapters: Layer.Layer<Ports>) =>
   layer(adapters, { excludeTestServices: true })(`Transactions contract: ${name}`, (it) => {
     it.effect("a unit that succeeds commits every write and returns its value", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const transactions = yield* Transactions
         const org = yield* organization
         const memberEmail = email()
         const member = yield* transactions.inOrganization(org)(addMemberAudited(org, memberEmail))
         assert.strictEqual(member.email, memberEmail)
         assert.deepStrictEqual(yield* visible(org, memberEmail), COMMITTED)
-      }))
+      })
+    )
 
     it.effect("a unit that fails rolls back every write, and its error passes through unchanged", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const transactions = yield* Transactions
         const org = yield* organization
         const memberEmail = email()
-        const error = yield* Effect.flip(transactions.inOrganization(org)(
-          addMemberAudited(org, memberEmail).pipe(Effect.andThen(Effect.fail(new Abandoned({ step: "after audit" }))))
-        ))
+        const error = yield* Effect.flip(
+          transactions.inOrganization(org)(
+            addMemberAudited(org, memberEmail).pipe(Effect.andThen(Effect.fail(new Abandoned({ step: "after audit" }))))
+          )
+        )
         assert.deepStrictEqual(error, new Abandoned({ step: "after audit" }))
         assert.deepStrictEqual(yield* visible(org, memberEmail), NOTHING)
         yield* addMemberAudited(org, memberEmail)
         assert.deepStrictEqual(yield* visible(org, memberEmail), COMMITTED, "the email is free again")
-      }))
+      })
+    )
 
     it.effect("a state change and its audit entry stay together when a repository fails later in the unit", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const transactions = yield* Transactions
         const identity = yield* IdentityRepository
         const org = yield* organization
         const memberEmail = email()
         const taken = email()
         yield* identity.addMember(org, { email: taken, passwordHash: "h", role: "member" })
-        const error = yield* Effect.flip(transactions.inOrganization(org)(Effect.gen(function*() {
-          yield* addMemberAudited(org, memberEmail)
-          yield* identity.addMember(org, { email: taken, passwordHash: "h", role: "admin" })
-        })))
+        const error = yield* Effect.flip(
+          transactions.inOrganization(org)(
+            Effect.gen(function* () {
+              yield* addMemberAudited(org, memberEmail)
+              yield* identity.addMember(org, { email: taken, passwordHash: "h", role: "admin" })
+            })
+          )
+        )
         assert.strictEqual(error._tag, "EmailTaken")
         assert.deepStrictEqual(yield* visible(org, memberEmail), { ...NOTHING, members: 2 })
-      }))
+      })
+    )
 
     it.effect("a registration inside a failed unit leaves no organisation, user or audit entry behind", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const transactions = yield* Transactions
         const identity = yield* IdentityRepository
         const audit = yield* AuditLog
         const r = registration()
-        const exit = yield* Effect.exit(transactions.inOrganization(r.organizationId)(Effect.gen(function*() {
-          yield* identity.registerOwner(r)
-          yield* audit.record({ organizationId: r.organizationId, actorUserId: r.userId, action: "USER_REGISTERED" })
-          return yield* new Abandoned({ step: "registration" })
-        })))
+        const exit = yield* Effect.exit(
+          transactions.inOrganization(r.organizationId)(
+            Effect.gen(function* () {
+              yield* identity.registerOwner(r)
+              yield* audit.record({
+                organizationId: r.organizationId,
+                actorUserId: r.userId,
+                action: "USER_REGISTERED"
+              })
+              return yield* new Abandoned({ step: "registration" })
+            })
+          )
+        )
         assert.isTrue(Exit.isFailure(exit))
         assert.isTrue(Option.isNone(yield* identity.organization(r.organizationId)))
         assert.isTrue(Option.isNone(yield* identity.findCredentials(r.email)))
         assert.deepStrictEqual(yield* identity.membershipsOf(r.userId), [])
         yield* identity.registerOwner(r)
         assert.deepStrictEqual((yield* audit.list(r.organizationId, { limit: 10 })).entries, [], "no entry survived")
-      }))
+      })
+    )
 
     it.effect("a defect or an interruption rolls the unit back too", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const transactions = yield* Transactions
         const org = yield* organization
         const died = email()
-        const exit = yield* Effect.exit(transactions.inOrganization(org)(
-          addMemberAudited(org, died).pipe(Effect.andThen(Effect.die("bug")))
-        ))
+        const exit = yield* Effect.exit(
+          transactions.inOrganization(org)(addMemberAudited(org, died).pipe(Effect.andThen(Effect.die("bug"))))
+        )
         assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
         assert.deepStrictEqual(yield* visible(org, died), NOTHING)
         const interrupted = email()
         const written = yield* Deferred.make<void>()
-        const unit = yield* Effect.forkChild(transactions.inOrganization(org)(
-          addMemberAudited(org, interrupted).pipe(
-            Effect.andThen(Deferred.succeed(written, undefined)),
-            Effect.andThen(Effect.never)
+        const unit = yield* Effect.forkChild(
+          transactions.inOrganization(org)(
+            addMemberAudited(org, interrupted).pipe(
+              Effect.andThen(Deferred.succeed(written, undefined)),
+              Effect.andThen(Effect.never)
+            )
           )
-        ))
+        )
         yield* Deferred.await(written)
         yield* Fiber.interrupt(unit)
         assert.deepStrictEqual(yield* visible(org, interrupted), NOTHING)
-      }))
+      })
+    )
 
     it.effect("a nested unit of the same organisation joins the outer one: the outer failure undoes it", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const transactions = yield* Transactions
         const org = yield* organization
         const memberEmail = email()
-        const error = yield* Effect.flip(transactions.inOrganization(org)(
-          transactions.inOrganization(org)(addMemberAudited(org, memberEmail)).pipe(
-            Effect.andThen(Effect.fail(new Abandoned({ step: "after the inner unit" })))
+        const error = yield* Effect.flip(
+          transactions.inOrganization(org)(
+            transactions
+              .inOrganization(org)(addMemberAudited(org, memberEmail))
+              .pipe(Effect.andThen(Effect.fail(new Abandoned({ step: "after the inner unit" }))))
           )
-        ))
+        )
         assert.strictEqual(error._tag, "Abandoned")
         assert.deepStrictEqual(yield* visible(org, memberEmail), NOTHING)
-      }))
+      })
+    )
 
     it.effect("a nested unit of another organisation is a savepoint: a caught failure undoes its writes only", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const transactions = yield* Transactions
         const [a, b] = [yield* organization, yield* organization]
         const [inA, inB, laterB] = [email(), email(), email()]
-        const caught = yield* transactions.inOrganization(a)(Effect.gen(function*() {
-          yield* addMemberAudited(a, inA)
-          const inner = yield* Effect.flip(transactions.inOrganization(b)(
-            addMemberAudited(b, inB).pipe(Effect.andThen(Effect.fail(new Abandoned({ step: "inner" }))))
-          ))
-          return inner
-        }))
+        const caught = yield* transactions.inOrganization(a)(
+          Effect.gen(function* () {
+            yield* addMemberAudited(a, inA)
+            const inner = yield* Effect.flip(
+              transactions.inOrganization(b)(
+                addMemberAudited(b, inB).pipe(Effect.andThen(Effect.fail(new Abandoned({ step: "inner" }))))
+              )
+            )
+            return inner
+          })
+        )
         assert.deepStrictEqual(caught, new Abandoned({ step: "inner" }))
         assert.deepStrictEqual(yield* visible(a, inA), COMMITTED, "the outer unit's writes commit")
         assert.deepStrictEqual(yield* visible(b, inB), NOTHING, "the failed inner unit's writes do not")
-        const error = yield* Effect.flip(transactions.inOrganization(a)(
-          transactions.inOrganization(b)(addMemberAudited(b, laterB)).pipe(
-            Effect.andThen(Effect.fail(new Abandoned({ step: "outer" })))
+        const error = yield* Effect.flip(
+          transactions.inOrganization(a)(
+            transactions
+              .inOrganization(b)(addMemberAudited(b, laterB))
+              .pipe(Effect.andThen(Effect.fail(new Abandoned({ step: "outer" }))))
           )
-        ))
+        )
         assert.deepStrictEqual(error, new Abandoned({ step: "outer" }))
         assert.deepStrictEqual(yield* visible(b, laterB), NOTHING, "an inner unit is undone with its outer one")
-      }))
+      })
+    )
   })
 
 describe("Transactions", () => {

@@ -21,8 +21,11 @@ const UPS = { clientId: "ups-app-client-id", clientSecret: "ups-app-client-secre
 const SHIPPER = "A1B2C3"
 
 const app = Layer.unwrap(
-  Effect.gen(function*() {
-    const fake = yield* Effect.acquireRelease(Effect.promise(() => startFakeUps(UPS)), (f) => Effect.promise(f.close))
+  Effect.gen(function* () {
+    const fake = yield* Effect.acquireRelease(
+      Effect.promise(() => startFakeUps(UPS)),
+      (f) => Effect.promise(f.close)
+    )
     return testApp({
       UPS_API_URL: fake.url,
       // As in carriers.test.ts: short enough for timeouts in a test; one retry covers a loaded machine.
@@ -54,20 +57,22 @@ const quote = (token: string, orderId: string, connectionId: string) =>
   })
 
 const ship = (token: string, orderId: string, connectionId: string, key?: string) =>
-  HttpClient.execute(HttpClientRequest.post(`/api/v1/orders/${orderId}/shipments`).pipe(
-    HttpClientRequest.bearerToken(token),
-    key === undefined ? (r) => r : HttpClientRequest.setHeader("idempotency-key", key),
-    HttpClientRequest.bodyJsonUnsafe({
-      connectionId,
-      service: "03",
-      from: address("Warehouse"),
-      to: address("Ada Lovelace"),
-      parcel
-    })
-  ))
+  HttpClient.execute(
+    HttpClientRequest.post(`/api/v1/orders/${orderId}/shipments`).pipe(
+      HttpClientRequest.bearerToken(token),
+      key === undefined ? (r) => r : HttpClientRequest.setHeader("idempotency-key", key),
+      HttpClientRequest.bodyJsonUnsafe({
+        connectionId,
+        service: "03",
+        from: address("Warehouse"),
+        to: address("Ada Lovelace"),
+        parcel
+      })
+    )
+  )
 
 const anOrder = (token: string, sku: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     yield* call("PUT", "/api/v1/products", { token, body: { products: [{ sku, name: sku }] } })
     yield* call("POST", "/api/v1/inventory/bulk", { token, body: [{ sku, quantity: 10 }] })
     const created = yield* call("POST", "/api/v1/orders", { token, body: { lines: [{ sku, quantity: 1 }] } }).pipe(
@@ -87,7 +92,7 @@ const shipRequests = (fake: FakeUps) => fake.count((r) => r.method === "POST" &&
 describe("UPS end to end", () => {
   layer(app, { excludeTestServices: true, timeout: 60_000 })("against FakeUps", (it) => {
     it.effect("the catalogue lists UPS as a configured carrier", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const { accessToken } = yield* signUpAndLogin("ups-catalogue@example.com", "UPS Catalogue Co")
         const listed = yield* call("GET", "/api/v1/providers", { token: accessToken }).pipe(Effect.flatMap(json))
         const ups = (listed["providers"] as Array<Record<string, unknown>>).find((p) => p["id"] === "ups")
@@ -100,12 +105,13 @@ describe("UPS end to end", () => {
         assert.strictEqual(ups!["configured"], true)
         assert.deepStrictEqual(ups!["capabilities"], ["rates", "labels", "tracking"])
         assert.deepStrictEqual(ups!["endpoints"], { ...Ups.HOSTS })
-      }))
+      })
+    )
 
     it.effect(
       "accounts checked with UPS; one token for 50 cold quotes; revoked token refreshed once; circuit opens, recovers",
       () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const fake = yield* Fake
           const { accessToken } = yield* signUpAndLogin("ups-owner@example.com", "UPS Co")
 
@@ -148,7 +154,10 @@ describe("UPS end to end", () => {
           const quotes = answer["quotes"] as Array<Record<string, unknown>>
           assert.deepStrictEqual(
             quotes.map((q) => [q["carrier"], q["service"], q["serviceName"], q["totalCents"], q["transitDays"]]),
-            [["ups", "03", "UPS Ground", 1099, null], ["ups", "01", "UPS Next Day Air", 4950, 1]],
+            [
+              ["ups", "03", "UPS Ground", 1099, null],
+              ["ups", "01", "UPS Next Day Air", 4950, 1]
+            ],
             "the account's negotiated rates from a Shop request"
           )
           const operations = fake.requests.filter((r) => r.path !== Ups.TOKEN_PATH)
@@ -184,7 +193,7 @@ describe("UPS end to end", () => {
     )
 
     it.effect("a label is bought once per Idempotency-Key, never re-sent, and tracked until delivered", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const fake = yield* Fake
         const { accessToken } = yield* signUpAndLogin("ups-ship@example.com", "UPS Ship Co")
         const added = yield* addAccount(accessToken, { ...UPS, accountNumber: SHIPPER }).pipe(Effect.flatMap(json))
@@ -223,8 +232,10 @@ describe("UPS end to end", () => {
         fake.setMode("ok")
         assert.strictEqual(garbled.status, 409)
         assert.strictEqual((yield* json(garbled))["code"], "label_outcome_unknown")
-        assert.strictEqual((yield* json(yield* ship(accessToken, second, connectionId, "ups-label-3")))["code"],
-          "label_outcome_unknown")
+        assert.strictEqual(
+          (yield* json(yield* ship(accessToken, second, connectionId, "ups-label-3")))["code"],
+          "label_outcome_unknown"
+        )
         assert.lengthOf(fake.labels(), labelsBefore + 2, "one label per key, even when the answer was unreadable")
         assert.strictEqual(shipRequests(fake) - sentBefore, 2)
 
@@ -248,6 +259,7 @@ describe("UPS end to end", () => {
         const operations = fake.operations()
         yield* job.run
         assert.strictEqual(fake.operations(), operations)
-      }))
+      })
+    )
   })
 })

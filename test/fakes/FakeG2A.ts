@@ -52,11 +52,22 @@ export interface FakeG2A {
 }
 
 /** Signs a webhook as G2A does under the seed contract. */
-export const signWebhook = (apiHash: string, body: string, options: { readonly timestamp?: number; readonly nonce?: string } = {}) => {
+export const signWebhook = (
+  apiHash: string,
+  body: string,
+  options: { readonly timestamp?: number; readonly nonce?: string } = {}
+) => {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000))
   const nonce = options.nonce ?? randomUUID()
-  const signature = createHmac("sha256", apiHash).update(body + timestamp + nonce + apiHash).digest("hex")
-  return { "x-g2a-signature": signature, "x-g2a-timestamp": timestamp, "x-g2a-nonce": nonce, "content-type": "application/json" }
+  const signature = createHmac("sha256", apiHash)
+    .update(body + timestamp + nonce + apiHash)
+    .digest("hex")
+  return {
+    "x-g2a-signature": signature,
+    "x-g2a-timestamp": timestamp,
+    "x-g2a-nonce": nonce,
+    "content-type": "application/json"
+  }
 }
 
 const unauthorized: FakeResponse = { status: 401, json: { code: "AUTH01", message: "Invalid credentials" } }
@@ -74,8 +85,11 @@ export const startFakeG2A = async (options: FakeG2AOptions): Promise<FakeG2A> =>
     const timestamp = String(request.headers["x-g2a-timestamp"] ?? "")
     if (!/^\d+$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false
     const expected = createHash("sha256").update(`${options.apiHash}${options.apiKey}${timestamp}`).digest("hex")
-    return request.headers["x-api-hash"] === options.apiHash && request.headers["x-api-key"] === options.apiKey &&
+    return (
+      request.headers["x-api-hash"] === options.apiHash &&
+      request.headers["x-api-key"] === options.apiKey &&
       request.headers["x-g2a-hash"] === expected
+    )
   }
 
   const importBase = options.env === "live" ? "/integration-api/v1" : "/v1"
@@ -142,7 +156,12 @@ export const startFakeG2A = async (options: FakeG2AOptions): Promise<FakeG2A> =>
         return { status: 400, json: { code: "ORD03", message: "Price exceeds max_price" } }
       }
       product.qty -= 1
-      const order = { orderId: String(1_000_000 + orders.length + 1), productId: product.id, price: product.minPrice, currency: String(body.currency ?? product.currency) }
+      const order = {
+        orderId: String(1_000_000 + orders.length + 1),
+        productId: product.id,
+        price: product.minPrice,
+        currency: String(body.currency ?? product.currency)
+      }
       orders.push(order)
       return { status: 200, json: { order_id: order.orderId, price: order.price, currency: order.currency } }
     }

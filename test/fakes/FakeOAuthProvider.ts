@@ -62,7 +62,10 @@ export const startFakeOAuthProvider = async (options: FakeOAuthOptions): Promise
       case "refresh_token": {
         const presented = form.get("refresh_token") ?? ""
         if (revokedRefresh || !refreshTokens.delete(presented)) {
-          return { status: 400, json: { error: "invalid_grant", error_description: "refresh token is invalid, used or revoked" } }
+          return {
+            status: 400,
+            json: { error: "invalid_grant", error_description: "refresh token is invalid, used or revoked" }
+          }
         }
         return tokenResponse(true)
       }
@@ -80,7 +83,9 @@ export const startFakeOAuthProvider = async (options: FakeOAuthOptions): Promise
     return { status: 200, json: { ok: true, path: request.path } }
   }
 
-  const server = await startFakeServer((request) => (request.path === "/oauth/token" ? token(request) : resource(request)))
+  const server = await startFakeServer((request) =>
+    request.path === "/oauth/token" ? token(request) : resource(request)
+  )
   return {
     ...server,
     tokenRequests: () => server.count((r) => r.path === "/oauth/token"),

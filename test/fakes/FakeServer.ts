@@ -16,12 +16,12 @@ export interface FakeRequest {
 
 export type FakeResponse =
   | {
-    readonly status: number
-    readonly headers?: Record<string, string>
-    readonly json?: unknown
-    readonly text?: string
-    readonly delayMs?: number
-  }
+      readonly status: number
+      readonly headers?: Record<string, string>
+      readonly json?: unknown
+      readonly text?: string
+      readonly delayMs?: number
+    }
   | { readonly drop: true }
   | { readonly hang: true }
 

@@ -32,11 +32,14 @@ const TOOLS = ["initdb", "postgres", "pg_ctl", "pg_dump", "pg_restore", "created
 const binDir = (): string => {
   const given = process.env["POSTGRES_BIN_DIR"]
   const root = "/usr/lib/postgresql"
-  const candidates = given !== undefined && given !== ""
-    ? [given]
-    : existsSync(root)
-    ? readdirSync(root).sort((a, b) => Number(b) - Number(a)).map((v) => join(root, v, "bin"))
-    : []
+  const candidates =
+    given !== undefined && given !== ""
+      ? [given]
+      : existsSync(root)
+        ? readdirSync(root)
+            .sort((a, b) => Number(b) - Number(a))
+            .map((v) => join(root, v, "bin"))
+        : []
   const found = candidates.find((dir) => TOOLS.every((tool) => existsSync(join(dir, tool))))
   if (found === undefined) {
     throw new Error(
@@ -52,41 +55,49 @@ const APP_PASSWORD = "backup-test-password"
 const BACKUP_ROLE = "tradeport_backup"
 const BACKUP_PASSWORD = "backup-role-password"
 
-class Cluster extends Context.Service<Cluster, {
-  readonly bin: string
-  readonly version: string
-  readonly admin: (database: string) => string
-  readonly app: (database: string) => string
-  readonly workDir: string
-}>()("test/BackupCluster") {
-  static readonly layer = Layer.effect(Cluster, Effect.gen(function*() {
-    const bin = binDir()
-    const workDir = yield* Effect.acquireRelease(
-      Effect.promise(() => mkdtemp(join(tmpdir(), "tradeport-backup-"))),
-      (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-    )
-    yield* EmbeddedPostgres.prepareParentDir(workDir)
-    const server = yield* EmbeddedPostgres.start({
-      dataDir: join(workDir, "data"),
-      password: Redacted.make("backup-test-admin"),
-      durability: "fast",
-      binDir: bin
-    }).pipe(Effect.orDie)
-    const version = (yield* Effect.promise(() => run(join(bin, "pg_dump"), ["--version"]))).stdout.trim()
-    return {
-      bin,
-      version,
-      workDir,
-      admin: (database) => Redacted.value(server.url(database)),
-      app: (database) =>
-        Redacted.value(Provisioning.appUrl({ adminUrl: server.url(), role: ROLE, password: Redacted.make(APP_PASSWORD), database }))
-    }
-  }))
+class Cluster extends Context.Service<
+  Cluster,
+  {
+    readonly bin: string
+    readonly version: string
+    readonly admin: (database: string) => string
+    readonly app: (database: string) => string
+    readonly workDir: string
+  }
+>()("test/BackupCluster") {
+  static readonly layer = Layer.effect(
+    Cluster,
+    Effect.gen(function* () {
+      const bin = binDir()
+      const workDir = yield* Effect.acquireRelease(
+        Effect.promise(() => mkdtemp(join(tmpdir(), "tradeport-backup-"))),
+        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+      )
+      yield* EmbeddedPostgres.prepareParentDir(workDir)
+      const server = yield* EmbeddedPostgres.start({
+        dataDir: join(workDir, "data"),
+        password: Redacted.make("backup-test-admin"),
+        durability: "fast",
+        binDir: bin
+      }).pipe(Effect.orDie)
+      const version = (yield* Effect.promise(() => run(join(bin, "pg_dump"), ["--version"]))).stdout.trim()
+      return {
+        bin,
+        version,
+        workDir,
+        admin: (database) => Redacted.value(server.url(database)),
+        app: (database) =>
+          Redacted.value(
+            Provisioning.appUrl({ adminUrl: server.url(), role: ROLE, password: Redacted.make(APP_PASSWORD), database })
+          )
+      }
+    })
+  )
 }
 
 /** What a superuser sees in every table of `public`: row count and a digest of the rows in a stable order. */
 const snapshot = (url: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const tables = yield* sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c
@@ -140,7 +151,9 @@ const orderCreated = (externalOrderId: string) => ({
 const ordersOf = (token: string) =>
   call("GET", "/api/v1/orders", { token }).pipe(
     Effect.flatMap(json),
-    Effect.map((b) => (b["orders"] as Array<Record<string, unknown>>).map((o) => `${String(o["id"])}:${String(o["status"])}`).sort())
+    Effect.map((b) =>
+      (b["orders"] as Array<Record<string, unknown>>).map((o) => `${String(o["id"])}:${String(o["status"])}`).sort()
+    )
   )
 
 const levelOf = (token: string) =>
@@ -152,7 +165,7 @@ const levelOf = (token: string) =>
 describe("backup and restore (docs/runbooks/backup.md)", () => {
   layer(Cluster.layer, { excludeTestServices: true, timeout: 180_000 })("pg_dump → pg_restore", (it) => {
     it.effect("a restored dump serves the same organisations, orders, sealed secrets and dedupe state", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const cluster = yield* Cluster
         const source = yield* Provisioning.ensureAppDatabase({
           adminUrl: Redacted.make(cluster.admin("postgres")),
@@ -165,20 +178,31 @@ describe("backup and restore (docs/runbooks/backup.md)", () => {
         // 1. Real data, written through the app: an organisation and its owner, stock, a custom webhook source
         //    (its secret sealed with the keyring), an order from a webhook and one from the API with an
         //    Idempotency-Key.
-        const written = yield* Effect.gen(function*() {
+        const written = yield* Effect.gen(function* () {
           const owner = yield* signUpAndLogin("backup@example.com", "Backed Up Ltd")
-          yield* call("PUT", "/api/v1/products", { token: owner.accessToken, body: { products: [{ sku: "BK-1", name: "Backed up" }] } })
-          yield* call("POST", "/api/v1/inventory/bulk", { token: owner.accessToken, body: [{ sku: "BK-1", quantity: 10 }] })
-          const custom = yield* call("POST", "/api/v1/connections/custom", { token: owner.accessToken, body: { name: "Shop" } }).pipe(Effect.flatMap(json))
+          yield* call("PUT", "/api/v1/products", {
+            token: owner.accessToken,
+            body: { products: [{ sku: "BK-1", name: "Backed up" }] }
+          })
+          yield* call("POST", "/api/v1/inventory/bulk", {
+            token: owner.accessToken,
+            body: [{ sku: "BK-1", quantity: 10 }]
+          })
+          const custom = yield* call("POST", "/api/v1/connections/custom", {
+            token: owner.accessToken,
+            body: { name: "Shop" }
+          }).pipe(Effect.flatMap(json))
           const path = new URL(String(custom["webhookUrl"])).pathname
           const secret = String(custom["webhookSecret"])
           const first = signedDelivery(secret, orderCreated("BK-EXT-1"))
           assert.strictEqual(yield* deliver(path, first), "200:applied")
-          const apiOrder = yield* HttpClient.execute(HttpClientRequest.post("/api/v1/orders").pipe(
-            HttpClientRequest.bearerToken(owner.accessToken),
-            HttpClientRequest.setHeader("idempotency-key", "backup-order-1"),
-            HttpClientRequest.bodyJsonUnsafe({ lines: [{ sku: "BK-1", quantity: 2 }] })
-          ))
+          const apiOrder = yield* HttpClient.execute(
+            HttpClientRequest.post("/api/v1/orders").pipe(
+              HttpClientRequest.bearerToken(owner.accessToken),
+              HttpClientRequest.setHeader("idempotency-key", "backup-order-1"),
+              HttpClientRequest.bodyJsonUnsafe({ lines: [{ sku: "BK-1", quantity: 2 }] })
+            )
+          )
           assert.strictEqual(apiOrder.status, 201)
           return {
             path,
@@ -188,25 +212,43 @@ describe("backup and restore (docs/runbooks/backup.md)", () => {
             orders: yield* ordersOf(owner.accessToken),
             level: yield* levelOf(owner.accessToken)
           }
-        }).pipe(Effect.provide(testApp({}, { database: { url: Redacted.value(source), adminUrl: cluster.admin("postgres") } })))
+        }).pipe(
+          Effect.provide(
+            testApp({}, { database: { url: Redacted.value(source), adminUrl: cluster.admin("postgres") } })
+          )
+        )
         assert.strictEqual(written.orders.length, 2)
         assert.deepInclude(written.level, { onHand: 10, reserved: 3 })
 
         // 2. Back up, as the runbook says: as the read-only backup role (row-level security is forced on the app
         //    role, so pg_dump refuses to run as it), custom format, no owner.
-        yield* Effect.gen(function*() {
+        yield* Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
           yield* sql.unsafe(`CREATE ROLE ${BACKUP_ROLE} LOGIN BYPASSRLS PASSWORD '${BACKUP_PASSWORD}'`)
           yield* sql.unsafe(`GRANT pg_read_all_data TO ${BACKUP_ROLE}`)
-        }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(cluster.admin("postgres")), maxConnections: 1 })), Effect.orDie)
+        }).pipe(
+          Effect.provide(PgClient.layer({ url: Redacted.make(cluster.admin("postgres")), maxConnections: 1 })),
+          Effect.orDie
+        )
         const backupUrl = new URL(cluster.app("tradeport"))
         backupUrl.username = BACKUP_ROLE
         backupUrl.password = BACKUP_PASSWORD
         const refused = yield* Effect.promise(() =>
-          run(join(cluster.bin, "pg_dump"), ["--format=custom", "--file", join(cluster.workDir, "as-app.dump"), cluster.app("tradeport")])
-            .then(() => "dumped", (e: { stderr?: string }) => String(e.stderr))
+          run(join(cluster.bin, "pg_dump"), [
+            "--format=custom",
+            "--file",
+            join(cluster.workDir, "as-app.dump"),
+            cluster.app("tradeport")
+          ]).then(
+            () => "dumped",
+            (e: { stderr?: string }) => String(e.stderr)
+          )
         )
-        assert.include(refused, "row-level security", "the application role cannot dump: it sees only what its policies allow")
+        assert.include(
+          refused,
+          "row-level security",
+          "the application role cannot dump: it sees only what its policies allow"
+        )
         const dump = join(cluster.workDir, "tradeport.dump")
         yield* Effect.promise(() =>
           run(join(cluster.bin, "pg_dump"), ["--format=custom", "--no-owner", "--file", dump, backupUrl.href])
@@ -214,14 +256,32 @@ describe("backup and restore (docs/runbooks/backup.md)", () => {
         const listing = (yield* Effect.promise(() => run(join(cluster.bin, "pg_restore"), ["--list", dump]))).stdout
         const before = yield* snapshot(cluster.admin("tradeport"))
         assert.isAbove(before.policies, 10)
-        assert.strictEqual(listing.split("\n").filter((line) => / POLICY /.test(line)).length, before.policies, "every policy is in the dump")
+        assert.strictEqual(
+          listing.split("\n").filter((line) => / POLICY /.test(line)).length,
+          before.policies,
+          "every policy is in the dump"
+        )
 
         // 3. Restore into an empty database owned by the app role, as the runbook says.
         yield* Effect.promise(() =>
-          run(join(cluster.bin, "createdb"), ["--maintenance-db", cluster.admin("postgres"), "--owner", ROLE, "tradeport_restored"])
+          run(join(cluster.bin, "createdb"), [
+            "--maintenance-db",
+            cluster.admin("postgres"),
+            "--owner",
+            ROLE,
+            "tradeport_restored"
+          ])
         )
         yield* Effect.promise(() =>
-          run(join(cluster.bin, "pg_restore"), ["--no-owner", "--role", ROLE, "--exit-on-error", "--dbname", cluster.admin("tradeport_restored"), dump])
+          run(join(cluster.bin, "pg_restore"), [
+            "--no-owner",
+            "--role",
+            ROLE,
+            "--exit-on-error",
+            "--dbname",
+            cluster.admin("tradeport_restored"),
+            dump
+          ])
         )
 
         // 4. Verify: every table's rows, every sequence, row-level security still forced, the app role owns it.
@@ -234,7 +294,17 @@ describe("backup and restore (docs/runbooks/backup.md)", () => {
         assert.strictEqual(after.policies, before.policies)
         assert.strictEqual(after.owner, ROLE)
         assert.deepStrictEqual(after.foreignOwned, [], "every table, sequence, index and function is the app role's")
-        for (const table of ["organizations", "users", "connections", "orders", "reservations", "webhook_events", "idempotency_records", "refresh_tokens", "audit_log"]) {
+        for (const table of [
+          "organizations",
+          "users",
+          "connections",
+          "orders",
+          "reservations",
+          "webhook_events",
+          "idempotency_records",
+          "refresh_tokens",
+          "audit_log"
+        ]) {
           assert.notMatch(after.rows[table] ?? "missing", /^(0:|missing)/, `${table} has rows in the backup`)
         }
         const pending = yield* Migrations.run().pipe(
@@ -246,25 +316,40 @@ describe("backup and restore (docs/runbooks/backup.md)", () => {
         // 5. A fresh app on the restored database with the same keyring: the owner logs in with the same password,
         //    sees the same orders and stock; the sealed webhook secret still verifies new deliveries; the first
         //    delivery is still known (not applied twice); the Idempotency-Key still replays.
-        yield* Effect.gen(function*() {
+        yield* Effect.gen(function* () {
           const owner = yield* login("backup@example.com")
           assert.deepStrictEqual(yield* ordersOf(owner.accessToken), written.orders)
           assert.deepStrictEqual(yield* levelOf(owner.accessToken), written.level)
           assert.strictEqual(yield* deliver(written.path, written.first), "200:duplicate")
-          assert.strictEqual(yield* deliver(written.path, signedDelivery(written.secret, orderCreated("BK-EXT-2"))), "200:applied")
-          const replay = yield* HttpClient.execute(HttpClientRequest.post("/api/v1/orders").pipe(
-            HttpClientRequest.bearerToken(owner.accessToken),
-            HttpClientRequest.setHeader("idempotency-key", "backup-order-1"),
-            HttpClientRequest.bodyJsonUnsafe({ lines: [{ sku: "BK-1", quantity: 2 }] })
-          ))
+          assert.strictEqual(
+            yield* deliver(written.path, signedDelivery(written.secret, orderCreated("BK-EXT-2"))),
+            "200:applied"
+          )
+          const replay = yield* HttpClient.execute(
+            HttpClientRequest.post("/api/v1/orders").pipe(
+              HttpClientRequest.bearerToken(owner.accessToken),
+              HttpClientRequest.setHeader("idempotency-key", "backup-order-1"),
+              HttpClientRequest.bodyJsonUnsafe({ lines: [{ sku: "BK-1", quantity: 2 }] })
+            )
+          )
           assert.strictEqual(replay.status, 201)
           assert.strictEqual(String((yield* json(replay))["id"]), written.apiOrderId)
           assert.strictEqual((yield* ordersOf(owner.accessToken)).length, 3)
           assert.deepInclude(yield* levelOf(owner.accessToken), { onHand: 10, reserved: 4 })
-        }).pipe(Effect.provide(testApp({}, {
-          database: { url: cluster.app("tradeport_restored"), adminUrl: cluster.admin("postgres") }
-        })))
-        yield* Effect.logInfo(`backup round trip on ${cluster.version}: ${Object.keys(after.rows).length} tables, ${after.policies} policies`)
-      }))
+        }).pipe(
+          Effect.provide(
+            testApp(
+              {},
+              {
+                database: { url: cluster.app("tradeport_restored"), adminUrl: cluster.admin("postgres") }
+              }
+            )
+          )
+        )
+        yield* Effect.logInfo(
+          `backup round trip on ${cluster.version}: ${Object.keys(after.rows).length} tables, ${after.policies} policies`
+        )
+      })
+    )
   })
 })

@@ -11,40 +11,64 @@ const json = (response: { readonly json: Effect.Effect<unknown, unknown> }) =>
 describe("HTTP app", () => {
   layer(testApp(), { excludeTestServices: true, timeout: 60_000 })("on real Postgres + Redis", (it) => {
     it.effect("/health/ready reports database and redis up, and the scheduler once it has beaten", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
         const body = yield* client.get("/health/ready").pipe(
           Effect.flatMap((r) => (r.status === 200 ? json(r) : Effect.fail(`status ${r.status}`))),
-          Effect.repeat({ until: (b) => (b["checks"] as Record<string, string>)["scheduler"] === "up", schedule: Schedule.spaced("100 millis"), times: 50 })
+          Effect.repeat({
+            until: (b) => (b["checks"] as Record<string, string>)["scheduler"] === "up",
+            schedule: Schedule.spaced("100 millis"),
+            times: 50
+          })
         )
-        assert.deepStrictEqual(body["checks"], { database: "up", redis: "up", scheduler: "up", providers: "up", jobs: "up", g2a: "disabled" })
+        assert.deepStrictEqual(body["checks"], {
+          database: "up",
+          redis: "up",
+          scheduler: "up",
+          providers: "up",
+          jobs: "up",
+          g2a: "disabled"
+        })
         assert.strictEqual(body["status"], "ready")
         const live = yield* client.get("/health/live")
         assert.strictEqual(live.status, 200)
-        const g2aWebhook = yield* client.execute(HttpClientRequest.post("/webhooks/g2a").pipe(HttpClientRequest.bodyText("{}", "application/json")))
+        const g2aWebhook = yield* client.execute(
+          HttpClientRequest.post("/webhooks/g2a").pipe(HttpClientRequest.bodyText("{}", "application/json"))
+        )
         assert.strictEqual(g2aWebhook.status, 404, "no G2A account configured: no G2A webhook source")
-      }))
+      })
+    )
 
     it.effect("GET /api/v1/ops/jobs shows every scheduled job with its last run and success (admins only)", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const owner = yield* signUpAndLogin("ops@example.com")
         const body = yield* call("GET", "/api/v1/ops/jobs", { token: owner.accessToken }).pipe(
           Effect.flatMap((r) => (r.status === 200 ? json(r) : Effect.fail(`status ${r.status}`))),
-          Effect.repeat({ until: (b) => (b["jobs"] as Array<unknown>).length >= 4, schedule: Schedule.spaced("100 millis"), times: 50 })
+          Effect.repeat({
+            until: (b) => (b["jobs"] as Array<unknown>).length >= 4,
+            schedule: Schedule.spaced("100 millis"),
+            times: 50
+          })
         )
         const jobs = body["jobs"] as Array<Record<string, unknown>>
-        assert.includeMembers(jobs.map((j) => j["job"]), ["heartbeat", "release-expired-reservations", "purge-idempotency-records", "refresh-tokens"])
+        assert.includeMembers(
+          jobs.map((j) => j["job"]),
+          ["heartbeat", "release-expired-reservations", "purge-idempotency-records", "refresh-tokens"]
+        )
         const heartbeat = jobs.find((j) => j["job"] === "heartbeat")!
         assert.isString(heartbeat["lastSuccessAt"])
         assert.isString(heartbeat["nextRunAt"])
         assert.strictEqual(heartbeat["lagging"], false)
-      }))
+      })
+    )
 
     it.effect("an unknown route is a normalized 404 problem carrying the caller's request id", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
         const response = yield* client.execute(
-          HttpClientRequest.get("/api/v1/nothing-here").pipe(HttpClientRequest.setHeader("x-request-id", "req-test-00000001"))
+          HttpClientRequest.get("/api/v1/nothing-here").pipe(
+            HttpClientRequest.setHeader("x-request-id", "req-test-00000001")
+          )
         )
         assert.strictEqual(response.status, 404)
         assert.strictEqual(response.headers["content-type"], "application/problem+json")
@@ -56,10 +80,11 @@ describe("HTTP app", () => {
           code: "not_found",
           requestId: "req-test-00000001"
         })
-      }))
+      })
+    )
 
     it.effect("a malformed request id is replaced by a generated one; security headers are set", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
         const response = yield* client.execute(
           HttpClientRequest.get("/health/live").pipe(HttpClientRequest.setHeader("x-request-id", "bad id\twith spaces"))
@@ -67,10 +92,11 @@ describe("HTTP app", () => {
         assert.match(response.headers["x-request-id"] ?? "", /^[0-9a-f-]{36}$/)
         assert.strictEqual(response.headers["x-content-type-options"], "nosniff")
         assert.strictEqual(response.headers["x-frame-options"], "DENY")
-      }))
+      })
+    )
 
     it.effect("OpenAPI, docs and Prometheus metrics are served", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
         const spec = yield* client.get("/openapi.json").pipe(Effect.flatMap(json))
         assert.strictEqual(spec["openapi"], "3.1.0")
@@ -79,6 +105,7 @@ describe("HTTP app", () => {
         const metrics = yield* client.get("/metrics").pipe(Effect.flatMap((r) => r.text))
         assert.match(metrics, /http_requests_total\{[^}]*status="2xx"[^}]*\} \d+/)
         assert.match(metrics, /scheduler_job_runs_total\{[^}]*job="heartbeat"/)
-      }))
+      })
+    )
   })
 })

@@ -10,7 +10,7 @@ import { testApp } from "../support/TestApp.ts"
 describe("identity hardening", () => {
   layer(testApp(), { excludeTestServices: true, timeout: 60_000 })("review regressions", (it) => {
     it.effect("a demoted or removed owner's still-valid token carries no power", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const a = yield* signUpAndLogin("hard-a@example.com")
         const added = yield* call("POST", "/api/v1/org/members", {
           token: a.accessToken,
@@ -18,8 +18,15 @@ describe("identity hardening", () => {
         }).pipe(Effect.flatMap(json))
         const b = yield* login("hard-b@example.com")
         const bId = String(added["userId"])
-        assert.strictEqual((yield* call("PATCH", `/api/v1/org/members/${bId}`, { token: a.accessToken, body: { role: "member" } })).status, 200)
-        const selfPromote = yield* call("PATCH", `/api/v1/org/members/${bId}`, { token: b.accessToken, body: { role: "owner" } })
+        assert.strictEqual(
+          (yield* call("PATCH", `/api/v1/org/members/${bId}`, { token: a.accessToken, body: { role: "member" } }))
+            .status,
+          200
+        )
+        const selfPromote = yield* call("PATCH", `/api/v1/org/members/${bId}`, {
+          token: b.accessToken,
+          body: { role: "owner" }
+        })
         assert.strictEqual(selfPromote.status, 403, "the role in force is the database's, not the token's")
         assert.strictEqual((yield* call("DELETE", `/api/v1/org/members/${bId}`, { token: a.accessToken })).status, 204)
         const backdoor = yield* call("POST", "/api/v1/org/members", {
@@ -28,10 +35,11 @@ describe("identity hardening", () => {
         })
         assert.strictEqual(backdoor.status, 401, "a removed member's token is refused")
         assert.strictEqual((yield* call("GET", "/api/v1/org/members", { token: b.accessToken })).status, 401)
-      }))
+      })
+    )
 
     it.effect("removing or re-roling a member whose role changed meanwhile is a 409, never a silent act", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const a = yield* signUpAndLogin("race-a@example.com")
         const member = yield* call("POST", "/api/v1/org/members", {
           token: a.accessToken,
@@ -47,10 +55,11 @@ describe("identity hardening", () => {
         assert.strictEqual(change._tag, "MemberChanged")
         const members = yield* repository.listMembers(org)
         assert.strictEqual(members.find((m) => m.userId === user)?.role, "owner")
-      }))
+      })
+    )
 
     it.effect("the auth budget cannot be dodged by spelling the path differently", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const spellings = ["/API/v1/auth/login", "/api/v1//auth/login", "/api/v1/%61uth/login", "/api/v1/auth/login/"]
         let reachedLogin = 0
         for (const path of spellings) {
@@ -63,27 +72,32 @@ describe("identity hardening", () => {
           }
         }
         assert.isAtLeast(reachedLogin, 3, "the alternative spellings do reach the login handler")
-      }))
+      })
+    )
 
     it.effect("an audit cursor beyond the bigint range is a 400, not a 500", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const a = yield* signUpAndLogin("cursor@example.com")
         const response = yield* call("GET", "/api/v1/org/audit?before=9999999999999999999", { token: a.accessToken })
         assert.strictEqual(response.status, 400)
-      }))
+      })
+    )
 
     it.effect("a transaction carrying only a user context can read that user's memberships but never delete them", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const a = yield* signUpAndLogin("userpath@example.com")
         const sql = yield* SqlClient.SqlClient
-        const result = yield* sql.withTransaction(Effect.gen(function*() {
-          yield* sql`SELECT set_config('app.user_id', ${a.userId}, true)`
-          const visible = yield* sql`SELECT 1 FROM memberships WHERE user_id = ${a.userId}`
-          const deleted = yield* sql`DELETE FROM memberships WHERE user_id = ${a.userId} RETURNING 1`
-          const orgsDeleted = yield* sql`DELETE FROM organizations WHERE id = ${a.organizationId} RETURNING 1`
-          return { visible: visible.length, deleted: deleted.length, orgsDeleted: orgsDeleted.length }
-        }))
+        const result = yield* sql.withTransaction(
+          Effect.gen(function* () {
+            yield* sql`SELECT set_config('app.user_id', ${a.userId}, true)`
+            const visible = yield* sql`SELECT 1 FROM memberships WHERE user_id = ${a.userId}`
+            const deleted = yield* sql`DELETE FROM memberships WHERE user_id = ${a.userId} RETURNING 1`
+            const orgsDeleted = yield* sql`DELETE FROM organizations WHERE id = ${a.organizationId} RETURNING 1`
+            return { visible: visible.length, deleted: deleted.length, orgsDeleted: orgsDeleted.length }
+          })
+        )
         assert.deepStrictEqual(result, { visible: 1, deleted: 0, orgsDeleted: 0 })
-      }))
+      })
+    )
   })
 })

@@ -19,7 +19,7 @@ const FEDEX = { clientId: "fedex-project-key", clientSecret: "fedex-secret-key" 
 const REQUEST_ID = "label-reads-0001"
 
 const app = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const fedex = yield* Effect.acquireRelease(
       Effect.promise(() => startFakeFedEx(FEDEX)),
       (f) => Effect.promise(f.close)
@@ -29,7 +29,12 @@ const app = Layer.unwrap(
 )
 
 const address = (name: string) => ({
-  name, street1: "1 Main St", city: "Memphis", postalCode: "38116", countryCode: "US", stateOrProvince: "TN"
+  name,
+  street1: "1 Main St",
+  city: "Memphis",
+  postalCode: "38116",
+  countryCode: "US",
+  stateOrProvince: "TN"
 })
 const shipment = (connectionId: string) => ({
   connectionId,
@@ -44,7 +49,7 @@ const readsConnections = (sql: string) => /\b(?:from|join)\s+(?:"?public"?\.)?"?
 describe("connection reads per label purchase", () => {
   layer(app, { excludeTestServices: true, timeout: 60_000 })("against fake FedEx", (it) => {
     it.effect("buying a label with a warm carrier token reads the connections table once", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const fedex = yield* FedEx
         const statements = yield* StatementLog
         const { accessToken: token } = yield* signUpAndLogin("label-reads@example.com", "Label Reads Co")
@@ -66,12 +71,14 @@ describe("connection reads per label purchase", () => {
         const warm = yield* call("POST", quotes, { token, body: shipment(connectionId) })
         assert.strictEqual(warm.status, 200)
 
-        const label = yield* HttpClient.execute(HttpClientRequest.post(`/api/v1/orders/${orderId}/shipments`).pipe(
-          HttpClientRequest.bearerToken(token),
-          HttpClientRequest.setHeader("idempotency-key", "label-reads-1"),
-          HttpClientRequest.setHeader("x-request-id", REQUEST_ID),
-          HttpClientRequest.bodyJsonUnsafe({ ...shipment(connectionId), service: "FEDEX_GROUND" })
-        ))
+        const label = yield* HttpClient.execute(
+          HttpClientRequest.post(`/api/v1/orders/${orderId}/shipments`).pipe(
+            HttpClientRequest.bearerToken(token),
+            HttpClientRequest.setHeader("idempotency-key", "label-reads-1"),
+            HttpClientRequest.setHeader("x-request-id", REQUEST_ID),
+            HttpClientRequest.bodyJsonUnsafe({ ...shipment(connectionId), service: "FEDEX_GROUND" })
+          )
+        )
         assert.strictEqual(label.status, 201)
         assert.strictEqual(label.headers["x-request-id"], REQUEST_ID)
         assert.lengthOf(fedex.labels(), 1, "the label was bought")
@@ -83,6 +90,7 @@ describe("connection reads per label purchase", () => {
         const reads = sent.filter(readsConnections)
         assert.strictEqual(reads.length, 1, `connections read ${reads.length} times:\n${reads.join("\n---\n")}`)
         assert.match(reads[0] ?? "", /\bcredentials\b/, "the one read returns the sealed credentials with the row")
-      }))
+      })
+    )
   })
 })

@@ -16,7 +16,7 @@ const valid = (email: string) => ({ organizationName: "Acme Goods", email, passw
 describe("POST /api/v1/auth/register", () => {
   layer(testApp(), { excludeTestServices: true, timeout: 60_000 })("sign-up", (it) => {
     it.effect("creates the organisation and its owner; the password is stored only as a scrypt hash", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const response = yield* post(valid("Owner@Example.COM "))
         assert.strictEqual(response.status, 201)
         const body = yield* json(response)
@@ -29,10 +29,11 @@ describe("POST /api/v1/auth/register", () => {
         assert.strictEqual(rows[0]?.role, "owner")
         assert.match(rows[0]?.password_hash ?? "", /^scrypt\$15\$8\$1\$/)
         assert.notInclude(rows[0]?.password_hash ?? "", "correct horse")
-      }))
+      })
+    )
 
     it.effect("the same email twice (any case) is a 409 problem and writes nothing more", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         assert.strictEqual((yield* post(valid("twice@example.com"))).status, 201)
         const again = yield* post({ ...valid("TWICE@example.com"), organizationName: "Other" })
         assert.strictEqual(again.status, 409)
@@ -42,10 +43,11 @@ describe("POST /api/v1/auth/register", () => {
         const { sql } = yield* AdminDatabase
         const orgs = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM organizations WHERE name = 'Other'`
         assert.strictEqual(orgs[0]?.n, 0)
-      }))
+      })
+    )
 
     it.effect("an unknown field is a 400 problem naming it, and nothing is created", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const response = yield* post({ ...valid("extra@example.com"), isAdmin: true })
         assert.strictEqual(response.status, 400)
         assert.strictEqual(response.headers["content-type"], "application/problem+json")
@@ -56,10 +58,11 @@ describe("POST /api/v1/auth/register", () => {
         const { sql } = yield* AdminDatabase
         const users = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE email = 'extra@example.com'`
         assert.strictEqual(users[0]?.n, 0)
-      }))
+      })
+    )
 
     it.effect("invalid values are 400 problems: short password, malformed email, malformed JSON", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const short = yield* post({ ...valid("short@example.com"), password: "too-short" })
         assert.strictEqual(short.status, 400)
         assert.include(JSON.stringify((yield* json(short))["errors"]), "at least 12 characters")
@@ -67,19 +70,23 @@ describe("POST /api/v1/auth/register", () => {
         assert.strictEqual(email.status, 400)
         const client = yield* HttpClient.HttpClient
         const malformed = yield* client.execute(
-          HttpClientRequest.post("/api/v1/auth/register").pipe(HttpClientRequest.bodyText("{not json", "application/json"))
+          HttpClientRequest.post("/api/v1/auth/register").pipe(
+            HttpClientRequest.bodyText("{not json", "application/json")
+          )
         )
         assert.strictEqual(malformed.status, 400)
         assert.strictEqual((yield* json(malformed))["code"], "bad_request")
-      }))
+      })
+    )
 
     it.effect("a body over the size limit is refused with a normalized problem, never a 500", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const response = yield* post({ ...valid("big@example.com"), organizationName: "x".repeat(2 * 1024 * 1024) })
         assert.strictEqual(response.status, 413)
         const body = yield* json(response)
         assert.strictEqual(body["status"], response.status)
         assert.strictEqual(body["code"], "payload_too_large")
-      }))
+      })
+    )
   })
 })

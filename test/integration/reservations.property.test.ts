@@ -24,12 +24,30 @@ const SKUS = ["P-A", "P-B", "P-C"] as const
 const STOCK = 6
 
 type Op =
-  | { readonly kind: "create"; readonly lines: ReadonlyArray<{ readonly sku: (typeof SKUS)[number]; readonly quantity: number }> }
+  | {
+      readonly kind: "create"
+      readonly lines: ReadonlyArray<{ readonly sku: (typeof SKUS)[number]; readonly quantity: number }>
+    }
   | { readonly kind: "cancel" | "fulfil" | "expire"; readonly target: number }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("create" as const), lines: fc.array(fc.record({ sku: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("cancel" as const, "fulfil" as const, "expire" as const), target: fc.nat() }) }
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("create" as const),
+      lines: fc.array(fc.record({ sku: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 4 }) }), {
+        minLength: 1,
+        maxLength: 3
+      })
+    })
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constantFrom("cancel" as const, "fulfil" as const, "expire" as const),
+      target: fc.nat()
+    })
+  }
 )
 
 const Stack = Layer.mergeAll(PgOrderRepository.layer, PgInventoryRepository.layer).pipe(Layer.provideMerge(Persistence))
@@ -37,36 +55,62 @@ const Stack = Layer.mergeAll(PgOrderRepository.layer, PgInventoryRepository.laye
 describe("reservation invariants under random interleavings", () => {
   layer(Stack, { excludeTestServices: true, timeout: 180_000 })("real Postgres", (it) => {
     it.effect("no negative availability; reserved = open reservations; on hand = stock − fulfilled", () =>
-      Effect.gen(function*() {
-        const context = yield* Effect.context<OrderRepository | InventoryRepository | IdentityRepository | Transactions>()
+      Effect.gen(function* () {
+        const context = yield* Effect.context<
+          OrderRepository | InventoryRepository | IdentityRepository | Transactions
+        >()
         const seen = { reserved: 0, refused: 0, fulfilled: 0, cancelled: 0 }
         const run = (ops: ReadonlyArray<ReadonlyArray<Op>>) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const organizationId = OrgId.make(randomUUID())
-            yield* (yield* Transactions).inOrganization(organizationId)((yield* IdentityRepository).registerOwner({
-              organizationId, userId: UserId.make(randomUUID()), organizationName: OrganizationName.make("Prop"),
-              email: Email.make(`${randomUUID()}@example.com`), passwordHash: "x"
-            }))
+            yield* (yield* Transactions).inOrganization(organizationId)(
+              (yield* IdentityRepository).registerOwner({
+                organizationId,
+                userId: UserId.make(randomUUID()),
+                organizationName: OrganizationName.make("Prop"),
+                email: Email.make(`${randomUUID()}@example.com`),
+                passwordHash: "x"
+              })
+            )
             const inventory = yield* InventoryRepository
-            yield* inventory.upsertProducts(organizationId, SKUS.map((sku) => ({ sku, name: sku })))
-            yield* inventory.setOnHand(organizationId, SKUS.map((sku) => ({ sku, location: "default", onHand: STOCK })), "atomic")
+            yield* inventory.upsertProducts(
+              organizationId,
+              SKUS.map((sku) => ({ sku, name: sku }))
+            )
+            yield* inventory.setOnHand(
+              organizationId,
+              SKUS.map((sku) => ({ sku, location: "default", onHand: STOCK })),
+              "atomic"
+            )
             const created: Array<OrderId> = []
             for (const batch of ops) {
               // One batch runs concurrently: a real interleaving of transactions.
-              yield* Effect.forEach(batch, (o) => {
-                if (o.kind === "create") {
-                  return Orders.create(organizationId, { lines: o.lines.map((l) => new OrderLine({ sku: Sku.make(l.sku), quantity: l.quantity, unitPriceCents: 0 })) }, { kind: "api" }).pipe(
-                    Effect.tap((r) => Effect.sync(() => created.push(r.order.id))),
-                    Effect.tapError(() => Effect.sync(() => seen.refused++)),
-                    Effect.ignore
-                  )
-                }
-                const target = created[o.target % Math.max(1, created.length)]
-                if (target === undefined) return Effect.void
-                return Effect.gen(function*() {
-                  yield* (yield* OrderRepository).apply(organizationId, target, o.kind)
-                }).pipe(Effect.ignore)
-              }, { concurrency: "unbounded", discard: true })
+              yield* Effect.forEach(
+                batch,
+                (o) => {
+                  if (o.kind === "create") {
+                    return Orders.create(
+                      organizationId,
+                      {
+                        lines: o.lines.map(
+                          (l) => new OrderLine({ sku: Sku.make(l.sku), quantity: l.quantity, unitPriceCents: 0 })
+                        )
+                      },
+                      { kind: "api" }
+                    ).pipe(
+                      Effect.tap((r) => Effect.sync(() => created.push(r.order.id))),
+                      Effect.tapError(() => Effect.sync(() => seen.refused++)),
+                      Effect.ignore
+                    )
+                  }
+                  const target = created[o.target % Math.max(1, created.length)]
+                  if (target === undefined) return Effect.void
+                  return Effect.gen(function* () {
+                    yield* (yield* OrderRepository).apply(organizationId, target, o.kind)
+                  }).pipe(Effect.ignore)
+                },
+                { concurrency: "unbounded", discard: true }
+              )
             }
             const levels = yield* inventory.levels(organizationId)
             const orders = yield* (yield* OrderRepository).list(organizationId, { limit: 500 })
@@ -77,8 +121,16 @@ describe("reservation invariants under random interleavings", () => {
             }
             for (const sku of SKUS) {
               const level = levels.find((l) => l.sku === sku)!
-              const openReserved = orders.orders.filter((o) => o.status === "reserved").flatMap((o) => o.lines).filter((l) => l.sku === sku).reduce((n, l) => n + l.quantity, 0)
-              const fulfilled = orders.orders.filter((o) => o.status === "fulfilled").flatMap((o) => o.lines).filter((l) => l.sku === sku).reduce((n, l) => n + l.quantity, 0)
+              const openReserved = orders.orders
+                .filter((o) => o.status === "reserved")
+                .flatMap((o) => o.lines)
+                .filter((l) => l.sku === sku)
+                .reduce((n, l) => n + l.quantity, 0)
+              const fulfilled = orders.orders
+                .filter((o) => o.status === "fulfilled")
+                .flatMap((o) => o.lines)
+                .filter((l) => l.sku === sku)
+                .reduce((n, l) => n + l.quantity, 0)
               assert.isAtLeast(level.available, 0, `${sku} available`)
               assert.isAtMost(level.reserved, level.onHand, `${sku} reserved ≤ on hand`)
               assert.strictEqual(level.reserved, openReserved, `${sku} reserved = open reservations`)
@@ -87,8 +139,10 @@ describe("reservation invariants under random interleavings", () => {
           })
         yield* Effect.promise(() =>
           fc.assert(
-            fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), (ops) =>
-              Effect.runPromise(run(ops).pipe(Effect.provide(context)))),
+            fc.asyncProperty(
+              fc.array(fc.array(op, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
+              (ops) => Effect.runPromise(run(ops).pipe(Effect.provide(context)))
+            ),
             { numRuns: 20 }
           )
         )
@@ -97,6 +151,7 @@ describe("reservation invariants under random interleavings", () => {
         assert.isAbove(seen.refused, 0)
         assert.isAbove(seen.fulfilled, 0)
         assert.isAbove(seen.cancelled, 0)
-      }))
+      })
+    )
   })
 })

@@ -13,7 +13,7 @@ import { AdminDatabase } from "../support/TestDatabase.ts"
 describe("tenant isolation", () => {
   layer(testApp(), { excludeTestServices: true, timeout: 60_000 })("two organisations", (it) => {
     it.effect("org B cannot read, change or delete org A's members, audit or identity", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const a = yield* signUpAndLogin("owner-a@example.com", "Org A")
         const b = yield* signUpAndLogin("owner-b@example.com", "Org B")
         const memberA = yield* call("POST", "/api/v1/org/members", {
@@ -27,7 +27,10 @@ describe("tenant isolation", () => {
         const before = yield* snapshot
 
         // Every tenant endpoint, aimed at org A's resources with org B's owner token.
-        const change = yield* call("PATCH", `/api/v1/org/members/${memberAId}`, { token: b.accessToken, body: { role: "admin" } })
+        const change = yield* call("PATCH", `/api/v1/org/members/${memberAId}`, {
+          token: b.accessToken,
+          body: { role: "admin" }
+        })
         const remove = yield* call("DELETE", `/api/v1/org/members/${memberAId}`, { token: b.accessToken })
         const removeOwner = yield* call("DELETE", `/api/v1/org/members/${a.userId}`, { token: b.accessToken })
         for (const response of [change, remove, removeOwner]) {
@@ -35,7 +38,10 @@ describe("tenant isolation", () => {
           assert.strictEqual((yield* json(response))["code"], "member_not_found")
         }
         const listB = yield* call("GET", "/api/v1/org/members", { token: b.accessToken }).pipe(Effect.flatMap(json))
-        assert.deepStrictEqual((listB["members"] as Array<Record<string, unknown>>).map((m) => m["email"]), ["owner-b@example.com"])
+        assert.deepStrictEqual(
+          (listB["members"] as Array<Record<string, unknown>>).map((m) => m["email"]),
+          ["owner-b@example.com"]
+        )
         const auditB = yield* call("GET", "/api/v1/org/audit", { token: b.accessToken }).pipe(Effect.flatMap(json))
         const targets = (auditB["entries"] as Array<Record<string, unknown>>).map((e) => e["organizationId"])
         assert.isTrue(targets.every((o) => o === b.organizationId))
@@ -48,10 +54,11 @@ describe("tenant isolation", () => {
         assert.strictEqual(wrongOrg.status, 401)
 
         assert.deepStrictEqual(yield* snapshot, before, "org A's memberships are untouched")
-      }))
+      })
+    )
 
     it.effect("the app's database role sees no tenant rows without an organisation context", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const c = yield* signUpAndLogin("context@example.com", "Org C")
         const d = yield* signUpAndLogin("context-d@example.com", "Org D")
         const sql = yield* SqlClient.SqlClient
@@ -66,57 +73,91 @@ describe("tenant isolation", () => {
           SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`
         assert.deepStrictEqual(role, { rolsuper: false, rolbypassrls: false })
         // Acting as org D, an explicit write into org C is refused by the policy's WITH CHECK.
-        const foreign = yield* sql.withTransaction(Effect.gen(function*() {
-          yield* sql`SELECT set_config('app.org_id', ${d.organizationId}, true)`
-          yield* sql`INSERT INTO audit_log (organization_id, action) VALUES (${c.organizationId}, 'LOGOUT')`
-        })).pipe(Effect.flip)
+        const foreign = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* sql`SELECT set_config('app.org_id', ${d.organizationId}, true)`
+              yield* sql`INSERT INTO audit_log (organization_id, action) VALUES (${c.organizationId}, 'LOGOUT')`
+            })
+          )
+          .pipe(Effect.flip)
         assert.strictEqual(foreign.reason._tag, "AuthorizationError", "refused by the row-level security policy")
-      }))
+      })
+    )
 
-    it.effect("platform or other-organisation work nested in an organisation's transaction leaves its context behind", () =>
-      Effect.gen(function*() {
-        const f = yield* signUpAndLogin("nested-f@example.com", "Org F")
-        const g = yield* signUpAndLogin("nested-g@example.com", "Org G")
-        const sql = yield* SqlClient.SqlClient
-        const setting = (name: string) =>
-          sql<{ v: string }>`SELECT coalesce(current_setting(${name}, true), '') AS v`.pipe(Effect.map((rows) => rows[0]?.v ?? ""))
-        const seen = yield* Tenancy.inOrganization(sql, f.organizationId)(Effect.gen(function*() {
-          yield* Tenancy.asPlatform(sql)(sql`SELECT 1`)
-          const platform = yield* setting("app.platform")
-          yield* Tenancy.inOrganization(sql, g.organizationId)(sql`SELECT 1`)
-          const org = yield* setting("app.org_id")
-          // A nested unit that fails (and is handled) restores the context too.
-          yield* Tenancy.inOrganization(sql, g.organizationId)(Effect.fail("inner failure")).pipe(Effect.ignore)
-          const afterFailure = yield* setting("app.org_id")
-          const organizations = yield* sql<{ id: string }>`SELECT id::text FROM organizations`
-          return { platform, org, afterFailure, organizations: organizations.map((o) => o.id) }
-        }))
-        assert.deepStrictEqual(seen, { platform: "", org: f.organizationId, afterFailure: f.organizationId, organizations: [f.organizationId] })
-      }))
+    it.effect(
+      "platform or other-organisation work nested in an organisation's transaction leaves its context behind",
+      () =>
+        Effect.gen(function* () {
+          const f = yield* signUpAndLogin("nested-f@example.com", "Org F")
+          const g = yield* signUpAndLogin("nested-g@example.com", "Org G")
+          const sql = yield* SqlClient.SqlClient
+          const setting = (name: string) =>
+            sql<{ v: string }>`SELECT coalesce(current_setting(${name}, true), '') AS v`.pipe(
+              Effect.map((rows) => rows[0]?.v ?? "")
+            )
+          const seen = yield* Tenancy.inOrganization(
+            sql,
+            f.organizationId
+          )(
+            Effect.gen(function* () {
+              yield* Tenancy.asPlatform(sql)(sql`SELECT 1`)
+              const platform = yield* setting("app.platform")
+              yield* Tenancy.inOrganization(sql, g.organizationId)(sql`SELECT 1`)
+              const org = yield* setting("app.org_id")
+              // A nested unit that fails (and is handled) restores the context too.
+              yield* Tenancy.inOrganization(sql, g.organizationId)(Effect.fail("inner failure")).pipe(Effect.ignore)
+              const afterFailure = yield* setting("app.org_id")
+              const organizations = yield* sql<{ id: string }>`SELECT id::text FROM organizations`
+              return { platform, org, afterFailure, organizations: organizations.map((o) => o.id) }
+            })
+          )
+          assert.deepStrictEqual(seen, {
+            platform: "",
+            org: f.organizationId,
+            afterFailure: f.organizationId,
+            organizations: [f.organizationId]
+          })
+        })
+    )
 
     it.effect("the one-statement lookups' access ends with the call, even inside a transaction", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const e = yield* signUpAndLogin("lookup-e@example.com", "Org E")
-        const source = yield* call("POST", "/api/v1/connections/custom", { token: e.accessToken, body: { name: "Shop" } }).pipe(Effect.flatMap(json))
+        const source = yield* call("POST", "/api/v1/connections/custom", {
+          token: e.accessToken,
+          body: { name: "Shop" }
+        }).pipe(Effect.flatMap(json))
         const connectionId = String((source["connection"] as Record<string, unknown>)["id"])
         const sql = yield* SqlClient.SqlClient
-        const seen = yield* sql.withTransaction(Effect.gen(function*() {
-          const found = yield* sql<{ organization_id: string }>`SELECT organization_id::text FROM webhook_source('custom', ${connectionId}::uuid)`
-          const [setting] = yield* sql<{ value: string | null }>`SELECT current_setting('app.platform', true) AS value`
-          const [after] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM connections`
-          return { found: found.map((r) => r.organization_id), setting: setting?.value ?? "", after: after?.n }
-        }))
+        const seen = yield* sql.withTransaction(
+          Effect.gen(function* () {
+            const found = yield* sql<{
+              organization_id: string
+            }>`SELECT organization_id::text FROM webhook_source('custom', ${connectionId}::uuid)`
+            const [setting] = yield* sql<{
+              value: string | null
+            }>`SELECT current_setting('app.platform', true) AS value`
+            const [after] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM connections`
+            return { found: found.map((r) => r.organization_id), setting: setting?.value ?? "", after: after?.n }
+          })
+        )
         assert.deepStrictEqual(seen, { found: [e.organizationId], setting: "", after: 0 })
         // The membership re-read sets the organisation for itself only.
-        const member = yield* sql.withTransaction(Effect.gen(function*() {
-          const found = yield* sql<{ role: string }>`SELECT role FROM org_member(${e.organizationId}::uuid, ${e.userId}::uuid)`
-          const [setting] = yield* sql<{ value: string | null }>`SELECT current_setting('app.org_id', true) AS value`
-          const [after] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM memberships`
-          return { found: found.map((r) => r.role), setting: setting?.value ?? "", after: after?.n }
-        }))
+        const member = yield* sql.withTransaction(
+          Effect.gen(function* () {
+            const found = yield* sql<{
+              role: string
+            }>`SELECT role FROM org_member(${e.organizationId}::uuid, ${e.userId}::uuid)`
+            const [setting] = yield* sql<{ value: string | null }>`SELECT current_setting('app.org_id', true) AS value`
+            const [after] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM memberships`
+            return { found: found.map((r) => r.role), setting: setting?.value ?? "", after: after?.n }
+          })
+        )
         assert.deepStrictEqual(member, { found: ["owner"], setting: "", after: 0 })
         // Another provider's lookup of the same id finds nothing.
         assert.lengthOf(yield* sql`SELECT 1 FROM webhook_source('woocommerce', ${connectionId}::uuid)`, 0)
-      }))
+      })
+    )
   })
 })

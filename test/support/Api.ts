@@ -3,9 +3,16 @@ import { Effect } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 
 export const json = (response: HttpClientResponse.HttpClientResponse) =>
-  response.json.pipe(Effect.map((body) => body as Record<string, unknown>), Effect.orElseSucceed(() => ({} as Record<string, unknown>)))
+  response.json.pipe(
+    Effect.map((body) => body as Record<string, unknown>),
+    Effect.orElseSucceed(() => ({}) as Record<string, unknown>)
+  )
 
-export const call = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: { readonly body?: unknown; readonly token?: string } = {}) => {
+export const call = (
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  options: { readonly body?: unknown; readonly token?: string } = {}
+) => {
   let request = HttpClientRequest.make(method)(path)
   if (options.body !== undefined) request = HttpClientRequest.bodyJsonUnsafe(request, options.body)
   if (options.token !== undefined) request = HttpClientRequest.bearerToken(request, options.token)
@@ -23,8 +30,10 @@ export const PASSWORD = "correct horse battery staple"
 
 /** Signs up an organisation and logs its owner in. */
 export const signUpAndLogin = (email: string, organizationName = "Acme") =>
-  Effect.gen(function*() {
-    const response = yield* call("POST", "/api/v1/auth/register", { body: { organizationName, email, password: PASSWORD } })
+  Effect.gen(function* () {
+    const response = yield* call("POST", "/api/v1/auth/register", {
+      body: { organizationName, email, password: PASSWORD }
+    })
     if (response.status !== 201) return yield* Effect.die(new Error(`register ${email}: ${response.status}`))
     const registered = yield* json(response)
     const session = yield* login(email)

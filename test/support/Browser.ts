@@ -7,7 +7,8 @@ export const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
     const page = await fetch(authorizeUrl)
     const html = await page.text()
     const href = new RegExp(`id="${decision}" href="([^"]+)"`).exec(html)?.[1]
-    if (href === undefined) throw new Error(`no ${decision} button on ${authorizeUrl}: ${page.status} ${html.slice(0, 200)}`)
+    if (href === undefined)
+      throw new Error(`no ${decision} button on ${authorizeUrl}: ${page.status} ${html.slice(0, 200)}`)
     const back = await fetch(new URL(href.replace(/&amp;/g, "&"), authorizeUrl), { redirect: "manual" })
     const location = back.headers.get("location")
     if (location === null) return { status: back.status, path: undefined }

@@ -10,8 +10,15 @@ export interface ReceivedSpan {
   readonly attributes: Record<string, unknown>
 }
 
-interface OtlpValue { readonly stringValue?: string; readonly intValue?: string | number; readonly boolValue?: boolean }
-interface OtlpAttribute { readonly key: string; readonly value: OtlpValue }
+interface OtlpValue {
+  readonly stringValue?: string
+  readonly intValue?: string | number
+  readonly boolValue?: boolean
+}
+interface OtlpAttribute {
+  readonly key: string
+  readonly value: OtlpValue
+}
 interface OtlpSpan {
   readonly name: string
   readonly traceId: string
@@ -37,7 +44,9 @@ export const startOtlpReceiver = async () => {
       if (req.url === "/v1/traces") {
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpExport
         for (const rs of body.resourceSpans ?? []) {
-          const service = String(attributeValue(rs.resource?.attributes?.find((a) => a.key === "service.name")?.value ?? {}))
+          const service = String(
+            attributeValue(rs.resource?.attributes?.find((a) => a.key === "service.name")?.value ?? {})
+          )
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
               spans.push({

@@ -13,8 +13,10 @@ export const testPolicy: ClientPolicy = {
 
 export const providerClient = (policy: ClientPolicy = testPolicy, openFor: Duration.Input = "400 millis") =>
   ProviderClient.layer(policy).pipe(
-    Layer.provide(CircuitBreaker.layer({ tripPolicy: CircuitBreaker.consecutive(5), openDuration: openFor }).pipe(
-      Layer.provide(CircuitBreaker.layerStoreMemory())
-    )),
+    Layer.provide(
+      CircuitBreaker.layer({ tripPolicy: CircuitBreaker.consecutive(5), openDuration: openFor }).pipe(
+        Layer.provide(CircuitBreaker.layerStoreMemory())
+      )
+    ),
     Layer.provide(FetchHttpClient.layer)
   )

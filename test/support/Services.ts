@@ -20,8 +20,7 @@ export interface Provisioned {
   readonly stop: () => Promise<void>
 }
 
-const dockerAnswers = () =>
-  process.env["DOCKER_HOST"] !== undefined || existsSync("/var/run/docker.sock")
+const dockerAnswers = () => process.env["DOCKER_HOST"] !== undefined || existsSync("/var/run/docker.sock")
 
 interface StartedContainer {
   getHost(): string
@@ -46,7 +45,11 @@ const viaTestcontainers = async (image: string, port: number, env: Record<string
   if (!isTestcontainers(module)) return undefined
   try {
     const container = await new module.GenericContainer(image).withEnvironment(env).withExposedPorts(port).start()
-    return { host: container.getHost(), port: container.getMappedPort(port), stop: () => container.stop().then(() => undefined) }
+    return {
+      host: container.getHost(),
+      port: container.getMappedPort(port),
+      stop: () => container.stop().then(() => undefined)
+    }
   } catch {
     return undefined
   }
@@ -66,7 +69,7 @@ export const provisionPostgres = async (): Promise<Provisioned> => {
   const parent = await mkdtemp(join(tmpdir(), "tradeport-test-pg-"))
   const scope = Effect.runSync(Scope.make())
   const started = await Effect.runPromise(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       yield* EmbeddedPostgres.prepareParentDir(parent)
       return yield* EmbeddedPostgres.start({
         dataDir: join(parent, "data"),
@@ -99,11 +102,19 @@ export const provisionRedis = async (): Promise<Provisioned> => {
   if (given !== undefined && given !== "") return { url: given, description: "TEST_REDIS_URL", stop: async () => {} }
   const container = await viaTestcontainers("redis:7-alpine", 6379, {})
   if (container !== undefined) {
-    return { url: `redis://${container.host}:${container.port}`, description: `testcontainers redis:7 on ${container.port}`, stop: container.stop }
+    return {
+      url: `redis://${container.host}:${container.port}`,
+      description: `testcontainers redis:7 on ${container.port}`,
+      stop: container.stop
+    }
   }
   try {
     const server = await startRedisServer()
-    return { url: server.url, description: `redis-server (local binary) on 127.0.0.1:${server.port}`, stop: server.stop }
+    return {
+      url: server.url,
+      description: `redis-server (local binary) on 127.0.0.1:${server.port}`,
+      stop: server.stop
+    }
   } catch (cause) {
     throw new Error(
       "Integration tests need Redis: set TEST_REDIS_URL, run Docker, or install Debian's redis-server " +

@@ -29,7 +29,7 @@ export const testApp = (
   } = {}
 ) =>
   Layer.unwrap(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const databaseUrl = options.database?.url ?? (yield* createDatabase)
       const app = Layer.mergeAll(
         HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true }),
@@ -37,26 +37,32 @@ export const testApp = (
         SchedulerProbe.layer
       )
       return withProcess("tradeport-test", app).pipe(
-        Layer.provideMerge(options.listen === undefined
-          ? NodeHttpServer.layerTest
-          : HttpServer.layerTestClient.pipe(
-            Layer.provide(FetchHttpClient.layer),
-            Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.listen, host: "127.0.0.1" }))
-          )),
+        Layer.provideMerge(
+          options.listen === undefined
+            ? NodeHttpServer.layerTest
+            : HttpServer.layerTestClient.pipe(
+                Layer.provide(FetchHttpClient.layer),
+                Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.listen, host: "127.0.0.1" }))
+              )
+        ),
         Layer.provideMerge(AdminDatabase.layer(databaseUrl, options.database?.adminUrl)),
-        Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
-          APP_ENV: "test",
-          LOG_LEVEL: "Warn",
-          DATABASE_URL: databaseUrl,
-          REDIS_URL: inject("redisUrl"),
-          REDIS_KEY_PREFIX: `test:${databaseUrl.split("/").pop()}:`,
-          JWT_SECRET: TEST_JWT_SECRET,
-          // Every test client is 127.0.0.1: generous budgets, except in the tests about rate limiting.
-          RATE_LIMIT_AUTH_PER_MINUTE: "100000",
-          RATE_LIMIT_GLOBAL_PER_MINUTE: "100000",
-          ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-          ...config
-        })))
+        Layer.provide(
+          ConfigProvider.layer(
+            ConfigProvider.fromUnknown({
+              APP_ENV: "test",
+              LOG_LEVEL: "Warn",
+              DATABASE_URL: databaseUrl,
+              REDIS_URL: inject("redisUrl"),
+              REDIS_KEY_PREFIX: `test:${databaseUrl.split("/").pop()}:`,
+              JWT_SECRET: TEST_JWT_SECRET,
+              // Every test client is 127.0.0.1: generous budgets, except in the tests about rate limiting.
+              RATE_LIMIT_AUTH_PER_MINUTE: "100000",
+              RATE_LIMIT_GLOBAL_PER_MINUTE: "100000",
+              ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+              ...config
+            })
+          )
+        )
       )
     })
   )

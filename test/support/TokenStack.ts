@@ -26,7 +26,9 @@ export const TestVault = Layer.succeed(CredentialVault, AesGcmVault.make(keyring
 /** Shared (cross-"process") stores: Redis cache and lock under a per-stack prefix. */
 export const sharedStores = (prefix: string) =>
   Layer.mergeAll(RedisTokenCache.layer(prefix), RedisDistributedLock.layer(prefix)).pipe(
-    Layer.provide(RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) })),
+    Layer.provide(
+      RedisConnection.layer({ url: Redacted.make(inject("redisUrl")), commandTimeout: Duration.seconds(2) })
+    ),
     Layer.provide(TestVault)
   )
 
@@ -39,10 +41,12 @@ export const Persistence = Layer.mergeAll(
 
 export const tokenStack = (prefix: string) =>
   Layer.mergeAll(Persistence, TestVault, sharedStores(prefix), NotifierLive).pipe(
-    Layer.provideMerge(providerClient({
-      timeout: Duration.seconds(2),
-      retries: 1,
-      baseDelay: Duration.millis(10),
-      maxDelay: Duration.millis(50)
-    }))
+    Layer.provideMerge(
+      providerClient({
+        timeout: Duration.seconds(2),
+        retries: 1,
+        baseDelay: Duration.millis(10),
+        maxDelay: Duration.millis(50)
+      })
+    )
   )

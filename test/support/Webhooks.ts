@@ -3,7 +3,11 @@ import { Redacted } from "effect"
 import { randomUUID } from "node:crypto"
 import { sign } from "../../core/webhooks/StandardWebhooks.ts"
 
-export const signedDelivery = (secret: string, payload: unknown, options: { readonly id?: string; readonly timestamp?: number } = {}) => {
+export const signedDelivery = (
+  secret: string,
+  payload: unknown,
+  options: { readonly id?: string; readonly timestamp?: number } = {}
+) => {
   const id = options.id ?? `msg_${randomUUID()}`
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000)
   const body = Buffer.from(JSON.stringify(payload))

@@ -27,19 +27,24 @@ const withDatabase = <A, E>(url: string, effect: Effect.Effect<A, E, SqlClient.S
 
 export default async function setup(project: TestProject) {
   const [postgres, redis] = await Promise.all([provisionPostgres(), provisionRedis()])
-  const version = await withDatabase(postgres.url, Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`DROP DATABASE IF EXISTS ${sql(TEMPLATE_DATABASE)}`
-    const rows = yield* sql<{ server_version: string }>`SHOW server_version`
-    return rows[0]?.server_version ?? "?"
-  }))
+  const version = await withDatabase(
+    postgres.url,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`DROP DATABASE IF EXISTS ${sql(TEMPLATE_DATABASE)}`
+      const rows = yield* sql<{ server_version: string }>`SHOW server_version`
+      return rows[0]?.server_version ?? "?"
+    })
+  )
   // Migrations run as the unprivileged app role that owns the schema, exactly as in development.
-  const templateUrl = await Effect.runPromise(Provisioning.ensureAppDatabase({
-    adminUrl: Redacted.make(postgres.url),
-    role: APP_ROLE,
-    password: Redacted.make(APP_PASSWORD),
-    database: TEMPLATE_DATABASE
-  }))
+  const templateUrl = await Effect.runPromise(
+    Provisioning.ensureAppDatabase({
+      adminUrl: Redacted.make(postgres.url),
+      role: APP_ROLE,
+      password: Redacted.make(APP_PASSWORD),
+      database: TEMPLATE_DATABASE
+    })
+  )
   await withDatabase(Redacted.value(templateUrl), Migrations.run())
   const client = new Redis(redis.url)
   const redisVersion = /redis_version:(\S+)/.exec(await client.info("server"))?.[1] ?? "?"

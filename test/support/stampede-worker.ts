@@ -27,17 +27,24 @@ const keyring = keyringFrom(env("ENCRYPTION_KEYS"), undefined)
 if (keyring._tag === "Invalid") throw new Error(keyring.problems.join("; "))
 
 const Stack = TokenManager.layer().pipe(
-  Layer.provideMerge(ProviderClient.layer({ timeout: Duration.seconds(10), retries: 2, baseDelay: Duration.millis(20), maxDelay: Duration.millis(200) }).pipe(
-    Layer.provide(CircuitBreaker.layer({ tripPolicy: CircuitBreaker.consecutive(5), openDuration: "30 seconds" })),
-    Layer.provide(CircuitBreaker.layerStoreMemory()),
-    Layer.provide(FetchHttpClient.layer)
-  )),
+  Layer.provideMerge(
+    ProviderClient.layer({
+      timeout: Duration.seconds(10),
+      retries: 2,
+      baseDelay: Duration.millis(20),
+      maxDelay: Duration.millis(200)
+    }).pipe(
+      Layer.provide(CircuitBreaker.layer({ tripPolicy: CircuitBreaker.consecutive(5), openDuration: "30 seconds" })),
+      Layer.provide(CircuitBreaker.layerStoreMemory()),
+      Layer.provide(FetchHttpClient.layer)
+    )
+  ),
   Layer.provide(Layer.mergeAll(RedisTokenCache.layer(env("PREFIX")), RedisDistributedLock.layer(env("PREFIX")))),
   Layer.provide(RedisConnection.layer({ url: Redacted.make(env("REDIS_URL")), commandTimeout: Duration.seconds(5) })),
   Layer.provide(Layer.succeed(CredentialVault, AesGcmVault.make(keyring.keyring)))
 )
 
-const program = Effect.gen(function*() {
+const program = Effect.gen(function* () {
   const manager = yield* TokenManager
   const source: TokenSource<unknown, ProviderClient> = {
     cacheKey: "fake:token:stampede",
@@ -49,7 +56,13 @@ const program = Effect.gen(function*() {
       clientId: env("CLIENT_ID"),
       clientSecret: Redacted.make(env("CLIENT_SECRET")),
       clientAuth: "body"
-    }).pipe(Effect.flatMap((grant) => DateTime.now.pipe(Effect.map((now) => ({ token: grant.accessToken, expiresAt: expiryFrom(grant.expiresIn, now) })))))
+    }).pipe(
+      Effect.flatMap((grant) =>
+        DateTime.now.pipe(
+          Effect.map((now) => ({ token: grant.accessToken, expiresAt: expiryFrom(grant.expiresIn, now) }))
+        )
+      )
+    )
   }
   const wait = Number(env("START_AT")) - Date.now()
   if (wait > 0) yield* Effect.promise(() => new Promise((resume) => setTimeout(resume, wait)))
@@ -59,10 +72,14 @@ const program = Effect.gen(function*() {
     { concurrency: "unbounded" }
   )
   const ok = results.filter(Option.isSome).map((r) => r.value)
-  process.stdout.write(`${JSON.stringify({ ok: ok.length, failed: results.length - ok.length, tokens: [...new Set(ok)] })}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ ok: ok.length, failed: results.length - ok.length, tokens: [...new Set(ok)] })}\n`
+  )
 })
 
-Effect.runPromise(program.pipe(Effect.provide(Stack), Effect.scoped, Effect.provideService(References.MinimumLogLevel, "Warn"))).then(
+Effect.runPromise(
+  program.pipe(Effect.provide(Stack), Effect.scoped, Effect.provideService(References.MinimumLogLevel, "Warn"))
+).then(
   () => process.exit(0),
   (error) => {
     console.error(error)

@@ -91,7 +91,10 @@ const traceProgram = (): string => {
   })
   if (tsc.error) throw tsc.error
   if (tsc.status !== 0) {
-    const errors = tsc.stdout.split("\n").filter((line) => /error TS\d+/.test(line)).slice(0, 20)
+    const errors = tsc.stdout
+      .split("\n")
+      .filter((line) => /error TS\d+/.test(line))
+      .slice(0, 20)
     throw new Error(`tsc ${TSC_ARGS.join(" ")} exited ${tsc.status}:\n${[...errors, tsc.stderr].join("\n")}`)
   }
   return tsc.stdout
@@ -178,19 +181,19 @@ describe("architecture (the import graph as tsc resolves it)", { timeout: 60_000
   })
 
   it("apps/http modules import no adapter: only the wiring (Server.ts, main.ts) chooses adapters", () => {
-    const violations = importsFrom("apps/http").filter((edge) =>
-      !HTTP_WIRING.has(edge.from) && isUnder(edge.to, "adapters")
+    const violations = importsFrom("apps/http").filter(
+      (edge) => !HTTP_WIRING.has(edge.from) && isUnder(edge.to, "adapters")
     )
     assert.deepStrictEqual(listed(violations), [])
   })
 
   it("no any, no double casts, no suppressed type errors in core, adapters or apps", () => {
-    const escape = /\bas any\b|:\s*any\b|<any>|\bas never\b|as unknown as|@ts-ignore|@ts-expect-error/
+    const forbidden = /\bas any\b|:\s*any\b|<any>|\bas never\b|as unknown as|@ts-ignore|@ts-expect-error/
     const violations = ["core", "adapters", "apps"].flatMap((dir) =>
       filesUnder(dir).flatMap((file) =>
         readFileSync(join(root, file), "utf8")
           .split("\n")
-          .flatMap((line, i) => (escape.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : []))
+          .flatMap((line, i) => (forbidden.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : []))
       )
     )
     assert.deepStrictEqual(violations, [])

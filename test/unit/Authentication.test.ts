@@ -17,46 +17,62 @@ const signUp = register({
 })
 const login = (pw: string) => Authentication.login({ email, password: Redacted.make(pw) })
 const failureTag = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.exit(effect).pipe(Effect.map((exit) => (Exit.isFailure(exit) ? String(exit.cause).includes("InvalidCredentials") ? "InvalidCredentials" : String(exit.cause) : "ok")))
+  Effect.exit(effect).pipe(
+    Effect.map((exit) =>
+      Exit.isFailure(exit)
+        ? String(exit.cause).includes("InvalidCredentials")
+          ? "InvalidCredentials"
+          : String(exit.cause)
+        : "ok"
+    )
+  )
 
 describe("login and lockout", () => {
-  it.effect("5 failures lock the account; while locked even the right password gets the same answer; the lock expires", () =>
-    Effect.gen(function*() {
-      const { organization } = yield* signUp
-      for (let i = 0; i < 5; i++) assert.strictEqual(yield* failureTag(login("wrong password!")), "InvalidCredentials")
-      // Sixth attempt, with the right password: locked, indistinguishable from a wrong password.
-      assert.strictEqual(yield* failureTag(login(password)), "InvalidCredentials")
-      const audit = yield* (yield* AuditLog).list(organization.id, { limit: 50 })
-      assert.strictEqual(audit.entries.filter((e) => e.action === "ACCOUNT_LOCKED").length, 1)
-      yield* TestClock.adjust("14 minutes")
-      assert.strictEqual(yield* failureTag(login(password)), "InvalidCredentials")
-      yield* TestClock.adjust("1 minute")
-      const session = yield* login(password)
-      assert.strictEqual(session.principal.organizationId, organization.id)
-    }).pipe(Effect.provide(MemoryIdentity)))
+  it.effect(
+    "5 failures lock the account; while locked even the right password gets the same answer; the lock expires",
+    () =>
+      Effect.gen(function* () {
+        const { organization } = yield* signUp
+        for (let i = 0; i < 5; i++)
+          assert.strictEqual(yield* failureTag(login("wrong password!")), "InvalidCredentials")
+        // Sixth attempt, with the right password: locked, indistinguishable from a wrong password.
+        assert.strictEqual(yield* failureTag(login(password)), "InvalidCredentials")
+        const audit = yield* (yield* AuditLog).list(organization.id, { limit: 50 })
+        assert.strictEqual(audit.entries.filter((e) => e.action === "ACCOUNT_LOCKED").length, 1)
+        yield* TestClock.adjust("14 minutes")
+        assert.strictEqual(yield* failureTag(login(password)), "InvalidCredentials")
+        yield* TestClock.adjust("1 minute")
+        const session = yield* login(password)
+        assert.strictEqual(session.principal.organizationId, organization.id)
+      }).pipe(Effect.provide(MemoryIdentity))
+  )
 
   it.effect("a successful login resets the failure count", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       yield* signUp
       for (let i = 0; i < 4; i++) yield* Effect.exit(login("wrong password!"))
       yield* login(password)
       for (let i = 0; i < 4; i++) yield* Effect.exit(login("wrong password!"))
       const session = yield* login(password)
       assert.strictEqual(session.principal.role, "owner")
-    }).pipe(Effect.provide(MemoryIdentity)))
+    }).pipe(Effect.provide(MemoryIdentity))
+  )
 
   it.effect("an unknown email fails exactly like a wrong password", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       yield* signUp
-      const exit = yield* Effect.exit(Authentication.login({ email: Email.make("nobody@example.com"), password: Redacted.make(password) }))
+      const exit = yield* Effect.exit(
+        Authentication.login({ email: Email.make("nobody@example.com"), password: Redacted.make(password) })
+      )
       assert.isTrue(Exit.isFailure(exit))
       assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "InvalidCredentials")
-    }).pipe(Effect.provide(MemoryIdentity)))
+    }).pipe(Effect.provide(MemoryIdentity))
+  )
 })
 
 describe("refresh rotation and reuse detection", () => {
   it.effect("refresh rotates; replaying a used token revokes the family and is audited", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { organization } = yield* signUp
       const first = yield* login(password)
       const second = yield* Authentication.refresh(first.refreshToken)
@@ -67,22 +83,30 @@ describe("refresh rotation and reuse detection", () => {
       const replay = yield* Effect.exit(Authentication.refresh(first.refreshToken))
       assert.include(String(Exit.isFailure(replay) ? replay.cause : ""), "InvalidRefreshToken")
       const afterReuse = yield* Effect.exit(Authentication.refresh(second.refreshToken))
-      assert.include(String(Exit.isFailure(afterReuse) ? afterReuse.cause : ""), "InvalidRefreshToken", "the family is dead")
+      assert.include(
+        String(Exit.isFailure(afterReuse) ? afterReuse.cause : ""),
+        "InvalidRefreshToken",
+        "the family is dead"
+      )
       const audit = yield* (yield* AuditLog).list(organization.id, { limit: 50 })
-      assert.isTrue(audit.entries.some((e) => e.action === "TOKEN_REUSE_DETECTED" && e.target === first.principal.sessionId))
-    }).pipe(Effect.provide(MemoryIdentity)))
+      assert.isTrue(
+        audit.entries.some((e) => e.action === "TOKEN_REUSE_DETECTED" && e.target === first.principal.sessionId)
+      )
+    }).pipe(Effect.provide(MemoryIdentity))
+  )
 
   it.effect("logout revokes the session", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       yield* signUp
       const session = yield* login(password)
       yield* Authentication.logout(session.refreshToken)
       const exit = yield* Effect.exit(Authentication.refresh(session.refreshToken))
       assert.isTrue(Exit.isFailure(exit))
-    }).pipe(Effect.provide(MemoryIdentity)))
+    }).pipe(Effect.provide(MemoryIdentity))
+  )
 
   it.effect("an expired access token is refused", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       yield* signUp
       const session = yield* login(password)
       const tokens = yield* AccessTokens
@@ -90,5 +114,6 @@ describe("refresh rotation and reuse detection", () => {
       yield* TestClock.adjust("15 minutes")
       const expired = yield* Effect.flip(tokens.verify(session.accessToken))
       assert.strictEqual(expired.reason, "expired")
-    }).pipe(Effect.provide(MemoryIdentity)))
+    }).pipe(Effect.provide(MemoryIdentity))
+  )
 })

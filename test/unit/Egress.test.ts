@@ -14,24 +14,56 @@ const answers = new Map<string, ReadonlyArray<string>>([
   ["metadata.example", ["169.254.169.254"]],
   ["v6.example", ["2606:4700::6810:84e5"]]
 ])
-const guard = EgressGuard.layer({ allowedOrigins: ["http://127.0.0.1:1"], resolve: async (host) => answers.get(host) ?? [] })
+const guard = EgressGuard.layer({
+  allowedOrigins: ["http://127.0.0.1:1"],
+  resolve: async (host) => answers.get(host) ?? []
+})
 
 const refusal = (url: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const result = yield* (yield* EgressGuard).check(url).pipe(Effect.exit)
-    return Exit.isSuccess(result) ? "allowed" : Exit.isFailure(result) && result.cause.reasons[0]?._tag === "Fail" ? result.cause.reasons[0].error.reason : "defect"
+    return Exit.isSuccess(result)
+      ? "allowed"
+      : Exit.isFailure(result) && result.cause.reasons[0]?._tag === "Fail"
+        ? result.cause.reasons[0].error.reason
+        : "defect"
   })
 
 describe("egress guard", () => {
   it("refuses loopback, private, link-local, CGNAT, reserved, multicast, mapped and NAT64 addresses", () => {
-    for (const address of ["127.0.0.1", "10.2.3.4", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "198.18.0.1", "::1", "::", "fe80::1", "fc00::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:8.8.8.8", "::127.0.0.1", "::ffff:0:7f00:1", "64:ff9b::a00:1", "2001:db8::1", "not-an-ip"]) {
+    for (const address of [
+      "127.0.0.1",
+      "10.2.3.4",
+      "172.16.0.1",
+      "172.31.255.255",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "224.0.0.1",
+      "255.255.255.255",
+      "198.18.0.1",
+      "::1",
+      "::",
+      "fe80::1",
+      "fc00::1",
+      "fd00:ec2::254",
+      "::ffff:127.0.0.1",
+      "::ffff:8.8.8.8",
+      "::127.0.0.1",
+      "::ffff:0:7f00:1",
+      "64:ff9b::a00:1",
+      "2001:db8::1",
+      "not-an-ip"
+    ]) {
       assert.isFalse(isPublicAddress(address), address)
     }
-    for (const address of ["8.8.8.8", "93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700::6810:84e5"]) assert.isTrue(isPublicAddress(address), address)
+    for (const address of ["8.8.8.8", "93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700::6810:84e5"])
+      assert.isTrue(isPublicAddress(address), address)
   })
 
   it.effect("checks the URL and every address its host resolves to", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       assert.strictEqual(yield* refusal("https://shop.example/wp"), "allowed")
       assert.strictEqual(yield* refusal("https://v6.example"), "allowed")
       assert.strictEqual(yield* refusal("https://mixed.example"), "private_address")
@@ -44,15 +76,20 @@ describe("egress guard", () => {
       assert.strictEqual(yield* refusal("https://2130706433"), "private_address")
       assert.strictEqual(yield* refusal("::"), "invalid_url")
       assert.strictEqual(yield* refusal("http://127.0.0.1:1/x"), "allowed", "an explicitly allowed development origin")
-    }).pipe(Effect.provide(guard)))
+    }).pipe(Effect.provide(guard))
+  )
 
   it.effect("the guarded client refuses to connect to a name resolving to loopback, whatever was checked before", () =>
-    Effect.gen(function*() {
-      const server = yield* Effect.acquireRelease(Effect.promise(() => startFakeServer(() => ({ status: 200, text: "internal" }))), (s) => Effect.promise(s.close))
+    Effect.gen(function* () {
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(() => startFakeServer(() => ({ status: 200, text: "internal" }))),
+        (s) => Effect.promise(s.close)
+      )
       const port = new URL(server.url).port
       const { http } = yield* EgressGuard
       const viaName = yield* http.execute(HttpClientRequest.get(`http://localhost:${port}/`)).pipe(Effect.exit)
       assert.isTrue(Exit.isFailure(viaName), "localhost resolves to a loopback address: refused at connect")
       assert.strictEqual(server.count(), 0, "nothing reached the internal server")
-    }).pipe(Effect.provide(guard), Effect.scoped))
+    }).pipe(Effect.provide(guard), Effect.scoped)
+  )
 })

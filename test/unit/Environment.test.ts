@@ -24,7 +24,7 @@ const valid = () => ({
 
 describe("production startup gate", () => {
   it.effect("names every missing variable in one error", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const found = yield* problems({})
       assert.deepStrictEqual(found, [
         "DATABASE_URL is required in production",
@@ -33,27 +33,36 @@ describe("production startup gate", () => {
         "ENCRYPTION_KEYS is required in production",
         "PUBLIC_BASE_URL is required in production (OAuth redirect and callback URLs derive from it)"
       ])
-    }))
+    })
+  )
 
   it.effect("rejects known defaults, short secrets, malformed keys and equal secrets", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       assert.include(yield* problems({ ...valid(), JWT_SECRET: "changeme" }), "JWT_SECRET is a known default value")
       assert.include(yield* problems({ ...valid(), JWT_SECRET: "short" }), "JWT_SECRET must be at least 32 characters")
       assert.include(
         yield* problems({ ...valid(), ENCRYPTION_KEYS: "k1:c2hvcnQ=" }),
-        "ENCRYPTION_KEYS key \"k1\": must be 32 bytes base64-encoded (got 5)"
+        'ENCRYPTION_KEYS key "k1": must be 32 bytes base64-encoded (got 5)'
       )
       const shared = key()
       assert.include(
         yield* problems({ ...valid(), JWT_SECRET: shared, ENCRYPTION_KEYS: `k1:${shared}` }),
         "JWT_SECRET and an ENCRYPTION_KEYS key are equal: use independent secrets"
       )
-      assert.include(yield* problems({ ...valid(), DATABASE_URL: "mysql://x" }), "DATABASE_URL must be a postgres:// URL")
-      assert.include(yield* problems({ ...valid(), PUBLIC_BASE_URL: "http://tradeport.example.com" }), "PUBLIC_BASE_URL must be an https:// URL")
-    }))
+      assert.include(
+        yield* problems({ ...valid(), DATABASE_URL: "mysql://x" }),
+        "DATABASE_URL must be a postgres:// URL"
+      )
+      assert.include(
+        yield* problems({ ...valid(), PUBLIC_BASE_URL: "http://tradeport.example.com" }),
+        "PUBLIC_BASE_URL must be an https:// URL"
+      )
+    })
+  )
 
   it.effect("passes a complete, independent configuration", () =>
-    checkProduction.pipe(withEnv({ APP_ENV: "production", ...valid() })))
+    checkProduction.pipe(withEnv({ APP_ENV: "production", ...valid() }))
+  )
 
   it.effect("does nothing outside production", () => checkProduction.pipe(withEnv({ APP_ENV: "development" })))
 })
@@ -62,9 +71,12 @@ describe("keyring parsing", () => {
   it("reads ids and 32-byte keys in order and rejects duplicates", () => {
     const a = key()
     const parsed = parseKeyring(`k2:${a}, k1:${key()}`)
-    assert.deepStrictEqual(parsed.keys.map((k) => k.id), ["k2", "k1"])
+    assert.deepStrictEqual(
+      parsed.keys.map((k) => k.id),
+      ["k2", "k1"]
+    )
     assert.strictEqual(parsed.keys[0]?.key.toString("base64"), a)
-    assert.deepStrictEqual(parseKeyring(`k1:${a},k1:${a}`).problems, ["ENCRYPTION_KEYS key id \"k1\" appears twice"])
-    assert.deepStrictEqual(parseKeyring("nokey").problems, ["ENCRYPTION_KEYS entry 1: expected \"keyId:base64key\""])
+    assert.deepStrictEqual(parseKeyring(`k1:${a},k1:${a}`).problems, ['ENCRYPTION_KEYS key id "k1" appears twice'])
+    assert.deepStrictEqual(parseKeyring("nokey").problems, ['ENCRYPTION_KEYS entry 1: expected "keyId:base64key"'])
   })
 })

@@ -7,7 +7,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, DateTime, Effect, Exit, Option, Redacted, Result } from "effect"
 import fc from "fast-check"
 import { createHash } from "node:crypto"
-import { authHash, checkOffer, fromProviderError, hashAuthHeaders, toProduct, validateOrder } from "../../adapters/providers/g2a/G2AContract.ts"
+import {
+  authHash,
+  checkOffer,
+  fromProviderError,
+  hashAuthHeaders,
+  toProduct,
+  validateOrder
+} from "../../adapters/providers/g2a/G2AContract.ts"
 import * as G2AConfig from "../../adapters/providers/g2a/G2AConfig.ts"
 import * as G2AWebhook from "../../adapters/providers/g2a/webhook.ts"
 import { ProviderError } from "../../core/providers/ProviderError.ts"
@@ -110,7 +117,13 @@ describe("G2A configuration", () => {
   })
 
   it("production refuses a live environment pointed at the sandbox, and loopback http", () => {
-    const { problems } = load("production", { G2A_API_KEY: "k", G2A_API_HASH: "h", G2A_ENV: "live", G2A_API_URL: "https://sandboxapi.g2a.com", G2A_EXPORT_API_URL: "http://localhost:9" })
+    const { problems } = load("production", {
+      G2A_API_KEY: "k",
+      G2A_API_HASH: "h",
+      G2A_ENV: "live",
+      G2A_API_URL: "https://sandboxapi.g2a.com",
+      G2A_EXPORT_API_URL: "http://localhost:9"
+    })
     assert.strictEqual(problems.length, 2)
     assert.match(problems[0]!, /sandbox host/)
     assert.match(problems[1]!, /G2A_EXPORT_API_URL must use https/)
@@ -136,18 +149,35 @@ describe("G2A hash auth", () => {
     })
   })
 
-  it("sandbox sends Authorization: \"{hash}, {key}\"", () => {
+  it('sandbox sends Authorization: "{hash}, {key}"', () => {
     assert.deepStrictEqual(hashAuthHeaders({ ...settings, env: "sandbox" }, 0), { authorization: "hash-1, key-1" })
   })
 })
 
 describe("G2A mapping and expectations", () => {
-  const doc = { id: 10000068865001, name: "Game", qty: 3.7, minPrice: 9.99, retailMinPrice: null, region: "EU", platform: null, slug: "game" }
+  const doc = {
+    id: 10000068865001,
+    name: "Game",
+    qty: 3.7,
+    minPrice: 9.99,
+    retailMinPrice: null,
+    region: "EU",
+    platform: null,
+    slug: "game"
+  }
 
   it("maps a product document to our model", () => {
     assert.deepStrictEqual(toProduct(doc), {
-      id: "10000068865001", name: "Game", slug: "game", price: 9.99, retailPrice: undefined, currency: "EUR",
-      stock: 3, region: "EU", platform: undefined, updatedAt: undefined
+      id: "10000068865001",
+      name: "Game",
+      slug: "game",
+      price: 9.99,
+      retailPrice: undefined,
+      currency: "EUR",
+      stock: 3,
+      region: "EU",
+      platform: undefined,
+      updatedAt: undefined
     })
   })
 
@@ -165,12 +195,23 @@ describe("G2A mapping and expectations", () => {
     assert.strictEqual(validateOrder({ productId: "", maxPrice: 10, currency: "EUR" })?.kind, "validation")
     assert.strictEqual(validateOrder({ productId: "1", maxPrice: Number.NaN, currency: "EUR" })?.kind, "validation")
     assert.strictEqual(validateOrder({ productId: "1", maxPrice: 10, currency: "eur" })?.kind, "validation")
-    assert.strictEqual(validateOrder({ productId: "1", maxPrice: 10, currency: "EUR", expectedPrice: 11 })?.kind, "validation")
+    assert.strictEqual(
+      validateOrder({ productId: "1", maxPrice: 10, currency: "EUR", expectedPrice: 11 })?.kind,
+      "validation"
+    )
   })
 
   it("maps provider failures to the G2A taxonomy", () => {
     const failure = (reason: ProviderError["reason"], status?: number) =>
-      fromProviderError(new ProviderError({ provider: "g2a", operation: "/x", reason, ...(status === undefined ? {} : { status }), detail: "BR03" })).kind
+      fromProviderError(
+        new ProviderError({
+          provider: "g2a",
+          operation: "/x",
+          reason,
+          ...(status === undefined ? {} : { status }),
+          detail: "BR03"
+        })
+      ).kind
     assert.strictEqual(failure("Unauthorized", 401), "auth")
     assert.strictEqual(failure("Rejected", 403), "auth")
     assert.strictEqual(failure("RateLimited", 429), "rate_limited")
@@ -187,8 +228,14 @@ describe("G2A mapping and expectations", () => {
 describe("G2A webhook signature policy", () => {
   const apiHash = "g2a-webhook-hash-0123456789"
   const verify = (body: Uint8Array, headers: Record<string, string>, at = DateTime.nowUnsafe()) =>
-    Effect.runSyncExit(G2AWebhook.policy.verify({ provider: "g2a", rawBody: body, headers, receivedAt: at }, [Redacted.make(apiHash)]))
-  const body = JSON.stringify({ event_id: "evt-1", type: "order.status", data: { orderId: "G2A-1", status: "complete" } })
+    Effect.runSyncExit(
+      G2AWebhook.policy.verify({ provider: "g2a", rawBody: body, headers, receivedAt: at }, [Redacted.make(apiHash)])
+    )
+  const body = JSON.stringify({
+    event_id: "evt-1",
+    type: "order.status",
+    data: { orderId: "G2A-1", status: "complete" }
+  })
 
   it("accepts a delivery signed by the fake G2A (an independent implementation of the seed formula)", () => {
     const headers = signWebhook(apiHash, body)
@@ -209,9 +256,16 @@ describe("G2A webhook signature policy", () => {
       fc.property(
         fc.oneof(
           fc.record({ kind: fc.constant("body" as const), index: fc.nat(), byte: fc.integer({ min: 1, max: 255 }) }),
-          fc.record({ kind: fc.constant("timestamp" as const), delta: fc.integer({ min: -200, max: 200 }).filter((d) => d !== 0) }),
+          fc.record({
+            kind: fc.constant("timestamp" as const),
+            delta: fc.integer({ min: -200, max: 200 }).filter((d) => d !== 0)
+          }),
           fc.record({ kind: fc.constant("nonce" as const), suffix: fc.stringMatching(/^[\w-]{1,6}$/) }),
-          fc.record({ kind: fc.constant("signature" as const), index: fc.nat(), char: fc.constantFrom(..."0123456789abcdef") })
+          fc.record({
+            kind: fc.constant("signature" as const),
+            index: fc.nat(),
+            char: fc.constantFrom(..."0123456789abcdef")
+          })
         ),
         (mutation) => {
           const raw = Buffer.from(body)

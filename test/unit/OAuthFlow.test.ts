@@ -22,44 +22,70 @@ const start = (pkce = true) =>
 
 describe("OAuth authorization-code flow", () => {
   it.effect("state and PKCE: the stored verifier hashes to the challenge sent to the provider (S256)", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const { state, codeChallenge, binding } = yield* start()
       assert.match(state, /^[\w-]{43}$/)
       const { pending, code } = yield* OAuthFlow.complete("amazon_ads", { state, binding, code: "auth-code" })
       assert.strictEqual(code, "auth-code")
       assert.match(pending.codeVerifier ?? "", /^[A-Za-z0-9_-]{43}$/)
-      assert.strictEqual(createHash("sha256").update(pending.codeVerifier ?? "").digest("base64url"), codeChallenge)
+      assert.strictEqual(
+        createHash("sha256")
+          .update(pending.codeVerifier ?? "")
+          .digest("base64url"),
+        codeChallenge
+      )
       assert.deepStrictEqual(pending.context, { region: "EU" })
-    }).pipe(Effect.provide(MemoryOAuthStateStore.layer)))
+    }).pipe(Effect.provide(MemoryOAuthStateStore.layer))
+  )
 
-  it.effect("denied consent, replayed state, another provider's callback and an expired link are refused with a human message", () =>
-    Effect.gen(function*() {
-      const denied = yield* start()
-      const deniedError = yield* flowError(OAuthFlow.complete("amazon_ads", { state: denied.state, binding: denied.binding, error: "access_denied" }))
-      assert.strictEqual(deniedError.reason, "denied")
-      assert.strictEqual(OAuthFlow.userMessage(deniedError), "Connection failed: you denied permission.")
-      const replay = yield* flowError(OAuthFlow.complete("amazon_ads", { state: denied.state, binding: denied.binding, code: "x" }))
-      assert.strictEqual(replay.reason, "state_invalid", "the state was consumed by the denied callback")
+  it.effect(
+    "denied consent, replayed state, another provider's callback and an expired link are refused with a human message",
+    () =>
+      Effect.gen(function* () {
+        const denied = yield* start()
+        const deniedError = yield* flowError(
+          OAuthFlow.complete("amazon_ads", { state: denied.state, binding: denied.binding, error: "access_denied" })
+        )
+        assert.strictEqual(deniedError.reason, "denied")
+        assert.strictEqual(OAuthFlow.userMessage(deniedError), "Connection failed: you denied permission.")
+        const replay = yield* flowError(
+          OAuthFlow.complete("amazon_ads", { state: denied.state, binding: denied.binding, code: "x" })
+        )
+        assert.strictEqual(replay.reason, "state_invalid", "the state was consumed by the denied callback")
 
-      const other = yield* start()
-      assert.strictEqual((yield* flowError(OAuthFlow.complete("shopify", { state: other.state, binding: other.binding, code: "x" }))).reason, "state_invalid")
+        const other = yield* start()
+        assert.strictEqual(
+          (yield* flowError(OAuthFlow.complete("shopify", { state: other.state, binding: other.binding, code: "x" })))
+            .reason,
+          "state_invalid"
+        )
 
-      const stale = yield* start()
-      yield* TestClock.adjust("11 minutes")
-      const expired = yield* flowError(OAuthFlow.complete("amazon_ads", { state: stale.state, binding: stale.binding, code: "x" }))
-      assert.strictEqual(OAuthFlow.userMessage(expired), "The link expired, try again.")
-      assert.strictEqual((yield* flowError(OAuthFlow.complete("amazon_ads", { code: "x" }))).reason, "state_invalid")
-    }).pipe(Effect.provide(MemoryOAuthStateStore.layer)))
+        const stale = yield* start()
+        yield* TestClock.adjust("11 minutes")
+        const expired = yield* flowError(
+          OAuthFlow.complete("amazon_ads", { state: stale.state, binding: stale.binding, code: "x" })
+        )
+        assert.strictEqual(OAuthFlow.userMessage(expired), "The link expired, try again.")
+        assert.strictEqual((yield* flowError(OAuthFlow.complete("amazon_ads", { code: "x" }))).reason, "state_invalid")
+      }).pipe(Effect.provide(MemoryOAuthStateStore.layer))
+  )
 
-  it.effect("a flow completes only in the browser that started it: another browser (no or another cookie) is refused, and the state is spent", () =>
-    Effect.gen(function*() {
-      const started = yield* start()
-      const elsewhere = yield* flowError(OAuthFlow.complete("amazon_ads", { state: started.state, code: "x" }))
-      assert.strictEqual(elsewhere.reason, "session_mismatch")
-      const spent = yield* flowError(OAuthFlow.complete("amazon_ads", { state: started.state, binding: started.binding, code: "x" }))
-      assert.strictEqual(spent.reason, "state_invalid")
-      const other = yield* start()
-      const wrongCookie = yield* flowError(OAuthFlow.complete("amazon_ads", { state: other.state, binding: started.binding, code: "x" }))
-      assert.strictEqual(wrongCookie.reason, "session_mismatch")
-    }).pipe(Effect.provide(MemoryOAuthStateStore.layer)))
+  it.effect(
+    "a flow completes only in the browser that started it: another browser (no or another cookie) is refused, and the state is spent",
+    () =>
+      Effect.gen(function* () {
+        const started = yield* start()
+        const elsewhere = yield* flowError(OAuthFlow.complete("amazon_ads", { state: started.state, code: "x" }))
+        assert.strictEqual(elsewhere.reason, "session_mismatch")
+        const spent = yield* flowError(
+          OAuthFlow.complete("amazon_ads", { state: started.state, binding: started.binding, code: "x" })
+        )
+        assert.strictEqual(spent.reason, "state_invalid")
+        const other = yield* start()
+        const wrongCookie = yield* flowError(
+          OAuthFlow.complete("amazon_ads", { state: other.state, binding: started.binding, code: "x" })
+        )
+        assert.strictEqual(wrongCookie.reason, "session_mismatch")
+      }).pipe(Effect.provide(MemoryOAuthStateStore.layer))
+  )
 })

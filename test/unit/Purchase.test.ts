@@ -17,19 +17,25 @@ describe("purchase status machine", () => {
   })
 
   it("any permutation of any updates, applied as decided, ends in the same state as applying them in order", () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...ALL), { maxLength: 6 }), fc.infiniteStream(fc.nat()), (updates, seeds) => {
-      const run = (sequence: ReadonlyArray<PurchaseStatus>) =>
-        sequence.reduce<PurchaseStatus>((state, to) => (decide(state, to) === "apply" ? to : state), "pending")
-      const shuffled = [...updates]
-      const it = seeds[Symbol.iterator]()
-      for (let i = shuffled.length - 1; i > 0; i--) {
-        const j = it.next().value! % (i + 1)
-        ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
-      }
-      // Without cancellations racing completions, the order of arrival never matters.
-      if (updates.includes("canceled") && (updates.includes("complete") || updates.includes("refunded"))) return
-      assert.strictEqual(run(shuffled), run(updates))
-    }))
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...ALL), { maxLength: 6 }),
+        fc.infiniteStream(fc.nat()),
+        (updates, seeds) => {
+          const run = (sequence: ReadonlyArray<PurchaseStatus>) =>
+            sequence.reduce<PurchaseStatus>((state, to) => (decide(state, to) === "apply" ? to : state), "pending")
+          const shuffled = [...updates]
+          const it = seeds[Symbol.iterator]()
+          for (let i = shuffled.length - 1; i > 0; i--) {
+            const j = it.next().value! % (i + 1)
+            ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
+          }
+          // Without cancellations racing completions, the order of arrival never matters.
+          if (updates.includes("canceled") && (updates.includes("complete") || updates.includes("refunded"))) return
+          assert.strictEqual(run(shuffled), run(updates))
+        }
+      )
+    )
   })
 
   it("maps G2A's words and refuses to guess", () => {

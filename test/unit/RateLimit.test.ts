@@ -11,34 +11,42 @@ const limiter = (config: Record<string, string>) =>
   )
 
 const request = (path: string, forwardedFor?: string) =>
-  HttpServerRequest.fromWeb(new Request(`http://localhost${path}`, {
-    method: "POST",
-    headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor }
-  }))
-
-const allowed = (path: string, forwardedFor?: string) =>
-  Effect.gen(function*() {
-    const l = yield* RateLimit.RequestLimiter
-    return yield* l.decide(request(path, forwardedFor))
-  }).pipe(
-    Effect.map((d) => Option.getOrThrow(d).allowed)
+  HttpServerRequest.fromWeb(
+    new Request(`http://localhost${path}`, {
+      method: "POST",
+      headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor }
+    })
   )
 
+const allowed = (path: string, forwardedFor?: string) =>
+  Effect.gen(function* () {
+    const l = yield* RateLimit.RequestLimiter
+    return yield* l.decide(request(path, forwardedFor))
+  }).pipe(Effect.map((d) => Option.getOrThrow(d).allowed))
+
 describe("request limiter", () => {
-  it.effect("behind a trusted proxy the client is the last X-Forwarded-For entry, not what the client wrote first", () =>
-    Effect.gen(function*() {
-      const results: Array<boolean> = []
-      for (let i = 0; i < 4; i++) results.push(yield* allowed("/api/v1/auth/login", `198.51.100.${i}, 203.0.113.7`))
-      assert.deepStrictEqual(results, [true, true, false, false], "spoofed first entries share the real client's budget")
-      assert.isTrue(yield* allowed("/api/v1/auth/login", "203.0.113.8"))
-    }).pipe(Effect.provide(limiter({ TRUST_PROXY: "true", RATE_LIMIT_AUTH_PER_MINUTE: "2" }))))
+  it.effect(
+    "behind a trusted proxy the client is the last X-Forwarded-For entry, not what the client wrote first",
+    () =>
+      Effect.gen(function* () {
+        const results: Array<boolean> = []
+        for (let i = 0; i < 4; i++) results.push(yield* allowed("/api/v1/auth/login", `198.51.100.${i}, 203.0.113.7`))
+        assert.deepStrictEqual(
+          results,
+          [true, true, false, false],
+          "spoofed first entries share the real client's budget"
+        )
+        assert.isTrue(yield* allowed("/api/v1/auth/login", "203.0.113.8"))
+      }).pipe(Effect.provide(limiter({ TRUST_PROXY: "true", RATE_LIMIT_AUTH_PER_MINUTE: "2" })))
+  )
 
   it.effect("probes are exempt, any spelling of an auth path gets the auth budget", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const l = yield* RateLimit.RequestLimiter
       assert.isTrue(Option.isNone(yield* l.decide(request("/health/live"))))
       assert.isTrue(Option.isNone(yield* l.decide(request("/HEALTH//ready"))))
       const auth = yield* l.decide(request("/Api/V1//AUTH/login"))
       assert.strictEqual(Option.getOrThrow(auth).limit, 3)
-    }).pipe(Effect.provide(limiter({ RATE_LIMIT_AUTH_PER_MINUTE: "3" }))))
+    }).pipe(Effect.provide(limiter({ RATE_LIMIT_AUTH_PER_MINUTE: "3" })))
+  )
 })

@@ -8,7 +8,7 @@ const down = Effect.succeed({ status: "down" as const, detail: "boom" })
 
 describe("readiness registry", () => {
   it.effect("critical down → unready; non-critical down → degraded; all up → ready", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const readiness = yield* Readiness
       yield* readiness.register({ name: "database", critical: true, check: up })
       yield* readiness.register({ name: "redis", critical: false, check: up })
@@ -20,10 +20,11 @@ describe("readiness registry", () => {
       assert.deepStrictEqual(degraded.details, { redis: "boom" })
       yield* readiness.register({ name: "database", critical: true, check: down })
       assert.strictEqual((yield* readiness.report).status, "unready")
-    }).pipe(Effect.provide(Readiness.layer())))
+    }).pipe(Effect.provide(Readiness.layer()))
+  )
 
   it.effect("a probe that hangs is reported down after the timeout instead of hanging readiness", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const readiness = yield* Readiness
       yield* readiness.register({ name: "database", critical: true, check: Effect.never })
       const fiber = yield* Effect.forkChild(readiness.report)
@@ -31,5 +32,6 @@ describe("readiness registry", () => {
       const report = yield* Fiber.join(fiber)
       assert.strictEqual(report.status, "unready")
       assert.deepStrictEqual(report.details, { database: "probe timed out" })
-    }).pipe(Effect.provide(Readiness.layer("2 seconds"))))
+    }).pipe(Effect.provide(Readiness.layer("2 seconds")))
+  )
 })

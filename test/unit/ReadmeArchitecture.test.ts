@@ -5,7 +5,9 @@ import { join, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "../..")
 const folders = (dir: string) =>
-  readdirSync(join(root, dir)).filter((name) => statSync(join(root, dir, name)).isDirectory()).map((name) => `${dir}/${name}`)
+  readdirSync(join(root, dir))
+    .filter((name) => statSync(join(root, dir, name)).isDirectory())
+    .map((name) => `${dir}/${name}`)
 
 describe("README architecture", () => {
   it("lists every folder of core, adapters, adapters/providers and apps, and nothing that is gone", () => {
@@ -18,7 +20,11 @@ describe("README architecture", () => {
       ...folders("adapters/providers"),
       ...folders("apps")
     ]
-    assert.deepStrictEqual(expected.filter((f) => !listed.includes(f)), [], "folders missing from the README table")
+    assert.deepStrictEqual(
+      expected.filter((f) => !listed.includes(f)),
+      [],
+      "folders missing from the README table"
+    )
     const gone = listed.filter((f) => f.includes("/") && !f.endsWith("/") && !expected.includes(f))
     assert.deepStrictEqual(gone, [], "README rows for folders that no longer exist")
     assert.isAbove(expected.length, 20)

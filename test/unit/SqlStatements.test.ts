@@ -3,7 +3,8 @@ import { splitStatements } from "../../adapters/postgres/SqlStatements.ts"
 
 describe("splitStatements", () => {
   it("splits on semicolons and drops comments and blanks", () => {
-    const script = "-- header; with a semicolon\nCREATE TABLE a (x int);\n\n/* block; comment */ CREATE TABLE b (y int);\n;"
+    const script =
+      "-- header; with a semicolon\nCREATE TABLE a (x int);\n\n/* block; comment */ CREATE TABLE b (y int);\n;"
     assert.deepStrictEqual(splitStatements(script), ["CREATE TABLE a (x int)", "CREATE TABLE b (y int)"])
   })
   it("keeps semicolons inside strings, quoted identifiers and dollar-quoted bodies", () => {
@@ -11,7 +12,7 @@ describe("splitStatements", () => {
     const script = `INSERT INTO t VALUES ('a;b', 'it''s; fine');\nCREATE TABLE "we;ird" (x int);\n${fn};\nDO $$ BEGIN NULL; END $$;`
     assert.deepStrictEqual(splitStatements(script), [
       "INSERT INTO t VALUES ('a;b', 'it''s; fine')",
-      "CREATE TABLE \"we;ird\" (x int)",
+      'CREATE TABLE "we;ird" (x int)',
       fn,
       "DO $$ BEGIN NULL; END $$"
     ])

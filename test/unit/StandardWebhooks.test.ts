@@ -8,7 +8,9 @@ import { signedDelivery } from "../support/Webhooks.ts"
 const secret = `whsec_${Buffer.alloc(24, 7).toString("base64")}`
 const policy = StandardWebhooks.policy("custom")
 const verify = (body: Uint8Array, headers: Record<string, string>, secrets = [Redacted.make(secret)]) =>
-  Effect.runSyncExit(policy.verify({ provider: "custom", rawBody: body, headers, receivedAt: DateTime.nowUnsafe() }, secrets))
+  Effect.runSyncExit(
+    policy.verify({ provider: "custom", rawBody: body, headers, receivedAt: DateTime.nowUnsafe() }, secrets)
+  )
 
 describe("Standard Webhooks signature policy", () => {
   it("accepts a genuine delivery, including during a secret rotation", () => {
@@ -19,15 +21,25 @@ describe("Standard Webhooks signature policy", () => {
   })
 
   it("refuses every one of ≥ 2000 mutated deliveries (body, id, timestamp, signature)", () => {
-    const base = signedDelivery(secret, { type: "order.created", data: { externalOrderId: "E1", lines: [{ sku: "A", quantity: 1 }] } })
+    const base = signedDelivery(secret, {
+      type: "order.created",
+      data: { externalOrderId: "E1", lines: [{ sku: "A", quantity: 1 }] }
+    })
     let checked = 0
     fc.assert(
       fc.property(
         fc.oneof(
           fc.record({ kind: fc.constant("body" as const), index: fc.nat(), byte: fc.integer({ min: 1, max: 255 }) }),
           fc.record({ kind: fc.constant("id" as const), suffix: fc.string({ minLength: 1, maxLength: 5 }) }),
-          fc.record({ kind: fc.constant("timestamp" as const), delta: fc.integer({ min: -1000, max: 1000 }).filter((d) => d !== 0) }),
-          fc.record({ kind: fc.constant("signature" as const), index: fc.nat(), char: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") })
+          fc.record({
+            kind: fc.constant("timestamp" as const),
+            delta: fc.integer({ min: -1000, max: 1000 }).filter((d) => d !== 0)
+          }),
+          fc.record({
+            kind: fc.constant("signature" as const),
+            index: fc.nat(),
+            char: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+          })
         ),
         (mutation) => {
           const body = Buffer.from(base.body)

@@ -26,9 +26,15 @@ describe("token lifecycle policy", () => {
   })
 
   it("caches for the remaining lifetime less the margin, never negative", () => {
-    assert.strictEqual(Duration.toMillis(Lifecycle.cacheTtl(DateTime.addDuration(now, Duration.minutes(60)), now)), 55 * 60_000)
+    assert.strictEqual(
+      Duration.toMillis(Lifecycle.cacheTtl(DateTime.addDuration(now, Duration.minutes(60)), now)),
+      55 * 60_000
+    )
     assert.strictEqual(Duration.toMillis(Lifecycle.cacheTtl(DateTime.addDuration(now, Duration.minutes(2)), now)), 0)
-    assert.strictEqual(iso(Lifecycle.refreshDueAt(DateTime.addDuration(now, Duration.minutes(60)))), "2026-01-01T12:55:00.000Z")
+    assert.strictEqual(
+      iso(Lifecycle.refreshDueAt(DateTime.addDuration(now, Duration.minutes(60)))),
+      "2026-01-01T12:55:00.000Z"
+    )
   })
 
   it("invalid_grant and bad client credentials are permanent; throttling, 5xx and network failures transient", () => {
@@ -36,7 +42,10 @@ describe("token lifecycle policy", () => {
     assert.strictEqual(Lifecycle.classifyRefreshFailure({ status: 401, oauthError: "invalid_client" }), "permanent")
     assert.strictEqual(Lifecycle.classifyRefreshFailure({ status: 401 }), "permanent")
     assert.strictEqual(Lifecycle.classifyRefreshFailure({ status: 429 }), "transient")
-    assert.strictEqual(Lifecycle.classifyRefreshFailure({ status: 503, oauthError: "temporarily_unavailable" }), "transient")
+    assert.strictEqual(
+      Lifecycle.classifyRefreshFailure({ status: 503, oauthError: "temporarily_unavailable" }),
+      "transient"
+    )
     assert.strictEqual(Lifecycle.classifyRefreshFailure({}), "transient")
   })
 })

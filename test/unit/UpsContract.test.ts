@@ -208,10 +208,15 @@ describe("UPS contract: rates", () => {
   })
 
   it("an unreadable amount drops that quote only; unknown service codes get a generic name", () => {
-    const quotes = Ups.toQuotes(decode(Ups.RateResponse, {
-      RateResponse: { RatedShipment: [rated("03", "n/a"), rated("93", "7.5")] }
-    }))
-    assert.deepStrictEqual(quotes.map((q) => [q.service, q.serviceName, q.totalCents]), [["93", "UPS 93", 750]])
+    const quotes = Ups.toQuotes(
+      decode(Ups.RateResponse, {
+        RateResponse: { RatedShipment: [rated("03", "n/a"), rated("93", "7.5")] }
+      })
+    )
+    assert.deepStrictEqual(
+      quotes.map((q) => [q.service, q.serviceName, q.totalCents]),
+      [["93", "UPS 93", 750]]
+    )
   })
 
   it("a body without rated shipments does not decode", () => {
@@ -221,8 +226,17 @@ describe("UPS contract: rates", () => {
 
   it("money strings to cents, half up; anything else is not money", () => {
     const cases: ReadonlyArray<readonly [string, number | undefined]> = [
-      ["12.34", 1234], ["12.3", 1230], ["12", 1200], ["0.005", 1], ["12.344", 1234], ["12.345", 1235],
-      [" 7.10 ", 710], ["abc", undefined], ["-1.00", undefined], ["", undefined], ["1,50", undefined]
+      ["12.34", 1234],
+      ["12.3", 1230],
+      ["12", 1200],
+      ["0.005", 1],
+      ["12.344", 1234],
+      ["12.345", 1235],
+      [" 7.10 ", 710],
+      ["abc", undefined],
+      ["-1.00", undefined],
+      ["", undefined],
+      ["1,50", undefined]
     ]
     for (const [text, cents] of cases) assert.strictEqual(Ups.centsOf(text), cents, text)
   })
@@ -291,24 +305,31 @@ describe("UPS contract: tracking", () => {
   it("the newest activity decides; descriptions are trimmed", () => {
     const response = decode(Ups.TrackResponse, {
       trackResponse: {
-        shipment: [{
-          inquiryNumber: "1ZA1B2C30312345678",
-          package: [{
-            trackingNumber: "1ZA1B2C30312345678",
-            currentStatus: { description: "Delivered", code: "011" },
-            activity: [
-              { date: "20261122", status: { type: "D", code: "KB", description: "DELIVERED ", statusCode: "011" } },
-              { date: "20261121", status: { type: "I", code: "DP", description: "Departed from Facility" } }
+        shipment: [
+          {
+            inquiryNumber: "1ZA1B2C30312345678",
+            package: [
+              {
+                trackingNumber: "1ZA1B2C30312345678",
+                currentStatus: { description: "Delivered", code: "011" },
+                activity: [
+                  { date: "20261122", status: { type: "D", code: "KB", description: "DELIVERED ", statusCode: "011" } },
+                  { date: "20261121", status: { type: "I", code: "DP", description: "Departed from Facility" } }
+                ]
+              }
             ]
-          }]
-        }]
+          }
+        ]
       }
     })
-    assert.deepStrictEqual(Ups.trackingOf(response), Option.some({
-      trackingNumber: "1ZA1B2C30312345678",
-      status: "delivered",
-      description: "DELIVERED"
-    }))
+    assert.deepStrictEqual(
+      Ups.trackingOf(response),
+      Option.some({
+        trackingNumber: "1ZA1B2C30312345678",
+        status: "delivered",
+        description: "DELIVERED"
+      })
+    )
   })
 
   it("without activities, currentStatus is used", () => {
@@ -379,7 +400,14 @@ describe("UPS contract against FakeUps over HTTP", () => {
 
       const quotes = Ups.toQuotes(decode(Ups.RateResponse, await (await call("POST", Ups.ratePath(), shop)).json()))
       const rows = quotes.map((q) => [q.service, q.totalCents, q.transitDays])
-      assert.deepStrictEqual(rows, [["03", 1099, null], ["01", 4950, 1]], "negotiated charges, as asked for")
+      assert.deepStrictEqual(
+        rows,
+        [
+          ["03", 1099, null],
+          ["01", 4950, 1]
+        ],
+        "negotiated charges, as asked for"
+      )
       const legacy = await call("POST", "/api/rating/v2205/Rate", Ups.rateRequest("A1B2C3", berlinToToronto))
       const legacyJson: unknown = await legacy.json()
       const bare = decode(LegacyRate, legacyJson).RateResponse.RatedShipment

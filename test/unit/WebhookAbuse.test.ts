@@ -15,7 +15,13 @@ import type { SignaturePolicy } from "../../core/webhooks/Webhook.ts"
 
 const SECRET = `whsec_${Buffer.alloc(24, 3).toString("base64")}`
 const now = Math.floor(Date.now() / 1000)
-const body = JSON.stringify({ event_id: "evt-1", type: "order.created", id: 7, date_modified_gmt: "2026-11-22T10:00:00", data: { externalOrderId: "A1", lines: [{ sku: "X", quantity: 1 }] } })
+const body = JSON.stringify({
+  event_id: "evt-1",
+  type: "order.created",
+  id: 7,
+  date_modified_gmt: "2026-11-22T10:00:00",
+  data: { externalOrderId: "A1", lines: [{ sku: "X", quantity: 1 }] }
+})
 
 interface Genuine {
   readonly policy: SignaturePolicy
@@ -27,28 +33,48 @@ interface Genuine {
 const genuine: ReadonlyArray<Genuine> = [
   {
     policy: StandardWebhooks.policy("custom"),
-    headers: { "webhook-id": "msg_1", "webhook-timestamp": String(now), "webhook-signature": `v1,${StandardWebhooks.sign(Redacted.make(SECRET), "msg_1", now, Buffer.from(body))}` },
+    headers: {
+      "webhook-id": "msg_1",
+      "webhook-timestamp": String(now),
+      "webhook-signature": `v1,${StandardWebhooks.sign(Redacted.make(SECRET), "msg_1", now, Buffer.from(body))}`
+    },
     signed: ["webhook-id", "webhook-timestamp", "webhook-signature"]
   },
   {
     policy: G2AWebhook.policy,
-    headers: { "x-g2a-signature": G2AWebhook.sign(Redacted.make(SECRET), Buffer.from(body), String(now), "nonce-12345678"), "x-g2a-timestamp": String(now), "x-g2a-nonce": "nonce-12345678" },
+    headers: {
+      "x-g2a-signature": G2AWebhook.sign(Redacted.make(SECRET), Buffer.from(body), String(now), "nonce-12345678"),
+      "x-g2a-timestamp": String(now),
+      "x-g2a-nonce": "nonce-12345678"
+    },
     signed: ["x-g2a-signature", "x-g2a-timestamp", "x-g2a-nonce"]
   },
   {
     policy: ShopifyWebhook.policy,
-    headers: { "x-shopify-hmac-sha256": createHmac("sha256", SECRET).update(body).digest("base64"), "x-shopify-webhook-id": "wh-1", "x-shopify-topic": "orders/create", "x-shopify-shop-domain": "a.myshopify.com" },
+    headers: {
+      "x-shopify-hmac-sha256": createHmac("sha256", SECRET).update(body).digest("base64"),
+      "x-shopify-webhook-id": "wh-1",
+      "x-shopify-topic": "orders/create",
+      "x-shopify-shop-domain": "a.myshopify.com"
+    },
     signed: ["x-shopify-hmac-sha256"]
   },
   {
     policy: Woo.policy,
-    headers: { "x-wc-webhook-signature": createHmac("sha256", SECRET).update(body).digest("base64"), "x-wc-webhook-topic": "order.created" },
+    headers: {
+      "x-wc-webhook-signature": createHmac("sha256", SECRET).update(body).digest("base64"),
+      "x-wc-webhook-topic": "order.created"
+    },
     signed: ["x-wc-webhook-signature"]
   }
 ]
 
 const verify = (policy: SignaturePolicy, raw: Buffer, headers: Record<string, string>, secret = SECRET) =>
-  policy.verify({ provider: policy.provider, rawBody: raw, headers, receivedAt: DateTime.nowUnsafe() }, [Redacted.make(secret)]).pipe(Effect.exit)
+  policy
+    .verify({ provider: policy.provider, rawBody: raw, headers, receivedAt: DateTime.nowUnsafe() }, [
+      Redacted.make(secret)
+    ])
+    .pipe(Effect.exit)
 
 /** Changes one character of a header value into another printable one (never into itself). */
 const mutateText = (value: string, position: number, delta: number) => {
@@ -60,12 +86,18 @@ const mutateText = (value: string, position: number, delta: number) => {
 
 describe("webhook signatures under mutation", () => {
   it.effect("0 of ≥ 10,000 mutated deliveries accepted across the four policies", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       let tried = 0
       const accepted: Array<string> = []
       for (const g of genuine) {
-        assert.isTrue(Exit.isSuccess(yield* verify(g.policy, Buffer.from(body), g.headers)), `${g.policy.provider}: the genuine delivery verifies`)
-        const samples = fc.sample(fc.tuple(fc.nat({ max: 3 }), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.nat({ max: 10 })), 2600)
+        assert.isTrue(
+          Exit.isSuccess(yield* verify(g.policy, Buffer.from(body), g.headers)),
+          `${g.policy.provider}: the genuine delivery verifies`
+        )
+        const samples = fc.sample(
+          fc.tuple(fc.nat({ max: 3 }), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.nat({ max: 10 })),
+          2600
+        )
         for (const [kind, position, delta, pick] of samples) {
           let raw = Buffer.from(body)
           let headers = { ...g.headers }
@@ -82,10 +114,12 @@ describe("webhook signatures under mutation", () => {
             raw = Buffer.concat([raw, Buffer.from(" ")])
           }
           tried++
-          if (Exit.isSuccess(yield* verify(g.policy, raw, headers, secret))) accepted.push(`${g.policy.provider} ${JSON.stringify(headers)}`)
+          if (Exit.isSuccess(yield* verify(g.policy, raw, headers, secret)))
+            accepted.push(`${g.policy.provider} ${JSON.stringify(headers)}`)
         }
       }
       assert.isAtLeast(tried, 10_000)
       assert.deepStrictEqual(accepted.slice(0, 5), [], `${accepted.length} mutated deliveries accepted`)
-    }))
+    })
+  )
 })

@@ -27,7 +27,7 @@ export interface AmazonAdsSettings {
  * while Amazon Ads is off).
  */
 export const load = (appEnv: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const problems: Array<string> = []
     const collect = collectInto(problems)
     const clientId = collect(yield* optionalConfig(Config.String("AMAZON_ADS_CLIENT_ID"))).pipe(
@@ -55,10 +55,14 @@ export const load = (appEnv: string) =>
   })
 
 /** What an Amazon Ads connection stores (sealed): the LwA tokens and the region they belong to. */
-export const AmazonAdsCredentials = Schema.Struct({ accessToken: Schema.String, refreshToken: Schema.String, region: Region })
+export const AmazonAdsCredentials = Schema.Struct({
+  accessToken: Schema.String,
+  refreshToken: Schema.String,
+  region: Region
+})
 
 const make = (settings: AmazonAdsSettings) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
     const tokens = yield* TokenManager
     const endpoint = (region: Region): OAuth2.TokenEndpoint => ({
@@ -70,7 +74,9 @@ const make = (settings: AmazonAdsSettings) =>
     })
 
     const exchangeCode = (region: Region, code: string, redirectUri: string, codeVerifier: string) =>
-      OAuth2.authorizationCode(endpoint(region), code, redirectUri, { code_verifier: codeVerifier }).pipe(Effect.provideService(ProviderClient, client))
+      OAuth2.authorizationCode(endpoint(region), code, redirectUri, { code_verifier: codeVerifier }).pipe(
+        Effect.provideService(ProviderClient, client)
+      )
 
     const refreshGrant = (credentials: Credentials) => {
       const stored = Schema.decodeUnknownOption(AmazonAdsCredentials)(credentials)
@@ -84,7 +90,7 @@ const make = (settings: AmazonAdsSettings) =>
 
     /** `GET /v2/profiles` with a given token. */
     const profilesWith = (region: Region, token: Redacted.Redacted<string>) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const operation = "/v2/profiles"
         const response = yield* client.execute(
           HttpClientRequest.get(`${settings.hosts[region].api}/v2/profiles`).pipe(
@@ -103,10 +109,19 @@ const make = (settings: AmazonAdsSettings) =>
 
     /** The connection's profiles, with its token (refreshed as needed, once more on a 401). */
     const profiles = (organizationId: OrgId, connectionId: ConnectionId, region: Region) =>
-      Effect.gen(function*() {
-        const source = connectionTokenSource({ organizationId, connectionId, provider: "amazon_ads", env: yield* TokenEnvironment, grant: refreshGrant })
+      Effect.gen(function* () {
+        const source = connectionTokenSource({
+          organizationId,
+          connectionId,
+          provider: "amazon_ads",
+          env: yield* TokenEnvironment,
+          grant: refreshGrant
+        })
         return yield* tokens.withToken(source, (token) =>
-          profilesWith(region, token).pipe(Effect.mapError((e) => (e.reason === "Unauthorized" ? new TokenRejected() : e))))
+          profilesWith(region, token).pipe(
+            Effect.mapError((e) => (e.reason === "Unauthorized" ? new TokenRejected() : e))
+          )
+        )
       })
 
     return { settings, exchangeCode, refreshGrant, profilesWith, profiles }
@@ -118,7 +133,10 @@ export class AmazonAdsClient extends Context.Service<AmazonAdsClient, { readonly
   "tradeport/adapters/providers/amazon/AmazonAdsClient"
 ) {
   static readonly layer = (settings: AmazonAdsSettings) =>
-    Layer.effect(AmazonAdsClient, make(settings).pipe(Effect.map((api) => AmazonAdsClient.of({ api: Option.some(api) }))))
+    Layer.effect(
+      AmazonAdsClient,
+      make(settings).pipe(Effect.map((api) => AmazonAdsClient.of({ api: Option.some(api) })))
+    )
 
   static readonly disabled = Layer.succeed(AmazonAdsClient, AmazonAdsClient.of({ api: Option.none() }))
 }

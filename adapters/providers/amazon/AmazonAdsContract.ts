@@ -18,18 +18,40 @@ export interface RegionHosts {
 }
 
 export const HOSTS: Readonly<Record<Region, RegionHosts>> = {
-  NA: { authorize: "https://www.amazon.com/ap/oa", token: "https://api.amazon.com/auth/o2/token", api: "https://advertising-api.amazon.com" },
-  EU: { authorize: "https://eu.account.amazon.com/ap/oa", token: "https://api.amazon.co.uk/auth/o2/token", api: "https://advertising-api-eu.amazon.com" },
-  FE: { authorize: "https://apac.account.amazon.com/ap/oa", token: "https://api.amazon.co.jp/auth/o2/token", api: "https://advertising-api-fe.amazon.com" }
+  NA: {
+    authorize: "https://www.amazon.com/ap/oa",
+    token: "https://api.amazon.com/auth/o2/token",
+    api: "https://advertising-api.amazon.com"
+  },
+  EU: {
+    authorize: "https://eu.account.amazon.com/ap/oa",
+    token: "https://api.amazon.co.uk/auth/o2/token",
+    api: "https://advertising-api-eu.amazon.com"
+  },
+  FE: {
+    authorize: "https://apac.account.amazon.com/ap/oa",
+    token: "https://api.amazon.co.jp/auth/o2/token",
+    api: "https://advertising-api-fe.amazon.com"
+  }
 }
 
 /** A development fake serving every region under `{origin}/{region}` (never in production). */
 export const hostsAt = (origin: string): Readonly<Record<Region, RegionHosts>> => {
-  const at = (region: Region) => ({ authorize: `${origin}/${region}/ap/oa`, token: `${origin}/${region}/auth/o2/token`, api: `${origin}/${region}/ads` })
+  const at = (region: Region) => ({
+    authorize: `${origin}/${region}/ap/oa`,
+    token: `${origin}/${region}/auth/o2/token`,
+    api: `${origin}/${region}/ads`
+  })
   return { NA: at("NA"), EU: at("EU"), FE: at("FE") }
 }
 
-export const authorizeUrl = (hosts: RegionHosts, clientId: string, state: string, redirectUri: string, codeChallenge: string) =>
+export const authorizeUrl = (
+  hosts: RegionHosts,
+  clientId: string,
+  state: string,
+  redirectUri: string,
+  codeChallenge: string
+) =>
   `${hosts.authorize}?${new URLSearchParams({
     client_id: clientId,
     scope: SCOPE,

@@ -33,7 +33,7 @@ const toProfile = (p: ProfileWire): AdProfile => ({
 })
 
 export const register: Register<AmazonAdsClient> = () =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { api } = yield* AmazonAdsClient
     return {
       problems: [],
@@ -46,10 +46,14 @@ export const register: Register<AmazonAdsClient> = () =>
           connect: connectAdapter(amazon),
           ads: {
             profiles: (account) =>
-              Effect.gen(function*() {
+              Effect.gen(function* () {
                 const region = Schema.decodeUnknownOption(Region)(account.connection.externalAccount.split(":")[0])
                 if (Option.isNone(region)) return yield* Effect.die(new Error("amazon_ads connection without region"))
-                const profiles = yield* amazon.profiles(account.connection.organizationId, account.connection.id, region.value)
+                const profiles = yield* amazon.profiles(
+                  account.connection.organizationId,
+                  account.connection.id,
+                  region.value
+                )
                 return profiles.map(toProfile)
               })
           }

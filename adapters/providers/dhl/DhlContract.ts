@@ -28,8 +28,17 @@ const address = (a: Address) => ({
 const packageDetail = (request: ShipmentRequest, packageId?: string) => ({
   ...(packageId === undefined ? {} : { packageId }),
   weight: { value: request.parcel.weightGrams, unitOfMeasure: "G" },
-  ...(request.parcel.lengthCm !== undefined && request.parcel.widthCm !== undefined && request.parcel.heightCm !== undefined
-    ? { dimension: { length: request.parcel.lengthCm, width: request.parcel.widthCm, height: request.parcel.heightCm, unitOfMeasure: "CM" } }
+  ...(request.parcel.lengthCm !== undefined &&
+  request.parcel.widthCm !== undefined &&
+  request.parcel.heightCm !== undefined
+    ? {
+        dimension: {
+          length: request.parcel.lengthCm,
+          width: request.parcel.widthCm,
+          height: request.parcel.heightCm,
+          unitOfMeasure: "CM"
+        }
+      }
     : {})
 })
 
@@ -47,7 +56,8 @@ export const productsRequest = (account: DhlAccount, request: ShipmentRequest) =
  * DHL's package id is ours to choose and must be unique per pickup account: derived from the purchase reference
  * (order and Idempotency-Key), so a second parcel for an order, or a retry with a new key, gets its own.
  */
-export const packageIdFor = (reference: string) => `TP${createHash("sha256").update(reference).digest("hex").slice(0, 28).toUpperCase()}`
+export const packageIdFor = (reference: string) =>
+  `TP${createHash("sha256").update(reference).digest("hex").slice(0, 28).toUpperCase()}`
 
 export const labelRequest = (account: DhlAccount, request: ShipmentRequest, product: string, reference: string) => ({
   pickup: account.pickup,
@@ -59,41 +69,53 @@ export const labelRequest = (account: DhlAccount, request: ShipmentRequest, prod
 })
 
 export const ProductsResponse = Schema.Struct({
-  products: Schema.Array(Schema.Struct({
-    orderedProductId: Schema.String,
-    productName: Schema.optional(Schema.String),
-    rate: Schema.optional(Schema.Struct({ amount: Schema.Number, currency: Schema.String })),
-    estimatedDeliveryDate: Schema.optional(Schema.Struct({ deliveryDaysMin: Schema.optional(Schema.Int) }))
-  }))
+  products: Schema.Array(
+    Schema.Struct({
+      orderedProductId: Schema.String,
+      productName: Schema.optional(Schema.String),
+      rate: Schema.optional(Schema.Struct({ amount: Schema.Number, currency: Schema.String })),
+      estimatedDeliveryDate: Schema.optional(Schema.Struct({ deliveryDaysMin: Schema.optional(Schema.Int) }))
+    })
+  )
 })
 
 export const LabelResponse = Schema.Struct({
-  labels: Schema.Array(Schema.Struct({
-    packageId: Schema.String,
-    dhlPackageId: Schema.String,
-    trackingId: Schema.optional(Schema.String)
-  }))
+  labels: Schema.Array(
+    Schema.Struct({
+      packageId: Schema.String,
+      dhlPackageId: Schema.String,
+      trackingId: Schema.optional(Schema.String)
+    })
+  )
 })
 
 export const TrackResponse = Schema.Struct({
-  packages: Schema.Array(Schema.Struct({
-    package: Schema.Struct({ packageId: Schema.optional(Schema.String), dhlPackageId: Schema.optional(Schema.String) }),
-    events: Schema.Array(Schema.Struct({ primaryEventDescription: Schema.String }))
-  }))
+  packages: Schema.Array(
+    Schema.Struct({
+      package: Schema.Struct({
+        packageId: Schema.optional(Schema.String),
+        dhlPackageId: Schema.optional(Schema.String)
+      }),
+      events: Schema.Array(Schema.Struct({ primaryEventDescription: Schema.String }))
+    })
+  )
 })
 
 export const toQuotes = (response: typeof ProductsResponse.Type) =>
   response.products.flatMap((p) =>
     p.rate === undefined
       ? []
-      : [new RateQuote({
-        carrier: "dhl",
-        service: p.orderedProductId,
-        serviceName: p.productName ?? p.orderedProductId,
-        totalCents: Math.round(p.rate.amount * 100),
-        currency: p.rate.currency,
-        transitDays: p.estimatedDeliveryDate?.deliveryDaysMin ?? null
-      })])
+      : [
+          new RateQuote({
+            carrier: "dhl",
+            service: p.orderedProductId,
+            serviceName: p.productName ?? p.orderedProductId,
+            totalCents: Math.round(p.rate.amount * 100),
+            currency: p.rate.currency,
+            transitDays: p.estimatedDeliveryDate?.deliveryDaysMin ?? null
+          })
+        ]
+  )
 
 export const toLabel = (response: typeof LabelResponse.Type, product: string) =>
   Option.map(Option.fromNullishOr(response.labels[0]), (l) => ({

@@ -25,7 +25,7 @@ export const descriptor = new ProviderDescriptor({
 })
 
 export const register: Register<ProviderClient> = (appEnv) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
     const { base, problems } = yield* loadBaseUrl("dhl", Dhl.HOSTS, appEnv)
     const endpoints = { carrier: "dhl", baseUrl: base, tokenPath: Dhl.TOKEN_PATH }

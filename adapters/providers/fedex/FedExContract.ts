@@ -17,12 +17,23 @@ const address = (a: Address) => ({
   ...(a.stateOrProvince === undefined ? {} : { stateOrProvinceCode: a.stateOrProvince })
 })
 
-const packages = (request: ShipmentRequest) => [{
-  weight: { units: "KG", value: request.parcel.weightGrams / 1000 },
-  ...(request.parcel.lengthCm !== undefined && request.parcel.widthCm !== undefined && request.parcel.heightCm !== undefined
-    ? { dimensions: { length: request.parcel.lengthCm, width: request.parcel.widthCm, height: request.parcel.heightCm, units: "CM" } }
-    : {})
-}]
+const packages = (request: ShipmentRequest) => [
+  {
+    weight: { units: "KG", value: request.parcel.weightGrams / 1000 },
+    ...(request.parcel.lengthCm !== undefined &&
+    request.parcel.widthCm !== undefined &&
+    request.parcel.heightCm !== undefined
+      ? {
+          dimensions: {
+            length: request.parcel.lengthCm,
+            width: request.parcel.widthCm,
+            height: request.parcel.heightCm,
+            units: "CM"
+          }
+        }
+      : {})
+  }
+]
 
 export const rateRequest = (accountNumber: string, request: ShipmentRequest) => ({
   accountNumber: { value: accountNumber },
@@ -35,9 +46,17 @@ export const rateRequest = (accountNumber: string, request: ShipmentRequest) => 
   }
 })
 
-const party = (a: Address) => ({ contact: { personName: a.name, phoneNumber: a.phone ?? "0000000000" }, address: address(a) })
+const party = (a: Address) => ({
+  contact: { personName: a.name, phoneNumber: a.phone ?? "0000000000" },
+  address: address(a)
+})
 
-export const shipRequest = (accountNumber: string, request: ShipmentRequest, serviceType: string, reference: string) => ({
+export const shipRequest = (
+  accountNumber: string,
+  request: ShipmentRequest,
+  serviceType: string,
+  reference: string
+) => ({
   labelResponseOptions: "URL_ONLY",
   accountNumber: { value: accountNumber },
   requestedShipment: {
@@ -48,7 +67,12 @@ export const shipRequest = (accountNumber: string, request: ShipmentRequest, ser
     pickupType: "DROPOFF_AT_FEDEX_LOCATION",
     shippingChargesPayment: { paymentType: "SENDER" },
     labelSpecification: { imageType: "PDF", labelStockType: "PAPER_85X11_TOP_HALF_LABEL" },
-    requestedPackageLineItems: packages(request).map((p) => ({ ...p, customerReferences: [{ customerReferenceType: "CUSTOMER_REFERENCE", value: (reference.split("/")[0] ?? reference).slice(0, 40) }] }))
+    requestedPackageLineItems: packages(request).map((p) => ({
+      ...p,
+      customerReferences: [
+        { customerReferenceType: "CUSTOMER_REFERENCE", value: (reference.split("/")[0] ?? reference).slice(0, 40) }
+      ]
+    }))
   }
 })
 
@@ -59,37 +83,51 @@ export const trackRequest = (trackingNumber: string) => ({
 
 export const RateResponse = Schema.Struct({
   output: Schema.Struct({
-    rateReplyDetails: Schema.Array(Schema.Struct({
-      serviceType: Schema.String,
-      serviceName: Schema.optional(Schema.String),
-      ratedShipmentDetails: Schema.Array(Schema.Struct({ totalNetCharge: Schema.Number, currency: Schema.optional(Schema.String) })),
-      operationalDetail: Schema.optional(Schema.Struct({ transitTime: Schema.optional(Schema.String) }))
-    }))
+    rateReplyDetails: Schema.Array(
+      Schema.Struct({
+        serviceType: Schema.String,
+        serviceName: Schema.optional(Schema.String),
+        ratedShipmentDetails: Schema.Array(
+          Schema.Struct({ totalNetCharge: Schema.Number, currency: Schema.optional(Schema.String) })
+        ),
+        operationalDetail: Schema.optional(Schema.Struct({ transitTime: Schema.optional(Schema.String) }))
+      })
+    )
   })
 })
 
 export const ShipResponse = Schema.Struct({
   output: Schema.Struct({
-    transactionShipments: Schema.Array(Schema.Struct({
-      serviceType: Schema.String,
-      masterTrackingNumber: Schema.String,
-      pieceResponses: Schema.Array(Schema.Struct({
-        trackingNumber: Schema.String,
-        packageDocuments: Schema.optional(Schema.Array(Schema.Struct({ url: Schema.optional(Schema.String) })))
-      }))
-    }))
+    transactionShipments: Schema.Array(
+      Schema.Struct({
+        serviceType: Schema.String,
+        masterTrackingNumber: Schema.String,
+        pieceResponses: Schema.Array(
+          Schema.Struct({
+            trackingNumber: Schema.String,
+            packageDocuments: Schema.optional(Schema.Array(Schema.Struct({ url: Schema.optional(Schema.String) })))
+          })
+        )
+      })
+    )
   })
 })
 
 export const TrackResponse = Schema.Struct({
   output: Schema.Struct({
-    completeTrackResults: Schema.Array(Schema.Struct({
-      trackingNumber: Schema.String,
-      trackResults: Schema.Array(Schema.Struct({
-        latestStatusDetail: Schema.optional(Schema.Struct({ code: Schema.optional(Schema.String), description: Schema.optional(Schema.String) })),
-        error: Schema.optional(Schema.Struct({ code: Schema.String }))
-      }))
-    }))
+    completeTrackResults: Schema.Array(
+      Schema.Struct({
+        trackingNumber: Schema.String,
+        trackResults: Schema.Array(
+          Schema.Struct({
+            latestStatusDetail: Schema.optional(
+              Schema.Struct({ code: Schema.optional(Schema.String), description: Schema.optional(Schema.String) })
+            ),
+            error: Schema.optional(Schema.Struct({ code: Schema.String }))
+          })
+        )
+      })
+    )
   })
 })
 
@@ -105,14 +143,16 @@ export const toQuotes = (response: typeof RateResponse.Type) =>
   response.output.rateReplyDetails.flatMap((d) => {
     const charge = d.ratedShipmentDetails[0]
     if (charge === undefined) return []
-    return [new RateQuote({
-      carrier: "fedex",
-      service: d.serviceType,
-      serviceName: d.serviceName ?? d.serviceType,
-      totalCents: Math.round(charge.totalNetCharge * 100),
-      currency: charge.currency ?? "USD",
-      transitDays: transitDays(d.operationalDetail?.transitTime)
-    })]
+    return [
+      new RateQuote({
+        carrier: "fedex",
+        service: d.serviceType,
+        serviceName: d.serviceName ?? d.serviceType,
+        totalCents: Math.round(charge.totalNetCharge * 100),
+        currency: charge.currency ?? "USD",
+        transitDays: transitDays(d.operationalDetail?.transitTime)
+      })
+    ]
   })
 
 export const toLabel = (response: typeof ShipResponse.Type) =>
@@ -125,11 +165,29 @@ export const toLabel = (response: typeof ShipResponse.Type) =>
 /** FedEx's status codes, by what they mean for a parcel. */
 export const statusOf = (code: string | undefined): TrackingStatus => {
   switch (code) {
-    case "OC": case "IN": return "label_created"
-    case "PU": case "IT": case "AR": case "DP": case "AF": case "OW": case "CC": case "IX": return "in_transit"
-    case "OD": return "out_for_delivery"
-    case "DL": return "delivered"
-    case "DE": case "SE": case "CA": case "RS": case "DY": return "exception"
-    default: return "unknown"
+    case "OC":
+    case "IN":
+      return "label_created"
+    case "PU":
+    case "IT":
+    case "AR":
+    case "DP":
+    case "AF":
+    case "OW":
+    case "CC":
+    case "IX":
+      return "in_transit"
+    case "OD":
+      return "out_for_delivery"
+    case "DL":
+      return "delivered"
+    case "DE":
+    case "SE":
+    case "CA":
+    case "RS":
+    case "DY":
+      return "exception"
+    default:
+      return "unknown"
   }
 }

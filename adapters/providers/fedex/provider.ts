@@ -21,7 +21,7 @@ export const descriptor = new ProviderDescriptor({
 })
 
 export const register: Register<ProviderClient> = (appEnv) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
     const { base, problems } = yield* loadBaseUrl("fedex", FedEx.HOSTS, appEnv)
     const endpoints = { carrier: "fedex", baseUrl: base, tokenPath: FedEx.TOKEN_PATH }
@@ -32,7 +32,12 @@ export const register: Register<ProviderClient> = (appEnv) =>
         configured: true,
         carrier: carrierAdapter(endpoints, client, {
           open: (account) =>
-            carrier(endpoints, account.connection.organizationId, account.connection.id, carrierCredentials(account).accountNumber)
+            carrier(
+              endpoints,
+              account.connection.organizationId,
+              account.connection.id,
+              carrierCredentials(account).accountNumber
+            )
         }),
         refreshGrant: refreshGrant(endpoints, client)
       }

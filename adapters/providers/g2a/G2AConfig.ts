@@ -22,10 +22,15 @@ export const LIVE_HOST = "api.g2a.com"
 export const SANDBOX_HOST = "sandboxapi.g2a.com"
 
 export const defaultBaseUrl = (api: G2AApi, env: G2AEnv) =>
-  env === "sandbox" ? `https://${SANDBOX_HOST}/v1` : api === "import" ? `https://${LIVE_HOST}/integration-api/v1` : `https://${LIVE_HOST}/v1`
+  env === "sandbox"
+    ? `https://${SANDBOX_HOST}/v1`
+    : api === "import"
+      ? `https://${LIVE_HOST}/integration-api/v1`
+      : `https://${LIVE_HOST}/v1`
 
 /** The path an API must be served under in an environment. */
-export const expectedPath = (api: G2AApi, env: G2AEnv) => (env === "live" && api === "import" ? "/integration-api/v1" : "/v1")
+export const expectedPath = (api: G2AApi, env: G2AEnv) =>
+  env === "live" && api === "import" ? "/integration-api/v1" : "/v1"
 
 const isLoopback = (hostname: string) => hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]"
 
@@ -70,10 +75,13 @@ export const normalizeBaseUrl = (name: string, raw: string, rules: UrlRules): Re
   if (path === expected) return Result.succeed(origin + expected)
   // Missing, or a leading part of it (`/integration-api`): the rest is appended.
   if (path === "" || expected.startsWith(`${path}/`)) return Result.succeed(origin + expected)
-  const hint = rules.env === "live" && rules.api === "import" && path === "/v1"
-    ? " (/v1 is the Export API; the live Import API is served under /integration-api/v1)"
-    : ""
-  return Result.fail(`${name} has path ${path}; the G2A ${rules.api} API (${rules.env}) is served under ${expected}${hint}`)
+  const hint =
+    rules.env === "live" && rules.api === "import" && path === "/v1"
+      ? " (/v1 is the Export API; the live Import API is served under /integration-api/v1)"
+      : ""
+  return Result.fail(
+    `${name} has path ${path}; the G2A ${rules.api} API (${rules.env}) is served under ${expected}${hint}`
+  )
 }
 
 export interface G2ASettings {
@@ -97,7 +105,7 @@ const environment: Check<G2AEnv> = (raw) => {
  * when it is configured wrongly. Every variable that is set is validated, whether or not G2A is enabled.
  */
 export const load = (appEnv: "development" | "test" | "production") =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const problems: Array<string> = []
     const collect = collectInto(problems)
     const text = (name: string) => optionalConfig(Config.String(name)).pipe(Effect.map(collect))
@@ -124,7 +132,11 @@ export const load = (appEnv: "development" | "test" | "production") =>
 
     const allowLoopbackHttp = appEnv !== "production"
     const url = (name: string, api: G2AApi, raw: Option.Option<string>) => {
-      const result = normalizeBaseUrl(name, Option.getOrElse(raw, () => defaultBaseUrl(api, env)), { api, env, allowLoopbackHttp })
+      const result = normalizeBaseUrl(
+        name,
+        Option.getOrElse(raw, () => defaultBaseUrl(api, env)),
+        { api, env, allowLoopbackHttp }
+      )
       if (Result.isFailure(result)) {
         problems.push(result.failure)
         return ""

@@ -59,10 +59,16 @@ export const OrderResponse = Schema.Struct({
 
 /** hex SHA-256(apiHash + apiKey + timestamp): the Export API's `X-G2A-Hash` and the token request's proof. */
 export const authHash = (apiHash: Redacted.Redacted<string>, apiKey: Redacted.Redacted<string>, timestamp: string) =>
-  createHash("sha256").update(Redacted.value(apiHash) + Redacted.value(apiKey) + timestamp).digest("hex")
+  createHash("sha256")
+    .update(Redacted.value(apiHash) + Redacted.value(apiKey) + timestamp)
+    .digest("hex")
 
-export const hashAuthHeaders = (settings: Pick<G2ASettings, "env" | "apiHash" | "apiKey">, nowSeconds: number): Record<string, string> => {
-  if (settings.env === "sandbox") return { authorization: `${Redacted.value(settings.apiHash)}, ${Redacted.value(settings.apiKey)}` }
+export const hashAuthHeaders = (
+  settings: Pick<G2ASettings, "env" | "apiHash" | "apiKey">,
+  nowSeconds: number
+): Record<string, string> => {
+  if (settings.env === "sandbox")
+    return { authorization: `${Redacted.value(settings.apiHash)}, ${Redacted.value(settings.apiKey)}` }
   const timestamp = String(nowSeconds)
   return {
     "x-api-hash": Redacted.value(settings.apiHash),
@@ -97,7 +103,8 @@ export const validateOrder = (order: OrderRequest): G2AError | undefined => {
   if (order.expectedPrice !== undefined && (!Number.isFinite(order.expectedPrice) || order.expectedPrice <= 0)) {
     return invalid("expectedPrice must be a positive amount")
   }
-  if (order.expectedPrice !== undefined && order.expectedPrice > order.maxPrice) return invalid("expectedPrice exceeds maxPrice")
+  if (order.expectedPrice !== undefined && order.expectedPrice > order.maxPrice)
+    return invalid("expectedPrice exceeds maxPrice")
   return undefined
 }
 
@@ -108,21 +115,33 @@ export const fromProviderError = (e: ProviderError): G2AError => {
     case "Unauthorized":
       return new G2AError({ kind: "auth", message: "G2A refused the credentials", code })
     case "RateLimited":
-      return new G2AError({ kind: "rate_limited", message: "G2A is throttling requests", retryAfterSeconds: e.retryAfterSeconds, code })
+      return new G2AError({
+        kind: "rate_limited",
+        message: "G2A is throttling requests",
+        retryAfterSeconds: e.retryAfterSeconds,
+        code
+      })
     case "Timeout":
     case "Unavailable":
     case "CircuitOpen":
-      return new G2AError({ kind: "unavailable", message: `G2A unavailable (${e.reason})`, retryAfterSeconds: e.retryAfterSeconds })
+      return new G2AError({
+        kind: "unavailable",
+        message: `G2A unavailable (${e.reason})`,
+        retryAfterSeconds: e.retryAfterSeconds
+      })
     case "Decode":
       return new G2AError({ kind: "unknown", message: "G2A answered outside its contract" })
     case "Rejected":
       return e.status === 403
         ? new G2AError({ kind: "auth", message: "G2A refused access for these credentials", code })
         : e.status === 404
-        ? new G2AError({ kind: "not_found", message: "G2A does not know this resource", code })
-        : e.status === 400 || e.status === 409 || e.status === 422
-        ? new G2AError({ kind: "validation", message: `G2A refused the request${code === undefined ? "" : ` (${code})`}`, code })
-        : new G2AError({ kind: "unknown", message: `G2A answered ${e.status ?? "?"}`, code })
+          ? new G2AError({ kind: "not_found", message: "G2A does not know this resource", code })
+          : e.status === 400 || e.status === 409 || e.status === 422
+            ? new G2AError({
+                kind: "validation",
+                message: `G2A refused the request${code === undefined ? "" : ` (${code})`}`,
+                code
+              })
+            : new G2AError({ kind: "unknown", message: `G2A answered ${e.status ?? "?"}`, code })
   }
 }
-

@@ -5,7 +5,7 @@ import { G2AClient } from "./G2AClient.ts"
 
 export const layer = Layer.effect(
   G2AMarketplace,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* G2AClient
     return G2AMarketplace.of({
       account: client.account,

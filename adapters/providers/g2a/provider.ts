@@ -25,7 +25,7 @@ export const descriptor = (endpoints: Readonly<Record<string, string>>) =>
   })
 
 export const register: Register<G2AClient> = () =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* G2AClient
     const configured = Option.isSome(client.account)
     const endpoints = configured ? { export: client.settings.exportUrl, import: client.settings.importUrl } : {}

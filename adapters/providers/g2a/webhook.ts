@@ -8,7 +8,12 @@
  */
 import { DateTime, Effect, Option, Redacted } from "effect"
 import { createHmac, timingSafeEqual } from "node:crypto"
-import { jsonBody, type SignaturePolicy, TIMESTAMP_TOLERANCE_SECONDS, WebhookRejected } from "../../../core/webhooks/Webhook.ts"
+import {
+  jsonBody,
+  type SignaturePolicy,
+  TIMESTAMP_TOLERANCE_SECONDS,
+  WebhookRejected
+} from "../../../core/webhooks/Webhook.ts"
 
 export const sign = (apiHash: Redacted.Redacted<string>, body: Uint8Array, timestamp: string, nonce: string) =>
   createHmac("sha256", Redacted.value(apiHash))
@@ -23,18 +28,21 @@ const reject = (reason: WebhookRejected["reason"]) => Effect.fail(new WebhookRej
 export const policy: SignaturePolicy = {
   provider: "g2a",
   verify: (delivery, secrets) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const signature = delivery.headers["x-g2a-signature"] ?? ""
       const timestamp = delivery.headers["x-g2a-timestamp"] ?? ""
       const nonce = delivery.headers["x-g2a-nonce"] ?? ""
-      if (!/^[0-9a-f]{64}$/.test(signature) || !/^\d{1,12}$/.test(timestamp) || !/^[\w-]{8,128}$/.test(nonce)) return yield* reject("malformed")
+      if (!/^[0-9a-f]{64}$/.test(signature) || !/^\d{1,12}$/.test(timestamp) || !/^[\w-]{8,128}$/.test(nonce))
+        return yield* reject("malformed")
       const given = Buffer.from(signature, "hex")
       const matches = secrets.some((secret) => {
         const expected = Buffer.from(sign(secret, delivery.rawBody, timestamp, nonce), "hex")
         return expected.length === given.length && timingSafeEqual(expected, given)
       })
       if (!matches) return yield* reject("signature")
-      if (Math.abs(DateTime.toEpochMillis(delivery.receivedAt) / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS) {
+      if (
+        Math.abs(DateTime.toEpochMillis(delivery.receivedAt) / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS
+      ) {
         return yield* reject("stale")
       }
       const { payload, fields: record } = yield* jsonBody(delivery.rawBody)

@@ -11,7 +11,11 @@ import { expiryFrom } from "../../../core/connections/TokenLifecycle.ts"
 import type { ProviderServices } from "../../../core/providers/ports/ProviderCatalogue.ts"
 import type { CarrierAccountInput, CarrierAdapter, CarrierFailure } from "../../../core/shipping/Carrier.ts"
 import type { Label, RateQuote, ShipmentRequest, TrackingUpdate } from "../../../core/shipping/Shipment.ts"
-import { connectionTokenSource, ProviderTokenError, type TokenUnavailable } from "../../../core/connections/ConnectionTokens.ts"
+import {
+  connectionTokenSource,
+  ProviderTokenError,
+  type TokenUnavailable
+} from "../../../core/connections/ConnectionTokens.ts"
 import type { DecryptionFailed } from "../../../core/connections/ports/CredentialVault.ts"
 import type { LockTimeout } from "../../../core/connections/ports/DistributedLock.ts"
 import { TokenEnvironment } from "../../../core/connections/TokenKeys.ts"
@@ -35,8 +39,12 @@ export interface CarrierEndpoints {
  * `{CARRIER}_ENV` (sandbox | live, spelled exactly; production must choose) and `{CARRIER}_API_URL` (an override:
  * https, or a loopback fake outside production). Returns the base URL or the problems.
  */
-export const loadBaseUrl = (carrier: ProviderId, hosts: { readonly sandbox: string; readonly live: string }, appEnv: string) =>
-  Effect.gen(function*() {
+export const loadBaseUrl = (
+  carrier: ProviderId,
+  hosts: { readonly sandbox: string; readonly live: string },
+  appEnv: string
+) =>
+  Effect.gen(function* () {
     const prefix = carrier.toUpperCase()
     const problems: Array<string> = []
     const collect = collectInto(problems)
@@ -47,16 +55,21 @@ export const loadBaseUrl = (carrier: ProviderId, hosts: { readonly sandbox: stri
     }
     const env = collect(envSetting)
     const override = collect(yield* optionalConfig(Config.String(`${prefix}_API_URL`)))
-    const base = Option.getOrElse(override, () => hosts[Option.getOrElse(env, () => "sandbox" as const)]).replace(/\/+$/, "")
+    const base = Option.getOrElse(override, () => hosts[Option.getOrElse(env, () => "sandbox" as const)]).replace(
+      /\/+$/,
+      ""
+    )
     const loopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(base)
     if (!/^https:\/\/[a-z0-9.-]+(:\d+)?$/i.test(base) && !(loopback && appEnv !== "production")) {
-      problems.push(`${prefix}_API_URL must be an https origin${appEnv === "production" ? "" : " (or a loopback fake)"}`)
+      problems.push(
+        `${prefix}_API_URL must be an https origin${appEnv === "production" ? "" : " (or a loopback fake)"}`
+      )
     }
     return { base, problems }
   })
 
 const clientCredentials = (endpoints: CarrierEndpoints) => (credentials: Credentials) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const stored = Schema.decodeUnknownOption(CarrierCredentials)(credentials)
     if (Option.isNone(stored)) {
       return yield* new ProviderTokenError({ oauthError: "invalid_client", message: "no client credentials stored" })
@@ -72,30 +85,40 @@ const clientCredentials = (endpoints: CarrierEndpoints) => (credentials: Credent
   })
 
 /** Verifies a carrier account's credentials by getting a token with them (nothing is stored). */
-export const verifyCredentials = (endpoints: CarrierEndpoints, clientId: string, clientSecret: Redacted.Redacted<string>) =>
-  clientCredentials(endpoints)({ clientId, clientSecret: Redacted.value(clientSecret) })
+export const verifyCredentials = (
+  endpoints: CarrierEndpoints,
+  clientId: string,
+  clientSecret: Redacted.Redacted<string>
+) => clientCredentials(endpoints)({ clientId, clientSecret: Redacted.value(clientSecret) })
 
 export type CarrierTokenError = ProviderError | TokenUnavailable | TokenStillRejected | LockTimeout
 
 /** Provider and token failures as core shipping sees them. */
-export const carrierFailure = (carrier: ProviderId) => (e: CarrierTokenError): CarrierUnavailable | CarrierRejected => {
-  switch (e._tag) {
-    case "ProviderError":
-      return e.reason === "Timeout" || e.reason === "Unavailable" || e.reason === "RateLimited" || e.reason === "CircuitOpen"
-        ? new CarrierUnavailable({
-          carrier,
-          retryAfterSeconds: Math.max(1, Math.ceil(e.retryAfterSeconds ?? 30)),
-          reached: e.reason === "Timeout" || e.reason === "Unavailable"
-        })
-        : new CarrierRejected({ carrier, code: e.detail ?? e.reason.toLowerCase() })
-    case "TokenUnavailable":
-      return e.reason === "transient" ? new CarrierUnavailable({ carrier, retryAfterSeconds: 30, reached: false }) : new CarrierRejected({ carrier, code: e.reason })
-    case "TokenStillRejected":
-      return new CarrierRejected({ carrier, code: "credentials_refused" })
-    case "LockTimeout":
-      return new CarrierUnavailable({ carrier, retryAfterSeconds: 5, reached: false })
+export const carrierFailure =
+  (carrier: ProviderId) =>
+  (e: CarrierTokenError): CarrierUnavailable | CarrierRejected => {
+    switch (e._tag) {
+      case "ProviderError":
+        return e.reason === "Timeout" ||
+          e.reason === "Unavailable" ||
+          e.reason === "RateLimited" ||
+          e.reason === "CircuitOpen"
+          ? new CarrierUnavailable({
+              carrier,
+              retryAfterSeconds: Math.max(1, Math.ceil(e.retryAfterSeconds ?? 30)),
+              reached: e.reason === "Timeout" || e.reason === "Unavailable"
+            })
+          : new CarrierRejected({ carrier, code: e.detail ?? e.reason.toLowerCase() })
+      case "TokenUnavailable":
+        return e.reason === "transient"
+          ? new CarrierUnavailable({ carrier, retryAfterSeconds: 30, reached: false })
+          : new CarrierRejected({ carrier, code: e.reason })
+      case "TokenStillRejected":
+        return new CarrierRejected({ carrier, code: "credentials_refused" })
+      case "LockTimeout":
+        return new CarrierUnavailable({ carrier, retryAfterSeconds: 5, reached: false })
+    }
   }
-}
 
 /**
  * The carrier capability of a registration: accounts verified by fetching a token with their credentials (nothing
@@ -119,7 +142,7 @@ export const carrierAdapter = (
     )
   return {
     verify: (input) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const refused = options.check?.(input)
         if (refused !== undefined) return yield* refused
         const grant = yield* verifyCredentials(endpoints, input.clientId, input.clientSecret).pipe(
@@ -137,7 +160,10 @@ export const carrierAdapter = (
           ...(input.distributionCenter === undefined ? {} : { distributionCenter: input.distributionCenter }),
           accessToken: Redacted.value(grant.accessToken)
         }
-        return { credentials: Redacted.make(credentials), tokenExpiresAt: expiryFrom(grant.expiresIn, yield* DateTime.now) }
+        return {
+          credentials: Redacted.make(credentials),
+          tokenExpiresAt: expiryFrom(grant.expiresIn, yield* DateTime.now)
+        }
       }),
     open: (account) => {
       const api = options.open(account)
@@ -159,14 +185,23 @@ type RawFailure = CarrierFailure | DecryptionFailed
 
 /** A carrier client's operations before the ProviderClient is provided. */
 export interface RawCarrierApi {
-  readonly quote: (request: ShipmentRequest) => Effect.Effect<ReadonlyArray<RateQuote>, RawFailure, ProviderServices | ProviderClient>
-  readonly label: (request: ShipmentRequest, service: string, reference: string) => Effect.Effect<Label, RawFailure, ProviderServices | ProviderClient>
-  readonly track: (trackingNumber: string) => Effect.Effect<TrackingUpdate, RawFailure, ProviderServices | ProviderClient>
+  readonly quote: (
+    request: ShipmentRequest
+  ) => Effect.Effect<ReadonlyArray<RateQuote>, RawFailure, ProviderServices | ProviderClient>
+  readonly label: (
+    request: ShipmentRequest,
+    service: string,
+    reference: string
+  ) => Effect.Effect<Label, RawFailure, ProviderServices | ProviderClient>
+  readonly track: (
+    trackingNumber: string
+  ) => Effect.Effect<TrackingUpdate, RawFailure, ProviderServices | ProviderClient>
 }
 
 /** The grant the scheduler's refresh runner uses for this carrier's connections (the ProviderClient captured). */
-export const refreshGrant = (endpoints: CarrierEndpoints, client: ProviderClient["Service"]) => (credentials: Credentials) =>
-  clientCredentials(endpoints)(credentials).pipe(Effect.provideService(ProviderClient, client))
+export const refreshGrant =
+  (endpoints: CarrierEndpoints, client: ProviderClient["Service"]) => (credentials: Credentials) =>
+    clientCredentials(endpoints)(credentials).pipe(Effect.provideService(ProviderClient, client))
 
 /** A carrier account's account number and settings, from its credentials (typed: every field a string). */
 export const CarrierCredentials = Schema.Struct({
@@ -196,7 +231,7 @@ export const withCarrierToken = <A, R>(
   connectionId: string,
   use: (token: Redacted.Redacted<string>) => Effect.Effect<A, ProviderError, R>
 ) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const tokens = yield* TokenManager
     const client = yield* ProviderClient
     const source = connectionTokenSource({
@@ -204,16 +239,19 @@ export const withCarrierToken = <A, R>(
       connectionId: ConnectionId.make(connectionId),
       provider: endpoints.carrier,
       env: yield* TokenEnvironment,
-      grant: (credentials) => clientCredentials(endpoints)(credentials).pipe(Effect.provideService(ProviderClient, client))
+      grant: (credentials) =>
+        clientCredentials(endpoints)(credentials).pipe(Effect.provideService(ProviderClient, client))
     })
     return yield* tokens.withToken(source, (token) =>
-      use(token).pipe(Effect.mapError((e) => (e.reason === "Unauthorized" ? new TokenRejected() : e))))
+      use(token).pipe(Effect.mapError((e) => (e.reason === "Unauthorized" ? new TokenRejected() : e)))
+    )
   }).pipe(
     Effect.catchTags({
       ProviderError: (e) => Effect.fail(carrierFailure(endpoints.carrier)(e)),
       TokenUnavailable: (e) => Effect.fail(carrierFailure(endpoints.carrier)(e)),
       TokenStillRejected: (e) => Effect.fail(carrierFailure(endpoints.carrier)(e)),
       LockTimeout: (e) => Effect.fail(carrierFailure(endpoints.carrier)(e)),
-      ConnectionNotFound: () => Effect.fail(new CarrierRejected({ carrier: endpoints.carrier, code: "connection_not_found" }))
+      ConnectionNotFound: () =>
+        Effect.fail(new CarrierRejected({ carrier: endpoints.carrier, code: "connection_not_found" }))
     })
   )

@@ -30,28 +30,36 @@ export interface TokenEndpoint {
 
 /** One token request with the given parameters (client authentication added as the endpoint says). */
 export const tokenRequest = (endpoint: TokenEndpoint, form: Record<string, string | number>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
-    const body = endpoint.clientAuth === "body"
-      ? { ...form, client_id: endpoint.clientId, client_secret: Redacted.value(endpoint.clientSecret) }
-      : form
+    const body =
+      endpoint.clientAuth === "body"
+        ? { ...form, client_id: endpoint.clientId, client_secret: Redacted.value(endpoint.clientSecret) }
+        : form
     let http = HttpClientRequest.post(endpoint.url).pipe(
       endpoint.encoding === "json" ? HttpClientRequest.bodyJsonUnsafe(body) : HttpClientRequest.bodyUrlParams(body),
       HttpClientRequest.acceptJson
     )
-    if (endpoint.clientAuth === "basic") http = HttpClientRequest.basicAuth(http, endpoint.clientId, Redacted.value(endpoint.clientSecret))
+    if (endpoint.clientAuth === "basic")
+      http = HttpClientRequest.basicAuth(http, endpoint.clientId, Redacted.value(endpoint.clientSecret))
     // Only a client-credentials grant may be sent twice: a code is single-use, and a refresh grant may have rotated
     // the refresh token on its first receipt.
     const idempotent = form["grant_type"] === "client_credentials"
-    const response = yield* client.execute(http, { provider: endpoint.provider, operation: new URL(endpoint.url).pathname, idempotent }).pipe(
-      Effect.catchTag("ProviderError", (e) =>
-        // A refusal carries the OAuth error code (invalid_grant, invalid_client…); anything else is an outage.
-        Effect.fail(new ProviderTokenError({ status: e.status, oauthError: e.detail, message: e.reason })))
-    )
+    const response = yield* client
+      .execute(http, { provider: endpoint.provider, operation: new URL(endpoint.url).pathname, idempotent })
+      .pipe(
+        Effect.catchTag("ProviderError", (e) =>
+          // A refusal carries the OAuth error code (invalid_grant, invalid_client…); anything else is an outage.
+          Effect.fail(new ProviderTokenError({ status: e.status, oauthError: e.detail, message: e.reason }))
+        )
+      )
     const json = yield* response.json.pipe(Effect.orElseSucceed(() => undefined))
     const decoded = Schema.decodeUnknownOption(TokenResponse)(json)
     if (Option.isNone(decoded)) {
-      return yield* new ProviderTokenError({ status: response.status, message: "token response does not match the OAuth contract" })
+      return yield* new ProviderTokenError({
+        status: response.status,
+        message: "token response does not match the OAuth contract"
+      })
     }
     const grant: TokenGrant = {
       accessToken: Redacted.make(decoded.value.access_token),
@@ -66,8 +74,18 @@ export const clientCredentials = (endpoint: TokenEndpoint, scope?: string) =>
   tokenRequest(endpoint, { grant_type: "client_credentials", ...(scope === undefined ? {} : { scope }) })
 
 /** The authorization-code exchange (RFC 6749 §4.1.3); `extra` carries provider additions (Shopify's `expiring`). */
-export const authorizationCode = (endpoint: TokenEndpoint, code: string, redirectUri?: string, extra: Record<string, string | number> = {}) =>
-  tokenRequest(endpoint, { grant_type: "authorization_code", code, ...(redirectUri === undefined ? {} : { redirect_uri: redirectUri }), ...extra })
+export const authorizationCode = (
+  endpoint: TokenEndpoint,
+  code: string,
+  redirectUri?: string,
+  extra: Record<string, string | number> = {}
+) =>
+  tokenRequest(endpoint, {
+    grant_type: "authorization_code",
+    code,
+    ...(redirectUri === undefined ? {} : { redirect_uri: redirectUri }),
+    ...extra
+  })
 
 export const refreshToken = (endpoint: TokenEndpoint, token: Redacted.Redacted<string>) =>
   tokenRequest(endpoint, { grant_type: "refresh_token", refresh_token: Redacted.value(token) })

@@ -55,7 +55,13 @@ export interface CallOptions {
 
 /** Header names that carry provider credentials (G2A hash auth, Shopify, Amazon Ads…) besides Effect's defaults. */
 const SECRET_HEADERS: ReadonlyArray<string> = [
-  "authorization", "cookie", "set-cookie", "x-api-key", "x-api-hash", "x-g2a-hash", "x-shopify-access-token",
+  "authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+  "x-api-hash",
+  "x-g2a-hash",
+  "x-shopify-access-token",
   "amazon-advertising-api-clientid"
 ]
 
@@ -63,8 +69,12 @@ const latency = Metric.histogram("provider_request_duration_seconds", {
   description: "Provider call latency per attempt",
   boundaries: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 })
-const attempts = Metric.counter("provider_requests_total", { description: "Provider call attempts by provider and outcome" })
-const retries = Metric.counter("provider_retries_total", { description: "Provider call retries by provider and reason" })
+const attempts = Metric.counter("provider_requests_total", {
+  description: "Provider call attempts by provider and outcome"
+})
+const retries = Metric.counter("provider_retries_total", {
+  description: "Provider call retries by provider and reason"
+})
 const circuitOpen = Metric.gauge("provider_circuit_open", { description: "1 while a provider circuit is open" })
 
 const retryAfterOf = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
@@ -94,16 +104,11 @@ const errorCodeOf = (response: HttpClientResponse.HttpClientResponse) =>
 
 /** Maps one attempt's response to success or the reason it failed. */
 export const classify = (options: CallOptions, response: HttpClientResponse.HttpClientResponse) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const status = response.status
     if (status < 400) return response
-    const reason: ProviderError["reason"] = status === 401
-      ? "Unauthorized"
-      : status === 429
-      ? "RateLimited"
-      : status >= 500
-      ? "Unavailable"
-      : "Rejected"
+    const reason: ProviderError["reason"] =
+      status === 401 ? "Unauthorized" : status === 429 ? "RateLimited" : status >= 500 ? "Unavailable" : "Rejected"
     const detail = status < 500 ? yield* errorCodeOf(response) : undefined
     return yield* new ProviderError({
       provider: options.provider,
@@ -115,15 +120,23 @@ export const classify = (options: CallOptions, response: HttpClientResponse.Http
     })
   })
 
-export class ProviderClient extends Context.Service<ProviderClient, {
-  readonly execute: (request: HttpClientRequest.HttpClientRequest, options: CallOptions) => Effect.Effect<HttpClientResponse.HttpClientResponse, ProviderError>
-  /** Circuits this process has used and their state, for readiness and the console. */
-  readonly circuits: Effect.Effect<ReadonlyArray<{ readonly key: string; readonly state: "Closed" | "Open" | "HalfOpen" }>>
-}>()("tradeport/adapters/providers/shared/ProviderClient") {
+export class ProviderClient extends Context.Service<
+  ProviderClient,
+  {
+    readonly execute: (
+      request: HttpClientRequest.HttpClientRequest,
+      options: CallOptions
+    ) => Effect.Effect<HttpClientResponse.HttpClientResponse, ProviderError>
+    /** Circuits this process has used and their state, for readiness and the console. */
+    readonly circuits: Effect.Effect<
+      ReadonlyArray<{ readonly key: string; readonly state: "Closed" | "Open" | "HalfOpen" }>
+    >
+  }
+>()("tradeport/adapters/providers/shared/ProviderClient") {
   static readonly layer = (policy: ClientPolicy) =>
     Layer.effect(
       ProviderClient,
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const http = yield* HttpClient.HttpClient
         const guard = yield* Effect.serviceOption(EgressGuard)
         const breaker = yield* CircuitBreaker.CircuitBreaker
@@ -131,13 +144,23 @@ export class ProviderClient extends Context.Service<ProviderClient, {
         yield* breaker.transitions.pipe(
           Stream.runForEach((t) =>
             Metric.update(Metric.withAttributes(circuitOpen, { circuit: t.key }), t.to === "Open" ? 1 : 0).pipe(
-              Effect.andThen(Effect.logWarning("provider circuit transition").pipe(Effect.annotateLogs({ circuit: t.key, from: t.from, to: t.to })))
-            )),
+              Effect.andThen(
+                Effect.logWarning("provider circuit transition").pipe(
+                  Effect.annotateLogs({ circuit: t.key, from: t.from, to: t.to })
+                )
+              )
+            )
+          ),
           Effect.forkScoped
         )
 
-        const attempt = (request: HttpClientRequest.HttpClientRequest, options: CallOptions, circuit: string, n: number) =>
-          Effect.gen(function*() {
+        const attempt = (
+          request: HttpClientRequest.HttpClientRequest,
+          options: CallOptions,
+          circuit: string,
+          n: number
+        ) =>
+          Effect.gen(function* () {
             const started = performance.now()
             const client = options.egress === "untrusted" ? Option.getOrThrow(guard).http : http
             const outcome = yield* client.execute(request).pipe(
@@ -145,10 +168,16 @@ export class ProviderClient extends Context.Service<ProviderClient, {
               Effect.provideService(Headers.CurrentRedactedNames, SECRET_HEADERS),
               Effect.timeoutOrElse({
                 duration: options.timeout ?? policy.timeout,
-                orElse: () => Effect.fail(new ProviderError({ provider: options.provider, operation: options.operation, reason: "Timeout" }))
+                orElse: () =>
+                  Effect.fail(
+                    new ProviderError({ provider: options.provider, operation: options.operation, reason: "Timeout" })
+                  )
               }),
               Effect.catchIf(HttpClientError.isHttpClientError, () =>
-                Effect.fail(new ProviderError({ provider: options.provider, operation: options.operation, reason: "Unavailable" }))),
+                Effect.fail(
+                  new ProviderError({ provider: options.provider, operation: options.operation, reason: "Unavailable" })
+                )
+              ),
               Effect.flatMap((response) => classify(options, response)),
               breaker.execute({
                 key: circuit,
@@ -156,37 +185,61 @@ export class ProviderClient extends Context.Service<ProviderClient, {
                 classify: (exit) =>
                   exit._tag === "Success"
                     ? CircuitBreaker.success
-                    : exit.cause.reasons.some((r) => r._tag === "Fail" && (r.error.reason === "Timeout" || r.error.reason === "Unavailable"))
-                    ? CircuitBreaker.failure()
-                    : CircuitBreaker.success
+                    : exit.cause.reasons.some(
+                          (r) => r._tag === "Fail" && (r.error.reason === "Timeout" || r.error.reason === "Unavailable")
+                        )
+                      ? CircuitBreaker.failure()
+                      : CircuitBreaker.success
               }),
               Effect.catchTag("CircuitBreakerError", (e) =>
-                Effect.fail(new ProviderError({
-                  provider: options.provider,
-                  operation: options.operation,
-                  reason: e.reason._tag === "CircuitBreakerStoreError" ? "Unavailable" : "CircuitOpen",
-                  ...(e.reason._tag === "CircuitOpen" ? { retryAfterSeconds: Duration.toSeconds(e.reason.retryAfter) } : {})
-                }))),
+                Effect.fail(
+                  new ProviderError({
+                    provider: options.provider,
+                    operation: options.operation,
+                    reason: e.reason._tag === "CircuitBreakerStoreError" ? "Unavailable" : "CircuitOpen",
+                    ...(e.reason._tag === "CircuitOpen"
+                      ? { retryAfterSeconds: Duration.toSeconds(e.reason.retryAfter) }
+                      : {})
+                  })
+                )
+              ),
               Effect.result
             )
             const seconds = (performance.now() - started) / 1000
             const status = outcome._tag === "Success" ? outcome.success.status : outcome.failure.status
             const result = outcome._tag === "Success" ? "ok" : outcome.failure.reason
-            yield* Metric.update(Metric.withAttributes(latency, { provider: options.provider, outcome: result }), seconds)
+            yield* Metric.update(
+              Metric.withAttributes(latency, { provider: options.provider, outcome: result }),
+              seconds
+            )
             yield* Metric.update(Metric.withAttributes(attempts, { provider: options.provider, outcome: result }), 1)
-            yield* Effect.logInfo("provider call").pipe(Effect.annotateLogs({
-              provider: options.provider, method: request.method, host: new URL(request.url).host, path: options.operation,
-              status: status ?? null, outcome: result, latencyMs: Math.round(seconds * 1000), attempt: n,
-              requestId: (yield* CurrentRequestId) ?? null
-            }))
+            yield* Effect.logInfo("provider call").pipe(
+              Effect.annotateLogs({
+                provider: options.provider,
+                method: request.method,
+                host: new URL(request.url).host,
+                path: options.operation,
+                status: status ?? null,
+                outcome: result,
+                latencyMs: Math.round(seconds * 1000),
+                attempt: n,
+                requestId: (yield* CurrentRequestId) ?? null
+              })
+            )
             return yield* outcome._tag === "Success" ? Effect.succeed(outcome.success) : Effect.fail(outcome.failure)
-          }).pipe(Effect.withSpan(`provider.${options.provider}`, {
-            attributes: { "provider.operation": options.operation, "provider.attempt": n, "http.method": request.method }
-          }))
+          }).pipe(
+            Effect.withSpan(`provider.${options.provider}`, {
+              attributes: {
+                "provider.operation": options.operation,
+                "provider.attempt": n,
+                "http.method": request.method
+              }
+            })
+          )
 
         /** Full jitter: a random wait in [0, min(max, base·2^n)], but never less than the provider's Retry-After. */
         const backoff = (error: ProviderError, n: number) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const ceiling = Math.min(Duration.toMillis(policy.maxDelay), Duration.toMillis(policy.baseDelay) * 2 ** n)
             const jittered = (yield* Random.next) * ceiling
             const floor = (error.retryAfterSeconds ?? 0) * 1000
@@ -194,12 +247,20 @@ export class ProviderClient extends Context.Service<ProviderClient, {
           })
 
         const execute = (request: HttpClientRequest.HttpClientRequest, options: CallOptions) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const circuit = options.circuit ?? options.provider
             if (options.egress === "untrusted") {
-              const refused = (detail: string) => new ProviderError({ provider: options.provider, operation: options.operation, reason: "Rejected", detail })
+              const refused = (detail: string) =>
+                new ProviderError({
+                  provider: options.provider,
+                  operation: options.operation,
+                  reason: "Rejected",
+                  detail
+                })
               if (Option.isNone(guard)) return yield* refused("no_egress_guard")
-              yield* guard.value.check(request.url).pipe(Effect.mapError((e) => refused(`destination_not_allowed:${e.reason}`)))
+              yield* guard.value
+                .check(request.url)
+                .pipe(Effect.mapError((e) => refused(`destination_not_allowed:${e.reason}`)))
             }
             yield* Ref.update(known, (s) => (s.has(circuit) ? s : new Set(s).add(circuit)))
             let n = 0
@@ -211,7 +272,10 @@ export class ProviderClient extends Context.Service<ProviderClient, {
               // A provider asking for more patience than our longest backoff gets its answer now, not a stalled call.
               const tooLong = (error.retryAfterSeconds ?? 0) * 1000 > Duration.toMillis(policy.maxDelay)
               if (!mayRetry || tooLong || n >= (options.retries ?? policy.retries)) return yield* error
-              yield* Metric.update(Metric.withAttributes(retries, { provider: options.provider, reason: error.reason }), 1)
+              yield* Metric.update(
+                Metric.withAttributes(retries, { provider: options.provider, reason: error.reason }),
+                1
+              )
               yield* Effect.sleep(yield* backoff(error, n))
               n++
             }
@@ -225,7 +289,8 @@ export class ProviderClient extends Context.Service<ProviderClient, {
                 breaker.state(key).pipe(
                   Effect.map((s) => ({ key, state: s._tag })),
                   Effect.orElseSucceed(() => ({ key, state: "Closed" as const }))
-                ))
+                )
+              )
             )
           )
         })

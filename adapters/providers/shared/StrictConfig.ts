@@ -38,31 +38,39 @@ export const optionalConfig = <A>(config: Config.Config<A>): Effect.Effect<Setti
  */
 export const optionalText = <A>(name: string, check: Check<A>): Effect.Effect<Setting<A>> =>
   optionalConfig(Config.String(name)).pipe(
-    Effect.map(Result.flatMap((raw): Setting<A> => {
-      if (Option.isNone(raw)) return Result.succeed(Option.none())
-      const checked = check(raw.value)
-      return Result.isSuccess(checked)
-        ? Result.succeed(Option.some(checked.success))
-        : Result.fail(`${name} ${checked.failure} (got ${JSON.stringify(raw.value)})`)
-    }))
+    Effect.map(
+      Result.flatMap((raw): Setting<A> => {
+        if (Option.isNone(raw)) return Result.succeed(Option.none())
+        const checked = check(raw.value)
+        return Result.isSuccess(checked)
+          ? Result.succeed(Option.some(checked.success))
+          : Result.fail(`${name} ${checked.failure} (got ${JSON.stringify(raw.value)})`)
+      })
+    )
   )
 
 /** A closed set, spelled exactly as listed. */
-export const oneOf = <const L extends string>(allowed: ReadonlyArray<L>): Check<L> => (raw) => {
-  const found = allowed.find((value) => value === raw)
-  return found === undefined ? Result.fail(`must be one of ${allowed.join(", ")}`) : Result.succeed(found)
-}
+export const oneOf =
+  <const L extends string>(allowed: ReadonlyArray<L>): Check<L> =>
+  (raw) => {
+    const found = allowed.find((value) => value === raw)
+    return found === undefined ? Result.fail(`must be one of ${allowed.join(", ")}`) : Result.succeed(found)
+  }
 
 /** A value that must match `pattern`; `must` says what it must be. */
-export const matching = (pattern: RegExp, must: string): Check<string> => (raw) =>
-  pattern.test(raw) ? Result.succeed(raw) : Result.fail(`must be ${must}`)
+export const matching =
+  (pattern: RegExp, must: string): Check<string> =>
+  (raw) =>
+    pattern.test(raw) ? Result.succeed(raw) : Result.fail(`must be ${must}`)
 
 /**
  * For loaders that gather problems into one list: an invalid setting's problem is added to `problems` and the
  * value counts as absent (the caller reports nothing more about it: the problem already stops startup).
  */
-export const collectInto = (problems: Array<string>) => <A>(setting: Setting<A>): Option.Option<A> => {
-  if (Result.isSuccess(setting)) return setting.success
-  problems.push(setting.failure)
-  return Option.none()
-}
+export const collectInto =
+  (problems: Array<string>) =>
+  <A>(setting: Setting<A>): Option.Option<A> => {
+    if (Result.isSuccess(setting)) return setting.success
+    problems.push(setting.failure)
+    return Option.none()
+  }

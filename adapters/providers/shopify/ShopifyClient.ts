@@ -17,8 +17,17 @@ import { ProviderClient } from "../shared/ProviderClient.ts"
 import { ProviderError } from "../../../core/providers/ProviderError.ts"
 import type { ShopifySettings } from "./ShopifyConfig.ts"
 import {
-  GraphQLEnvelope, isThrottled, ORDERS_QUERY, orderFromGraphQL, OrdersData, shopUrl, throttleWait, updatedSince, WEBHOOK_MUTATION,
-  WEBHOOK_TOPICS, WebhookCreateData
+  GraphQLEnvelope,
+  isThrottled,
+  ORDERS_QUERY,
+  orderFromGraphQL,
+  OrdersData,
+  shopUrl,
+  throttleWait,
+  updatedSince,
+  WEBHOOK_MUTATION,
+  WEBHOOK_TOPICS,
+  WebhookCreateData
 } from "./ShopifyContract.ts"
 
 /** What a Shopify connection stores (sealed): an offline token, its refresh token when expiring, the shop. */
@@ -45,7 +54,7 @@ const failure = (operation: string, reason: ProviderError["reason"], detail?: st
   new ProviderError({ provider: "shopify", operation, reason, ...(detail === undefined ? {} : { detail }) })
 
 const make = (settings: ShopifySettings) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
     const tokens = yield* TokenManager
 
@@ -60,7 +69,9 @@ const make = (settings: ShopifySettings) =>
       const refreshToken = Option.flatMapNullishOr(stored, (c) => c.refreshToken)
       if (Option.isNone(stored) || Option.isNone(refreshToken)) {
         // A non-expiring token has nothing to refresh with: only a new consent helps.
-        return Effect.fail(new ProviderTokenError({ oauthError: "invalid_grant", message: "no refresh token stored for this shop" }))
+        return Effect.fail(
+          new ProviderTokenError({ oauthError: "invalid_grant", message: "no refresh token stored for this shop" })
+        )
       }
       return OAuth2.refreshToken(tokenEndpoint(settings, stored.value.shop), Redacted.make(refreshToken.value)).pipe(
         Effect.provideService(ProviderClient, client)
@@ -71,18 +82,26 @@ const make = (settings: ShopifySettings) =>
       connectionTokenSource({ organizationId, connectionId, provider: "shopify", env, grant: refreshGrant })
 
     /** One GraphQL request; a THROTTLED answer is waited out (the bucket's restore rate), a 401 refreshes the token. */
-    const graphql = <A, I>(shop: string, token: Redacted.Redacted<string>, query: string, variables: Record<string, unknown>, data: Schema.Codec<A, I>) =>
-      Effect.gen(function*() {
+    const graphql = <A, I>(
+      shop: string,
+      token: Redacted.Redacted<string>,
+      query: string,
+      variables: Record<string, unknown>,
+      data: Schema.Codec<A, I>
+    ) =>
+      Effect.gen(function* () {
         const operation = "/admin/api/graphql.json"
         for (let attempt = 0; ; attempt++) {
-          const request = HttpClientRequest.post(`${shopUrl(settings, shop)}/admin/api/${settings.apiVersion}/graphql.json`).pipe(
+          const request = HttpClientRequest.post(
+            `${shopUrl(settings, shop)}/admin/api/${settings.apiVersion}/graphql.json`
+          ).pipe(
             HttpClientRequest.bodyJsonUnsafe({ query, variables }),
             HttpClientRequest.acceptJson,
             HttpClientRequest.setHeader("x-shopify-access-token", Redacted.value(token))
           )
-          const response = yield* client.execute(request, { provider: "shopify", operation, circuit: `shopify:${shop}` }).pipe(
-            Effect.mapError((e) => (e.reason === "Unauthorized" ? new TokenRejected() : e))
-          )
+          const response = yield* client
+            .execute(request, { provider: "shopify", operation, circuit: `shopify:${shop}` })
+            .pipe(Effect.mapError((e) => (e.reason === "Unauthorized" ? new TokenRejected() : e)))
           const envelope = yield* response.json.pipe(
             Effect.flatMap(Schema.decodeUnknownEffect(GraphQLEnvelope)),
             Effect.mapError(() => failure(operation, "Decode", "not a GraphQL response"))
@@ -96,35 +115,54 @@ const make = (settings: ShopifySettings) =>
             const code = envelope.errors?.[0]?.extensions?.code
             return yield* failure(operation, code === "ACCESS_DENIED" ? "Rejected" : "Decode", code ?? "graphql_errors")
           }
-          return yield* Schema.decodeUnknownEffect(data)(envelope.data).pipe(Effect.mapError(() => failure(operation, "Decode", "unexpected data")))
+          return yield* Schema.decodeUnknownEffect(data)(envelope.data).pipe(
+            Effect.mapError(() => failure(operation, "Decode", "unexpected data"))
+          )
         }
       })
 
-    const withToken = <A, E, R>(organizationId: OrgId, connectionId: ConnectionId, use: (token: Redacted.Redacted<string>) => Effect.Effect<A, E | TokenRejected, R>) =>
-      Effect.gen(function*() {
+    const withToken = <A, E, R>(
+      organizationId: OrgId,
+      connectionId: ConnectionId,
+      use: (token: Redacted.Redacted<string>) => Effect.Effect<A, E | TokenRejected, R>
+    ) =>
+      Effect.gen(function* () {
         return yield* tokens.withToken(source(organizationId, connectionId, yield* TokenEnvironment), use)
       })
 
     /** Orders updated since the cursor (inclusive), oldest first, a page per request. */
-    const orders = (organizationId: OrgId, connectionId: ConnectionId, shop: string) => (since: Option.Option<DateTime.Utc>) =>
-      Stream.paginate(Option.none<string>(), (after: Option.Option<string>) =>
-        withToken(organizationId, connectionId, (token) =>
-          graphql(shop, token, ORDERS_QUERY, { first: PAGE_SIZE, after: Option.getOrNull(after), query: updatedSince(since) }, OrdersData)).pipe(
-          Effect.flatMap((data) =>
-            Effect.gen(function*() {
-              const page: Array<ChannelOrder> = []
-              for (const node of data.orders.nodes) {
-                const mapped = orderFromGraphQL(node)
-                if (mapped._tag === "Success") page.push(mapped.success)
-                else yield* Effect.logWarning("shopify order skipped").pipe(Effect.annotateLogs({ reason: mapped.failure }))
-              }
-              const next = data.orders.pageInfo.hasNextPage && data.orders.pageInfo.endCursor !== null
-                ? Option.some(Option.some(data.orders.pageInfo.endCursor))
-                : Option.none<Option.Option<string>>()
-              return [[page], next] as const
-            })
+    const orders =
+      (organizationId: OrgId, connectionId: ConnectionId, shop: string) => (since: Option.Option<DateTime.Utc>) =>
+        Stream.paginate(Option.none<string>(), (after: Option.Option<string>) =>
+          withToken(organizationId, connectionId, (token) =>
+            graphql(
+              shop,
+              token,
+              ORDERS_QUERY,
+              { first: PAGE_SIZE, after: Option.getOrNull(after), query: updatedSince(since) },
+              OrdersData
+            )
+          ).pipe(
+            Effect.flatMap((data) =>
+              Effect.gen(function* () {
+                const page: Array<ChannelOrder> = []
+                for (const node of data.orders.nodes) {
+                  const mapped = orderFromGraphQL(node)
+                  if (mapped._tag === "Success") page.push(mapped.success)
+                  else
+                    yield* Effect.logWarning("shopify order skipped").pipe(
+                      Effect.annotateLogs({ reason: mapped.failure })
+                    )
+                }
+                const next =
+                  data.orders.pageInfo.hasNextPage && data.orders.pageInfo.endCursor !== null
+                    ? Option.some(Option.some(data.orders.pageInfo.endCursor))
+                    : Option.none<Option.Option<string>>()
+                return [[page], next] as const
+              })
+            )
           )
-        ))
+        )
 
     /** Subscribes the connection's webhook URL to every topic we handle; an existing subscription counts as done. */
     const registerWebhooks = (organizationId: OrgId, connectionId: ConnectionId, shop: string, uri: string) =>
@@ -135,17 +173,22 @@ const make = (settings: ShopifySettings) =>
               const errors = d.webhookSubscriptionCreate.userErrors
               return errors.length === 0 || errors.every((e) => /already been taken|already exists/i.test(e.message))
             })
-          ))).pipe(Effect.map((results) => ({ topics: WEBHOOK_TOPICS.length, registered: results.filter(Boolean).length })))
+          )
+        )
+      ).pipe(Effect.map((results) => ({ topics: WEBHOOK_TOPICS.length, registered: results.filter(Boolean).length })))
 
     return { settings, exchangeCode, refreshGrant, orders, registerWebhooks }
   })
 
 export type ShopifyApi = Effect.Success<ReturnType<typeof make>>
 
-export class ShopifyClient extends Context.Service<ShopifyClient, {
-  /** None when Shopify is not configured (no SHOPIFY_CLIENT_ID). */
-  readonly api: Option.Option<ShopifyApi>
-}>()("tradeport/adapters/providers/shopify/ShopifyClient") {
+export class ShopifyClient extends Context.Service<
+  ShopifyClient,
+  {
+    /** None when Shopify is not configured (no SHOPIFY_CLIENT_ID). */
+    readonly api: Option.Option<ShopifyApi>
+  }
+>()("tradeport/adapters/providers/shopify/ShopifyClient") {
   static readonly layer = (settings: ShopifySettings) =>
     Layer.effect(ShopifyClient, make(settings).pipe(Effect.map((api) => ShopifyClient.of({ api: Option.some(api) }))))
 

@@ -30,7 +30,10 @@ export const DEFAULT_SHOP_URL = "https://{shop}"
 const LOOPBACK_TEMPLATE = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(\/[\w.-]+)*\/\{shop\}$/
 
 const scopeList: Check<ReadonlyArray<string>> = (raw) => {
-  const scopes = raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+  const scopes = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
   return scopes.length > 0 && scopes.every((s) => /^(unauthenticated_)?(read|write)_[a-z_]+$/.test(s))
     ? Result.succeed(scopes)
     : Result.fail("must be a comma-separated list of Shopify access scopes (read_orders,…)")
@@ -38,22 +41,26 @@ const scopeList: Check<ReadonlyArray<string>> = (raw) => {
 
 const apiVersion = matching(/^20\d\d-(01|04|07|10)$/, "a Shopify API version (YYYY-01|04|07|10)")
 
-const shopUrl = (appEnv: "development" | "test" | "production"): Check<string> => (raw) => {
-  const template = raw.replace(/\/+$/, "")
-  if (template === DEFAULT_SHOP_URL || (appEnv !== "production" && LOOPBACK_TEMPLATE.test(template))) {
-    return Result.succeed(template)
+const shopUrl =
+  (appEnv: "development" | "test" | "production"): Check<string> =>
+  (raw) => {
+    const template = raw.replace(/\/+$/, "")
+    if (template === DEFAULT_SHOP_URL || (appEnv !== "production" && LOOPBACK_TEMPLATE.test(template))) {
+      return Result.succeed(template)
+    }
+    return Result.fail(
+      appEnv === "production"
+        ? "must be https://{shop} in production"
+        : "must be https://{shop} or a loopback fake such as http://127.0.0.1:4000/shops/{shop}"
+    )
   }
-  return Result.fail(appEnv === "production"
-    ? "must be https://{shop} in production"
-    : "must be https://{shop} or a loopback fake such as http://127.0.0.1:4000/shops/{shop}")
-}
 
 /**
  * Every variable that is set is validated, whether or not Shopify is enabled; `Option.none()` settings when
  * `SHOPIFY_CLIENT_ID` is unset.
  */
 export const load = (appEnv: "development" | "test" | "production") =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const problems: Array<string> = []
     const collect = collectInto(problems)
     const clientId = collect(yield* optionalConfig(Config.String("SHOPIFY_CLIENT_ID"))).pipe(

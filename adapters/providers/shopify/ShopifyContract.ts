@@ -20,7 +20,12 @@ export const normalizeShop = (raw: string | undefined): Option.Option<string> =>
 export const shopUrl = (settings: ShopifySettings, shop: string) => settings.shopUrlTemplate.replace("{shop}", shop)
 
 export const authorizeUrl = (settings: ShopifySettings, shop: string, state: string, redirectUri: string) => {
-  const query = new URLSearchParams({ client_id: settings.clientId, scope: settings.scopes.join(","), redirect_uri: redirectUri, state })
+  const query = new URLSearchParams({
+    client_id: settings.clientId,
+    scope: settings.scopes.join(","),
+    redirect_uri: redirectUri,
+    state
+  })
   return `${shopUrl(settings, shop)}/admin/oauth/authorize?${query.toString()}`
 }
 
@@ -48,7 +53,10 @@ export const queryHmacMessage = (params: ReadonlyArray<readonly [string, string]
 }
 
 /** Constant-time check of a redirect's `hmac` (hex) against the app secret(s). */
-export const verifyQueryHmac = (params: ReadonlyArray<readonly [string, string]>, secrets: ReadonlyArray<Redacted.Redacted<string>>) => {
+export const verifyQueryHmac = (
+  params: ReadonlyArray<readonly [string, string]>,
+  secrets: ReadonlyArray<Redacted.Redacted<string>>
+) => {
   const [given, ...repeated] = params.filter(([name]) => name === "hmac").map(([, value]) => value)
   if (given === undefined || repeated.length > 0 || !/^[0-9a-f]{64}$/i.test(given)) return false
   const candidate = Buffer.from(given, "hex")
@@ -93,7 +101,10 @@ export const WEBHOOK_TOPICS = ["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCEL
  * is harmless).
  */
 export const updatedSince = (since: Option.Option<DateTime.Utc>) =>
-  Option.match(since, { onNone: () => undefined, onSome: (t) => `updated_at:>='${DateTime.formatIso(DateTime.subtract(t, { minutes: 5 }))}'` })
+  Option.match(since, {
+    onNone: () => undefined,
+    onSome: (t) => `updated_at:>='${DateTime.formatIso(DateTime.subtract(t, { minutes: 5 }))}'`
+  })
 
 const GraphQLError = Schema.Struct({
   message: Schema.String,
@@ -101,12 +112,18 @@ const GraphQLError = Schema.Struct({
 })
 
 const ThrottleStatus = Schema.Struct({
-  extensions: Schema.optional(Schema.Struct({
-    cost: Schema.optional(Schema.Struct({
-      requestedQueryCost: Schema.optional(Schema.Number),
-      throttleStatus: Schema.optional(Schema.Struct({ currentlyAvailable: Schema.Number, restoreRate: Schema.Number }))
-    }))
-  }))
+  extensions: Schema.optional(
+    Schema.Struct({
+      cost: Schema.optional(
+        Schema.Struct({
+          requestedQueryCost: Schema.optional(Schema.Number),
+          throttleStatus: Schema.optional(
+            Schema.Struct({ currentlyAvailable: Schema.Number, restoreRate: Schema.Number })
+          )
+        })
+      )
+    })
+  )
 })
 
 export const GraphQLEnvelope = Schema.Struct({
@@ -136,7 +153,9 @@ export const OrderNode = Schema.Struct({
   displayFulfillmentStatus: Schema.optional(Schema.String),
   displayFinancialStatus: Schema.optional(Schema.NullOr(Schema.String)),
   lineItems: Schema.Struct({
-    nodes: Schema.Array(Schema.Struct({ sku: Schema.NullOr(Schema.String), currentQuantity: Schema.Int, originalUnitPriceSet: Money }))
+    nodes: Schema.Array(
+      Schema.Struct({ sku: Schema.NullOr(Schema.String), currentQuantity: Schema.Int, originalUnitPriceSet: Money })
+    )
   })
 })
 
@@ -192,7 +211,9 @@ const toChannelOrder = (raw: RawOrder): Result.Result<ChannelOrder, string> => {
     const cents = moneyToCents(line.price)
     // Lines without a SKU (custom items, tips) hold no stock of ours.
     if (Option.isNone(sku) || line.quantity <= 0) continue
-    lines.push(new OrderLine({ sku: sku.value, quantity: line.quantity, unitPriceCents: Option.getOrElse(cents, () => 0) }))
+    lines.push(
+      new OrderLine({ sku: sku.value, quantity: line.quantity, unitPriceCents: Option.getOrElse(cents, () => 0) })
+    )
   }
   return Result.succeed({
     externalOrderId: id.value,
@@ -215,7 +236,11 @@ export const orderFromGraphQL = (node: typeof OrderNode.Type) =>
     refunded: node.displayFinancialStatus === "REFUNDED" || node.displayFinancialStatus === "VOIDED",
     fulfilled: node.displayFulfillmentStatus === "FULFILLED",
     // What is still to ship (after edits, removals and restocks), not what was first ordered.
-    lines: node.lineItems.nodes.map((l) => ({ sku: l.sku, quantity: l.currentQuantity, price: l.originalUnitPriceSet.shopMoney.amount }))
+    lines: node.lineItems.nodes.map((l) => ({
+      sku: l.sku,
+      quantity: l.currentQuantity,
+      price: l.originalUnitPriceSet.shopMoney.amount
+    }))
   })
 
 /** The order payload of `orders/*` webhooks (REST-shaped; `admin_graphql_api_id` carries the exact id). */
@@ -227,12 +252,14 @@ export const WebhookOrder = Schema.Struct({
   cancelled_at: Schema.NullOr(Schema.String),
   financial_status: Schema.optional(Schema.NullOr(Schema.String)),
   fulfillment_status: Schema.optional(Schema.NullOr(Schema.String)),
-  line_items: Schema.Array(Schema.Struct({
-    sku: Schema.NullOr(Schema.String),
-    quantity: Schema.Int,
-    current_quantity: Schema.optional(Schema.Int),
-    price: Schema.String
-  }))
+  line_items: Schema.Array(
+    Schema.Struct({
+      sku: Schema.NullOr(Schema.String),
+      quantity: Schema.Int,
+      current_quantity: Schema.optional(Schema.Int),
+      price: Schema.String
+    })
+  )
 })
 
 export const orderFromWebhook = (payload: typeof WebhookOrder.Type) =>

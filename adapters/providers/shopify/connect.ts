@@ -20,7 +20,10 @@ export const connectAdapter = (api: ShopifyApi): ConnectAdapter => ({
   pkce: false,
   begin: (params) =>
     Option.match(Shopify.normalizeShop(params["shop"]), {
-      onNone: () => Effect.fail(new ConnectRefused({ code: "invalid_shop_domain", detail: "The shop must be a {name}.myshopify.com domain." })),
+      onNone: () =>
+        Effect.fail(
+          new ConnectRefused({ code: "invalid_shop_domain", detail: "The shop must be a {name}.myshopify.com domain." })
+        ),
       onSome: (shop) =>
         Effect.succeed({
           context: { shop },
@@ -28,30 +31,34 @@ export const connectAdapter = (api: ShopifyApi): ConnectAdapter => ({
         })
     }),
   verifyCallback: (query) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const secrets = [api.settings.clientSecret, ...Option.toArray(api.settings.previousSecret)]
       // Not from Shopify (or altered on the way): the state is left alone.
       if (!Shopify.verifyQueryHmac(query, secrets)) return yield* failed("invalid_response")
       const params = new Map(query)
       const timestamp = Number(params.get("timestamp") ?? "NaN")
       const now = DateTime.toEpochMillis(yield* DateTime.now) / 1000
-      if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > CALLBACK_WINDOW_SECONDS) return yield* failed("state_invalid")
+      if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > CALLBACK_WINDOW_SECONDS)
+        return yield* failed("state_invalid")
       if (Option.isNone(Shopify.normalizeShop(params.get("shop")))) return yield* failed("not_allowed")
     }),
   exchange: (pending, code, query) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const shop = Shopify.normalizeShop(query["shop"])
       if (Option.isNone(shop) || pending.context["shop"] !== shop.value) return yield* failed("invalid_response")
       const grant = yield* api.exchangeCode(shop.value, code).pipe(
         Effect.tapError((e) =>
           Effect.logWarning("shopify code exchange failed").pipe(
             Effect.annotateLogs({ status: e.status ?? null, error: e.oauthError ?? null })
-          )),
+          )
+        ),
         Effect.catchTag("ProviderTokenError", () => failed("exchange_failed"))
       )
       const missing = Shopify.missingScopes(api.settings.scopes, grant.scope)
       if (missing.length > 0) {
-        yield* Effect.logWarning("shopify granted fewer scopes").pipe(Effect.annotateLogs({ missing: missing.join(",") }))
+        yield* Effect.logWarning("shopify granted fewer scopes").pipe(
+          Effect.annotateLogs({ missing: missing.join(",") })
+        )
         return yield* failed("insufficient_scope")
       }
       const expiring = grant.refreshToken !== undefined || grant.expiresIn !== undefined
@@ -68,10 +75,12 @@ export const connectAdapter = (api: ShopifyApi): ConnectAdapter => ({
       }
     }),
   afterConnect: (account, urls) =>
-    api.registerWebhooks(
-      account.connection.organizationId,
-      account.connection.id,
-      account.connection.externalAccount,
-      urls.webhook("shopify", account.connection.id)
-    ).pipe(Effect.map((r) => r.registered))
+    api
+      .registerWebhooks(
+        account.connection.organizationId,
+        account.connection.id,
+        account.connection.externalAccount,
+        urls.webhook("shopify", account.connection.id)
+      )
+      .pipe(Effect.map((r) => r.registered))
 })

@@ -26,7 +26,7 @@ export const descriptor = (scopes: ReadonlyArray<string>) =>
   })
 
 export const register: Register<ShopifyClient> = () =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const { api } = yield* ShopifyClient
     if (Option.isNone(api)) return { problems: [], provider: { descriptor: descriptor([]), configured: false } }
     const shopify = api.value
@@ -35,10 +35,16 @@ export const register: Register<ShopifyClient> = () =>
       provider: {
         descriptor: descriptor(shopify.settings.scopes),
         configured: true,
-        channel: { orders: (account) => shopify.orders(account.connection.organizationId, account.connection.id, account.connection.externalAccount) },
+        channel: {
+          orders: (account) =>
+            shopify.orders(account.connection.organizationId, account.connection.id, account.connection.externalAccount)
+        },
         webhooks: {
           policy: ShopifyWebhook.policy,
-          secrets: { _tag: "App", secrets: [shopify.settings.clientSecret, ...Option.toArray(shopify.settings.previousSecret)] },
+          secrets: {
+            _tag: "App",
+            secrets: [shopify.settings.clientSecret, ...Option.toArray(shopify.settings.previousSecret)]
+          },
           applier: channelApplier(ShopifyWebhook.decodeEvent)
         },
         refreshGrant: shopify.refreshGrant,

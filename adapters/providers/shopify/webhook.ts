@@ -18,12 +18,13 @@ const reject = (reason: WebhookRejected["reason"]) => Effect.fail(new WebhookRej
 export const policy: SignaturePolicy = {
   provider: "shopify",
   verify: (delivery, secrets) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const signature = delivery.headers["x-shopify-hmac-sha256"] ?? ""
       const id = delivery.headers["x-shopify-webhook-id"] ?? ""
       const topic = delivery.headers["x-shopify-topic"] ?? ""
       const shop = delivery.headers["x-shopify-shop-domain"] ?? ""
-      if (signature === "" || !/^[\w-]{1,128}$/.test(id) || !/^[a-z_]+\/[a-z_]+$/.test(topic) || shop === "") return yield* reject("malformed")
+      if (signature === "" || !/^[\w-]{1,128}$/.test(id) || !/^[a-z_]+\/[a-z_]+$/.test(topic) || shop === "")
+        return yield* reject("malformed")
       if (!bodyHmacMatches(delivery.rawBody, signature, secrets)) return yield* reject("signature")
       const triggered = delivery.headers["x-shopify-triggered-at"]
       let occurredAt: DateTime.Utc | undefined
@@ -35,7 +36,14 @@ export const policy: SignaturePolicy = {
         occurredAt = DateTime.toUtc(at.value)
       }
       const { payload } = yield* jsonBody(delivery.rawBody)
-      return { eventId: id, topic, nonce: Option.none(), payload, claimedAccount: shop.trim().toLowerCase(), occurredAt }
+      return {
+        eventId: id,
+        topic,
+        nonce: Option.none(),
+        payload,
+        claimedAccount: shop.trim().toLowerCase(),
+        occurredAt
+      }
     })
 }
 
@@ -44,7 +52,9 @@ const ORDER_TOPICS = new Set(["orders/create", "orders/updated", "orders/cancell
 export const decodeEvent: ChannelEventDecoder = (event) => {
   if (event.topic === "app/uninstalled") {
     const shop = Schema.decodeUnknownOption(WebhookShop)(event.payload)
-    return Option.isNone(shop) ? Result.fail("invalid app/uninstalled payload") : Result.succeed({ kind: "uninstalled", account: shop.value.myshopify_domain.toLowerCase() })
+    return Option.isNone(shop)
+      ? Result.fail("invalid app/uninstalled payload")
+      : Result.succeed({ kind: "uninstalled", account: shop.value.myshopify_domain.toLowerCase() })
   }
   if (!ORDER_TOPICS.has(event.topic)) return Result.succeed({ kind: "ignored" })
   const order = Schema.decodeUnknownOption(WebhookOrder)(event.payload)

@@ -31,12 +31,12 @@ const refusal = (e: ProviderError) =>
   e.reason !== "Rejected" || e.detail !== undefined
     ? e
     : new ProviderError({
-      provider: e.provider,
-      operation: e.operation,
-      reason: e.reason,
-      status: e.status,
-      detail: REFUSALS[e.status ?? 0] ?? "rejected"
-    })
+        provider: e.provider,
+        operation: e.operation,
+        reason: e.reason,
+        status: e.status,
+        detail: REFUSALS[e.status ?? 0] ?? "rejected"
+      })
 
 interface Call<A, I> {
   readonly operation: string
@@ -48,17 +48,19 @@ interface Call<A, I> {
 }
 
 const send = <A, I>(request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted<string>, call: Call<A, I>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
-    const answer = yield* client.execute(
-      request.pipe(
-        HttpClientRequest.acceptJson,
-        HttpClientRequest.bearerToken(Redacted.value(token)),
-        // A fresh transId per request (a refreshed-token retry is a new request); the same across network retries.
-        HttpClientRequest.setHeaders(Ups.transactionHeaders())
-      ),
-      { provider: "ups", circuit: "ups", operation: call.operation, idempotent: call.idempotent }
-    ).pipe(Effect.mapError(refusal))
+    const answer = yield* client
+      .execute(
+        request.pipe(
+          HttpClientRequest.acceptJson,
+          HttpClientRequest.bearerToken(Redacted.value(token)),
+          // A fresh transId per request (a refreshed-token retry is a new request); the same across network retries.
+          HttpClientRequest.setHeaders(Ups.transactionHeaders())
+        ),
+        { provider: "ups", circuit: "ups", operation: call.operation, idempotent: call.idempotent }
+      )
+      .pipe(Effect.mapError(refusal))
     const body = yield* answer.json.pipe(Effect.orElseSucceed((): unknown => undefined))
     const decoded = Schema.decodeUnknownOption(call.response)(body)
     if (Option.isSome(decoded)) return decoded.value
@@ -86,7 +88,8 @@ export const carrier = (
         ),
         token,
         { operation: OPERATIONS.rate, response: Ups.RateResponse, idempotent: true, readsErrors: true }
-      )).pipe(Effect.map(Ups.toQuotes)),
+      )
+    ).pipe(Effect.map(Ups.toQuotes)),
   // Buying a label costs money: never re-sent after an attempt that may have reached UPS, and an unreadable 2xx
   // is "decode" / "no_label" (outcome unknown to the label use case), never a refusal.
   label: (request: ShipmentRequest, service: string, reference: string) =>
@@ -97,14 +100,15 @@ export const carrier = (
         ),
         token,
         { operation: OPERATIONS.ship, response: Ups.ShipResponse, idempotent: false, readsErrors: false }
-      )).pipe(
-        Effect.flatMap((response) =>
-          Option.match(Ups.toLabel(response, service), {
-            onNone: () => Effect.fail(new CarrierRejected({ carrier: "ups", code: "no_label" })),
-            onSome: Effect.succeed
-          })
-        )
-      ),
+      )
+    ).pipe(
+      Effect.flatMap((response) =>
+        Option.match(Ups.toLabel(response, service), {
+          onNone: () => Effect.fail(new CarrierRejected({ carrier: "ups", code: "no_label" })),
+          onSome: Effect.succeed
+        })
+      )
+    ),
   track: (trackingNumber: string) =>
     withCarrierToken(endpoints, organizationId, connectionId, (token) =>
       send(
@@ -113,17 +117,18 @@ export const carrier = (
         }),
         token,
         { operation: OPERATIONS.track, response: Ups.TrackResponse, idempotent: true, readsErrors: true }
-      )).pipe(
-        Effect.flatMap((response) =>
-          Option.match(Ups.trackingOf(response), {
-            // TW0001: UPS has no information on this number (yet).
-            onNone: () => {
-              const warning = Option.getOrElse(Ups.trackWarning(response), () => "TW0001")
-              const code = warning === "TW0001" ? "not_found" : warning
-              return Effect.fail(new CarrierRejected({ carrier: "ups", code }))
-            },
-            onSome: (update) => Effect.succeed({ ...update, trackingNumber })
-          })
-        )
       )
+    ).pipe(
+      Effect.flatMap((response) =>
+        Option.match(Ups.trackingOf(response), {
+          // TW0001: UPS has no information on this number (yet).
+          onNone: () => {
+            const warning = Option.getOrElse(Ups.trackWarning(response), () => "TW0001")
+            const code = warning === "TW0001" ? "not_found" : warning
+            return Effect.fail(new CarrierRejected({ carrier: "ups", code }))
+          },
+          onSome: (update) => Effect.succeed({ ...update, trackingNumber })
+        })
+      )
+    )
 })

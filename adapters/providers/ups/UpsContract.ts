@@ -35,8 +35,8 @@ export const transactionHeaders = (transId: string = newTransId()) => ({ transId
 /** UPS wants the shipper country's own system: imperial for US and Puerto Rico origins, metric elsewhere. */
 export const unitsFor = (originCountry: string) =>
   originCountry === "US" || originCountry === "PR"
-    ? { weight: "LBS", weightName: "Pounds", length: "IN", lengthName: "Inches" } as const
-    : { weight: "KGS", weightName: "Kilograms", length: "CM", lengthName: "Centimeters" } as const
+    ? ({ weight: "LBS", weightName: "Pounds", length: "IN", lengthName: "Inches" } as const)
+    : ({ weight: "KGS", weightName: "Kilograms", length: "CM", lengthName: "Centimeters" } as const)
 
 /** Rounded up (a parcel is never declared lighter or smaller than it is), printed without trailing zeros. */
 const ceilTo = (value: number, places: number) => {
@@ -56,7 +56,7 @@ export const lengthOf = (cm: number, unit: "IN" | "CM") => ceilTo(unit === "IN" 
 const upTo = (max: number) => (text: string) => text.slice(0, max)
 
 /** US ZIP+4 is sent without its hyphen (UPS postal codes are at most 9 characters). */
-const postalCode = (a: Address) => /^\d{5}-\d{4}$/.test(a.postalCode) ? a.postalCode.replace("-", "") : a.postalCode
+const postalCode = (a: Address) => (/^\d{5}-\d{4}$/.test(a.postalCode) ? a.postalCode.replace("-", "") : a.postalCode)
 
 const address = (a: Address) => ({
   AddressLine: [upTo(35)(a.street1)],
@@ -87,13 +87,13 @@ const measures = (request: ShipmentRequest) => {
   return {
     ...(lengthCm !== undefined && widthCm !== undefined && heightCm !== undefined
       ? {
-        Dimensions: {
-          UnitOfMeasurement: { Code: units.length, Description: units.lengthName },
-          Length: lengthOf(lengthCm, units.length),
-          Width: lengthOf(widthCm, units.length),
-          Height: lengthOf(heightCm, units.length)
+          Dimensions: {
+            UnitOfMeasurement: { Code: units.length, Description: units.lengthName },
+            Length: lengthOf(lengthCm, units.length),
+            Width: lengthOf(widthCm, units.length),
+            Height: lengthOf(heightCm, units.length)
+          }
         }
-      }
       : {}),
     PackageWeight: {
       UnitOfMeasurement: { Code: units.weight, Description: units.weightName },
@@ -144,11 +144,13 @@ export const shipRequest = (accountNumber: string, request: ShipmentRequest, ser
         PaymentInformation: billShipper(accountNumber),
         Service: { Code: service },
         ...(domestic(request) ? {} : { ReferenceNumber: references }),
-        Package: [{
-          Packaging: { Code: "02", Description: "Customer Supplied Package" },
-          ...measures(request),
-          ...(domestic(request) ? { ReferenceNumber: references } : {})
-        }]
+        Package: [
+          {
+            Packaging: { Code: "02", Description: "Customer Supplied Package" },
+            ...measures(request),
+            ...(domestic(request) ? { ReferenceNumber: references } : {})
+          }
+        ]
       },
       LabelSpecification: {
         LabelImageFormat: { Code: "GIF", Description: "GIF" },
@@ -164,8 +166,9 @@ export const shipRequest = (accountNumber: string, request: ShipmentRequest, ser
 const OneOrMany = <S extends Schema.Top>(item: S) =>
   Schema.Union([Schema.Array(item), item]).pipe(
     Schema.decodeTo(Schema.Array(Schema.toType(item)), {
-      decode: SchemaGetter.transform((value: ReadonlyArray<S["Type"]> | S["Type"]): ReadonlyArray<S["Type"]> =>
-        isList(value) ? value : [value]),
+      decode: SchemaGetter.transform(
+        (value: ReadonlyArray<S["Type"]> | S["Type"]): ReadonlyArray<S["Type"]> => (isList(value) ? value : [value])
+      ),
       encode: SchemaGetter.transform((list: ReadonlyArray<S["Type"]>) => list)
     })
   )
@@ -198,9 +201,11 @@ export const RatedShipment = Schema.Struct({
   TotalCharges: Money,
   NegotiatedRateCharges: Schema.optional(Schema.Struct({ TotalCharge: Schema.optional(Money) })),
   GuaranteedDelivery: Schema.optional(Days),
-  TimeInTransit: Schema.optional(Schema.Struct({
-    ServiceSummary: Schema.optional(Schema.Struct({ EstimatedArrival: Schema.optional(Days) }))
-  }))
+  TimeInTransit: Schema.optional(
+    Schema.Struct({
+      ServiceSummary: Schema.optional(Schema.Struct({ EstimatedArrival: Schema.optional(Days) }))
+    })
+  )
 })
 
 export const RateResponse = Schema.Struct({
@@ -212,13 +217,19 @@ export const ShipResponse = Schema.Struct({
     ShipmentResults: Schema.Struct({
       ShipmentIdentificationNumber: Schema.optional(Schema.String),
       LabelURL: Schema.optional(Schema.String),
-      PackageResults: Schema.optional(OneOrMany(Schema.Struct({
-        TrackingNumber: Schema.String,
-        ShippingLabel: Schema.optional(Schema.Struct({
-          ImageFormat: Schema.optional(Schema.Struct({ Code: Schema.String })),
-          GraphicImage: Schema.optional(Schema.String)
-        }))
-      })))
+      PackageResults: Schema.optional(
+        OneOrMany(
+          Schema.Struct({
+            TrackingNumber: Schema.String,
+            ShippingLabel: Schema.optional(
+              Schema.Struct({
+                ImageFormat: Schema.optional(Schema.Struct({ Code: Schema.String })),
+                GraphicImage: Schema.optional(Schema.String)
+              })
+            )
+          })
+        )
+      )
     })
   })
 })
@@ -231,16 +242,22 @@ const Status = Schema.Struct({
 
 export const TrackResponse = Schema.Struct({
   trackResponse: Schema.Struct({
-    shipment: Schema.Array(Schema.Struct({
-      inquiryNumber: Schema.optional(Schema.String),
-      package: Schema.optional(Schema.Array(Schema.Struct({
-        trackingNumber: Schema.optional(Schema.String),
-        currentStatus: Schema.optional(Status),
-        /** Newest first. */
-        activity: Schema.optional(Schema.Array(Schema.Struct({ status: Schema.optional(Status) })))
-      }))),
-      warnings: Schema.optional(Schema.Array(Schema.Struct({ code: Schema.optional(Schema.String) })))
-    }))
+    shipment: Schema.Array(
+      Schema.Struct({
+        inquiryNumber: Schema.optional(Schema.String),
+        package: Schema.optional(
+          Schema.Array(
+            Schema.Struct({
+              trackingNumber: Schema.optional(Schema.String),
+              currentStatus: Schema.optional(Status),
+              /** Newest first. */
+              activity: Schema.optional(Schema.Array(Schema.Struct({ status: Schema.optional(Status) })))
+            })
+          )
+        ),
+        warnings: Schema.optional(Schema.Array(Schema.Struct({ code: Schema.optional(Schema.String) })))
+      })
+    )
   })
 })
 
@@ -281,15 +298,19 @@ export const toQuotes = (response: typeof RateResponse.Type) =>
     const totalCents = centsOf(charge.MonetaryValue)
     if (totalCents === undefined) return []
     const description = rated.Service.Description?.trim() ?? ""
-    return [new RateQuote({
-      carrier: "ups",
-      service: rated.Service.Code,
-      serviceName: description !== "" ? description : SERVICE_NAMES[rated.Service.Code] ?? `UPS ${rated.Service.Code}`,
-      totalCents,
-      currency: charge.CurrencyCode,
-      transitDays: days(rated.GuaranteedDelivery?.BusinessDaysInTransit)
-        ?? days(rated.TimeInTransit?.ServiceSummary?.EstimatedArrival?.BusinessDaysInTransit)
-    })]
+    return [
+      new RateQuote({
+        carrier: "ups",
+        service: rated.Service.Code,
+        serviceName:
+          description !== "" ? description : (SERVICE_NAMES[rated.Service.Code] ?? `UPS ${rated.Service.Code}`),
+        totalCents,
+        currency: charge.CurrencyCode,
+        transitDays:
+          days(rated.GuaranteedDelivery?.BusinessDaysInTransit) ??
+          days(rated.TimeInTransit?.ServiceSummary?.EstimatedArrival?.BusinessDaysInTransit)
+      })
+    ]
   })
 
 /** UPS does not echo the service in the ship answer: the one we asked for is passed in. */
@@ -316,13 +337,20 @@ export const labelImage = (response: typeof ShipResponse.Type) => {
 export const statusOf = (type: string | undefined, code?: string | undefined): TrackingStatus => {
   if (code === "RS") return "exception"
   switch (type) {
-    case "M": return "label_created"
-    case "P": return "in_transit"
-    case "I": return code === "OT" ? "out_for_delivery" : "in_transit"
-    case "O": return "out_for_delivery"
-    case "D": return "delivered"
-    case "X": return "exception"
-    default: return code === "MP" ? "label_created" : "unknown"
+    case "M":
+      return "label_created"
+    case "P":
+      return "in_transit"
+    case "I":
+      return code === "OT" ? "out_for_delivery" : "in_transit"
+    case "O":
+      return "out_for_delivery"
+    case "D":
+      return "delivered"
+    case "X":
+      return "exception"
+    default:
+      return code === "MP" ? "label_created" : "unknown"
   }
 }
 

@@ -35,7 +35,7 @@ export const descriptor = new ProviderDescriptor({
 const SHIPPER_NUMBER = /^[A-Za-z0-9]{6}$/
 
 export const register: Register<ProviderClient> = (appEnv) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
     const { base, problems } = yield* loadBaseUrl("ups", Ups.HOSTS, appEnv)
     // UPS's token endpoint takes the client id and secret as HTTP Basic only.

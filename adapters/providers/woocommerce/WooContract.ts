@@ -32,13 +32,22 @@ export const normalizeStoreUrl = (raw: string | undefined): Option.Option<string
   } catch {
     return Option.none()
   }
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+  if (
+    (url.protocol !== "https:" && url.protocol !== "http:") ||
+    url.username !== "" ||
+    url.password !== "" ||
+    url.search !== "" ||
+    url.hash !== ""
+  ) {
     return Option.none()
   }
   return Option.some(`${url.origin}${url.pathname.replace(/\/+$/, "")}`)
 }
 
-export const authorizeUrl = (store: string, params: { readonly appName: string; readonly state: string; readonly returnUrl: string; readonly callbackUrl: string }) => {
+export const authorizeUrl = (
+  store: string,
+  params: { readonly appName: string; readonly state: string; readonly returnUrl: string; readonly callbackUrl: string }
+) => {
   const query = new URLSearchParams({
     app_name: params.appName,
     scope: "read_write",
@@ -67,11 +76,13 @@ export const WooOrder = Schema.Struct({
   status: Schema.String,
   currency: Schema.String,
   date_modified_gmt: Schema.String,
-  line_items: Schema.Array(Schema.Struct({
-    sku: Schema.optional(Schema.NullOr(Schema.String)),
-    quantity: Schema.Int,
-    price: Schema.optional(Schema.Union([Schema.Number, Schema.String]))
-  }))
+  line_items: Schema.Array(
+    Schema.Struct({
+      sku: Schema.optional(Schema.NullOr(Schema.String)),
+      quantity: Schema.Int,
+      price: Schema.optional(Schema.Union([Schema.Number, Schema.String]))
+    })
+  )
 })
 
 /**
@@ -90,24 +101,29 @@ const cents = (price: number | string | undefined) => {
 /** None for an order not sold yet (pending payment, draft): it is read again once it changes. */
 export const toChannelOrder = (order: typeof WooOrder.Type): Result.Result<Option.Option<ChannelOrder>, string> => {
   // WooCommerce's *_gmt dates carry no zone designator.
-  const modified = DateTime.make(/[zZ]|[+-]\d\d:\d\d$/.test(order.date_modified_gmt) ? order.date_modified_gmt : `${order.date_modified_gmt}Z`)
+  const modified = DateTime.make(
+    /[zZ]|[+-]\d\d:\d\d$/.test(order.date_modified_gmt) ? order.date_modified_gmt : `${order.date_modified_gmt}Z`
+  )
   if (Option.isNone(modified)) return Result.fail(`order ${order.id}: unreadable date_modified_gmt`)
-  if (!SOLD.has(order.status) && !SHIPPED.has(order.status) && !UNSOLD.has(order.status)) return Result.succeed(Option.none())
+  if (!SOLD.has(order.status) && !SHIPPED.has(order.status) && !UNSOLD.has(order.status))
+    return Result.succeed(Option.none())
   const lines: Array<OrderLine> = []
   for (const line of order.line_items) {
     const sku = Schema.decodeUnknownOption(Sku)(line.sku)
     if (Option.isNone(sku) || line.quantity <= 0) continue
     lines.push(new OrderLine({ sku: sku.value, quantity: line.quantity, unitPriceCents: cents(line.price) }))
   }
-  return Result.succeed(Option.some({
-    externalOrderId: String(order.id),
-    name: `#${order.number ?? order.id}`,
-    lines,
-    currency: /^[A-Z]{3}$/.test(order.currency) ? order.currency : "USD",
-    cancelled: UNSOLD.has(order.status),
-    fulfilled: SHIPPED.has(order.status),
-    updatedAt: DateTime.toUtc(modified.value)
-  }))
+  return Result.succeed(
+    Option.some({
+      externalOrderId: String(order.id),
+      name: `#${order.number ?? order.id}`,
+      lines,
+      currency: /^[A-Z]{3}$/.test(order.currency) ? order.currency : "USD",
+      cancelled: UNSOLD.has(order.status),
+      fulfilled: SHIPPED.has(order.status),
+      updatedAt: DateTime.toUtc(modified.value)
+    })
+  )
 }
 
 const reject = (reason: WebhookRejected["reason"]) => Effect.fail(new WebhookRejected({ reason }))
@@ -119,7 +135,7 @@ export const isPing = (headers: Readonly<Record<string, string | undefined>>, bo
 export const policy: SignaturePolicy = {
   provider: "woocommerce",
   verify: (delivery, secrets) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const signature = delivery.headers["x-wc-webhook-signature"] ?? ""
       const topic = delivery.headers["x-wc-webhook-topic"] ?? ""
       if (signature === "" || !/^[a-z_]+\.[a-z_]+$/.test(topic)) return yield* reject("malformed")
@@ -128,9 +144,10 @@ export const policy: SignaturePolicy = {
       // Retries of one change carry new delivery ids: the dedupe key is the resource and its signed modification time.
       const id = record["id"]
       const modified = record["date_modified_gmt"]
-      const eventId = (typeof id === "number" || typeof id === "string") && typeof modified === "string"
-        ? `${topic.split(".")[0]}:${id}:${modified}`.slice(0, 255)
-        : delivery.headers["x-wc-webhook-delivery-id"] ?? ""
+      const eventId =
+        (typeof id === "number" || typeof id === "string") && typeof modified === "string"
+          ? `${topic.split(".")[0]}:${id}:${modified}`.slice(0, 255)
+          : (delivery.headers["x-wc-webhook-delivery-id"] ?? "")
       if (eventId === "") return yield* reject("malformed")
       return { eventId, topic, nonce: Option.none(), payload }
     })
@@ -142,12 +159,17 @@ export const decodeEvent: ChannelEventDecoder = (event) => {
   if (!event.topic.startsWith("order.")) return Result.succeed({ kind: "ignored" })
   if (event.topic === "order.deleted") {
     const deleted = Schema.decodeUnknownOption(Deleted)(event.payload)
-    return Option.isNone(deleted) ? Result.fail("invalid order.deleted payload") : Result.succeed({ kind: "withdrawn", externalOrderId: String(deleted.value.id) })
+    return Option.isNone(deleted)
+      ? Result.fail("invalid order.deleted payload")
+      : Result.succeed({ kind: "withdrawn", externalOrderId: String(deleted.value.id) })
   }
   const order = Schema.decodeUnknownOption(WooOrder)(event.payload)
   if (Option.isNone(order)) return Result.fail(`invalid ${event.topic} payload`)
-  return Result.map(toChannelOrder(order.value), Option.match({
-    onNone: () => ({ kind: "ignored" as const }),
-    onSome: (o) => ({ kind: "order" as const, order: o })
-  }))
+  return Result.map(
+    toChannelOrder(order.value),
+    Option.match({
+      onNone: () => ({ kind: "ignored" as const }),
+      onSome: (o) => ({ kind: "order" as const, order: o })
+    })
+  )
 }

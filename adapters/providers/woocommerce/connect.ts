@@ -23,15 +23,21 @@ export const connectAdapter = (options: {
 }): ConnectAdapter => ({
   pkce: false,
   begin: (params) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = Woo.normalizeStoreUrl(params["store_url"])
       if (Option.isNone(store)) {
-        return yield* refused("invalid_store_url", "The store URL must be an absolute https:// URL without query or fragment.")
+        return yield* refused(
+          "invalid_store_url",
+          "The store URL must be an absolute https:// URL without query or fragment."
+        )
       }
       yield* options.egress.check(store.value).pipe(
-        Effect.tapError((e) => Effect.logWarning("store URL refused").pipe(Effect.annotateLogs({ reason: e.reason, host: e.host }))),
+        Effect.tapError((e) =>
+          Effect.logWarning("store URL refused").pipe(Effect.annotateLogs({ reason: e.reason, host: e.host }))
+        ),
         Effect.catchTag("EgressRefused", () =>
-          refused("store_url_not_allowed", userMessage(new OAuthFlowError({ reason: "not_allowed" }))))
+          refused("store_url_not_allowed", userMessage(new OAuthFlowError({ reason: "not_allowed" })))
+        )
       )
       return {
         context: { storeUrl: store.value },
@@ -64,19 +70,29 @@ export const connectAdapter = (options: {
     externalAccount: (pending) => pending.context["storeUrl"] ?? "",
     account: (pending, previous) => {
       const store = pending.context["storeUrl"] ?? ""
-      const kept = Option.flatMap(previous, (p) => Schema.decodeUnknownOption(WooCredentials)(Redacted.value(p.credentials)))
+      const kept = Option.flatMap(previous, (p) =>
+        Schema.decodeUnknownOption(WooCredentials)(Redacted.value(p.credentials))
+      )
       const credentials: typeof WooCredentials.Type = {
         consumerKey: pending.context["consumerKey"] ?? "",
         consumerSecret: pending.context["consumerSecret"] ?? "",
         keyId: pending.context["keyId"] ?? "",
         permissions: pending.context["permissions"] ?? "",
-        webhookSecret: Option.match(kept, { onNone: () => randomBytes(32).toString("base64url"), onSome: (c) => c.webhookSecret })
+        webhookSecret: Option.match(kept, {
+          onNone: () => randomBytes(32).toString("base64url"),
+          onSome: (c) => c.webhookSecret
+        })
       }
-      return { externalAccount: store, displayName: new URL(store).host, credentials: Redacted.make(credentials), tokenExpiresAt: undefined }
+      return {
+        externalAccount: store,
+        displayName: new URL(store).host,
+        credentials: Redacted.make(credentials),
+        tokenExpiresAt: undefined
+      }
     }
   },
   afterConnect: (account, urls) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const credentials = yield* Schema.decodeUnknownEffect(WooCredentials)(Redacted.value(account.credentials))
       const result = yield* WooClient.registerWebhooks(
         { store: account.connection.externalAccount, credentials: account.credentials },

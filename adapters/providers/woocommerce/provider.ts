@@ -30,7 +30,7 @@ export const descriptor = new ProviderDescriptor({
 const AppName = Config.String("WOOCOMMERCE_APP_NAME").pipe(Config.withDefault("Tradeport"))
 
 export const register: Register<ProviderClient | EgressGuard> = () =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const client = yield* ProviderClient
     const egress = yield* EgressGuard
     const appName = yield* AppName
@@ -41,9 +41,9 @@ export const register: Register<ProviderClient | EgressGuard> = () =>
         configured: true,
         channel: {
           orders: (account) => (since) =>
-            WooClient.orders({ store: account.connection.externalAccount, credentials: account.credentials })(since).pipe(
-              Stream.provideService(ProviderClient, client)
-            )
+            WooClient.orders({ store: account.connection.externalAccount, credentials: account.credentials })(
+              since
+            ).pipe(Stream.provideService(ProviderClient, client))
         },
         webhooks: {
           policy: Woo.policy,

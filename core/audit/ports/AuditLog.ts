@@ -14,7 +14,10 @@ export interface AuditPage {
 
 export interface AuditLogShape {
   readonly record: (entry: AuditEntry) => Effect.Effect<void, PersistenceError>
-  readonly list: (organizationId: OrgId, options: { readonly limit: number; readonly before?: string | undefined; readonly target?: string | undefined }) => Effect.Effect<AuditPage, PersistenceError>
+  readonly list: (
+    organizationId: OrgId,
+    options: { readonly limit: number; readonly before?: string | undefined; readonly target?: string | undefined }
+  ) => Effect.Effect<AuditPage, PersistenceError>
 }
 
 export class AuditLog extends Context.Service<AuditLog, AuditLogShape>()("tradeport/core/audit/ports/AuditLog") {}

@@ -27,12 +27,28 @@ export interface ChannelCursorsShape {
     readonly providers: ReadonlyArray<string>
   }) => Effect.Effect<ReadonlyArray<ClaimedChannel>, PersistenceError>
   /** Remembers that the channel cancelled an order we never held (so a late creation of it is ignored). */
-  readonly bury: (organizationId: OrgId, connectionId: string, externalOrderId: string) => Effect.Effect<void, PersistenceError>
-  readonly isBuried: (organizationId: OrgId, connectionId: string, externalOrderId: string) => Effect.Effect<boolean, PersistenceError>
+  readonly bury: (
+    organizationId: OrgId,
+    connectionId: string,
+    externalOrderId: string
+  ) => Effect.Effect<void, PersistenceError>
+  readonly isBuried: (
+    organizationId: OrgId,
+    connectionId: string,
+    externalOrderId: string
+  ) => Effect.Effect<boolean, PersistenceError>
   /** Ends the owner's claim; the connection counts as synced at `at` (so a failing one waits a full interval). */
   readonly release: (connectionId: string, owner: string, at: DateTime.Utc) => Effect.Effect<void, PersistenceError>
-  readonly get: (organizationId: OrgId, connectionId: string) => Effect.Effect<Option.Option<DateTime.Utc>, PersistenceError>
-  readonly advance: (organizationId: OrgId, connectionId: string, to: Option.Option<DateTime.Utc>, syncedAt: DateTime.Utc) => Effect.Effect<void, PersistenceError>
+  readonly get: (
+    organizationId: OrgId,
+    connectionId: string
+  ) => Effect.Effect<Option.Option<DateTime.Utc>, PersistenceError>
+  readonly advance: (
+    organizationId: OrgId,
+    connectionId: string,
+    to: Option.Option<DateTime.Utc>,
+    syncedAt: DateTime.Utc
+  ) => Effect.Effect<void, PersistenceError>
 }
 
 export class ChannelCursors extends Context.Service<ChannelCursors, ChannelCursorsShape>()(

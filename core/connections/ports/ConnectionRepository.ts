@@ -7,7 +7,14 @@
 import { Context, type DateTime, type Effect, type Option } from "effect"
 import type { OrgId } from "../../shared/Ids.ts"
 import type { PersistenceError } from "../../shared/errors.ts"
-import type { Connection, ConnectionId, ConnectionNotFound, ConnectionStatus, CredentialsChanged, ProviderId } from "../Connection.ts"
+import type {
+  Connection,
+  ConnectionId,
+  ConnectionNotFound,
+  ConnectionStatus,
+  CredentialsChanged,
+  ProviderId
+} from "../Connection.ts"
 import type { CiphertextLocation, DecryptionFailed } from "./CredentialVault.ts"
 
 export interface ConnectionWrite {
@@ -31,14 +38,27 @@ export interface CredentialsWrite {
 }
 
 export interface ConnectionRepositoryShape {
-  readonly findByAccount: (organizationId: OrgId, provider: ProviderId, externalAccount: string) => Effect.Effect<Option.Option<Connection>, PersistenceError>
+  readonly findByAccount: (
+    organizationId: OrgId,
+    provider: ProviderId,
+    externalAccount: string
+  ) => Effect.Effect<Option.Option<Connection>, PersistenceError>
   /** Inserts, or reconnects the existing row for the same account; None if another id won a concurrent insert. */
-  readonly upsertConnected: (organizationId: OrgId, write: ConnectionWrite) => Effect.Effect<Option.Option<Connection>, PersistenceError>
+  readonly upsertConnected: (
+    organizationId: OrgId,
+    write: ConnectionWrite
+  ) => Effect.Effect<Option.Option<Connection>, PersistenceError>
   readonly get: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<Option.Option<Connection>, PersistenceError>
   readonly list: (organizationId: OrgId) => Effect.Effect<ReadonlyArray<Connection>, PersistenceError>
-  readonly credentials: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<Option.Option<SealedCredentials>, PersistenceError>
+  readonly credentials: (
+    organizationId: OrgId,
+    id: ConnectionId
+  ) => Effect.Effect<Option.Option<SealedCredentials>, PersistenceError>
   /** The connection and its sealed credentials (none once disconnected) in one read. */
-  readonly open: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<
+  readonly open: (
+    organizationId: OrgId,
+    id: ConnectionId
+  ) => Effect.Effect<
     Option.Option<{ readonly connection: Connection; readonly sealed: Option.Option<SealedCredentials> }>,
     PersistenceError
   >
@@ -54,9 +74,16 @@ export interface ConnectionRepositoryShape {
     lastError: string | undefined
   ) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
   /** Merges non-secret settings into the connection's (credentials and status untouched). */
-  readonly setSettings: (organizationId: OrgId, id: ConnectionId, settings: Readonly<Record<string, string>>) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
+  readonly setSettings: (
+    organizationId: OrgId,
+    id: ConnectionId,
+    settings: Readonly<Record<string, string>>
+  ) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
   /** Wipes the credentials and marks the connection disconnected. */
-  readonly disconnect: (organizationId: OrgId, id: ConnectionId) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
+  readonly disconnect: (
+    organizationId: OrgId,
+    id: ConnectionId
+  ) => Effect.Effect<Connection, ConnectionNotFound | PersistenceError>
   /**
    * Platform path for key rotation: re-seals up to `limit` credentials (ids after `afterId`) not sealed with
    * `activeKeyId`, each row locked while it is re-sealed (SKIP LOCKED: several rotators and live traffic can run
@@ -67,11 +94,14 @@ export interface ConnectionRepositoryShape {
     afterId: ConnectionId | undefined,
     limit: number,
     reseal: (sealed: string, location: CiphertextLocation) => Effect.Effect<string, DecryptionFailed>
-  ) => Effect.Effect<{
-    readonly resealed: number
-    readonly failed: ReadonlyArray<ConnectionId>
-    readonly lastId: ConnectionId | undefined
-  }, PersistenceError>
+  ) => Effect.Effect<
+    {
+      readonly resealed: number
+      readonly failed: ReadonlyArray<ConnectionId>
+      readonly lastId: ConnectionId | undefined
+    },
+    PersistenceError
+  >
 }
 
 export class ConnectionRepository extends Context.Service<ConnectionRepository, ConnectionRepositoryShape>()(

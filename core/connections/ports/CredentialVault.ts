@@ -17,7 +17,10 @@ export class DecryptionFailed extends Schema.TaggedError<DecryptionFailed>()("De
 
 export interface CredentialVaultShape {
   readonly encrypt: (plaintext: Redacted.Redacted<string>, location: CiphertextLocation) => Effect.Effect<string>
-  readonly decrypt: (ciphertext: string, location: CiphertextLocation) => Effect.Effect<Redacted.Redacted<string>, DecryptionFailed>
+  readonly decrypt: (
+    ciphertext: string,
+    location: CiphertextLocation
+  ) => Effect.Effect<Redacted.Redacted<string>, DecryptionFailed>
   /** True when the value is not sealed with the active key (a candidate for `keys:rotate`). */
   readonly needsRotation: (ciphertext: string) => boolean
   readonly activeKeyId: string

@@ -18,7 +18,10 @@ export interface LockOptions {
 }
 
 export interface DistributedLockShape {
-  readonly withLock: (key: string, options: LockOptions) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LockTimeout | CacheError, R>
+  readonly withLock: (
+    key: string,
+    options: LockOptions
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LockTimeout | CacheError, R>
 }
 
 export class DistributedLock extends Context.Service<DistributedLock, DistributedLockShape>()(

@@ -7,7 +7,11 @@ import type { CacheError } from "../../shared/errors.ts"
 import type { PendingAuthorization } from "../OAuthFlow.ts"
 
 export interface OAuthStateStoreShape {
-  readonly put: (state: string, pending: PendingAuthorization, ttl: Duration.Duration) => Effect.Effect<void, CacheError>
+  readonly put: (
+    state: string,
+    pending: PendingAuthorization,
+    ttl: Duration.Duration
+  ) => Effect.Effect<void, CacheError>
   readonly consume: (state: string) => Effect.Effect<Option.Option<PendingAuthorization>, CacheError>
 }
 

@@ -28,13 +28,19 @@ export interface ClaimOptions {
   readonly limit: number
 }
 
-export class RefreshQueue extends Context.Service<RefreshQueue, {
-  readonly claimDue: (options: ClaimOptions) => Effect.Effect<ReadonlyArray<DueConnection>, PersistenceError>
-  /** Ends the lease: on success the failure count resets; on a transient failure the next attempt waits. */
-  readonly settle: (
-    connectionId: ConnectionId,
-    owner: string,
-    outcome: { readonly _tag: "Refreshed" } | { readonly _tag: "RetryAt"; readonly at: DateTime.Utc } | { readonly _tag: "Done" }
-  ) => Effect.Effect<void, PersistenceError>
-  readonly failures: (connectionId: ConnectionId) => Effect.Effect<number, PersistenceError>
-}>()("tradeport/core/connections/ports/RefreshQueue") {}
+export class RefreshQueue extends Context.Service<
+  RefreshQueue,
+  {
+    readonly claimDue: (options: ClaimOptions) => Effect.Effect<ReadonlyArray<DueConnection>, PersistenceError>
+    /** Ends the lease: on success the failure count resets; on a transient failure the next attempt waits. */
+    readonly settle: (
+      connectionId: ConnectionId,
+      owner: string,
+      outcome:
+        | { readonly _tag: "Refreshed" }
+        | { readonly _tag: "RetryAt"; readonly at: DateTime.Utc }
+        | { readonly _tag: "Done" }
+    ) => Effect.Effect<void, PersistenceError>
+    readonly failures: (connectionId: ConnectionId) => Effect.Effect<number, PersistenceError>
+  }
+>()("tradeport/core/connections/ports/RefreshQueue") {}

@@ -17,4 +17,6 @@ export interface TokenCacheShape {
   readonly delete: (key: string) => Effect.Effect<void, CacheError>
 }
 
-export class TokenCache extends Context.Service<TokenCache, TokenCacheShape>()("tradeport/core/connections/ports/TokenCache") {}
+export class TokenCache extends Context.Service<TokenCache, TokenCacheShape>()(
+  "tradeport/core/connections/ports/TokenCache"
+) {}

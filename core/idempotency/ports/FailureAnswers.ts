@@ -6,6 +6,9 @@
 import { Context } from "effect"
 import type { StoredResponse } from "./IdempotencyStore.ts"
 
-export class FailureAnswers extends Context.Service<FailureAnswers, {
-  readonly answerOf: (error: { readonly _tag: string }) => StoredResponse
-}>()("tradeport/core/idempotency/ports/FailureAnswers") {}
+export class FailureAnswers extends Context.Service<
+  FailureAnswers,
+  {
+    readonly answerOf: (error: { readonly _tag: string }) => StoredResponse
+  }
+>()("tradeport/core/idempotency/ports/FailureAnswers") {}

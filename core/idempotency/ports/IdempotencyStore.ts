@@ -33,7 +33,12 @@ export interface IdempotencyStoreShape {
    * Stores the response if `holder` still holds the claim (false otherwise: the claim was taken over); meant to
    * run inside the same transaction as the operation's own writes.
    */
-  readonly complete: (organizationId: OrgId, key: string, holder: string, response: StoredResponse) => Effect.Effect<boolean, PersistenceError>
+  readonly complete: (
+    organizationId: OrgId,
+    key: string,
+    holder: string,
+    response: StoredResponse
+  ) => Effect.Effect<boolean, PersistenceError>
   /** Gives the key back (the operation failed transiently and may be retried with the same key). */
   readonly release: (organizationId: OrgId, key: string, holder: string) => Effect.Effect<void, PersistenceError>
   /**
@@ -41,7 +46,12 @@ export interface IdempotencyStoreShape {
    * with `complete` BEFORE the irreversible call, then replaces it with the real one. False when `holder` did not
    * complete this record.
    */
-  readonly supersede: (organizationId: OrgId, key: string, holder: string, response: StoredResponse) => Effect.Effect<boolean, PersistenceError>
+  readonly supersede: (
+    organizationId: OrgId,
+    key: string,
+    holder: string,
+    response: StoredResponse
+  ) => Effect.Effect<boolean, PersistenceError>
   /** Drops a record the holder completed provisionally, when the irreversible call provably did not happen. */
   readonly abandon: (organizationId: OrgId, key: string, holder: string) => Effect.Effect<void, PersistenceError>
   /** Platform path (scheduler): deletes expired records. */

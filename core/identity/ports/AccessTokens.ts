@@ -10,7 +10,9 @@ export class InvalidAccessToken extends Schema.TaggedError<InvalidAccessToken>()
 }) {}
 
 export interface AccessTokensShape {
-  readonly issue: (principal: Principal) => Effect.Effect<{ readonly token: Redacted.Redacted<string>; readonly expiresIn: Duration.Duration }>
+  readonly issue: (
+    principal: Principal
+  ) => Effect.Effect<{ readonly token: Redacted.Redacted<string>; readonly expiresIn: Duration.Duration }>
   readonly verify: (token: Redacted.Redacted<string>) => Effect.Effect<Principal, InvalidAccessToken>
 }
 

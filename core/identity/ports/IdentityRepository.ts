@@ -7,7 +7,17 @@ import { Context, type Effect, type Option } from "effect"
 import type { OrgId, UserId } from "../../shared/Ids.ts"
 import type { PersistenceError } from "../../shared/errors.ts"
 import type {
-  Email, EmailTaken, LastOwner, MemberChanged, MemberNotFound, Membership, MemberView, Organization, OrganizationName, Role, User
+  Email,
+  EmailTaken,
+  LastOwner,
+  MemberChanged,
+  MemberNotFound,
+  Membership,
+  MemberView,
+  Organization,
+  OrganizationName,
+  Role,
+  User
 } from "../Identity.ts"
 
 export interface OwnerRegistration {
@@ -27,16 +37,24 @@ export interface NewMember {
 export interface IdentityRepositoryShape {
   readonly registerOwner: (
     registration: OwnerRegistration
-  ) => Effect.Effect<{ readonly organization: Organization; readonly user: User; readonly membership: Membership }, EmailTaken | PersistenceError>
+  ) => Effect.Effect<
+    { readonly organization: Organization; readonly user: User; readonly membership: Membership },
+    EmailTaken | PersistenceError
+  >
   /** Platform path (login): the user and password hash for an email, across organisations. */
-  readonly findCredentials: (email: Email) => Effect.Effect<Option.Option<{ readonly user: User; readonly passwordHash: string }>, PersistenceError>
+  readonly findCredentials: (
+    email: Email
+  ) => Effect.Effect<Option.Option<{ readonly user: User; readonly passwordHash: string }>, PersistenceError>
   /** The user's own memberships, oldest first (visible to that user only). */
   readonly membershipsOf: (userId: UserId) => Effect.Effect<ReadonlyArray<Membership>, PersistenceError>
   readonly organization: (organizationId: OrgId) => Effect.Effect<Option.Option<Organization>, PersistenceError>
   readonly member: (organizationId: OrgId, userId: UserId) => Effect.Effect<Option.Option<MemberView>, PersistenceError>
   readonly listMembers: (organizationId: OrgId) => Effect.Effect<ReadonlyArray<MemberView>, PersistenceError>
   /** Creates a new user directly in the organisation; an existing email is EmailTaken. */
-  readonly addMember: (organizationId: OrgId, member: NewMember) => Effect.Effect<MemberView, EmailTaken | PersistenceError>
+  readonly addMember: (
+    organizationId: OrgId,
+    member: NewMember
+  ) => Effect.Effect<MemberView, EmailTaken | PersistenceError>
   /** Changes a role if it is still `from` (else MemberChanged); demoting the last owner fails with LastOwner. */
   readonly changeRole: (
     organizationId: OrgId,

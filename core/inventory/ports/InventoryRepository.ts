@@ -19,8 +19,14 @@ export interface LevelWrite {
 
 export interface InventoryRepositoryShape {
   /** Creates products that do not exist yet (by SKU); existing ones keep their name. */
-  readonly upsertProducts: (organizationId: OrgId, products: ReadonlyArray<{ readonly sku: string; readonly name: string }>) => Effect.Effect<void, PersistenceError>
-  readonly levels: (organizationId: OrgId, skus?: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Level>, PersistenceError>
+  readonly upsertProducts: (
+    organizationId: OrgId,
+    products: ReadonlyArray<{ readonly sku: string; readonly name: string }>
+  ) => Effect.Effect<void, PersistenceError>
+  readonly levels: (
+    organizationId: OrgId,
+    skus?: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<Level>, PersistenceError>
   /**
    * Sets on-hand quantities in one transaction. Rows naming a SKU the organisation does not have, and rows whose new
    * quantity would fall below what is reserved, are returned (by index) and not written. `partial` writes the
@@ -30,11 +36,14 @@ export interface InventoryRepositoryShape {
     organizationId: OrgId,
     writes: ReadonlyArray<LevelWrite>,
     mode: "partial" | "atomic" | "check"
-  ) => Effect.Effect<{
-    readonly applied: number
-    readonly unknownSku: ReadonlyArray<number>
-    readonly belowReserved: ReadonlyArray<number>
-  }, PersistenceError>
+  ) => Effect.Effect<
+    {
+      readonly applied: number
+      readonly unknownSku: ReadonlyArray<number>
+      readonly belowReserved: ReadonlyArray<number>
+    },
+    PersistenceError
+  >
 }
 
 export class InventoryRepository extends Context.Service<InventoryRepository, InventoryRepositoryShape>()(

@@ -11,10 +11,16 @@ export interface OfferExpectation {
   readonly quantity?: number | undefined
 }
 
-export class G2AMarketplace extends Context.Service<G2AMarketplace, {
-  readonly account: Option.Option<{ readonly id: string; readonly webhookSecrets: ReadonlyArray<Redacted.Redacted<string>> }>
-  readonly listProducts: (query: ProductQuery) => Effect.Effect<G2AProductPage, G2AError>
-  readonly getProduct: (id: string) => Effect.Effect<G2AProduct, G2AError>
-  readonly checkOffer: (id: string, expectation: OfferExpectation) => Effect.Effect<G2AProduct, G2AError>
-  readonly placeOrder: (order: OrderRequest) => Effect.Effect<G2AOrder, G2AError>
-}>()("tradeport/core/marketplace/ports/G2AMarketplace") {}
+export class G2AMarketplace extends Context.Service<
+  G2AMarketplace,
+  {
+    readonly account: Option.Option<{
+      readonly id: string
+      readonly webhookSecrets: ReadonlyArray<Redacted.Redacted<string>>
+    }>
+    readonly listProducts: (query: ProductQuery) => Effect.Effect<G2AProductPage, G2AError>
+    readonly getProduct: (id: string) => Effect.Effect<G2AProduct, G2AError>
+    readonly checkOffer: (id: string, expectation: OfferExpectation) => Effect.Effect<G2AProduct, G2AError>
+    readonly placeOrder: (order: OrderRequest) => Effect.Effect<G2AOrder, G2AError>
+  }
+>()("tradeport/core/marketplace/ports/G2AMarketplace") {}

@@ -12,7 +12,10 @@ export interface Notification {
   readonly detail: string
 }
 
-export class Notifier extends Context.Service<Notifier, {
-  /** Never fails: delivery problems are the adapter's to retry and log. */
-  readonly notify: (notification: Notification) => Effect.Effect<void>
-}>()("tradeport/core/notifications/ports/Notifier") {}
+export class Notifier extends Context.Service<
+  Notifier,
+  {
+    /** Never fails: delivery problems are the adapter's to retry and log. */
+    readonly notify: (notification: Notification) => Effect.Effect<void>
+  }
+>()("tradeport/core/notifications/ports/Notifier") {}

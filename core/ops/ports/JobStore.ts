@@ -27,11 +27,14 @@ export interface JobSummary {
   readonly consecutiveFailures: number
 }
 
-export class JobStore extends Context.Service<JobStore, {
-  readonly record: (record: JobRecord) => Effect.Effect<void, PersistenceError>
-  /** Per job, across instances: the latest run and success, and the failures of the instance that ran last. */
-  readonly summaries: Effect.Effect<ReadonlyArray<JobSummary>, PersistenceError>
-}>()("tradeport/core/ops/ports/JobStore") {}
+export class JobStore extends Context.Service<
+  JobStore,
+  {
+    readonly record: (record: JobRecord) => Effect.Effect<void, PersistenceError>
+    /** Per job, across instances: the latest run and success, and the failures of the instance that ran last. */
+    readonly summaries: Effect.Effect<ReadonlyArray<JobSummary>, PersistenceError>
+  }
+>()("tradeport/core/ops/ports/JobStore") {}
 
 /** A job is unhealthy when it has not succeeded for `missed` of its intervals. */
 export const isLagging = (summary: JobSummary, now: DateTime.Utc, missed = 3) => {

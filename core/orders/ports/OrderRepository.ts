@@ -35,12 +35,20 @@ export interface OrderRepositoryShape {
     expiresAt: DateTime.Utc | undefined
   ) => Effect.Effect<{ readonly order: Order; readonly created: boolean }, OutOfStock | UnknownSku | PersistenceError>
   readonly get: (organizationId: OrgId, id: OrderId) => Effect.Effect<Option.Option<Order>, PersistenceError>
-  readonly findByExternal: (organizationId: OrgId, connectionId: string, externalOrderId: string) => Effect.Effect<Option.Option<Order>, PersistenceError>
+  readonly findByExternal: (
+    organizationId: OrgId,
+    connectionId: string,
+    externalOrderId: string
+  ) => Effect.Effect<Option.Option<Order>, PersistenceError>
   readonly list: (
     organizationId: OrgId,
     query: { readonly status?: OrderStatus | undefined; readonly limit: number; readonly before?: string | undefined }
   ) => Effect.Effect<OrderPage, PersistenceError>
-  readonly apply: (organizationId: OrgId, id: OrderId, action: OrderAction) => Effect.Effect<Order, OrderNotFound | IllegalTransition | PersistenceError>
+  readonly apply: (
+    organizationId: OrgId,
+    id: OrderId,
+    action: OrderAction
+  ) => Effect.Effect<Order, OrderNotFound | IllegalTransition | PersistenceError>
   /** Platform path (scheduler): cancels reserved orders whose reservation expired, releasing their stock. */
   readonly expireDue: (now: DateTime.Utc, limit: number) => Effect.Effect<number, PersistenceError>
 }

@@ -23,7 +23,13 @@ import type { ProviderDescriptor, ProviderId } from "../Provider.ts"
  * What provider capabilities may use from the core when they run: the connection's token machinery and storage.
  * Everything technology-specific (HTTP client, settings) is captured by the adapter when it registers.
  */
-export type ProviderServices = TokenManager | ConnectionRepository | CredentialVault | AuditLog | Transactions | Notifier
+export type ProviderServices =
+  | TokenManager
+  | ConnectionRepository
+  | CredentialVault
+  | AuditLog
+  | Transactions
+  | Notifier
 
 export interface RegisteredProvider {
   readonly descriptor: ProviderDescriptor

@@ -17,4 +17,6 @@ export interface RateCounterShape {
   readonly hit: (key: string, windowMillis: number) => Effect.Effect<WindowCount, CacheError>
 }
 
-export class RateCounter extends Context.Service<RateCounter, RateCounterShape>()("tradeport/core/shared/ports/RateCounter") {}
+export class RateCounter extends Context.Service<RateCounter, RateCounterShape>()(
+  "tradeport/core/shared/ports/RateCounter"
+) {}

@@ -6,7 +6,11 @@ import { Context, type Effect } from "effect"
 import type { PersistenceError } from "../errors.ts"
 
 export interface TransactionsShape {
-  readonly inOrganization: (organizationId: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | PersistenceError, R>
+  readonly inOrganization: (
+    organizationId: string
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | PersistenceError, R>
 }
 
-export class Transactions extends Context.Service<Transactions, TransactionsShape>()("tradeport/core/shared/ports/Transactions") {}
+export class Transactions extends Context.Service<Transactions, TransactionsShape>()(
+  "tradeport/core/shared/ports/Transactions"
+) {}

@@ -28,10 +28,18 @@ export interface OpenShipment {
 
 export interface ShipmentRepositoryShape {
   readonly record: (organizationId: OrgId, shipment: NewShipment) => Effect.Effect<Shipment, PersistenceError>
-  readonly forOrder: (organizationId: OrgId, orderId: OrderId) => Effect.Effect<ReadonlyArray<Shipment>, PersistenceError>
+  readonly forOrder: (
+    organizationId: OrgId,
+    orderId: OrderId
+  ) => Effect.Effect<ReadonlyArray<Shipment>, PersistenceError>
   readonly get: (organizationId: OrgId, id: ShipmentId) => Effect.Effect<Option.Option<Shipment>, PersistenceError>
   /** Records a tracking state; `changed` is false when it was already the shipment's state. */
-  readonly track: (organizationId: OrgId, id: ShipmentId, status: TrackingStatus, description: string) => Effect.Effect<{ readonly changed: boolean }, PersistenceError>
+  readonly track: (
+    organizationId: OrgId,
+    id: ShipmentId,
+    status: TrackingStatus,
+    description: string
+  ) => Effect.Effect<{ readonly changed: boolean }, PersistenceError>
   /** Platform path: shipments not delivered, least recently checked first; marks them checked now. */
   readonly claimOpen: (limit: number) => Effect.Effect<ReadonlyArray<OpenShipment>, PersistenceError>
 }

@@ -16,9 +16,16 @@ export interface EventRecord {
   readonly payload: string
 }
 
-export class WebhookEvents extends Context.Service<WebhookEvents, {
-  /** True when this delivery is new (and now recorded as applied, pending the caller's commit). */
-  readonly exists: (event: EventRecord) => Effect.Effect<boolean, PersistenceError>
-  readonly recordApplied: (event: EventRecord) => Effect.Effect<boolean, PersistenceError>
-  readonly recordOutcome: (event: EventRecord, outcome: "ignored" | "failed", detail: string) => Effect.Effect<void, PersistenceError>
-}>()("tradeport/core/webhooks/ports/WebhookEvents") {}
+export class WebhookEvents extends Context.Service<
+  WebhookEvents,
+  {
+    /** True when this delivery is new (and now recorded as applied, pending the caller's commit). */
+    readonly exists: (event: EventRecord) => Effect.Effect<boolean, PersistenceError>
+    readonly recordApplied: (event: EventRecord) => Effect.Effect<boolean, PersistenceError>
+    readonly recordOutcome: (
+      event: EventRecord,
+      outcome: "ignored" | "failed",
+      detail: string
+    ) => Effect.Effect<void, PersistenceError>
+  }
+>()("tradeport/core/webhooks/ports/WebhookEvents") {}

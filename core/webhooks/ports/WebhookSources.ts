@@ -16,6 +16,12 @@ export interface WebhookSource {
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
 }
 
-export class WebhookSources extends Context.Service<WebhookSources, {
-  readonly resolve: (provider: string, connectionId: string) => Effect.Effect<Option.Option<WebhookSource>, PersistenceError>
-}>()("tradeport/core/webhooks/ports/WebhookSources") {}
+export class WebhookSources extends Context.Service<
+  WebhookSources,
+  {
+    readonly resolve: (
+      provider: string,
+      connectionId: string
+    ) => Effect.Effect<Option.Option<WebhookSource>, PersistenceError>
+  }
+>()("tradeport/core/webhooks/ports/WebhookSources") {}

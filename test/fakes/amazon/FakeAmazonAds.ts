@@ -22,7 +22,11 @@ export const PROFILE_IDS = ["3243924792357223411", "1215041354659387"]
 
 const random = (prefix: string) => `${prefix}${randomBytes(18).toString("base64url")}`
 
-export const startFakeAmazonAds = async (options: { readonly clientId: string; readonly clientSecret: string; readonly redirectUri: string }): Promise<FakeAmazonAds> => {
+export const startFakeAmazonAds = async (options: {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly redirectUri: string
+}): Promise<FakeAmazonAds> => {
   const codes = new Map<string, { region: string; redirectUri: string; challenge: string; expires: number }>()
   const access = new Map<string, number>()
   const refresh = new Set<string>()
@@ -32,14 +36,18 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
   const consentPage = (region: string, request: FakeRequest): FakeResponse => {
     const q = request.query
     if (q.get("client_id") !== options.clientId) return { status: 400, text: "unknown client" }
-    if (q.get("redirect_uri") !== options.redirectUri) return { status: 400, text: "An unknown redirect_uri was specified" }
-    if (q.get("response_type") !== "code" || q.get("scope") !== "advertising::campaign_management") return { status: 400, text: "invalid request" }
-    if (q.get("code_challenge_method") !== "S256" || (q.get("code_challenge") ?? "").length < 43) return { status: 400, text: "invalid code_challenge" }
+    if (q.get("redirect_uri") !== options.redirectUri)
+      return { status: 400, text: "An unknown redirect_uri was specified" }
+    if (q.get("response_type") !== "code" || q.get("scope") !== "advertising::campaign_management")
+      return { status: 400, text: "invalid request" }
+    if (q.get("code_challenge_method") !== "S256" || (q.get("code_challenge") ?? "").length < 43)
+      return { status: 400, text: "invalid code_challenge" }
     const ticket = encodeURIComponent(`${q.get("state")}|${q.get("code_challenge")}`)
     return {
       status: 200,
       headers: { "content-type": "text/html" },
-      text: `<html><body><h1>Allow Tradeport to manage your advertising (${region})?</h1>` +
+      text:
+        `<html><body><h1>Allow Tradeport to manage your advertising (${region})?</h1>` +
         `<a id="approve" href="/${region}/ap/consent?allow=1&t=${ticket}">Allow</a> <a id="deny" href="/${region}/ap/consent?allow=0&t=${ticket}">Cancel</a></body></html>`
     }
   }
@@ -53,7 +61,12 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
       back.searchParams.set("error_description", "The user denied the request.")
     } else {
       const code = random("ANcode")
-      codes.set(code, { region, redirectUri: options.redirectUri, challenge: challenge ?? "", expires: Date.now() + 5 * 60_000 })
+      codes.set(code, {
+        region,
+        redirectUri: options.redirectUri,
+        challenge: challenge ?? "",
+        expires: Date.now() + 5 * 60_000
+      })
       back.searchParams.set("code", code)
       back.searchParams.set("scope", "advertising::campaign_management")
     }
@@ -63,7 +76,10 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
   const issue = (refreshToken: string) => {
     const token = random("Atza|")
     access.set(token, Date.now() + 3600_000)
-    return { status: 200, json: { access_token: token, refresh_token: refreshToken, token_type: "bearer", expires_in: 3600 } }
+    return {
+      status: 200,
+      json: { access_token: token, refresh_token: refreshToken, token_type: "bearer", expires_in: 3600 }
+    }
   }
 
   const token = (region: string, request: FakeRequest): FakeResponse => {
@@ -78,8 +94,17 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
       codes.delete(form.get("code") ?? "")
       const verifier = form.get("code_verifier") ?? ""
       const challenge = createHash("sha256").update(verifier).digest("base64url")
-      if (code === undefined || code.expires < Date.now() || code.region !== region || code.redirectUri !== form.get("redirect_uri") || code.challenge !== challenge) {
-        return { status: 400, json: { error: "invalid_grant", error_description: "The request has an invalid grant parameter : code" } }
+      if (
+        code === undefined ||
+        code.expires < Date.now() ||
+        code.region !== region ||
+        code.redirectUri !== form.get("redirect_uri") ||
+        code.challenge !== challenge
+      ) {
+        return {
+          status: 400,
+          json: { error: "invalid_grant", error_description: "The request has an invalid grant parameter : code" }
+        }
       }
       const refreshToken = random("Atzr|")
       refresh.add(refreshToken)
@@ -87,7 +112,14 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
     }
     if (grant === "refresh_token") {
       const presented = form.get("refresh_token") ?? ""
-      if (!refresh.has(presented)) return { status: 400, json: { error: "invalid_grant", error_description: "The request has an invalid grant parameter : refresh_token" } }
+      if (!refresh.has(presented))
+        return {
+          status: 400,
+          json: {
+            error: "invalid_grant",
+            error_description: "The request has an invalid grant parameter : refresh_token"
+          }
+        }
       return issue(presented)
     }
     return { status: 400, json: { error: "unsupported_grant_type" } }
@@ -96,16 +128,26 @@ export const startFakeAmazonAds = async (options: { readonly clientId: string; r
   const profiles = (request: FakeRequest): FakeResponse => {
     if (failing.left > 0) {
       failing = { ...failing, left: failing.left - 1 }
-      return { status: failing.status, headers: failing.status === 429 ? { "retry-after": "1" } : {}, json: { code: failing.status === 429 ? "THROTTLED" : "SERVER_IS_BUSY" } }
+      return {
+        status: failing.status,
+        headers: failing.status === 429 ? { "retry-after": "1" } : {},
+        json: { code: failing.status === 429 ? "THROTTLED" : "SERVER_IS_BUSY" }
+      }
     }
     const bearer = String(request.headers["authorization"] ?? "").replace(/^Bearer /i, "")
     const until = access.get(bearer)
-    if (until === undefined || until < Date.now() || request.headers["amazon-advertising-api-clientid"] !== options.clientId) {
+    if (
+      until === undefined ||
+      until < Date.now() ||
+      request.headers["amazon-advertising-api-clientid"] !== options.clientId
+    ) {
       return { status: 401, json: { code: "UNAUTHORIZED", details: "Not authorized to access this advertiser" } }
     }
     // int64 ids as JSON numbers, exactly as Amazon sends them (beyond JavaScript's safe integers).
-    const body = `[${PROFILE_IDS.map((id, i) =>
-      `{"profileId":${id},"countryCode":"${i === 0 ? "DE" : "FR"}","currencyCode":"EUR","dailyBudget":999999999,"timezone":"Europe/Paris","accountInfo":{"marketplaceStringId":"A1PA6795UKMFR9","id":"ENTITY${i}ABCDEF","type":"seller","name":"Shop ${i}","validPaymentMethod":true}}`).join(",")}]`
+    const body = `[${PROFILE_IDS.map(
+      (id, i) =>
+        `{"profileId":${id},"countryCode":"${i === 0 ? "DE" : "FR"}","currencyCode":"EUR","dailyBudget":999999999,"timezone":"Europe/Paris","accountInfo":{"marketplaceStringId":"A1PA6795UKMFR9","id":"ENTITY${i}ABCDEF","type":"seller","name":"Shop ${i}","validPaymentMethod":true}}`
+    ).join(",")}]`
     return { status: 200, headers: { "content-type": "application/json" }, text: body }
   }
 

@@ -27,7 +27,11 @@ export interface FakeShopifyOptions {
   readonly accessTokenLifetimeSeconds?: number | undefined
 }
 
-export interface FakeLineItem { readonly sku: string | null; readonly quantity: number; readonly price: string }
+export interface FakeLineItem {
+  readonly sku: string | null
+  readonly quantity: number
+  readonly price: string
+}
 
 export interface FakeShopifyOrder {
   readonly id: string
@@ -41,7 +45,10 @@ export interface FakeShopifyOrder {
 
 export interface FakeShopify extends FakeServer {
   readonly shopUrlTemplate: string
-  readonly addOrder: (shop: string, order: { readonly id: string; readonly lines: ReadonlyArray<FakeLineItem>; readonly currency?: string }) => FakeShopifyOrder
+  readonly addOrder: (
+    shop: string,
+    order: { readonly id: string; readonly lines: ReadonlyArray<FakeLineItem>; readonly currency?: string }
+  ) => FakeShopifyOrder
   readonly cancelOrder: (shop: string, id: string) => FakeShopifyOrder
   readonly fulfilOrder: (shop: string, id: string) => FakeShopifyOrder
   readonly orders: (shop: string) => ReadonlyArray<FakeShopifyOrder>
@@ -54,7 +61,17 @@ export interface FakeShopify extends FakeServer {
   /** The next N GraphQL requests answer HTTP 429 with Retry-After: 1. */
   readonly rateLimitNext: (n: number) => void
   /** A signed delivery as Shopify sends it; `tamper` alters the body after signing, `shopHeader` spoofs the shop. */
-  readonly webhook: (shop: string, topic: string, payload: unknown, options?: { readonly id?: string; readonly tamper?: boolean; readonly shopHeader?: string; readonly triggeredAt?: Date }) => {
+  readonly webhook: (
+    shop: string,
+    topic: string,
+    payload: unknown,
+    options?: {
+      readonly id?: string
+      readonly tamper?: boolean
+      readonly shopHeader?: string
+      readonly triggeredAt?: Date
+    }
+  ) => {
     readonly headers: Record<string, string>
     readonly body: string
   }
@@ -66,11 +83,18 @@ const hmacHex = (secret: string, message: string) => createHmac("sha256", secret
 
 /** Shopify's redirect signature: every parameter but hmac, sorted by name, `k=v` joined by `&` (no escaping needed for ours). */
 const signRedirect = (secret: string, params: Record<string, string>) => {
-  const message = Object.keys(params).sort().map((k) => `${k}=${params[k]}`).join("&")
+  const message = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join("&")
   return { ...params, hmac: hmacHex(secret, message) }
 }
 
-const html = (body: string): FakeResponse => ({ status: 200, headers: { "content-type": "text/html; charset=utf-8" }, text: `<!doctype html><html><body>${body}</body></html>` })
+const html = (body: string): FakeResponse => ({
+  status: 200,
+  headers: { "content-type": "text/html; charset=utf-8" },
+  text: `<!doctype html><html><body>${body}</body></html>`
+})
 
 export const startFakeShopify = async (options: FakeShopifyOptions): Promise<FakeShopify> => {
   const codes = new Map<string, { shop: string; expires: number }>()
@@ -109,26 +133,38 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
 
   const authorize = (shop: string, request: FakeRequest): FakeResponse => {
     const q = request.query
-    if (q.get("client_id") !== options.clientId) return { status: 400, text: "Oauth error invalid_request: The client_id is invalid" }
-    if (q.get("redirect_uri") !== options.redirectUri) return { status: 400, text: "Oauth error invalid_request: The redirect_uri is not whitelisted" }
+    if (q.get("client_id") !== options.clientId)
+      return { status: 400, text: "Oauth error invalid_request: The client_id is invalid" }
+    if (q.get("redirect_uri") !== options.redirectUri)
+      return { status: 400, text: "Oauth error invalid_request: The redirect_uri is not whitelisted" }
     if (q.get("scope") !== options.scopes) return { status: 400, text: `Oauth error invalid_scope: ${q.get("scope")}` }
     const state = q.get("state") ?? ""
     const approve = `/shops/${shop}/admin/oauth/consent?decision=approve&state=${encodeURIComponent(state)}`
     const deny = `/shops/${shop}/admin/oauth/consent?decision=deny&state=${encodeURIComponent(state)}`
-    return html(`<h1>Install app on ${shop}?</h1><p>Scopes: ${options.scopes}</p><a id="approve" href="${approve}">Install</a> <a id="deny" href="${deny}">Cancel</a>`)
+    return html(
+      `<h1>Install app on ${shop}?</h1><p>Scopes: ${options.scopes}</p><a id="approve" href="${approve}">Install</a> <a id="deny" href="${deny}">Cancel</a>`
+    )
   }
 
   const consent = (shop: string, request: FakeRequest): FakeResponse => {
     const state = request.query.get("state") ?? ""
     const timestamp = String(Math.floor(Date.now() / 1000))
     const host = Buffer.from(`admin.shopify.com/store/${shop.split(".")[0]}`).toString("base64url")
-    const params = request.query.get("decision") === "approve"
-      ? (() => {
-        const code = random("code_")
-        codes.set(code, { shop, expires: Date.now() + 60_000 })
-        return signRedirect(options.clientSecret, { code, host, shop, state, timestamp })
-      })()
-      : signRedirect(options.clientSecret, { error: "access_denied", error_description: "The merchant declined", host, shop, state, timestamp })
+    const params =
+      request.query.get("decision") === "approve"
+        ? (() => {
+            const code = random("code_")
+            codes.set(code, { shop, expires: Date.now() + 60_000 })
+            return signRedirect(options.clientSecret, { code, host, shop, state, timestamp })
+          })()
+        : signRedirect(options.clientSecret, {
+            error: "access_denied",
+            error_description: "The merchant declined",
+            host,
+            shop,
+            state,
+            timestamp
+          })
     return { status: 302, headers: { location: `${options.redirectUri}?${new URLSearchParams(params).toString()}` } }
   }
 
@@ -140,7 +176,11 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
     if (form["grant_type"] === "refresh_token") {
       grants.push("refresh_token")
       const presented = form["refresh_token"] ?? ""
-      if (refreshTokens.get(presented) !== shop) return { status: 400, json: { error: "invalid_grant", error_description: "refresh token is invalid or revoked" } }
+      if (refreshTokens.get(presented) !== shop)
+        return {
+          status: 400,
+          json: { error: "invalid_grant", error_description: "refresh token is invalid or revoked" }
+        }
       // Using a new refresh token retires the one it replaced.
       const previous = pendingPrevious.get(presented)
       if (previous !== undefined) {
@@ -155,7 +195,13 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
     const code = codes.get(form["code"] ?? "")
     codes.delete(form["code"] ?? "")
     if (code === undefined || code.shop !== shop || code.expires < Date.now()) {
-      return { status: 400, json: { error: "invalid_request", error_description: "The authorization code was not found or was already used" } }
+      return {
+        status: 400,
+        json: {
+          error: "invalid_request",
+          error_description: "The authorization code was not found or was already used"
+        }
+      }
     }
     return { status: 200, json: issue(shop, form["expiring"] === "1").body }
   }
@@ -163,20 +209,38 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
   const graphql = (shop: string, request: FakeRequest): FakeResponse => {
     const token = accessTokens.get(String(request.headers["x-shopify-access-token"] ?? ""))
     if (token === undefined || token.shop !== shop || token.expires < Date.now()) {
-      return { status: 401, json: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" } }
+      return {
+        status: 401,
+        json: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }
+      }
     }
     if (rateLimit > 0) {
       rateLimit--
-      return { status: 429, headers: { "retry-after": "1" }, json: { errors: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service." } }
+      return {
+        status: 429,
+        headers: { "retry-after": "1" },
+        json: {
+          errors: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+        }
+      }
     }
     const { query, variables } = JSON.parse(request.body) as { query: string; variables: Record<string, unknown> }
-    const cost = { requestedQueryCost: 52, actualQueryCost: 12, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1948, restoreRate: 100 } }
+    const cost = {
+      requestedQueryCost: 52,
+      actualQueryCost: 12,
+      throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1948, restoreRate: 100 }
+    }
     if (throttle > 0) {
       throttle--
       return {
         status: 200,
         json: {
-          errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
+          errors: [
+            {
+              message: "Throttled",
+              extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" }
+            }
+          ],
           extensions: { cost: { ...cost, throttleStatus: { ...cost.throttleStatus, currentlyAvailable: 0 } } }
         }
       }
@@ -186,16 +250,44 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
       const topic = String(variables["topic"])
       const uri = String(variables["uri"])
       if (list.some((s) => s.topic === topic && s.uri === uri)) {
-        return { status: 200, json: { data: { webhookSubscriptionCreate: { webhookSubscription: null, userErrors: [{ field: ["webhookSubscription", "callbackUrl"], message: "Address for this topic has already been taken" }] } } } }
+        return {
+          status: 200,
+          json: {
+            data: {
+              webhookSubscriptionCreate: {
+                webhookSubscription: null,
+                userErrors: [
+                  {
+                    field: ["webhookSubscription", "callbackUrl"],
+                    message: "Address for this topic has already been taken"
+                  }
+                ]
+              }
+            }
+          }
+        }
       }
       list.push({ topic, uri })
       subscriptions.set(shop, list)
-      return { status: 200, json: { data: { webhookSubscriptionCreate: { webhookSubscription: { id: `gid://shopify/WebhookSubscription/${list.length}` }, userErrors: [] } }, extensions: { cost } } }
+      return {
+        status: 200,
+        json: {
+          data: {
+            webhookSubscriptionCreate: {
+              webhookSubscription: { id: `gid://shopify/WebhookSubscription/${list.length}` },
+              userErrors: []
+            }
+          },
+          extensions: { cost }
+        }
+      }
     }
     if (query.includes("orders(")) {
       const first = Number(variables["first"] ?? 50)
-      const after = typeof variables["after"] === "string" ? Number(Buffer.from(variables["after"], "base64").toString()) : 0
-      const filter = typeof variables["query"] === "string" ? /updated_at:>='([^']+)'/.exec(variables["query"])?.[1] : undefined
+      const after =
+        typeof variables["after"] === "string" ? Number(Buffer.from(variables["after"], "base64").toString()) : 0
+      const filter =
+        typeof variables["query"] === "string" ? /updated_at:>='([^']+)'/.exec(variables["query"])?.[1] : undefined
       const since = filter === undefined ? -Infinity : Date.parse(filter)
       const matching = [...(orders.get(shop) ?? [])]
         .filter((o) => Date.parse(o.updatedAt) >= since)
@@ -207,7 +299,10 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
         json: {
           data: {
             orders: {
-              pageInfo: { hasNextPage: end < matching.length, endCursor: page.length === 0 ? null : Buffer.from(String(end)).toString("base64") },
+              pageInfo: {
+                hasNextPage: end < matching.length,
+                endCursor: page.length === 0 ? null : Buffer.from(String(end)).toString("base64")
+              },
               nodes: page.map((o) => ({
                 id: `gid://shopify/Order/${o.id}`,
                 name: o.name,
@@ -216,7 +311,13 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
                 cancelledAt: o.cancelledAt,
                 displayFulfillmentStatus: o.fulfilled ? "FULFILLED" : "UNFULFILLED",
                 displayFinancialStatus: "PAID",
-                lineItems: { nodes: o.lines.map((l) => ({ sku: l.sku, currentQuantity: l.quantity, originalUnitPriceSet: { shopMoney: { amount: l.price, currencyCode: o.currency } } })) }
+                lineItems: {
+                  nodes: o.lines.map((l) => ({
+                    sku: l.sku,
+                    currentQuantity: l.quantity,
+                    originalUnitPriceSet: { shopMoney: { amount: l.price, currencyCode: o.currency } }
+                  }))
+                }
               }))
             }
           },
@@ -224,7 +325,10 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
         }
       }
     }
-    return { status: 200, json: { errors: [{ message: "Field doesn't exist", extensions: { code: "undefinedField" } }] } }
+    return {
+      status: 200,
+      json: { errors: [{ message: "Field doesn't exist", extensions: { code: "undefinedField" } }] }
+    }
   }
 
   const server = await startFakeServer((request) => {
@@ -235,7 +339,8 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
     if (request.method === "GET" && path === "/admin/oauth/authorize") return authorize(shop, request)
     if (request.method === "GET" && path === "/admin/oauth/consent") return consent(shop, request)
     if (request.method === "POST" && path === "/admin/oauth/access_token") return accessToken(shop, request)
-    if (request.method === "POST" && /^\/admin\/api\/\d{4}-\d{2}\/graphql\.json$/.test(path)) return graphql(shop, request)
+    if (request.method === "POST" && /^\/admin\/api\/\d{4}-\d{2}\/graphql\.json$/.test(path))
+      return graphql(shop, request)
     return { status: 404, json: { errors: "Not Found" } }
   })
 
@@ -255,7 +360,14 @@ export const startFakeShopify = async (options: FakeShopifyOptions): Promise<Fak
     cancelled_at: o.cancelledAt,
     financial_status: "paid",
     fulfillment_status: o.fulfilled ? "fulfilled" : null,
-    line_items: o.lines.map((l, i) => ({ id: i + 1, sku: l.sku, quantity: l.quantity, current_quantity: l.quantity, price: l.price, title: l.sku ?? "Custom item" }))
+    line_items: o.lines.map((l, i) => ({
+      id: i + 1,
+      sku: l.sku,
+      quantity: l.quantity,
+      current_quantity: l.quantity,
+      price: l.price,
+      title: l.sku ?? "Custom item"
+    }))
   })
 
   return {

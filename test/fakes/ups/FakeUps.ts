@@ -41,7 +41,7 @@ const error = (status: number, code: string, message: string, headers?: Record<s
 
 type Json = Record<string, unknown>
 const obj = (value: unknown): Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? value as Json : {}
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {}
 const str = (value: unknown) => (typeof value === "string" ? value : undefined)
 /** UPS accepts a list or a single object in most places. */
 const list = (value: unknown): Array<Json> =>
@@ -153,20 +153,22 @@ export const startFakeUps = async (options: FakeUpsOptions): Promise<FakeUps> =>
     if (services.length === 0) {
       return error(400, "111210", "The requested service is unavailable between the selected locations.")
     }
-    const rated = services.map((s): Json => ({
-      Service: { Code: s.code, Description: "" },
-      BillingWeight: { UnitOfMeasurement: { Code: "LBS", Description: "Pounds" }, Weight: "4.0" },
-      TransportationCharges: { CurrencyCode: "USD", MonetaryValue: s.published },
-      ServiceOptionsCharges: { CurrencyCode: "USD", MonetaryValue: "0.00" },
-      TotalCharges: { CurrencyCode: "USD", MonetaryValue: s.published },
-      ...(negotiated
-        ? { NegotiatedRateCharges: { TotalCharge: { CurrencyCode: "USD", MonetaryValue: s.negotiated } } }
-        : {}),
-      ...(s.days === undefined
-        ? {}
-        : { GuaranteedDelivery: { BusinessDaysInTransit: s.days, DeliveryByTime: "10:30 A.M." } }),
-      RatedPackage: [{ Weight: "3.4" }]
-    }))
+    const rated = services.map(
+      (s): Json => ({
+        Service: { Code: s.code, Description: "" },
+        BillingWeight: { UnitOfMeasurement: { Code: "LBS", Description: "Pounds" }, Weight: "4.0" },
+        TransportationCharges: { CurrencyCode: "USD", MonetaryValue: s.published },
+        ServiceOptionsCharges: { CurrencyCode: "USD", MonetaryValue: "0.00" },
+        TotalCharges: { CurrencyCode: "USD", MonetaryValue: s.published },
+        ...(negotiated
+          ? { NegotiatedRateCharges: { TotalCharge: { CurrencyCode: "USD", MonetaryValue: s.negotiated } } }
+          : {}),
+        ...(s.days === undefined
+          ? {}
+          : { GuaranteedDelivery: { BusinessDaysInTransit: s.days, DeliveryByTime: "10:30 A.M." } }),
+        RatedPackage: [{ Weight: "3.4" }]
+      })
+    )
     const legacy = versionOf(version) < 2409
     return { status: 200, json: { RateResponse: { Response: success, RatedShipment: shaped(rated, legacy) } } }
   }
@@ -179,8 +181,7 @@ export const startFakeUps = async (options: FakeUpsOptions): Promise<FakeUps> =>
     if (!/^[A-Z0-9]{6}$/i.test(account)) return error(400, "120100", "Missing or invalid shipper number")
     const service = str(obj(shipment["Service"])["Code"])
     if (service === undefined) return error(400, "120200", "Missing Service Code")
-    const billed = list(obj(shipment["PaymentInformation"])["ShipmentCharge"])
-      .find((c) => c["Type"] === "01")
+    const billed = list(obj(shipment["PaymentInformation"])["ShipmentCharge"]).find((c) => c["Type"] === "01")
     if (str(obj(billed?.["BillShipper"])["AccountNumber"]) !== account) {
       return error(400, "120412", "BillShipper AccountNumber must match the ShipperNumber")
     }
@@ -202,10 +203,15 @@ export const startFakeUps = async (options: FakeUpsOptions): Promise<FakeUps> =>
       ShipmentCharges: { TotalCharges: { CurrencyCode: "USD", MonetaryValue: "12.34" } },
       BillingWeight: { UnitOfMeasurement: { Code: "LBS", Description: "Pounds" }, Weight: "4.0" },
       ShipmentIdentificationNumber: number,
-      PackageResults: shaped([{
-        TrackingNumber: number,
-        ShippingLabel: { ImageFormat: { Code: "GIF", Description: "GIF" }, GraphicImage: GIF }
-      }], versionOf(version) < 2403)
+      PackageResults: shaped(
+        [
+          {
+            TrackingNumber: number,
+            ShippingLabel: { ImageFormat: { Code: "GIF", Description: "GIF" }, GraphicImage: GIF }
+          }
+        ],
+        versionOf(version) < 2403
+      )
     }
     const context = obj(obj(request["Request"])["TransactionReference"])
     return {
@@ -221,10 +227,12 @@ export const startFakeUps = async (options: FakeUpsOptions): Promise<FakeUps> =>
         status: 200,
         json: {
           trackResponse: {
-            shipment: [{
-              inquiryNumber: inquiry,
-              warnings: [{ code: "TW0001", message: "Tracking Information Not Found" }]
-            }]
+            shipment: [
+              {
+                inquiryNumber: inquiry,
+                warnings: [{ code: "TW0001", message: "Tracking Information Not Found" }]
+              }
+            ]
           }
         }
       }
@@ -232,20 +240,28 @@ export const startFakeUps = async (options: FakeUpsOptions): Promise<FakeUps> =>
     const [type = "I", code] = state.split("/")
     const known = ACTIVITY[type] ?? { code: "??", description: "Status update" }
     const latest = { type, code: code ?? known.code, description: known.description }
-    const activity = [latest, ...(type === "M" ? [] : [{ type: "M", ...ACTIVITY["M"]! }])]
-      .map((status) => ({ date: "20261122", time: "101500", location: { address: { country: "US" } }, status }))
+    const activity = [latest, ...(type === "M" ? [] : [{ type: "M", ...ACTIVITY["M"]! }])].map((status) => ({
+      date: "20261122",
+      time: "101500",
+      location: { address: { country: "US" } },
+      status
+    }))
     return {
       status: 200,
       json: {
         trackResponse: {
-          shipment: [{
-            inquiryNumber: inquiry,
-            package: [{
-              trackingNumber: inquiry,
-              currentStatus: { description: latest.description, code: "005" },
-              activity
-            }]
-          }]
+          shipment: [
+            {
+              inquiryNumber: inquiry,
+              package: [
+                {
+                  trackingNumber: inquiry,
+                  currentStatus: { description: latest.description, code: "005" },
+                  activity
+                }
+              ]
+            }
+          ]
         }
       }
     }
@@ -276,13 +292,14 @@ export const startFakeUps = async (options: FakeUpsOptions): Promise<FakeUps> =>
     const rating = RATE.exec(request.path)
     const shipping = SHIP.exec(request.path)
     const tracked = TRACK.exec(request.path)
-    const answer = request.method === "POST" && rating !== null
-      ? rate(rating[1]!, rating[2]!, body)
-      : request.method === "POST" && shipping !== null
-      ? ship(shipping[1]!, body)
-      : request.method === "GET" && tracked !== null
-      ? track(decodeURIComponent(tracked[1]!))
-      : error(404, "10404", "Resource not found")
+    const answer =
+      request.method === "POST" && rating !== null
+        ? rate(rating[1]!, rating[2]!, body)
+        : request.method === "POST" && shipping !== null
+          ? ship(shipping[1]!, body)
+          : request.method === "GET" && tracked !== null
+            ? track(decodeURIComponent(tracked[1]!))
+            : error(404, "10404", "Resource not found")
     // Garbled: the operation happened (a label may have been bought) but the answer is not what UPS documents.
     return mode === "garbled"
       ? { status: 200, json: { Response: { ...success, Alert: [{ Code: "120900" }] } } }
