@@ -14,36 +14,28 @@ const adsProblems = {
   AdsRefused: problems.AdsRefused
 } as const
 
-export const AmazonAdsHandlers = HttpApiBuilder.group(
-  Api,
-  "amazonAds",
-  Effect.fn(function* (handlers) {
-    return handlers
-      .handle("install", ({ query }) => startConnect("amazon_ads", query))
-      .handle("profiles", ({ params }) =>
-        caller.pipe(
-          Effect.flatMap((principal) => Advertising.profiles(principal, params.id)),
-          Effect.catchTags(adsProblems)
-        )
+export const AmazonAdsHandlers = HttpApiBuilder.group(Api, "amazonAds", (handlers) =>
+  handlers
+    .handle("install", ({ query }) => startConnect("amazon_ads", query))
+    .handle("profiles", ({ params }) =>
+      caller.pipe(
+        Effect.flatMap((principal) => Advertising.profiles(principal, params.id)),
+        Effect.catchTags(adsProblems)
       )
-      .handle("selectProfile", ({ params, payload }) =>
-        caller.pipe(
-          Effect.flatMap((principal) => Advertising.selectProfile(principal, params.id, payload.profileId)),
-          Effect.map(toView),
-          Effect.catchTags({
-            ...adsProblems,
-            InsufficientRole: problems.InsufficientRole,
-            UnknownProfile: problems.UnknownProfile
-          })
-        )
+    )
+    .handle("selectProfile", ({ params, payload }) =>
+      caller.pipe(
+        Effect.flatMap((principal) => Advertising.selectProfile(principal, params.id, payload.profileId)),
+        Effect.map(toView),
+        Effect.catchTags({
+          ...adsProblems,
+          InsufficientRole: problems.InsufficientRole,
+          UnknownProfile: problems.UnknownProfile
+        })
       )
-  })
+    )
 )
 
-export const AmazonAdsCallbackHandlers = HttpApiBuilder.group(
-  Api,
-  "amazonAdsCallback",
-  Effect.fn(function* (handlers) {
-    return handlers.handle("callback", () => codeCallback("amazon_ads"))
-  })
+export const AmazonAdsCallbackHandlers = HttpApiBuilder.group(Api, "amazonAdsCallback", (handlers) =>
+  handlers.handle("callback", () => codeCallback("amazon_ads"))
 )

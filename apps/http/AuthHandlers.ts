@@ -19,75 +19,65 @@ const toTokenPair = (pair: Effect.Success<ReturnType<typeof Authentication.login
     role: pair.principal.role
   })
 
-export const AuthHandlers = HttpApiBuilder.group(
-  Api,
-  "auth",
-  Effect.fn(function* (handlers) {
-    return handlers
-      .handle("register", ({ payload }) =>
-        register({
-          organizationName: payload.organizationName,
-          email: payload.email,
-          password: Redacted.make(payload.password)
-        }).pipe(
-          Effect.map(
-            ({ organization, user, membership }) =>
-              new Registered({
-                organization: { id: organization.id, name: organization.name },
-                user: { id: user.id, email: user.email },
-                role: membership.role
-              })
-          ),
-          Effect.catchTags({ EmailTaken: problems.EmailTaken, PersistenceError: problems.PersistenceError })
-        )
-      )
-      .handle("login", ({ payload }) =>
-        Authentication.login({
-          email: payload.email,
-          password: Redacted.make(payload.password),
-          organizationId: payload.organizationId
-        }).pipe(
-          Effect.map(toTokenPair),
-          Effect.catchTags({
-            InvalidCredentials: problems.InvalidCredentials,
-            PersistenceError: problems.PersistenceError,
-            CacheError: problems.CacheError
-          })
-        )
-      )
-      .handle("refresh", ({ payload }) =>
-        Authentication.refresh(Redacted.make(payload.refreshToken)).pipe(
-          Effect.map(toTokenPair),
-          Effect.catchTags({
-            InvalidRefreshToken: problems.InvalidRefreshToken,
-            PersistenceError: problems.PersistenceError
-          })
-        )
-      )
-      .handle("logout", ({ payload }) =>
-        Authentication.logout(Redacted.make(payload.refreshToken)).pipe(
-          Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        )
-      )
-  })
-)
-
-export const MeHandlers = HttpApiBuilder.group(
-  Api,
-  "me",
-  Effect.fn(function* (handlers) {
-    return handlers.handle("me", () =>
-      Effect.gen(function* () {
-        const principal = yield* CurrentPrincipal
-        const { member, organization } = yield* Members.me(principal)
-        return new Me({
-          user: { id: member.userId, email: member.email },
-          organization: { id: organization.id, name: organization.name },
-          role: member.role
-        })
+export const AuthHandlers = HttpApiBuilder.group(Api, "auth", (handlers) =>
+  handlers
+    .handle("register", ({ payload }) =>
+      register({
+        organizationName: payload.organizationName,
+        email: payload.email,
+        password: Redacted.make(payload.password)
       }).pipe(
-        Effect.catchTags({ MemberNotFound: problems.MemberNotFound, PersistenceError: problems.PersistenceError })
+        Effect.map(
+          ({ organization, user, membership }) =>
+            new Registered({
+              organization: { id: organization.id, name: organization.name },
+              user: { id: user.id, email: user.email },
+              role: membership.role
+            })
+        ),
+        Effect.catchTags({ EmailTaken: problems.EmailTaken, PersistenceError: problems.PersistenceError })
       )
     )
-  })
+    .handle("login", ({ payload }) =>
+      Authentication.login({
+        email: payload.email,
+        password: Redacted.make(payload.password),
+        organizationId: payload.organizationId
+      }).pipe(
+        Effect.map(toTokenPair),
+        Effect.catchTags({
+          InvalidCredentials: problems.InvalidCredentials,
+          PersistenceError: problems.PersistenceError,
+          CacheError: problems.CacheError
+        })
+      )
+    )
+    .handle("refresh", ({ payload }) =>
+      Authentication.refresh(Redacted.make(payload.refreshToken)).pipe(
+        Effect.map(toTokenPair),
+        Effect.catchTags({
+          InvalidRefreshToken: problems.InvalidRefreshToken,
+          PersistenceError: problems.PersistenceError
+        })
+      )
+    )
+    .handle("logout", ({ payload }) =>
+      Authentication.logout(Redacted.make(payload.refreshToken)).pipe(
+        Effect.catchTags({ PersistenceError: problems.PersistenceError })
+      )
+    )
+)
+
+export const MeHandlers = HttpApiBuilder.group(Api, "me", (handlers) =>
+  handlers.handle("me", () =>
+    Effect.gen(function* () {
+      const principal = yield* CurrentPrincipal
+      const { member, organization } = yield* Members.me(principal)
+      return new Me({
+        user: { id: member.userId, email: member.email },
+        organization: { id: organization.id, name: organization.name },
+        role: member.role
+      })
+    }).pipe(Effect.catchTags({ MemberNotFound: problems.MemberNotFound, PersistenceError: problems.PersistenceError }))
+  )
 )

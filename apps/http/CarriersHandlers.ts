@@ -3,7 +3,6 @@ import { Effect, Redacted } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { ConnectionId } from "../../core/connections/Connection.ts"
 import * as Shipping from "../../core/shipping/Shipping.ts"
-import { FailureAnswers } from "../../core/idempotency/ports/FailureAnswers.ts"
 import { Api } from "./Api.ts"
 import { caller } from "./Authentication.ts"
 import { toView } from "./ConnectionsHandlers.ts"
@@ -25,66 +24,59 @@ const carrierProblems = {
   PersistenceError: problems.PersistenceError
 } as const
 
-export const CarriersHandlers = HttpApiBuilder.group(
-  Api,
-  "carriers",
-  Effect.fn(function* (handlers) {
-    // How refusals are remembered under an Idempotency-Key: resolved once, when the group is built.
-    const answers = yield* FailureAnswers
-    return handlers
-      .handle("addAccount", ({ params, payload }) =>
-        Effect.gen(function* () {
-          const account = {
-            ...payload,
-            clientSecret: Redacted.make(payload.clientSecret),
-            distributionCenter: payload.distributionCenter
-          }
-          return toView(yield* Shipping.addAccount(yield* caller, params.carrier, account))
-        }).pipe(
-          Effect.catchTags({
-            InsufficientRole: problems.InsufficientRole,
-            ProviderLookupError: problems.ProviderLookupError,
-            CarrierUnavailable: problems.CarrierUnavailable,
-            CarrierRejected: problems.CarrierRejected,
-            PersistenceError: problems.PersistenceError
-          })
-        )
+export const CarriersHandlers = HttpApiBuilder.group(Api, "carriers", (handlers) =>
+  handlers
+    .handle("addAccount", ({ params, payload }) =>
+      Effect.gen(function* () {
+        const account = {
+          ...payload,
+          clientSecret: Redacted.make(payload.clientSecret),
+          distributionCenter: payload.distributionCenter
+        }
+        return toView(yield* Shipping.addAccount(yield* caller, params.carrier, account))
+      }).pipe(
+        Effect.catchTags({
+          InsufficientRole: problems.InsufficientRole,
+          ProviderLookupError: problems.ProviderLookupError,
+          CarrierUnavailable: problems.CarrierUnavailable,
+          CarrierRejected: problems.CarrierRejected,
+          PersistenceError: problems.PersistenceError
+        })
       )
-      .handle("listAccounts", () =>
-        caller.pipe(
-          Effect.flatMap(Shipping.listAccounts),
-          Effect.map((accounts) => ({ accounts: accounts.map(toView) })),
-          Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        )
+    )
+    .handle("listAccounts", () =>
+      caller.pipe(
+        Effect.flatMap(Shipping.listAccounts),
+        Effect.map((accounts) => ({ accounts: accounts.map(toView) })),
+        Effect.catchTags({ PersistenceError: problems.PersistenceError })
       )
-      .handle("quote", ({ params, payload }) =>
-        caller.pipe(
-          Effect.flatMap((principal) => Shipping.quote(principal, params.id, shipmentInput(payload))),
-          Effect.map((quotes) => ({ quotes })),
-          Effect.catchTags(carrierProblems)
-        )
+    )
+    .handle("quote", ({ params, payload }) =>
+      caller.pipe(
+        Effect.flatMap((principal) => Shipping.quote(principal, params.id, shipmentInput(payload))),
+        Effect.map((quotes) => ({ quotes })),
+        Effect.catchTags(carrierProblems)
       )
-      .handle("ship", ({ params, payload, headers }) =>
-        caller.pipe(
-          Effect.flatMap((principal) =>
-            Shipping.ship(principal, params.id, headers["idempotency-key"], shipmentInput(payload))
-          ),
-          Effect.provideService(FailureAnswers, answers),
-          Effect.catchTags({
-            ...carrierProblems,
-            OrderNotShippable: problems.OrderNotShippable,
-            IdempotencyError: problems.IdempotencyError,
-            ReplayedFailure: problems.ReplayedFailure,
-            IrreversibleOutcome: problems.IrreversibleOutcome
-          })
-        )
+    )
+    .handle("ship", ({ params, payload, headers }) =>
+      caller.pipe(
+        Effect.flatMap((principal) =>
+          Shipping.ship(principal, params.id, headers["idempotency-key"], shipmentInput(payload))
+        ),
+        Effect.catchTags({
+          ...carrierProblems,
+          OrderNotShippable: problems.OrderNotShippable,
+          IdempotencyError: problems.IdempotencyError,
+          ReplayedFailure: problems.ReplayedFailure,
+          IrreversibleOutcome: problems.IrreversibleOutcome
+        })
       )
-      .handle("shipments", ({ params }) =>
-        caller.pipe(
-          Effect.flatMap((principal) => Shipping.shipments(principal, params.id)),
-          Effect.map((shipments) => ({ shipments })),
-          Effect.catchTags({ OrderNotFound: problems.OrderNotFound, PersistenceError: problems.PersistenceError })
-        )
+    )
+    .handle("shipments", ({ params }) =>
+      caller.pipe(
+        Effect.flatMap((principal) => Shipping.shipments(principal, params.id)),
+        Effect.map((shipments) => ({ shipments })),
+        Effect.catchTags({ OrderNotFound: problems.OrderNotFound, PersistenceError: problems.PersistenceError })
       )
-  })
+    )
 )

@@ -3,7 +3,6 @@ import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import type { G2AProduct } from "../../core/marketplace/Marketplace.ts"
 import * as Purchasing from "../../core/marketplace/Purchasing.ts"
-import { FailureAnswers } from "../../core/idempotency/ports/FailureAnswers.ts"
 import { Api } from "./Api.ts"
 import { caller } from "./Authentication.ts"
 import { problems } from "./ErrorMapping.ts"
@@ -22,48 +21,41 @@ const view = (p: G2AProduct) =>
     updatedAt: p.updatedAt ?? null
   })
 
-export const G2AHandlers = HttpApiBuilder.group(
-  Api,
-  "g2a",
-  Effect.fn(function* (handlers) {
-    // How refusals are remembered under an Idempotency-Key: resolved once, when the group is built.
-    const answers = yield* FailureAnswers
-    return handlers
-      .handle("products", ({ query }) =>
-        Purchasing.products(query).pipe(
-          Effect.map((page) => ({ total: page.total, page: page.page, products: page.products.map(view) })),
-          Effect.catchTags({ G2AError: problems.G2AError })
-        )
+export const G2AHandlers = HttpApiBuilder.group(Api, "g2a", (handlers) =>
+  handlers
+    .handle("products", ({ query }) =>
+      Purchasing.products(query).pipe(
+        Effect.map((page) => ({ total: page.total, page: page.page, products: page.products.map(view) })),
+        Effect.catchTags({ G2AError: problems.G2AError })
       )
-      .handle("product", ({ params }) =>
-        Purchasing.product(params.id).pipe(Effect.map(view), Effect.catchTags({ G2AError: problems.G2AError }))
+    )
+    .handle("product", ({ params }) =>
+      Purchasing.product(params.id).pipe(Effect.map(view), Effect.catchTags({ G2AError: problems.G2AError }))
+    )
+    .handle("checkOffer", ({ params, query }) =>
+      Purchasing.offer(params.id, { price: query.price, quantity: query.quantity }).pipe(
+        Effect.map(view),
+        Effect.catchTags({ G2AError: problems.G2AError })
       )
-      .handle("checkOffer", ({ params, query }) =>
-        Purchasing.offer(params.id, { price: query.price, quantity: query.quantity }).pipe(
-          Effect.map(view),
-          Effect.catchTags({ G2AError: problems.G2AError })
-        )
+    )
+    .handle("order", ({ headers, payload }) =>
+      caller.pipe(
+        Effect.flatMap((principal) => Purchasing.buy(principal, headers["idempotency-key"], payload)),
+        Effect.catchTags({
+          InsufficientRole: problems.InsufficientRole,
+          G2AError: problems.G2AError,
+          PurchaseAboveLimit: problems.PurchaseAboveLimit,
+          IdempotencyError: problems.IdempotencyError,
+          ReplayedFailure: problems.ReplayedFailure,
+          IrreversibleOutcome: problems.IrreversibleOutcome
+        })
       )
-      .handle("order", ({ headers, payload }) =>
-        caller.pipe(
-          Effect.flatMap((principal) => Purchasing.buy(principal, headers["idempotency-key"], payload)),
-          Effect.provideService(FailureAnswers, answers),
-          Effect.catchTags({
-            InsufficientRole: problems.InsufficientRole,
-            G2AError: problems.G2AError,
-            PurchaseAboveLimit: problems.PurchaseAboveLimit,
-            IdempotencyError: problems.IdempotencyError,
-            ReplayedFailure: problems.ReplayedFailure,
-            IrreversibleOutcome: problems.IrreversibleOutcome
-          })
-        )
+    )
+    .handle("orders", ({ query }) =>
+      caller.pipe(
+        Effect.flatMap((principal) => Purchasing.list(principal, query.limit ?? 50)),
+        Effect.map((orders) => ({ orders })),
+        Effect.catchTags({ PersistenceError: problems.PersistenceError })
       )
-      .handle("orders", ({ query }) =>
-        caller.pipe(
-          Effect.flatMap((principal) => Purchasing.list(principal, query.limit ?? 50)),
-          Effect.map((orders) => ({ orders })),
-          Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        )
-      )
-  })
+    )
 )

@@ -45,100 +45,96 @@ const levelsOf = (organizationId: OrgId, sku: string | undefined) =>
     return yield* repository.levels(organizationId, sku === undefined ? undefined : [sku])
   })
 
-export const OrdersHandlers = HttpApiBuilder.group(
-  Api,
-  "orders",
-  Effect.fn(function* (handlers) {
-    return handlers
-      .handle("create", ({ headers, payload }) =>
-        Effect.gen(function* () {
-          const principal = yield* caller
-          const input = {
-            lines: payload.lines.map(
-              (l) => new OrderLine({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents ?? 0 })
-            ),
-            location: payload.location,
-            currency: payload.currency,
-            customerEmail: payload.customerEmail
-          }
-          return yield* idempotent({
-            organizationId: principal.organizationId,
-            key: headers["idempotency-key"],
-            operation: "orders.create",
-            payload,
-            successStatus: 201,
-            schema: Order,
-            run: Orders.create(principal.organizationId, input, { kind: "api" }).pipe(
-              Effect.map((r) => r.order),
-              Effect.catchTags(creationProblems)
-            )
-          })
-        })
-      )
-      .handle("list", ({ query }) =>
-        caller.pipe(
-          Effect.flatMap((p) =>
-            Orders.list(p.organizationId, { status: query.status, limit: query.limit ?? 50, before: query.before })
+export const OrdersHandlers = HttpApiBuilder.group(Api, "orders", (handlers) =>
+  handlers
+    .handle("create", ({ headers, payload }) =>
+      Effect.gen(function* () {
+        const principal = yield* caller
+        const input = {
+          lines: payload.lines.map(
+            (l) => new OrderLine({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents ?? 0 })
           ),
-          Effect.map((page) => new OrderPage({ orders: page.orders, nextCursor: page.nextCursor ?? null })),
-          Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        )
-      )
-      .handle("get", ({ params }) =>
-        caller.pipe(
-          Effect.flatMap((p) => Orders.get(p.organizationId, params.id)),
-          Effect.catchTags({ OrderNotFound: orderNotFound, PersistenceError: problems.PersistenceError })
-        )
-      )
-      .handle("cancel", ({ params }) =>
-        caller.pipe(
-          Effect.flatMap((p) => Orders.cancel(p.organizationId, params.id)),
-          Effect.catchTags(transitionProblems)
-        )
-      )
-      .handle("fulfil", ({ params }) =>
-        caller.pipe(
-          Effect.flatMap((p) => Orders.fulfil(p.organizationId, params.id)),
-          Effect.catchTags(transitionProblems)
-        )
-      )
-      .handle("products", ({ payload }) =>
-        Effect.gen(function* () {
-          const principal = yield* caller
-          yield* requireRole(principal.role, "admin")
-          yield* (yield* InventoryRepository).upsertProducts(principal.organizationId, payload.products)
-          return { received: payload.products.length }
-        }).pipe(
-          Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
-        )
-      )
-      .handle("inventory", ({ query }) =>
-        caller.pipe(
-          Effect.flatMap((p) => levelsOf(p.organizationId, query.sku)),
-          Effect.map((levels) => ({ levels: levels.map((l) => new Level(l)) })),
-          Effect.catchTags({ PersistenceError: problems.PersistenceError })
-        )
-      )
-      .handle("importInventory", ({ headers, payload, query }) =>
-        Effect.gen(function* () {
-          const principal = yield* caller
-          yield* requireRole(principal.role, "admin")
-          const rows = yield* readRows(headers["content-type"] ?? "application/json", payload).pipe(
-            Effect.mapError((e) =>
-              typeof e === "object" && e !== null && "_tag" in e && e._tag === "ImportFormatError" && "message" in e
-                ? new Unprocessable({ code: "import_format", detail: String(e.message) })
-                : new Unprocessable({ code: "import_unreadable", detail: "The body could not be read." })
-            )
+          location: payload.location,
+          currency: payload.currency,
+          customerEmail: payload.customerEmail
+        }
+        return yield* idempotent({
+          organizationId: principal.organizationId,
+          key: headers["idempotency-key"],
+          operation: "orders.create",
+          payload,
+          successStatus: 201,
+          schema: Order,
+          run: Orders.create(principal.organizationId, input, { kind: "api" }).pipe(
+            Effect.map((r) => r.order),
+            Effect.catchTags(creationProblems)
           )
-          const report = yield* importLevels(principal.organizationId, rows, query.mode ?? "all-or-nothing")
-          const body = new ImportReportBody({ ...report, errors: [...report.errors] })
-          if (report.mode === "all-or-nothing" && report.errors.length > 0) {
-            return yield* new ImportRejected({ code: "import_rejected", report: body })
-          }
-          return body
-        }).pipe(
-          Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
-        )
+        })
+      })
+    )
+    .handle("list", ({ query }) =>
+      caller.pipe(
+        Effect.flatMap((p) =>
+          Orders.list(p.organizationId, { status: query.status, limit: query.limit ?? 50, before: query.before })
+        ),
+        Effect.map((page) => new OrderPage({ orders: page.orders, nextCursor: page.nextCursor ?? null })),
+        Effect.catchTags({ PersistenceError: problems.PersistenceError })
       )
-  })
+    )
+    .handle("get", ({ params }) =>
+      caller.pipe(
+        Effect.flatMap((p) => Orders.get(p.organizationId, params.id)),
+        Effect.catchTags({ OrderNotFound: orderNotFound, PersistenceError: problems.PersistenceError })
+      )
+    )
+    .handle("cancel", ({ params }) =>
+      caller.pipe(
+        Effect.flatMap((p) => Orders.cancel(p.organizationId, params.id)),
+        Effect.catchTags(transitionProblems)
+      )
+    )
+    .handle("fulfil", ({ params }) =>
+      caller.pipe(
+        Effect.flatMap((p) => Orders.fulfil(p.organizationId, params.id)),
+        Effect.catchTags(transitionProblems)
+      )
+    )
+    .handle("products", ({ payload }) =>
+      Effect.gen(function* () {
+        const principal = yield* caller
+        yield* requireRole(principal.role, "admin")
+        yield* (yield* InventoryRepository).upsertProducts(principal.organizationId, payload.products)
+        return { received: payload.products.length }
+      }).pipe(
+        Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
+      )
+    )
+    .handle("inventory", ({ query }) =>
+      caller.pipe(
+        Effect.flatMap((p) => levelsOf(p.organizationId, query.sku)),
+        Effect.map((levels) => ({ levels: levels.map((l) => new Level(l)) })),
+        Effect.catchTags({ PersistenceError: problems.PersistenceError })
+      )
+    )
+    .handle("importInventory", ({ headers, payload, query }) =>
+      Effect.gen(function* () {
+        const principal = yield* caller
+        yield* requireRole(principal.role, "admin")
+        const rows = yield* readRows(headers["content-type"] ?? "application/json", payload).pipe(
+          Effect.mapError((e) =>
+            typeof e === "object" && e !== null && "_tag" in e && e._tag === "ImportFormatError" && "message" in e
+              ? new Unprocessable({ code: "import_format", detail: String(e.message) })
+              : new Unprocessable({ code: "import_unreadable", detail: "The body could not be read." })
+          )
+        )
+        const report = yield* importLevels(principal.organizationId, rows, query.mode ?? "all-or-nothing")
+        const body = new ImportReportBody({ ...report, errors: [...report.errors] })
+        if (report.mode === "all-or-nothing" && report.errors.length > 0) {
+          return yield* new ImportRejected({ code: "import_rejected", report: body })
+        }
+        return body
+      }).pipe(
+        Effect.catchTags({ InsufficientRole: problems.InsufficientRole, PersistenceError: problems.PersistenceError })
+      )
+    )
 )

@@ -15,7 +15,6 @@ import { AuthenticatedLive } from "./Authentication.ts"
 import { AuthHandlers, MeHandlers } from "./AuthHandlers.ts"
 import { AmazonAdsCallbackHandlers, AmazonAdsHandlers } from "./AmazonAdsHandlers.ts"
 import { CarriersHandlers } from "./CarriersHandlers.ts"
-import { FailureAnswersLive } from "./ErrorMapping.ts"
 import { SessionHandlers } from "./SessionHandlers.ts"
 import { ChannelCallbackHandlers, ChannelInstallHandlers } from "./ChannelsHandlers.ts"
 import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
@@ -82,7 +81,6 @@ export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json
     SessionHandlers
   ]),
   Layer.provide(AuthenticatedLive),
-  Layer.provide(FailureAnswersLive),
   Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )
 

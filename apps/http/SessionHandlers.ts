@@ -43,45 +43,41 @@ const presented = Effect.gen(function* () {
   return request.cookies[COOKIE]
 })
 
-export const SessionHandlers = HttpApiBuilder.group(
-  Api,
-  "session",
-  Effect.fn(function* (handlers) {
-    return handlers
-      .handle("start", ({ payload }) =>
-        Authentication.login({
-          email: payload.email,
-          password: Redacted.make(payload.password),
-          organizationId: payload.organizationId
-        }).pipe(
-          Effect.flatMap(withCookie),
-          Effect.catchTags({
-            InvalidCredentials: problems.InvalidCredentials,
-            PersistenceError: problems.PersistenceError,
-            CacheError: problems.CacheError
-          })
-        )
+export const SessionHandlers = HttpApiBuilder.group(Api, "session", (handlers) =>
+  handlers
+    .handle("start", ({ payload }) =>
+      Authentication.login({
+        email: payload.email,
+        password: Redacted.make(payload.password),
+        organizationId: payload.organizationId
+      }).pipe(
+        Effect.flatMap(withCookie),
+        Effect.catchTags({
+          InvalidCredentials: problems.InvalidCredentials,
+          PersistenceError: problems.PersistenceError,
+          CacheError: problems.CacheError
+        })
       )
-      .handle("renew", () =>
-        Effect.gen(function* () {
-          const token = yield* presented
-          if (token === undefined || token.length === 0 || token.length > 512)
-            return yield* problems.InvalidRefreshToken()
-          return yield* withCookie(yield* Authentication.refresh(Redacted.make(token)))
-        }).pipe(
-          Effect.catchTags({
-            InvalidRefreshToken: problems.InvalidRefreshToken,
-            PersistenceError: problems.PersistenceError
-          })
-        )
+    )
+    .handle("renew", () =>
+      Effect.gen(function* () {
+        const token = yield* presented
+        if (token === undefined || token.length === 0 || token.length > 512)
+          return yield* problems.InvalidRefreshToken()
+        return yield* withCookie(yield* Authentication.refresh(Redacted.make(token)))
+      }).pipe(
+        Effect.catchTags({
+          InvalidRefreshToken: problems.InvalidRefreshToken,
+          PersistenceError: problems.PersistenceError
+        })
       )
-      .handle("end", () =>
-        Effect.gen(function* () {
-          const token = yield* presented
-          if (token !== undefined && token.length > 0 && token.length <= 512)
-            yield* Authentication.logout(Redacted.make(token))
-          return cleared
-        }).pipe(Effect.catchTags({ PersistenceError: problems.PersistenceError }))
-      )
-  })
+    )
+    .handle("end", () =>
+      Effect.gen(function* () {
+        const token = yield* presented
+        if (token !== undefined && token.length > 0 && token.length <= 512)
+          yield* Authentication.logout(Redacted.make(token))
+        return cleared
+      }).pipe(Effect.catchTags({ PersistenceError: problems.PersistenceError }))
+    )
 )

@@ -40,19 +40,15 @@ const answers = {
   PersistenceError: problems.PersistenceError
 } as const
 
-export const WebhooksHandlers = HttpApiBuilder.group(
-  Api,
-  "webhooks",
-  Effect.fn(function* (handlers) {
-    return handlers
-      .handle("receive", ({ params, payload }) =>
-        deliveryOf(params.provider, payload).pipe(
-          Effect.flatMap((delivery) => Receive.atConnection(params.connectionId, delivery)),
-          Effect.catchTags(answers)
-        )
+export const WebhooksHandlers = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
+  handlers
+    .handle("receive", ({ params, payload }) =>
+      deliveryOf(params.provider, payload).pipe(
+        Effect.flatMap((delivery) => Receive.atConnection(params.connectionId, delivery)),
+        Effect.catchTags(answers)
       )
-      .handle("receiveG2A", ({ payload }) =>
-        deliveryOf("g2a", payload).pipe(Effect.flatMap(Receive.atAccount), Effect.catchTags(answers))
-      )
-  })
+    )
+    .handle("receiveG2A", ({ payload }) =>
+      deliveryOf("g2a", payload).pipe(Effect.flatMap(Receive.atAccount), Effect.catchTags(answers))
+    )
 )

@@ -5,6 +5,7 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Exit, Layer } from "effect"
+import { FailureAnswersLive } from "../http/ErrorMapping.ts"
 import { checkProduction, layerDevSecrets } from "./Environment.ts"
 import { DatabaseLive, ReadinessLive, RedisLive, TelemetryLive, VaultLive } from "./Infrastructure.ts"
 import { PersistenceLive } from "./Persistence.ts"
@@ -16,8 +17,16 @@ const Infrastructure = (serviceName: string) =>
     Layer.provideMerge(ReadinessLive)
   )
 
+/**
+ * Everything use cases stand on. FailureAnswers (how a refusal is remembered under an Idempotency-Key) is the HTTP
+ * edge's error mapping; it sits here, in every request's context from the start, so no request pays for providing it.
+ */
 export const Platform = (serviceName: string) =>
-  ProvidersLive.pipe(Layer.provideMerge(PersistenceLive), Layer.provideMerge(Infrastructure(serviceName)))
+  ProvidersLive.pipe(
+    Layer.provideMerge(PersistenceLive),
+    Layer.provideMerge(Infrastructure(serviceName)),
+    Layer.provideMerge(FailureAnswersLive)
+  )
 
 /** Wraps an app layer in the process-wide layers: telemetry outermost, then secrets, then the production gate. */
 export const withProcess = <A, E, R>(serviceName: string, app: Layer.Layer<A, E, R>) =>
