@@ -33,15 +33,21 @@ const OUTCOMES = /** @type {Record<string, string>} */ ({
   provider_error: "Connection failed: the provider reported a problem. Try again later."
 })
 
-const PROVIDERS = /** @type {Record<string, string>} */ ({
-  shopify: "Shopify",
-  woocommerce: "WooCommerce",
-  g2a: "G2A",
-  fedex: "FedEx",
-  dhl: "DHL",
-  amazon_ads: "Amazon Ads",
-  custom: "Custom source"
-})
+/**
+ * The provider catalogue (GET /api/v1/providers): names, how each is connected and what a merchant enters. Loaded
+ * after login; the console draws its connect cards from it and knows no provider of its own.
+ * @type {Array<Record<string, any>>}
+ */
+let catalogue = []
+
+const loadCatalogue = async () => {
+  const response = await api("GET", "/api/v1/providers")
+  if (response.ok) catalogue = (await response.json()).providers
+  return catalogue
+}
+
+/** @param {string} id */
+const nameOf = (id) => catalogue.find((p) => p.id === id)?.displayName ?? id
 
 const STATUS = /** @type {Record<string, string>} */ ({
   connected: "Connected",
@@ -218,17 +224,89 @@ const connectCard = (title, fields, action, submit) => {
   return el("section", { class: "card" }, [el("h2", {}, [title]), form])
 }
 
-/** @param {Record<string, any>} c */
+/** Flows a merchant completes in the browser: started with the provider's connect fields as query parameters. */
+const BROWSER_FLOWS = ["authorization_code", "authorization_code_pkce", "key_exchange"]
+
+/** @param {Record<string, any>} provider @param {Record<string, string>} values */
+const install = (provider, values) =>
+  startFlow(`/api/v1/auth/${provider.id}/install?${new URLSearchParams(values).toString()}`)
+
+/**
+ * Reconnecting repeats the browser flow for the same account: its one connect field comes from the account (the
+ * part before ":" for a choice such as a region).
+ * @param {Record<string, any>} c
+ */
 const reconnect = (c) => {
-  if (c.provider === "shopify")
-    return () => startFlow(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(c.externalAccount)}`)
-  if (c.provider === "woocommerce")
-    return () => startFlow(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(c.externalAccount)}`)
-  if (c.provider === "amazon_ads")
-    return () =>
-      startFlow(
-        `/api/v1/auth/amazon_ads/install?region=${encodeURIComponent(String(c.externalAccount).split(":")[0] ?? "NA")}`
+  const provider = catalogue.find((p) => p.id === c.provider)
+  if (provider === undefined || !provider.configured || !BROWSER_FLOWS.includes(provider.auth)) return undefined
+  const [first] = provider.connectFields
+  if (first === undefined || provider.connectFields.length !== 1) return undefined
+  const account = String(c.externalAccount)
+  const value = first.input === "choice" ? (account.split(":")[0] ?? account) : account
+  return () => install(provider, { [first.name]: value })
+}
+
+/** A form field as the catalogue describes it; ids are prefixed by the provider so every card's are unique. */
+/** @param {Record<string, any>} provider @param {Record<string, any>} f */
+const connectField = (provider, f) => {
+  const id = `${provider.id}-${f.name}`
+  if (f.input === "choice") {
+    return [
+      el("label", { for: id }, [f.label]),
+      el(
+        "select",
+        { id, name: f.name },
+        f.choices.map((/** @type {{value: string, label: string}} */ o) => el("option", { value: o.value }, [o.label]))
       )
+    ]
+  }
+  return field(id, f.label, f.input, {
+    name: f.name,
+    autocomplete: "off",
+    ...(f.placeholder === undefined ? {} : { placeholder: f.placeholder }),
+    ...(f.pattern === undefined ? {} : { pattern: f.pattern })
+  })
+}
+
+/** @param {FormData} data */
+const valuesOf = (data) => Object.fromEntries([...data.entries()].map(([k, v]) => [k, String(v)]))
+
+/** @param {Record<string, any>} provider @param {string} g2a */
+const providerCard = (provider, g2a) => {
+  if (!provider.configured) {
+    return el("section", { class: "card" }, [
+      el("h2", {}, [provider.displayName]),
+      el("p", { class: "muted" }, ["Not configured on this server: the operator adds the app's credentials."])
+    ])
+  }
+  if (BROWSER_FLOWS.includes(provider.auth)) {
+    return connectCard(
+      provider.displayName,
+      provider.connectFields.flatMap((/** @type {Record<string, any>} */ f) => connectField(provider, f)),
+      `Connect ${provider.displayName}`,
+      async (data) => install(provider, valuesOf(data))
+    )
+  }
+  if (provider.auth === "client_credentials") {
+    return connectCard(
+      provider.displayName,
+      provider.connectFields.flatMap((/** @type {Record<string, any>} */ f) => connectField(provider, f)),
+      `Add ${provider.displayName} account`,
+      async (data) => {
+        const added = await api("POST", `/api/v1/carriers/${provider.id}`, { json: valuesOf(data) })
+        if (!added.ok) return say(await problemOf(added), "error")
+        say(`${provider.displayName} account added.`, "ok")
+        await showConnections()
+      }
+    )
+  }
+  if (provider.auth === "deployment_account") {
+    return el("section", { class: "card" }, [
+      el("h2", {}, [provider.displayName]),
+      el("p", {}, ["Account of this deployment: ", el("strong", {}, [g2a])]),
+      el("p", { class: "muted" }, ["Configured by the operator; the credential check runs with readiness."])
+    ])
+  }
   return undefined
 }
 
@@ -237,6 +315,7 @@ const showConnections = async () => {
   const response = await api("GET", "/api/v1/connections")
   if (!response.ok) return
   const { connections } = await response.json()
+  await loadCatalogue()
   const rows = connections.map((/** @type {Record<string, any>} */ c) => {
     const actions = el("td")
     const again = reconnect(c)
@@ -259,7 +338,7 @@ const showConnections = async () => {
       actions.append(button)
     }
     return el("tr", { "data-provider": c.provider }, [
-      el("td", {}, [PROVIDERS[c.provider] ?? c.provider]),
+      el("td", {}, [nameOf(c.provider)]),
       el("td", {}, [c.displayName]),
       el("td", {}, [badge(c.status)]),
       el("td", { class: "muted" }, [c.lastError ?? ""]),
@@ -286,75 +365,11 @@ const showConnections = async () => {
   page("Connections", [
     table,
     el("h2", {}, ["Connect a provider"]),
-    el("div", { class: "cards" }, [
-      connectCard(
-        "Shopify",
-        field("shop", "Shop domain", "text", {
-          placeholder: "your-store.myshopify.com",
-          pattern: "[a-zA-Z0-9][a-zA-Z0-9-]*\\.myshopify\\.com"
-        }),
-        "Connect Shopify",
-        async (data) => startFlow(`/api/v1/auth/shopify/install?shop=${encodeURIComponent(String(data.get("shop")))}`)
-      ),
-      connectCard(
-        "WooCommerce",
-        field("store_url", "Store URL", "url", { placeholder: "https://shop.example.com" }),
-        "Connect WooCommerce",
-        async (data) =>
-          startFlow(`/api/v1/auth/woocommerce/install?store_url=${encodeURIComponent(String(data.get("store_url")))}`)
-      ),
-      connectCard(
-        "Amazon Ads",
-        [
-          el("label", { for: "region" }, ["Region"]),
-          el("select", { id: "region", name: "region" }, [
-            el("option", { value: "NA" }, ["North America"]),
-            el("option", { value: "EU" }, ["Europe"]),
-            el("option", { value: "FE" }, ["Far East"])
-          ])
-        ],
-        "Connect with Amazon",
-        async (data) =>
-          startFlow(`/api/v1/auth/amazon_ads/install?region=${encodeURIComponent(String(data.get("region")))}`)
-      ),
-      ...["fedex", "dhl"].map((carrier) =>
-        connectCard(
-          PROVIDERS[carrier] ?? carrier,
-          [
-            ...field(`${carrier}-clientId`, "Client id (API key)", "text", { autocomplete: "off" }),
-            ...field(`${carrier}-clientSecret`, "Client secret", "password", { autocomplete: "off" }),
-            ...field(`${carrier}-accountNumber`, "Account number", "text", { autocomplete: "off" }),
-            ...(carrier === "dhl"
-              ? field("dhl-distributionCenter", "Distribution center", "text", {
-                  placeholder: "USATL1",
-                  autocomplete: "off"
-                })
-              : [])
-          ],
-          `Add ${PROVIDERS[carrier]} account`,
-          async (data) => {
-            const added = await api("POST", `/api/v1/carriers/${carrier}`, {
-              json: {
-                clientId: data.get(`${carrier}-clientId`),
-                clientSecret: data.get(`${carrier}-clientSecret`),
-                accountNumber: data.get(`${carrier}-accountNumber`),
-                ...(carrier === "dhl" ? { distributionCenter: data.get("dhl-distributionCenter") } : {})
-              }
-            })
-            if (!added.ok) return say(await problemOf(added), "error")
-            say(`${PROVIDERS[carrier]} account added.`, "ok")
-            await showConnections()
-          }
-        )
-      ),
-      el("section", { class: "card" }, [
-        el("h2", {}, ["G2A"]),
-        el("p", {}, ["Marketplace account of this deployment: ", el("strong", {}, [g2a])]),
-        el("p", { class: "muted" }, [
-          "Configured by the operator (G2A_API_KEY); the credential check runs with readiness."
-        ])
-      ])
-    ])
+    el(
+      "div",
+      { class: "cards" },
+      catalogue.map((provider) => providerCard(provider, g2a)).filter((card) => card !== undefined)
+    )
   ])
 }
 
@@ -389,7 +404,7 @@ const showTokens = async () => {
       const cell = el("dd", { "data-countdown": "" }, [countdown(health.expiresInSeconds)])
       clocks.push({ cell, expiresAt: health.expiresAt === null ? null : Date.parse(health.expiresAt) })
       return el("section", { class: "card", "aria-label": `${c.displayName} token` }, [
-        el("h2", {}, [`${PROVIDERS[c.provider] ?? c.provider} — ${c.displayName}`]),
+        el("h2", {}, [`${nameOf(c.provider)} — ${c.displayName}`]),
         badge(health.status),
         el("dl", {}, [
           el("dt", {}, ["Token"]),
@@ -584,10 +599,12 @@ const boot = async () => {
   // Where a connect flow ended: a message from our own table, never the text the URL carries.
   const params = new URLSearchParams(window.location.search)
   const outcome = params.get("outcome")
-  if (outcome === "connected") say(`${PROVIDERS[params.get("provider") ?? ""] ?? "Provider"} connected.`, "ok")
+  const loggedIn = await renew()
+  if (loggedIn) await loadCatalogue()
+  if (outcome === "connected") say(`${nameOf(params.get("provider") ?? "Provider")} connected.`, "ok")
   else if (outcome === "error") say(OUTCOMES[params.get("reason") ?? ""] ?? "Connection failed. Try again.", "error")
   if (outcome !== null) window.history.replaceState({}, "", window.location.pathname)
-  if (await renew()) route()
+  if (loggedIn) route()
   else showLogin()
 }
 

@@ -1,7 +1,14 @@
 /** Contract of the provider catalogue: every provider this deployment knows, whether it is configured, what it can do. */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import { AuthKind, Capability, ProviderKind, RefreshKind, WebhookSigning } from "../../core/providers/Provider.ts"
+import {
+  AuthKind,
+  Capability,
+  ConnectField,
+  ProviderKind,
+  RefreshKind,
+  WebhookSigning
+} from "../../core/providers/Provider.ts"
 import { Authenticated } from "./Authentication.ts"
 
 export class ProviderView extends Schema.Class<ProviderView>("ProviderView")({
@@ -14,6 +21,7 @@ export class ProviderView extends Schema.Class<ProviderView>("ProviderView")({
   refresh: RefreshKind,
   webhooks: WebhookSigning,
   capabilities: Schema.Array(Capability),
+  connectFields: Schema.Array(ConnectField),
   documentation: Schema.String,
   /** False when this deployment lacks what the provider needs (the operator's app credentials): connecting fails. */
   configured: Schema.Boolean

@@ -48,6 +48,19 @@ export const Capability = Schema.Literals([
 ])
 export type Capability = typeof Capability.Type
 
+/**
+ * What a merchant enters to connect an account (drawn as a form by the console): for a browser flow the install
+ * parameters (a shop domain, a store URL, a region), for client credentials the account's own credentials.
+ */
+export class ConnectField extends Schema.Class<ConnectField>("ConnectField")({
+  name: Schema.String,
+  label: Schema.String,
+  input: Schema.Literals(["text", "url", "password", "choice"]),
+  placeholder: Schema.optionalKey(Schema.String),
+  pattern: Schema.optionalKey(Schema.String),
+  choices: Schema.optionalKey(Schema.Array(Schema.Struct({ value: Schema.String, label: Schema.String })))
+}) {}
+
 export class ProviderDescriptor extends Schema.Class<ProviderDescriptor>("ProviderDescriptor")({
   id: ProviderId,
   displayName: Schema.String,
@@ -60,6 +73,8 @@ export class ProviderDescriptor extends Schema.Class<ProviderDescriptor>("Provid
   refresh: RefreshKind,
   webhooks: WebhookSigning,
   capabilities: Schema.Array(Capability),
+  /** What a merchant enters to connect (empty for deployment accounts and signing secrets). */
+  connectFields: Schema.Array(ConnectField),
   /** Where the provider documents its API (for operators and for whoever adds the next provider). */
   documentation: Schema.String
 }) {}

@@ -4,7 +4,7 @@
  */
 import { Effect, Option, Schema } from "effect"
 import type { AdProfile } from "../../../core/advertising/Advertising.ts"
-import { ProviderDescriptor } from "../../../core/providers/Provider.ts"
+import { ConnectField, ProviderDescriptor } from "../../../core/providers/Provider.ts"
 import type { Register } from "../shared/Registration.ts"
 import { AmazonAdsClient } from "./AmazonAdsClient.ts"
 import { HOSTS, type ProfileWire, Region, SCOPE } from "./AmazonAdsContract.ts"
@@ -20,6 +20,18 @@ export const descriptor = new ProviderDescriptor({
   refresh: "refresh_token",
   webhooks: "none",
   capabilities: ["profiles"],
+  connectFields: [
+    new ConnectField({
+      name: "region",
+      label: "Region",
+      input: "choice",
+      choices: [
+        { value: "NA", label: "North America" },
+        { value: "EU", label: "Europe" },
+        { value: "FE", label: "Far East" }
+      ]
+    })
+  ],
   documentation: "https://advertising.amazon.com/API/docs/en-us"
 })
 

@@ -18,6 +18,7 @@ export const descriptor = new ProviderDescriptor({
   refresh: "none",
   webhooks: "connection_secret",
   capabilities: ["webhooks"],
+  connectFields: [],
   documentation: "https://www.standardwebhooks.com/"
 })
 

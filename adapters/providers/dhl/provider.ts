@@ -3,9 +3,9 @@
  * credentials); an account also names the distribution center it ships from.
  */
 import { Effect } from "effect"
-import { ProviderDescriptor } from "../../../core/providers/Provider.ts"
+import { ConnectField, ProviderDescriptor } from "../../../core/providers/Provider.ts"
 import { CarrierRejected } from "../../../core/shipping/Shipment.ts"
-import { carrierAdapter, carrierCredentials, loadBaseUrl, refreshGrant } from "../shared/Carriers.ts"
+import { carrierAdapter, carrierCredentials, carrierFields, loadBaseUrl, refreshGrant } from "../shared/Carriers.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
 import type { Register } from "../shared/Registration.ts"
 import { carrier } from "./DhlClient.ts"
@@ -21,6 +21,10 @@ export const descriptor = new ProviderDescriptor({
   refresh: "client_credentials",
   webhooks: "none",
   capabilities: ["rates", "labels", "tracking"],
+  connectFields: [
+    ...carrierFields,
+    new ConnectField({ name: "distributionCenter", label: "Distribution center", input: "text", placeholder: "USATL1" })
+  ],
   documentation: "https://docs.api.dhlecs.com/"
 })
 

@@ -1,7 +1,7 @@
 /** FedEx in the provider catalogue: a carrier reached with the merchant's own API project (client credentials). */
 import { Effect } from "effect"
 import { ProviderDescriptor } from "../../../core/providers/Provider.ts"
-import { carrierAdapter, carrierCredentials, loadBaseUrl, refreshGrant } from "../shared/Carriers.ts"
+import { carrierAdapter, carrierCredentials, carrierFields, loadBaseUrl, refreshGrant } from "../shared/Carriers.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
 import type { Register } from "../shared/Registration.ts"
 import { carrier } from "./FedExClient.ts"
@@ -17,6 +17,7 @@ export const descriptor = new ProviderDescriptor({
   refresh: "client_credentials",
   webhooks: "none",
   capabilities: ["rates", "labels", "tracking"],
+  connectFields: carrierFields,
   documentation: "https://developer.fedex.com/api/en-us/catalog.html"
 })
 

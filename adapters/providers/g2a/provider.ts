@@ -21,6 +21,7 @@ export const descriptor = (endpoints: Readonly<Record<string, string>>) =>
     refresh: "deployment_account",
     webhooks: "account_secret",
     capabilities: ["catalog", "purchases", "webhooks"],
+    connectFields: [],
     documentation: "https://www.g2a.com/integration-api/documentation/"
   })
 

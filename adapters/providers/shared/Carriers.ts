@@ -9,6 +9,7 @@ import type { Credentials, OpenedConnection } from "../../../core/connections/Co
 import { ConnectionId } from "../../../core/connections/Connection.ts"
 import { expiryFrom } from "../../../core/connections/TokenLifecycle.ts"
 import type { ProviderServices } from "../../../core/providers/ports/ProviderCatalogue.ts"
+import { ConnectField } from "../../../core/providers/Provider.ts"
 import type { CarrierAccountInput, CarrierAdapter, CarrierFailure } from "../../../core/shipping/Carrier.ts"
 import type { Label, RateQuote, ShipmentRequest, TrackingUpdate } from "../../../core/shipping/Shipment.ts"
 import {
@@ -134,12 +135,8 @@ export const carrierAdapter = (
     readonly open: (account: OpenedConnection) => RawCarrierApi
   }
 ): CarrierAdapter => {
-  const provide = <A, R>(effect: Effect.Effect<A, CarrierFailure | DecryptionFailed, R>) =>
-    effect.pipe(
-      // A credential that cannot be decrypted is a broken keyring, not a carrier answer.
-      Effect.catchTag("DecryptionFailed", (e) => Effect.die(e)),
-      Effect.provideService(ProviderClient, client)
-    )
+  const provide = <A, R>(effect: Effect.Effect<A, CarrierFailure, R>) =>
+    effect.pipe(Effect.provideService(ProviderClient, client))
   return {
     verify: (input) =>
       Effect.gen(function* () {
@@ -177,6 +174,13 @@ export const carrierAdapter = (
     }
   }
 }
+
+/** What a merchant enters to add a client-credentials carrier account. */
+export const carrierFields: ReadonlyArray<ConnectField> = [
+  new ConnectField({ name: "clientId", label: "Client id (API key)", input: "text" }),
+  new ConnectField({ name: "clientSecret", label: "Client secret", input: "password" }),
+  new ConnectField({ name: "accountNumber", label: "Account number", input: "text" })
+]
 
 /** The code a carrier's refusal of an account's credentials is reported with. */
 export const ACCOUNT_REFUSED = "account_credentials_refused"

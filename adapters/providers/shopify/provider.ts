@@ -5,7 +5,7 @@
  */
 import { Effect, Option } from "effect"
 import { channelApplier } from "../../../core/channels/ChannelEvents.ts"
-import { ProviderDescriptor } from "../../../core/providers/Provider.ts"
+import { ConnectField, ProviderDescriptor } from "../../../core/providers/Provider.ts"
 import type { Register } from "../shared/Registration.ts"
 import { connectAdapter } from "./connect.ts"
 import { ShopifyClient } from "./ShopifyClient.ts"
@@ -22,6 +22,15 @@ export const descriptor = (scopes: ReadonlyArray<string>) =>
     refresh: "refresh_token",
     webhooks: "app_secret",
     capabilities: ["orders", "webhooks"],
+    connectFields: [
+      new ConnectField({
+        name: "shop",
+        label: "Shop domain",
+        input: "text",
+        placeholder: "your-store.myshopify.com",
+        pattern: "[a-zA-Z0-9][a-zA-Z0-9\\-]*\\.myshopify\\.com"
+      })
+    ],
     documentation: "https://shopify.dev/docs/api/admin-graphql"
   })
 

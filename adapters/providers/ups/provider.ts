@@ -10,6 +10,7 @@ import {
   type CarrierEndpoints,
   carrierAdapter,
   carrierCredentials,
+  carrierFields,
   loadBaseUrl,
   refreshGrant
 } from "../shared/Carriers.ts"
@@ -28,6 +29,7 @@ export const descriptor = new ProviderDescriptor({
   refresh: "client_credentials",
   webhooks: "none",
   capabilities: ["rates", "labels", "tracking"],
+  connectFields: carrierFields,
   documentation: "https://developer.ups.com/api/reference"
 })
 

@@ -5,7 +5,7 @@
  */
 import { Config, Effect, Stream } from "effect"
 import { channelApplier } from "../../../core/channels/ChannelEvents.ts"
-import { ProviderDescriptor } from "../../../core/providers/Provider.ts"
+import { ConnectField, ProviderDescriptor } from "../../../core/providers/Provider.ts"
 import { EgressGuard } from "../shared/Egress.ts"
 import { ProviderClient } from "../shared/ProviderClient.ts"
 import type { Register } from "../shared/Registration.ts"
@@ -23,6 +23,9 @@ export const descriptor = new ProviderDescriptor({
   refresh: "none",
   webhooks: "connection_secret",
   capabilities: ["orders", "webhooks"],
+  connectFields: [
+    new ConnectField({ name: "store_url", label: "Store URL", input: "url", placeholder: "https://shop.example.com" })
+  ],
   documentation: "https://woocommerce.github.io/woocommerce-rest-api-docs/"
 })
 
