@@ -21,7 +21,8 @@ const carrierProblems = {
   CarrierAccountUnusable: problems.CarrierAccountUnusable,
   ConnectionNotFound: problems.ConnectionNotFound,
   OrderNotFound: problems.OrderNotFound,
-  PersistenceError: problems.PersistenceError
+  PersistenceError: problems.PersistenceError,
+  DecryptionFailed: problems.DecryptionFailed
 } as const
 
 export const CarriersHandlers = HttpApiBuilder.group(Api, "carriers", (handlers) =>

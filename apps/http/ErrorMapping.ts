@@ -182,7 +182,9 @@ export const problemOf = {
   ads: (e: AdsRefused) =>
     e.reason === "not_configured"
       ? new NotFound({ code: "provider_not_configured", detail: "Amazon Ads is not configured." })
-      : new Conflict({ code: "not_amazon_ads", detail: "This connection is not an Amazon Ads account." }),
+      : e.reason === "disconnected"
+        ? new Conflict({ code: "connection_disconnected", detail: "The connection must be re-authorised." })
+        : new Conflict({ code: "not_amazon_ads", detail: "This connection is not an Amazon Ads account." }),
   channel: (e: ChannelUnusable) =>
     e.reason === "needs_reauth"
       ? new Conflict({ code: "needs_reauth", detail: "The connection must be re-authorised first." })
@@ -221,6 +223,8 @@ export const problems = {
   ConnectionNotFound: () => Effect.fail(new NotFound({ code: "connection_not_found" })),
   OrderNotFound: () => Effect.fail(new NotFound({ code: "order_not_found" })),
   PersistenceError: persistenceOrDefect,
+  /** A stored credential that cannot be decrypted: a broken keyring, a defect (500, logged), never a problem body. */
+  DecryptionFailed: (e: DecryptionFailed) => Effect.die(e),
   CacheError: persistenceOrDefect,
   G2AError: fail(problemOf.g2a),
   PurchaseAboveLimit: fail(problemOf.aboveLimit),

@@ -111,6 +111,11 @@ export class JobRunner extends Context.Service<
               }),
               Effect.retry({ times: job.retries ?? 0, schedule: Schedule.exponential("1 second") }),
               Effect.withSpan(`job.${job.name}`),
+              // A defect in one run is that run's failure (logged, counted, retried next time), never the end of the
+              // job's schedule.
+              Effect.catchDefect((defect) =>
+                Effect.fail(`defect: ${defect instanceof Error ? defect.message : String(defect)}`)
+              ),
               Effect.result
             )
             const seconds = (performance.now() - t0) / 1000

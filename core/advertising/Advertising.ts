@@ -31,7 +31,7 @@ export interface AdsAdapter {
 
 /** The connection is not an advertising account (or its provider is not configured here). */
 export class AdsRefused extends Schema.TaggedError<AdsRefused>()("AdsRefused", {
-  reason: Schema.Literals(["not_an_ads_account", "not_configured"])
+  reason: Schema.Literals(["not_an_ads_account", "not_configured", "disconnected"])
 }) {}
 
 /** The profile chosen is not one the account may act for. */
@@ -46,7 +46,7 @@ const profilesOf = (principal: Principal, id: ConnectionId) =>
       const known = Option.exists(registered, (p) => p.descriptor.kind === "ads")
       return yield* new AdsRefused({ reason: known ? "not_configured" : "not_an_ads_account" })
     }
-    if (Option.isNone(opened)) return yield* new AdsRefused({ reason: "not_an_ads_account" })
+    if (Option.isNone(opened)) return yield* new AdsRefused({ reason: "disconnected" })
     return { connection, profiles: yield* ads.value.profiles(opened.value) }
   })
 

@@ -145,8 +145,14 @@ const store = (
           )
     const webhooks = yield* subscribed.pipe(
       Effect.timeout(AFTER_CONNECT_TIMEOUT),
-      Effect.catch(() =>
-        Effect.logWarning("webhook registration failed").pipe(Effect.annotateLogs({ provider }), Effect.as(0))
+      Effect.catch((e) =>
+        Effect.logWarning("webhook registration failed").pipe(
+          Effect.annotateLogs({
+            provider,
+            error: typeof e === "object" && e !== null && "_tag" in e ? String(e._tag) : "unknown"
+          }),
+          Effect.as(0)
+        )
       )
     )
     yield* Effect.logInfo("provider connected").pipe(
@@ -239,11 +245,8 @@ const previousOf = (provider: ProviderId, pending: OAuthFlow.PendingAuthorizatio
   Effect.gen(function* () {
     const existing = yield* (yield* ConnectionRepository).findByAccount(pending.organizationId, provider, account)
     if (Option.isNone(existing)) return Option.none<OpenedConnection>()
-    const opened = yield* Connections.open(pending.organizationId, existing.value.id).pipe(
-      Effect.map((o) => o.opened),
-      Effect.orElseSucceed(() => Option.none<OpenedConnection>())
-    )
-    return opened
+    // Storage or keyring trouble fails the connect: silently issuing a new secret would break the store's webhooks.
+    return (yield* Connections.open(pending.organizationId, existing.value.id)).opened
   })
 
 /**

@@ -101,9 +101,14 @@ export const run = <P, Res, A, I, EP extends Tagged, EC extends Tagged, ED exten
             case "not_reached":
               yield* store.abandon(organizationId, key, holder).pipe(Effect.ignore)
               return yield* Effect.fail(e)
-            case "refused":
-              yield* store.supersede(organizationId, key, holder, answerOf(e)).pipe(Effect.ignore)
+            case "refused": {
+              const answer = answerOf(e)
+              // A refusal the edge calls transient cannot be this key's answer (it would replay as another status),
+              // and after the call nothing proves it was not made: the outcome stays unknown.
+              if (answer.status >= 500) return yield* unknown
+              yield* store.supersede(organizationId, key, holder, answer).pipe(Effect.ignore)
               return yield* Effect.fail(e)
+            }
           }
         }
         const result = called.success

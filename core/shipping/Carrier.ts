@@ -5,6 +5,7 @@
  */
 import type { DateTime, Effect, Redacted } from "effect"
 import type { Credentials, OpenedConnection } from "../connections/Connection.ts"
+import type { DecryptionFailed } from "../connections/ports/CredentialVault.ts"
 import type { ProviderServices } from "../providers/ports/ProviderCatalogue.ts"
 import type { ProviderId } from "../providers/Provider.ts"
 import type { PersistenceError } from "../shared/errors.ts"
@@ -32,8 +33,11 @@ export interface CarrierApi {
   readonly track: (trackingNumber: string) => Effect.Effect<TrackingUpdate, CarrierFailure, ProviderServices>
 }
 
-/** What a carrier call can end in: the carrier's answer, or storage trouble reading the account's token. */
-export type CarrierFailure = CarrierUnavailable | CarrierRejected | PersistenceError
+/**
+ * What a carrier call can end in: the carrier's answer, storage trouble reading the account's token, or a stored
+ * token that cannot be decrypted (a broken keyring: the caller decides — an HTTP request fails, a job moves on).
+ */
+export type CarrierFailure = CarrierUnavailable | CarrierRejected | PersistenceError | DecryptionFailed
 
 /** A merchant's own carrier account, as entered. */
 export interface CarrierAccountInput {

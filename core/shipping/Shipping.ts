@@ -54,9 +54,7 @@ const carrierOf = (provider: ProviderId) =>
 
 /** The carrier account's operations, from one read of its connection. */
 export const openCarrier = Effect.fn("Shipping.openCarrier")(function* (organizationId: OrgId, id: ConnectionId) {
-  const { connection, opened } = yield* Connections.open(organizationId, id).pipe(
-    Effect.catchTag("DecryptionFailed", (e) => Effect.die(e))
-  )
+  const { connection, opened } = yield* Connections.open(organizationId, id)
   if (connection.status !== "connected" || Option.isNone(opened)) {
     return yield* new CarrierAccountUnusable({ reason: "not_connected", status: connection.status })
   }
@@ -157,7 +155,7 @@ export const ship = Effect.fn("Shipping.ship")(function* (
     call: (api) =>
       api.label({ from: input.from, to: input.to, parcel: input.parcel }, input.service, `${orderId}/${key}`),
     classify: (e) =>
-      e._tag === "PersistenceError" || (e._tag === "CarrierUnavailable" && !e.reached)
+      e._tag === "PersistenceError" || e._tag === "DecryptionFailed" || (e._tag === "CarrierUnavailable" && !e.reached)
         ? "not_reached"
         : e._tag === "CarrierRejected" && !UNREADABLE.has(e.code)
           ? "refused"

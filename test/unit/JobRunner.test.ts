@@ -46,6 +46,29 @@ describe("job runner", () => {
     }).pipe(Effect.provide(JobRunner.layer()))
   )
 
+  it.effect("a run that dies (a defect) is recorded as a failure and the job keeps its schedule", () =>
+    Effect.gen(function* () {
+      const runner = yield* JobRunner
+      const calls = yield* Ref.make(0)
+      yield* runner.start({
+        name: "crashing",
+        every: Duration.seconds(10),
+        timeout: Duration.seconds(1),
+        run: Ref.updateAndGet(calls, (n) => n + 1).pipe(
+          Effect.flatMap((n) => (n === 1 ? Effect.die(new Error("keyring broken")) : Effect.void))
+        )
+      })
+      yield* TestClock.adjust("0 seconds")
+      const [afterDefect] = yield* runner.states
+      assert.strictEqual(afterDefect?.consecutiveFailures, 1)
+      assert.deepStrictEqual(afterDefect?.lastError, Option.some("defect: keyring broken"))
+      yield* TestClock.adjust("10 seconds")
+      const [next] = yield* runner.states
+      assert.strictEqual(yield* Ref.get(calls), 2, "the schedule survived the defect")
+      assert.strictEqual(next?.consecutiveFailures, 0)
+    }).pipe(Effect.provide(JobRunner.layer()))
+  )
+
   it.effect("a run that exceeds its timeout is recorded as a failure", () =>
     Effect.gen(function* () {
       const runner = yield* JobRunner

@@ -14,6 +14,9 @@ import * as WooClient from "./WooClient.ts"
 import * as Woo from "./WooContract.ts"
 import { WooCredentials } from "./WooContract.ts"
 
+/** What a reconnect keeps of the previous credentials: the secret the store's existing webhooks are signed with. */
+const KeptSecret = Schema.Struct({ webhookSecret: Schema.String })
+
 const refused = (code: string, detail: string) => Effect.fail(new ConnectRefused({ code, detail }))
 
 export const connectAdapter = (options: {
@@ -71,7 +74,7 @@ export const connectAdapter = (options: {
     account: (pending, previous) => {
       const store = pending.context["storeUrl"] ?? ""
       const kept = Option.flatMap(previous, (p) =>
-        Schema.decodeUnknownOption(WooCredentials)(Redacted.value(p.credentials))
+        Schema.decodeUnknownOption(KeptSecret)(Redacted.value(p.credentials))
       )
       const credentials: typeof WooCredentials.Type = {
         consumerKey: pending.context["consumerKey"] ?? "",
