@@ -46,6 +46,7 @@ const carrierOf = (provider: ProviderId) =>
   Effect.gen(function* () {
     const found = (yield* ProviderCatalogue).find(provider)
     if (Option.isNone(found)) return yield* new ProviderLookupError({ provider, reason: "unknown" })
+    if (!found.value.configured) return yield* new ProviderLookupError({ provider, reason: "not_configured" })
     const carrier = found.value.carrier
     if (carrier === undefined)
       return yield* new ProviderLookupError({ provider, reason: "lacks_capability", capability: "rates" })

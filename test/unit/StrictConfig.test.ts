@@ -102,7 +102,7 @@ describe("carriers: {CARRIER}_ENV and {CARRIER}_API_URL", () => {
     })
   )
 
-  it.effect("unset: sandbox hosts outside production; production must choose", () =>
+  it.effect("unset: sandbox hosts outside production; in production the carrier stays off, never a sandbox", () =>
     Effect.gen(function* () {
       const dev = yield* carriers("development", {})
       assert.deepStrictEqual(dev.problems, [])
@@ -113,8 +113,10 @@ describe("carriers: {CARRIER}_ENV and {CARRIER}_API_URL", () => {
       assert.strictEqual(live.fedex.base, FedEx.HOSTS.live)
       assert.strictEqual(live.dhl.base, Dhl.HOSTS.sandbox)
       const unset = yield* carriers("production", {})
-      assertNames(unset.problems, "FEDEX_ENV", /must be set in production/)
-      assertNames(unset.problems, "DHL_ENV", /must be set in production/)
+      assert.deepStrictEqual(unset.problems, [])
+      assert.isFalse(unset.fedex.enabled)
+      assert.isFalse(unset.dhl.enabled)
+      assert.isTrue(live.fedex.enabled)
     })
   )
 })

@@ -31,7 +31,8 @@ export const descriptor = new ProviderDescriptor({
 export const register: Register<ProviderClient> = (appEnv) =>
   Effect.gen(function* () {
     const client = yield* ProviderClient
-    const { base, problems } = yield* loadBaseUrl("dhl", Dhl.HOSTS, appEnv)
+    const { base, problems, enabled } = yield* loadBaseUrl("dhl", Dhl.HOSTS, appEnv)
+    if (!enabled) return { problems, provider: { descriptor, configured: false } }
     const endpoints = { carrier: "dhl", baseUrl: base, tokenPath: Dhl.TOKEN_PATH }
     return {
       problems,

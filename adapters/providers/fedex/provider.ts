@@ -24,7 +24,8 @@ export const descriptor = new ProviderDescriptor({
 export const register: Register<ProviderClient> = (appEnv) =>
   Effect.gen(function* () {
     const client = yield* ProviderClient
-    const { base, problems } = yield* loadBaseUrl("fedex", FedEx.HOSTS, appEnv)
+    const { base, problems, enabled } = yield* loadBaseUrl("fedex", FedEx.HOSTS, appEnv)
+    if (!enabled) return { problems, provider: { descriptor, configured: false } }
     const endpoints = { carrier: "fedex", baseUrl: base, tokenPath: FedEx.TOKEN_PATH }
     return {
       problems,

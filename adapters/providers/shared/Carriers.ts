@@ -37,8 +37,9 @@ export interface CarrierEndpoints {
 }
 
 /**
- * `{CARRIER}_ENV` (sandbox | live, spelled exactly; production must choose) and `{CARRIER}_API_URL` (an override:
- * https, or a loopback fake outside production). Returns the base URL or the problems.
+ * `{CARRIER}_ENV` (sandbox | live, spelled exactly; unset in production = the carrier is off) and
+ * `{CARRIER}_API_URL` (an override: https, or a loopback fake outside production). Returns the base URL, whether the
+ * carrier is on, or the problems.
  */
 export const loadBaseUrl = (
   carrier: ProviderId,
@@ -50,10 +51,10 @@ export const loadBaseUrl = (
     const problems: Array<string> = []
     const collect = collectInto(problems)
     const envSetting = yield* optionalText(`${prefix}_ENV`, oneOf(["sandbox", "live"]))
-    // Set but invalid (`Live`) is its own problem, never "not set" and never a silent sandbox.
-    if (Result.isSuccess(envSetting) && Option.isNone(envSetting.success) && appEnv === "production") {
-      problems.push(`${prefix}_ENV must be set in production (sandbox or live)`)
-    }
+    // Set but invalid (`Live`) is a problem, never a silent sandbox. Unset in production, the carrier stays off
+    // (registered, not configured): production never talks to a sandbox by default, and a deployment need not
+    // choose an environment for a carrier none of its merchants use.
+    const enabled = !(Result.isSuccess(envSetting) && Option.isNone(envSetting.success) && appEnv === "production")
     const env = collect(envSetting)
     const override = collect(yield* optionalConfig(Config.String(`${prefix}_API_URL`)))
     const base = Option.getOrElse(override, () => hosts[Option.getOrElse(env, () => "sandbox" as const)]).replace(
@@ -66,7 +67,7 @@ export const loadBaseUrl = (
         `${prefix}_API_URL must be an https origin${appEnv === "production" ? "" : " (or a loopback fake)"}`
       )
     }
-    return { base, problems }
+    return { base, problems, enabled }
   })
 
 const clientCredentials = (endpoints: CarrierEndpoints) => (credentials: Credentials) =>

@@ -39,7 +39,8 @@ const SHIPPER_NUMBER = /^[A-Za-z0-9]{6}$/
 export const register: Register<ProviderClient> = (appEnv) =>
   Effect.gen(function* () {
     const client = yield* ProviderClient
-    const { base, problems } = yield* loadBaseUrl("ups", Ups.HOSTS, appEnv)
+    const { base, problems, enabled } = yield* loadBaseUrl("ups", Ups.HOSTS, appEnv)
+    if (!enabled) return { problems, provider: { descriptor, configured: false } }
     // UPS's token endpoint takes the client id and secret as HTTP Basic only.
     const endpoints: CarrierEndpoints = {
       carrier: "ups",
