@@ -145,8 +145,9 @@ export const complete = Effect.fn("OAuthFlow.complete")(function* (provider: Pro
 })
 
 /**
- * Consumes a state. `binding` is the starting browser's secret; `"server-to-server"` skips that check for a
- * callback no browser makes (WooCommerce POSTs keys): the browser step that follows must then check `boundTo`.
+ * Consumes a state, if the caller may: `binding` is the starting browser's secret, checked before the state is
+ * spent (a refused caller leaves it for the rightful one); `"server-to-server"` skips that check for a callback no
+ * browser makes (WooCommerce POSTs keys): the browser step that follows must then check `boundTo`.
  */
 export const consume = Effect.fn("OAuthFlow.consume")(function* (
   provider: ProviderId,
@@ -154,15 +155,20 @@ export const consume = Effect.fn("OAuthFlow.consume")(function* (
   binding: string | undefined | "server-to-server"
 ) {
   const store = yield* OAuthStateStore
-  const pending =
-    state === undefined || state.length === 0 || state.length > 200
-      ? Option.none<PendingAuthorization>()
-      : yield* store.consume(state)
-  if (Option.isNone(pending) || pending.value.provider !== provider)
+  if (state === undefined || state.length === 0 || state.length > 200) {
     return yield* new OAuthFlowError({ reason: "state_invalid" })
-  if (binding !== "server-to-server" && !boundTo(pending.value, binding))
-    return yield* new OAuthFlowError({ reason: "session_mismatch" })
-  return pending.value
+  }
+  // The caller's proof is checked BEFORE the state is spent: a stranger who saw the state cannot cancel the flow.
+  const attempt = yield* store.consumeIf(
+    state,
+    (pending) => pending.provider === provider && (binding === "server-to-server" || boundTo(pending, binding))
+  )
+  if (attempt._tag === "Missing") return yield* new OAuthFlowError({ reason: "state_invalid" })
+  if (attempt._tag === "Refused") {
+    const reason = attempt.pending.provider === provider ? "session_mismatch" : "state_invalid"
+    return yield* new OAuthFlowError({ reason })
+  }
+  return attempt.pending
 })
 
 /** Whether the browser presenting `binding` is the one that started the flow (constant time). */

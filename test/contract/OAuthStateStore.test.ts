@@ -36,6 +36,33 @@ const contract = (name: string, store: Layer.Layer<OAuthStateStore>) =>
       })
     )
 
+    it.effect("a conditional consume refused by its check leaves the state for the rightful caller", () =>
+      Effect.gen(function* () {
+        const s = yield* OAuthStateStore
+        const value = pending()
+        yield* s.put("state-cond", value, Duration.minutes(10))
+        const refused = yield* s.consumeIf("state-cond", () => false)
+        assert.strictEqual(refused._tag, "Refused")
+        const taken = yield* s.consumeIf("state-cond", () => true)
+        assert.strictEqual(taken._tag, "Consumed")
+        assert.deepStrictEqual(taken._tag === "Consumed" ? taken.pending : undefined, value)
+        assert.strictEqual((yield* s.consumeIf("state-cond", () => true))._tag, "Missing", "single use")
+        assert.strictEqual((yield* s.consumeIf("never-issued", () => true))._tag, "Missing")
+      })
+    )
+
+    it.effect("20 concurrent accepted conditional consumes: exactly one gets the state", () =>
+      Effect.gen(function* () {
+        const s = yield* OAuthStateStore
+        yield* s.put("state-cond-race", pending(), Duration.minutes(10))
+        const results = yield* Effect.all(
+          Array.from({ length: 20 }, () => s.consumeIf("state-cond-race", () => true)),
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(results.filter((r) => r._tag === "Consumed").length, 1)
+      })
+    )
+
     it.effect("20 concurrent callbacks with one state: exactly one wins", () =>
       Effect.gen(function* () {
         const s = yield* OAuthStateStore

@@ -71,16 +71,26 @@ describe("OAuth authorization-code flow", () => {
   )
 
   it.effect(
-    "a flow completes only in the browser that started it: another browser (no or another cookie) is refused, and the state is spent",
+    "a flow completes only in the browser that started it: another browser (no or another cookie) is refused without spending the state, so whoever sees a pending state cannot cancel the merchant's flow",
     () =>
       Effect.gen(function* () {
         const started = yield* start()
         const elsewhere = yield* flowError(OAuthFlow.complete("amazon_ads", { state: started.state, code: "x" }))
         assert.strictEqual(elsewhere.reason, "session_mismatch")
+        const forged = yield* flowError(
+          OAuthFlow.complete("amazon_ads", { state: started.state, binding: "someone-elses-cookie", code: "x" })
+        )
+        assert.strictEqual(forged.reason, "session_mismatch")
+        const { pending } = yield* OAuthFlow.complete("amazon_ads", {
+          state: started.state,
+          binding: started.binding,
+          code: "x"
+        })
+        assert.deepStrictEqual(pending.context, { region: "EU" }, "the merchant's own browser still completes")
         const spent = yield* flowError(
           OAuthFlow.complete("amazon_ads", { state: started.state, binding: started.binding, code: "x" })
         )
-        assert.strictEqual(spent.reason, "state_invalid")
+        assert.strictEqual(spent.reason, "state_invalid", "then the state is spent")
         const other = yield* start()
         const wrongCookie = yield* flowError(
           OAuthFlow.complete("amazon_ads", { state: other.state, binding: started.binding, code: "x" })
