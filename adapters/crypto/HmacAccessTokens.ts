@@ -1,7 +1,9 @@
 /**
  * AccessTokens as compact JWTs signed with HMAC-SHA256 (JWT_SECRET, a key of its own, never the encryption
- * keyring). Verification pins the algorithm (the header must be exactly HS256: no `none`, no algorithm
- * confusion), compares signatures in constant time, and checks issuer, audience and expiry.
+ * keyring). Verification pins the algorithm (the header must be exactly the one we issue, HS256: no `none`, no
+ * algorithm confusion), accepts only the canonical base64url spelling of the signature (no padding, unused bits
+ * zero) compared in constant time, and checks issuer, audience, expiry and, when present, not-before.
+ * Does not own: whether the session behind a valid token has been revoked (core's RevokedSessions).
  */
 import { Config, DateTime, Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto"
@@ -29,9 +31,21 @@ const Claims = Schema.Struct({
   sid: SessionId,
   iat: Schema.Int,
   exp: Schema.Int,
+  nbf: Schema.optional(Schema.Int),
   jti: Schema.String
 })
 const decodeClaims = Schema.decodeUnknownEffect(Schema.fromJsonString(Claims))
+
+/**
+ * The signature as given against the one we compute, both as base64url text: only the canonical spelling matches
+ * (a decoder would also take `=` padding or non-zero unused bits for the same bytes). Constant time; the length
+ * compared first is public (always 43 characters).
+ */
+const signatureMatches = (given: string, expected: string) => {
+  const a = Buffer.from(given, "utf8")
+  const b = Buffer.from(expected, "utf8")
+  return a.length === b.length && timingSafeEqual(a, b)
+}
 
 const invalid = (reason: InvalidAccessToken["reason"]) => Effect.fail(new InvalidAccessToken({ reason }))
 
@@ -63,15 +77,17 @@ export const layer = (options: AccessTokenOptions) =>
           if (parts.length !== 3) return yield* invalid("malformed")
           const [header, payload, signature] = parts as [string, string, string]
           if (header !== HEADER) return yield* invalid("algorithm")
-          const expected = createHmac("sha256", Redacted.value(options.secret)).update(`${header}.${payload}`).digest()
-          const given = Buffer.from(signature, "base64url")
-          if (given.length !== expected.length || !timingSafeEqual(given, expected)) return yield* invalid("signature")
+          const expected = createHmac("sha256", Redacted.value(options.secret))
+            .update(`${header}.${payload}`)
+            .digest("base64url")
+          if (!signatureMatches(signature, expected)) return yield* invalid("signature")
           const claims = yield* decodeClaims(Buffer.from(payload, "base64url").toString("utf8")).pipe(
             Effect.catch(() => invalid("claims"))
           )
           if (claims.iss !== options.issuer || claims.aud !== options.audience) return yield* invalid("claims")
           const now = Math.floor(DateTime.toEpochMillis(yield* DateTime.now) / 1000)
           if (claims.exp <= now) return yield* invalid("expired")
+          if (claims.nbf !== undefined && claims.nbf > now) return yield* invalid("not_before")
           return new Principal({
             userId: claims.sub,
             organizationId: claims.org,

@@ -1,12 +1,13 @@
 /**
  * Port: short-lived signed access tokens. `issue` encodes a Principal; `verify` checks signature, algorithm,
- * issuer, audience and expiry and gives the Principal back, or InvalidAccessToken (never why: that is for logs).
+ * issuer, audience, expiry and not-before and gives the Principal back, or InvalidAccessToken (never why: that is
+ * for logs).
  */
 import { Context, type Duration, type Effect, type Redacted, Schema } from "effect"
 import type { Principal } from "../Principal.ts"
 
 export class InvalidAccessToken extends Schema.TaggedError<InvalidAccessToken>()("InvalidAccessToken", {
-  reason: Schema.Literals(["malformed", "algorithm", "signature", "expired", "claims"])
+  reason: Schema.Literals(["malformed", "algorithm", "signature", "expired", "not_before", "claims"])
 }) {}
 
 export interface AccessTokensShape {
