@@ -4,7 +4,8 @@
  * acknowledged and changes nothing; an authentic event that cannot be applied is recorded as failed (and
  * acknowledged: retrying would not change it); a transient failure is not acknowledged, so the sender retries.
  */
-import { Duration, Effect, Metric, Option, type Redacted, Schema } from "effect"
+import { Duration, Effect, Metric, Option, Redacted, Schema } from "effect"
+import { randomBytes } from "node:crypto"
 import type { PersistenceError } from "../shared/errors.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { NonceGuard } from "./ports/NonceGuard.ts"
@@ -142,8 +143,12 @@ const process = Effect.fn("Webhooks.receive")(function* <E, R, R2>(
   const nonces = yield* NonceGuard
   const transactions = yield* Transactions
   const secrets = yield* lookup.secrets
-  if (Option.isNone(secrets) || secrets.value.length === 0)
-    return yield* new WebhookRejected({ reason: "unknown_source" })
+  if (Option.isNone(secrets) || secrets.value.length === 0) {
+    // Not an oracle: a delivery for a source we do not know is verified against a secret nobody has, so it is refused
+    // exactly as a forged delivery to a real source would be (malformed, stale or bad signature), at the same cost.
+    yield* policy.verify(delivery, [Redacted.make(randomBytes(32).toString("base64"))])
+    return yield* new WebhookRejected({ reason: "signature" })
+  }
   const event = yield* policy.verify(delivery, secrets.value)
   const source = yield* lookup.source(event)
   // Authentic, but about something we do not hold (yet): the sender retries later.

@@ -118,8 +118,20 @@ describe("webhook pipeline", () => {
             assert.strictEqual(response.status, status, label)
             assert.strictEqual((yield* json(response))["code"], code, label)
           }
-          const unknown = yield* deliver("/webhooks/custom/00000000-0000-4000-8000-000000000000", good)
-          assert.strictEqual(unknown.status, 404)
+          // An unknown connection answers exactly as a real one does to the same forgery (whoever lacks the secret
+          // cannot tell which connection ids exist).
+          const forger = `whsec_${Buffer.alloc(24, 2).toString("base64")}`
+          const forgeries = [
+            signedDelivery(forger, created("EXT-F")),
+            signedDelivery(forger, created("EXT-F"), { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }),
+            unsigned
+          ]
+          for (const forgery of forgeries) {
+            const real = yield* deliver(path, forgery)
+            const nobody = yield* deliver("/webhooks/custom/00000000-0000-4000-8000-000000000000", forgery)
+            assert.strictEqual(nobody.status, real.status)
+            assert.strictEqual((yield* json(nobody))["code"], (yield* json(real))["code"])
+          }
           const orders = yield* call("GET", "/api/v1/orders", { token: owner.accessToken }).pipe(Effect.flatMap(json))
           assert.deepStrictEqual(orders["orders"], [], "nothing was applied")
           assert.strictEqual((yield* deliver(path, good)).status, 200, "the genuine delivery still works")
