@@ -53,6 +53,7 @@ export const layer = (options: AccessTokenOptions) =>
   Layer.succeed(
     AccessTokens,
     AccessTokens.of({
+      lifetime: options.ttl,
       issue: (principal) =>
         Effect.gen(function* () {
           const now = Math.floor(DateTime.toEpochMillis(yield* DateTime.now) / 1000)

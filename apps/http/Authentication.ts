@@ -1,14 +1,17 @@
 /**
- * Bearer authentication for protected groups: verifies the access token, then re-reads the caller's membership so
- * the role in force is the one in the database now (a demoted or removed member loses their powers at once, not
- * when the token expires), and provides the caller as core's CurrentPrincipal. Every failure is the same 401
- * `invalid_token` (why it failed is logged, not told).
+ * Bearer authentication for protected groups: one call into core's `authenticate` (the token verified, its session
+ * not revoked, the membership re-read so the role in force is the one in the database now), and the caller provided
+ * as core's CurrentPrincipal. Every refusal is the same 401 `invalid_token` (why is logged, not told); storage
+ * trouble is a 503.
  */
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
-import { AccessTokens } from "../../core/identity/ports/AccessTokens.ts"
-import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
-import { CurrentPrincipal, Principal } from "../../core/identity/Principal.ts"
+import * as Authentication from "../../core/identity/Authentication.ts"
+import type { AccessTokens } from "../../core/identity/ports/AccessTokens.ts"
+import type { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
+import type { RevokedSessions } from "../../core/identity/ports/RevokedSessions.ts"
+import { CurrentPrincipal } from "../../core/identity/Principal.ts"
+import type { CacheError, PersistenceError } from "../../core/shared/errors.ts"
 import { storageUnavailable } from "./ErrorMapping.ts"
 import { ServiceUnavailable, Unauthorized } from "./Problems.ts"
 
@@ -23,11 +26,14 @@ export class Authenticated extends HttpApiMiddleware.Service<
   error: [Unauthorized, ServiceUnavailable]
 }) {}
 
+/** A store that refuses the request outright is a bug; one that is down or slow is "try again". */
+const storage = (e: PersistenceError | CacheError) =>
+  e.reason === "Rejected" ? Effect.die(e) : Effect.fail(storageUnavailable())
+
 export const AuthenticatedLive = Layer.effect(
   Authenticated,
   Effect.gen(function* () {
-    const tokens = yield* AccessTokens
-    const repository = yield* IdentityRepository
+    const services = yield* Effect.context<AccessTokens | RevokedSessions | IdentityRepository>()
     const unauthorized = new Unauthorized({
       code: "invalid_token",
       detail: "Missing, invalid or expired access token."
@@ -35,22 +41,18 @@ export const AuthenticatedLive = Layer.effect(
     return Authenticated.of({
       bearer: (httpEffect, { credential }) =>
         Effect.gen(function* () {
-          const claimed = yield* tokens.verify(credential).pipe(
-            Effect.tapError((e) =>
-              Effect.logDebug("access token rejected").pipe(Effect.annotateLogs({ reason: e.reason }))
-            ),
-            Effect.mapError(() => unauthorized)
+          const principal = yield* Authentication.authenticate(credential).pipe(
+            Effect.provideContext(services),
+            Effect.catchTags({
+              InvalidAccessToken: (e) =>
+                Effect.logDebug("access token rejected").pipe(
+                  Effect.annotateLogs({ reason: e.reason }),
+                  Effect.andThen(Effect.fail(unauthorized))
+                ),
+              PersistenceError: storage,
+              CacheError: storage
+            })
           )
-          const member = yield* repository
-            .member(claimed.organizationId, claimed.userId)
-            .pipe(
-              Effect.catchTag("PersistenceError", (e) =>
-                e.reason === "Rejected" ? Effect.die(e) : Effect.succeed(undefined)
-              )
-            )
-          if (member === undefined) return yield* storageUnavailable()
-          if (Option.isNone(member)) return yield* unauthorized
-          const principal = new Principal({ ...claimed, role: member.value.role })
           return yield* Effect.provideService(httpEffect, CurrentPrincipal, principal)
         })
     })

@@ -19,6 +19,7 @@ import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.
 import * as MemoryNonceGuard from "../../adapters/memory/MemoryNonceGuard.ts"
 import * as MemoryOAuthStateStore from "../../adapters/memory/MemoryOAuthStateStore.ts"
 import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
+import * as MemoryRevokedSessions from "../../adapters/memory/MemoryRevokedSessions.ts"
 import * as MemoryTokenCache from "../../adapters/memory/MemoryTokenCache.ts"
 import * as EffectRedis from "../../adapters/redis/EffectRedis.ts"
 import * as RedisDistributedLock from "../../adapters/redis/RedisDistributedLock.ts"
@@ -26,6 +27,7 @@ import * as RedisLoginAttempts from "../../adapters/redis/RedisLoginAttempts.ts"
 import * as RedisNonceGuard from "../../adapters/redis/RedisNonceGuard.ts"
 import * as RedisOAuthStateStore from "../../adapters/redis/RedisOAuthStateStore.ts"
 import * as RedisRateCounter from "../../adapters/redis/RedisRateCounter.ts"
+import * as RedisRevokedSessions from "../../adapters/redis/RedisRevokedSessions.ts"
 import * as RedisTokenCache from "../../adapters/redis/RedisTokenCache.ts"
 import { defaultLockout } from "../../core/identity/Lockout.ts"
 import * as RedisConnection from "../../adapters/redis/RedisConnection.ts"
@@ -98,7 +100,8 @@ const LockoutConfig = Config.all({
 
 /**
  * Redis when REDIS_URL is set (connection, and the shared stores: rate-limit counters, circuits through Effect's
- * Redis service, lockout, token cache, refresh lock, OAuth states, nonces); in-process stores otherwise.
+ * Redis service, lockout, revoked sessions, token cache, refresh lock, OAuth states, nonces); in-process stores
+ * otherwise.
  * The token cache seals entries with the vault.
  */
 export const RedisLive = Layer.unwrap(
@@ -110,6 +113,7 @@ export const RedisLive = Layer.unwrap(
         RedisConnection.probeDisabled,
         MemoryRateCounter.layer,
         MemoryLoginAttempts.layer(lockout),
+        MemoryRevokedSessions.layer,
         MemoryTokenCache.layer,
         MemoryDistributedLock.layer,
         MemoryOAuthStateStore.layer,
@@ -126,6 +130,7 @@ export const RedisLive = Layer.unwrap(
       CircuitBreaker.layerStoreRedis({ prefix: `${prefix}circuit:` }).pipe(Layer.provide(EffectRedis.layer)),
       RedisRateCounter.layer(prefix),
       RedisLoginAttempts.layer(lockout, MemoryLoginAttempts.make(lockout), prefix),
+      RedisRevokedSessions.layer(MemoryRevokedSessions.make, prefix),
       RedisTokenCache.layer(prefix),
       RedisDistributedLock.layer(prefix),
       RedisOAuthStateStore.layer(prefix),

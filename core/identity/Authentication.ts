@@ -1,10 +1,13 @@
 /**
- * Use cases: login, refresh, logout.
+ * Use cases: login, refresh, logout, authenticate.
  *
  * - Login runs exactly one password verification whatever happens (unknown email, locked account, wrong
  *   password), so neither the answer nor its timing tells an attacker which it was.
  * - Refresh rotates the token; a token presented twice revokes its whole family (someone else holds a copy).
  * - Logout revokes the family; it always succeeds, so it cannot be used to probe tokens.
+ * - Both revocations also deny the family's session id to access tokens at once (RevokedSessions, for one
+ *   access-token lifetime), so the tokens already handed out stop working before they expire.
+ * - Authenticate: a verified access token whose session is not revoked, with the role the member has now.
  */
 import { DateTime, Effect, Option, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
@@ -12,10 +15,11 @@ import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { OrgId, UserId } from "../shared/Ids.ts"
 import { type Email, InvalidCredentials, InvalidRefreshToken } from "./Identity.ts"
 import { lockoutKey } from "./Lockout.ts"
-import { AccessTokens } from "./ports/AccessTokens.ts"
+import { AccessTokens, InvalidAccessToken } from "./ports/AccessTokens.ts"
 import { IdentityRepository } from "./ports/IdentityRepository.ts"
 import { LoginAttempts } from "./ports/LoginAttempts.ts"
 import { PasswordHasher } from "./ports/PasswordHasher.ts"
+import { RevokedSessions } from "./ports/RevokedSessions.ts"
 import { SessionRepository } from "./ports/SessionRepository.ts"
 import { Principal, SessionId } from "./Principal.ts"
 import { hashRefreshToken, newRefreshToken, REFRESH_TOKEN_TTL } from "./Sessions.ts"
@@ -41,6 +45,24 @@ const nextToken = Effect.gen(function* () {
   const token = newRefreshToken()
   const expiresAt = DateTime.addDuration(yield* DateTime.now, REFRESH_TOKEN_TTL)
   return { token, issued: { tokenHash: hashRefreshToken(token), expiresAt } }
+})
+
+/**
+ * Denies the session's access tokens for as long as one can live. The refresh family is already revoked durably,
+ * so a cache failure here is logged (loudly) rather than turned into a failed logout or refresh.
+ */
+const denyAccessTokens = Effect.fn("Authentication.denyAccessTokens")(function* (sessionId: SessionId) {
+  const revoked = yield* RevokedSessions
+  const tokens = yield* AccessTokens
+  yield* revoked
+    .revoke(sessionId, tokens.lifetime)
+    .pipe(
+      Effect.catchTag("CacheError", (e) =>
+        Effect.logError("could not deny a revoked session's access tokens").pipe(
+          Effect.annotateLogs({ session: sessionId, operation: e.operation, reason: e.reason })
+        )
+      )
+    )
 })
 
 export const login = Effect.fn("Authentication.login")(function* (input: LoginInput) {
@@ -124,7 +146,8 @@ export const refresh = Effect.fn("Authentication.refresh")(function* (presented:
     case "Invalid":
       return yield* new InvalidRefreshToken()
     case "Reused":
-      // The family is already revoked (in the rotation's own transaction); the audit entry follows it.
+      // The family is already revoked (in the rotation's own transaction); its access tokens go now, then the audit.
+      yield* denyAccessTokens(outcome.familyId)
       yield* audit.record({
         organizationId: outcome.organizationId,
         actorUserId: outcome.userId,
@@ -155,6 +178,7 @@ export const logout = Effect.fn("Authentication.logout")(function* (presented: R
   const audit = yield* AuditLog
   const owner = yield* sessions.revokeFamilyOf(hashRefreshToken(Redacted.value(presented)))
   if (owner !== undefined) {
+    yield* denyAccessTokens(owner.familyId)
     yield* audit.record({
       organizationId: owner.organizationId,
       actorUserId: owner.userId,
@@ -162,4 +186,22 @@ export const logout = Effect.fn("Authentication.logout")(function* (presented: R
       target: owner.familyId
     })
   }
+})
+
+/**
+ * The caller behind a bearer token: verified, its session not revoked, and still a member — with the role in force
+ * now (a demoted or removed member loses their powers at once, not when the token expires).
+ */
+export const authenticate = Effect.fn("Authentication.authenticate")(function* (token: Redacted.Redacted<string>) {
+  const tokens = yield* AccessTokens
+  const revoked = yield* RevokedSessions
+  const repository = yield* IdentityRepository
+  const claimed = yield* tokens.verify(token)
+  const [isRevoked, member] = yield* Effect.all(
+    [revoked.isRevoked(claimed.sessionId), repository.member(claimed.organizationId, claimed.userId)],
+    { concurrency: 2 }
+  )
+  if (isRevoked) return yield* new InvalidAccessToken({ reason: "revoked" })
+  if (Option.isNone(member)) return yield* new InvalidAccessToken({ reason: "not_a_member" })
+  return new Principal({ ...claimed, role: member.value.role })
 })

@@ -40,6 +40,38 @@ describe("identity over HTTP", () => {
       })
     )
 
+    it.effect("reuse detected → every access token of that family is 401 at once; other sessions are untouched", () =>
+      Effect.gen(function* () {
+        const owner = yield* signUpAndLogin("reuse-denylist@example.com")
+        const other = yield* login("reuse-denylist@example.com")
+        const rotated = yield* call("POST", "/api/v1/auth/refresh", {
+          body: { refreshToken: owner.refreshToken }
+        }).pipe(Effect.flatMap(json))
+        const rotatedAccess = String(rotated["accessToken"])
+        assert.strictEqual((yield* call("GET", "/api/v1/me", { token: rotatedAccess })).status, 200)
+        assert.strictEqual((yield* call("GET", "/api/v1/me", { token: owner.accessToken })).status, 200)
+
+        const reuse = yield* call("POST", "/api/v1/auth/refresh", { body: { refreshToken: owner.refreshToken } })
+        assert.strictEqual(reuse.status, 401)
+        for (const token of [owner.accessToken, rotatedAccess]) {
+          const denied = yield* call("GET", "/api/v1/me", { token })
+          assert.strictEqual(denied.status, 401, "an access token of the revoked family")
+          assert.strictEqual((yield* json(denied))["code"], "invalid_token")
+        }
+        assert.strictEqual((yield* call("GET", "/api/v1/me", { token: other.accessToken })).status, 200)
+      })
+    )
+
+    it.effect("logout → the session's access token is 401 at once", () =>
+      Effect.gen(function* () {
+        const owner = yield* signUpAndLogin("logout-denylist@example.com")
+        assert.strictEqual((yield* call("GET", "/api/v1/me", { token: owner.accessToken })).status, 200)
+        const out = yield* call("POST", "/api/v1/auth/logout", { body: { refreshToken: owner.refreshToken } })
+        assert.strictEqual(out.status, 204)
+        assert.strictEqual((yield* call("GET", "/api/v1/me", { token: owner.accessToken })).status, 401)
+      })
+    )
+
     it.effect("logout revokes the session; a bad or missing bearer token is a 401 problem", () =>
       Effect.gen(function* () {
         const owner = yield* signUpAndLogin("logout@example.com")

@@ -105,6 +105,28 @@ describe("refresh rotation and reuse detection", () => {
     }).pipe(Effect.provide(MemoryIdentity))
   )
 
+  it.effect("reuse and logout deny the session's access tokens at once; other sessions keep working", () =>
+    Effect.gen(function* () {
+      yield* signUp
+      const reason = (token: Redacted.Redacted<string>) =>
+        Authentication.authenticate(token).pipe(
+          Effect.flip,
+          Effect.map((e) => (e._tag === "InvalidAccessToken" ? e.reason : e._tag))
+        )
+      const first = yield* login(password)
+      const bystander = yield* login(password)
+      const second = yield* Authentication.refresh(first.refreshToken)
+      assert.strictEqual((yield* Authentication.authenticate(second.accessToken)).role, "owner")
+      yield* Effect.exit(Authentication.refresh(first.refreshToken))
+      assert.strictEqual(yield* reason(first.accessToken), "revoked")
+      assert.strictEqual(yield* reason(second.accessToken), "revoked")
+      assert.strictEqual((yield* Authentication.authenticate(bystander.accessToken)).role, "owner")
+
+      yield* Authentication.logout(bystander.refreshToken)
+      assert.strictEqual(yield* reason(bystander.accessToken), "revoked")
+    }).pipe(Effect.provide(MemoryIdentity))
+  )
+
   it.effect("an expired access token is refused", () =>
     Effect.gen(function* () {
       yield* signUp

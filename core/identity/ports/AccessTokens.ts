@@ -7,7 +7,17 @@ import { Context, type Duration, type Effect, type Redacted, Schema } from "effe
 import type { Principal } from "../Principal.ts"
 
 export class InvalidAccessToken extends Schema.TaggedError<InvalidAccessToken>()("InvalidAccessToken", {
-  reason: Schema.Literals(["malformed", "algorithm", "signature", "expired", "not_before", "claims"])
+  /** `revoked` and `not_a_member` are decided after verification, by the authenticate use case. */
+  reason: Schema.Literals([
+    "malformed",
+    "algorithm",
+    "signature",
+    "expired",
+    "not_before",
+    "claims",
+    "revoked",
+    "not_a_member"
+  ])
 }) {}
 
 export interface AccessTokensShape {
@@ -15,6 +25,8 @@ export interface AccessTokensShape {
     principal: Principal
   ) => Effect.Effect<{ readonly token: Redacted.Redacted<string>; readonly expiresIn: Duration.Duration }>
   readonly verify: (token: Redacted.Redacted<string>) => Effect.Effect<Principal, InvalidAccessToken>
+  /** How long an issued token is valid: what a revocation must outlast. */
+  readonly lifetime: Duration.Duration
 }
 
 export class AccessTokens extends Context.Service<AccessTokens, AccessTokensShape>()(
