@@ -103,6 +103,30 @@ const KNOWN_DEFAULTS = new Set([
 ])
 
 const MIN_JWT_SECRET_LENGTH = 32
+const MIN_JWT_SECRET_DISTINCT = 8
+const MIN_JWT_SECRET_BITS = 128
+
+/** The length of the shortest unit the secret repeats ("abcabcab" → 3), by the KMP prefix function. */
+const repeatingUnit = (characters: ReadonlyArray<string>) => {
+  const prefix = new Array<number>(characters.length).fill(0)
+  for (let i = 1; i < characters.length; i++) {
+    let k = prefix[i - 1] ?? 0
+    while (k > 0 && characters[i] !== characters[k]) k = prefix[k - 1] ?? 0
+    prefix[i] = characters[i] === characters[k] ? k + 1 : k
+  }
+  return characters.length - (prefix[characters.length - 1] ?? 0)
+}
+
+/**
+ * A generous upper bound on a secret's entropy in bits: the length of its shortest repeating unit times log2 of the
+ * number of different characters in it. It cannot prove a secret random, but it refuses what is plainly not (one
+ * letter, a short pattern repeated), while random secrets of 32 base64 characters or 40 hex digits pass.
+ */
+const secretStrength = (secret: string) => {
+  const characters = Array.from(secret)
+  const distinct = new Set(characters).size
+  return { distinct, bits: Math.floor(repeatingUnit(characters) * Math.log2(Math.max(distinct, 1))) }
+}
 
 /**
  * The production gate: collects every problem before failing, so an operator fixes them all in one go.
@@ -137,6 +161,13 @@ export const checkProduction = Effect.gen(function* () {
     if (KNOWN_DEFAULTS.has(jwt.toLowerCase())) problems.push("JWT_SECRET is a known default value")
     else if (jwt.length < MIN_JWT_SECRET_LENGTH)
       problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters`)
+    else {
+      const { distinct, bits } = secretStrength(jwt)
+      if (distinct < MIN_JWT_SECRET_DISTINCT || bits < MIN_JWT_SECRET_BITS)
+        problems.push(
+          `JWT_SECRET is too predictable (${distinct} different characters, at most about ${bits} bits; ${MIN_JWT_SECRET_DISTINCT} and ${MIN_JWT_SECRET_BITS} needed): use random bytes, e.g. \`openssl rand -base64 48\``
+        )
+    }
   }
   if (keyring !== undefined) {
     const parsed = parseKeyring(keyring)

@@ -60,6 +60,18 @@ describe("production startup gate", () => {
     })
   )
 
+  it.effect("rejects a long JWT_SECRET with too little variety (one letter, or a short pattern repeated)", () =>
+    Effect.gen(function* () {
+      for (const secret of ["a".repeat(36), "ab".repeat(32), "abcdefg".repeat(8), "0123456789abcdef0123456789abcdef"]) {
+        const found = yield* problems({ ...valid(), JWT_SECRET: secret })
+        assert.isTrue(
+          found.some((p) => p.startsWith("JWT_SECRET is too predictable")),
+          `${secret}: ${found.join("; ")}`
+        )
+      }
+    })
+  )
+
   it.effect("passes a complete, independent configuration", () =>
     checkProduction.pipe(withEnv({ APP_ENV: "production", ...valid() }))
   )
