@@ -1,13 +1,13 @@
 /** Contract of the identity endpoints: sign-up, sessions (login, refresh, logout) and the caller's own identity. */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { Email, OrganizationName, Password, Role } from "../../core/identity/Identity.ts"
+import { Email, NewOrganizationName, OrganizationName, Password, Role } from "../../core/identity/Identity.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
 import { Authenticated } from "./Authentication.ts"
-import { Conflict, NotFound, ServiceUnavailable, Unauthorized } from "./Problems.ts"
+import { Conflict, NotFound, ServiceUnavailable, Unauthorized, Unprocessable } from "./Problems.ts"
 
 export const RegisterPayload = Schema.Struct({
-  organizationName: OrganizationName,
+  organizationName: NewOrganizationName,
   email: Email,
   password: Password
 })
@@ -50,8 +50,11 @@ export class AuthGroup extends HttpApiGroup.make("auth")
     HttpApiEndpoint.post("register", "/api/v1/auth/register", {
       payload: RegisterPayload,
       success: Registered.pipe(HttpApiSchema.status(201)),
-      error: [Conflict, ServiceUnavailable]
-    }).annotate(OpenApi.Description, "Create an organisation and its owner account."),
+      error: [Conflict, Unprocessable, ServiceUnavailable]
+    }).annotate(
+      OpenApi.Description,
+      "Create an organisation and its owner account. A password that breaks the policy (12 to 256 characters counted in code points, at least 4 different ones, no control characters, not a common password) is 422 weak_password."
+    ),
     HttpApiEndpoint.post("login", "/api/v1/auth/login", {
       payload: LoginPayload,
       success: TokenPair,

@@ -35,7 +35,11 @@ export const AuthHandlers = HttpApiBuilder.group(Api, "auth", (handlers) =>
               role: membership.role
             })
         ),
-        Effect.catchTags({ EmailTaken: problems.EmailTaken, PersistenceError: problems.PersistenceError })
+        Effect.catchTags({
+          WeakPassword: problems.WeakPassword,
+          EmailTaken: problems.EmailTaken,
+          PersistenceError: problems.PersistenceError
+        })
       )
     )
     .handle("login", ({ payload }) =>

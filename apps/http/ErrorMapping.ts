@@ -12,6 +12,12 @@ import type { TokenUnavailable } from "../../core/connections/ConnectionTokens.t
 import type { DecryptionFailed } from "../../core/connections/ports/CredentialVault.ts"
 import type { LockTimeout } from "../../core/connections/ports/DistributedLock.ts"
 import type { TokenStillRejected } from "../../core/connections/TokenManager.ts"
+import type { WeakPassword } from "../../core/identity/Identity.ts"
+import {
+  MAX_PASSWORD_LENGTH,
+  MIN_DISTINCT_CHARACTERS,
+  MIN_PASSWORD_LENGTH
+} from "../../core/identity/PasswordPolicy.ts"
 import type { ProviderError } from "../../core/providers/ProviderError.ts"
 import { type IdempotencyError, IrreversibleOutcome, type ReplayedFailure } from "../../core/idempotency/errors.ts"
 import { FailureAnswers } from "../../core/idempotency/ports/FailureAnswers.ts"
@@ -63,8 +69,20 @@ const persistence = (error: PersistenceError | CacheError) =>
       })
     : storageUnavailable()
 
+/** What to change, per broken rule of the password policy. */
+const WEAK_PASSWORD_DETAIL: Readonly<Record<WeakPassword["reason"], string>> = {
+  too_short: `The password must be at least ${MIN_PASSWORD_LENGTH} characters long; a few unrelated words make a good one.`,
+  too_long: `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`,
+  control_character: "The password must not contain control characters (such as NUL, tab or line breaks).",
+  invalid_text: "The password must be valid Unicode text.",
+  too_few_distinct: `The password must use at least ${MIN_DISTINCT_CHARACTERS} different characters.`,
+  common: "This password is too common: it appears in lists of leaked passwords. Choose another."
+}
+
 export const problemOf = {
   persistence,
+  weakPassword: (e: WeakPassword) =>
+    new Unprocessable({ code: "weak_password", detail: WEAK_PASSWORD_DETAIL[e.reason] }),
   g2a: (e: G2AError) => {
     switch (e.kind) {
       case "validation":
@@ -205,6 +223,7 @@ const persistenceOrDefect = (error: PersistenceError | CacheError) =>
   error.reason === "Rejected" ? Effect.die(error) : Effect.fail(persistence(error))
 
 export const problems = {
+  WeakPassword: fail(problemOf.weakPassword),
   EmailTaken: () =>
     Effect.fail(new Conflict({ code: "email_taken", detail: "An account with this email already exists." })),
   InvalidCredentials: () =>

@@ -5,7 +5,7 @@ import { AuditRecord } from "../../core/audit/Audit.ts"
 import { Email, MemberView, Password, Role } from "../../core/identity/Identity.ts"
 import { UserId } from "../../core/shared/Ids.ts"
 import { Authenticated } from "./Authentication.ts"
-import { Conflict, Forbidden, NotFound, ServiceUnavailable } from "./Problems.ts"
+import { Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable } from "./Problems.ts"
 
 export const AddMemberPayload = Schema.Struct({ email: Email, password: Password, role: Role })
 export const ChangeRolePayload = Schema.Struct({ role: Role })
@@ -26,10 +26,10 @@ export class OrgGroup extends HttpApiGroup.make("organization")
     HttpApiEndpoint.post("addMember", "/api/v1/org/members", {
       payload: AddMemberPayload,
       success: MemberView.pipe(HttpApiSchema.status(201)),
-      error: [Forbidden, Conflict, ServiceUnavailable]
+      error: [Forbidden, Conflict, Unprocessable, ServiceUnavailable]
     }).annotate(
       OpenApi.Description,
-      "Create a user account directly in this organisation (admins; owners to add owners)."
+      "Create a user account directly in this organisation (admins; owners to add owners). A password that breaks the policy is 422 weak_password."
     ),
     HttpApiEndpoint.patch("changeRole", "/api/v1/org/members/:userId", {
       params: memberPath,

@@ -35,6 +35,7 @@ export const OrgHandlers = HttpApiBuilder.group(Api, "organization", (handlers) 
         ),
         Effect.catchTags({
           InsufficientRole: problems.InsufficientRole,
+          WeakPassword: problems.WeakPassword,
           EmailTaken: problems.EmailTaken,
           PersistenceError: problems.PersistenceError
         })

@@ -18,14 +18,12 @@ export const Email = Schema.String.pipe(
 )
 export type Email = typeof Email.Type
 
-/** Long passphrases are welcome; the upper bound keeps the KDF's input bounded. */
-export const Password = Schema.String.pipe(
-  Schema.check(
-    Schema.isMinLength(12, { message: "must be at least 12 characters" }),
-    Schema.isMaxLength(256, { message: "must be at most 256 characters" })
-  ),
-  Schema.brand("Password")
-)
+/**
+ * A new password as presented. Its rules (length in code points, no control characters, not common) are the
+ * PasswordPolicy, which the use cases apply before hashing, so that a refusal is a WeakPassword with a reason
+ * rather than a decoding error.
+ */
+export const Password = Schema.String.pipe(Schema.brand("Password"))
 export type Password = typeof Password.Type
 
 export const OrganizationName = Schema.String.pipe(
@@ -33,6 +31,22 @@ export const OrganizationName = Schema.String.pipe(
   Schema.brand("OrganizationName")
 )
 export type OrganizationName = typeof OrganizationName.Type
+
+/**
+ * C0 and C1 controls (NUL, ESC, line breaks …) and the bidirectional embedding, override, isolate and mark characters
+ * that make a name display as something else (U+202E shows "Acme \u202Esdoog" as "Acme goods").
+ */
+const UNSAFE_IN_NAMES = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u
+
+/**
+ * A name chosen now: an OrganizationName without control or bidirectional formatting characters. Stored names are
+ * still read as OrganizationName, so a name accepted before this rule keeps loading.
+ */
+export const NewOrganizationName = OrganizationName.check(
+  Schema.makeFilter((name: string) => !UNSAFE_IN_NAMES.test(name), {
+    message: "must not contain control or bidirectional formatting characters"
+  })
+)
 
 export const Role = Schema.Literals(["owner", "admin", "member"])
 export type Role = typeof Role.Type
@@ -51,6 +65,21 @@ export class Membership extends Schema.Class<Membership>("Membership")({
   organizationId: OrgId,
   userId: UserId,
   role: Role
+}) {}
+
+export const WeakPasswordReason = Schema.Literals([
+  "too_short",
+  "too_long",
+  "control_character",
+  "invalid_text",
+  "too_few_distinct",
+  "common"
+])
+export type WeakPasswordReason = typeof WeakPasswordReason.Type
+
+/** A new password the PasswordPolicy refuses; `reason` names the first rule it breaks. */
+export class WeakPassword extends Schema.TaggedError<WeakPassword>()("WeakPassword", {
+  reason: WeakPasswordReason
 }) {}
 
 export class EmailTaken extends Schema.TaggedError<EmailTaken>()("EmailTaken", {}) {}

@@ -8,6 +8,7 @@ import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { UserId } from "../shared/Ids.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { type Email, MemberNotFound, type Password, type Role } from "./Identity.ts"
+import { checkPassword } from "./PasswordPolicy.ts"
 import { IdentityRepository } from "./ports/IdentityRepository.ts"
 import { PasswordHasher } from "./ports/PasswordHasher.ts"
 import type { Principal } from "./Principal.ts"
@@ -31,6 +32,7 @@ export const add = Effect.fn("Members.add")(function* (
   input: { readonly email: Email; readonly password: Redacted.Redacted<Password>; readonly role: Role }
 ) {
   yield* requireRole(principal.role, input.role === "owner" ? "owner" : "admin")
+  yield* checkPassword(input.password)
   const repository = yield* IdentityRepository
   const hasher = yield* PasswordHasher
   const audit = yield* AuditLog

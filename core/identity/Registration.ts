@@ -1,6 +1,6 @@
 /**
- * Use case: a merchant signs up. Creates the organisation and its owner in one step; the password is hashed
- * before anything is stored and never leaves this function in clear.
+ * Use case: a merchant signs up. Creates the organisation and its owner in one step; the password must meet the
+ * PasswordPolicy, is hashed before anything is stored and never leaves this function in clear.
  */
 import { Effect, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
@@ -8,6 +8,7 @@ import { AuditLog } from "../audit/ports/AuditLog.ts"
 import { OrgId, UserId } from "../shared/Ids.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import type { Email, OrganizationName, Password } from "./Identity.ts"
+import { checkPassword } from "./PasswordPolicy.ts"
 import { IdentityRepository } from "./ports/IdentityRepository.ts"
 import { PasswordHasher } from "./ports/PasswordHasher.ts"
 
@@ -18,6 +19,7 @@ export interface RegisterInput {
 }
 
 export const register = Effect.fn("Registration.register")(function* (input: RegisterInput) {
+  yield* checkPassword(input.password)
   const hasher = yield* PasswordHasher
   const repository = yield* IdentityRepository
   const audit = yield* AuditLog

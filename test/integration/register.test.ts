@@ -2,6 +2,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
+import { call, PASSWORD, signUpAndLogin } from "../support/Api.ts"
 import { testApp } from "../support/TestApp.ts"
 import { AdminDatabase } from "../support/TestDatabase.ts"
 
@@ -61,11 +62,11 @@ describe("POST /api/v1/auth/register", () => {
       })
     )
 
-    it.effect("invalid values are 400 problems: short password, malformed email, malformed JSON", () =>
+    it.effect("invalid values are 400 problems: password not a string, malformed email, malformed JSON", () =>
       Effect.gen(function* () {
-        const short = yield* post({ ...valid("short@example.com"), password: "too-short" })
-        assert.strictEqual(short.status, 400)
-        assert.include(JSON.stringify((yield* json(short))["errors"]), "at least 12 characters")
+        const notText = yield* post({ ...valid("short@example.com"), password: 123456789012 })
+        assert.strictEqual(notText.status, 400)
+        assert.include(JSON.stringify((yield* json(notText))["errors"]), "password")
         const email = yield* post(valid("not-an-email"))
         assert.strictEqual(email.status, 400)
         const client = yield* HttpClient.HttpClient
@@ -76,6 +77,64 @@ describe("POST /api/v1/auth/register", () => {
         )
         assert.strictEqual(malformed.status, 400)
         assert.strictEqual((yield* json(malformed))["code"], "bad_request")
+      })
+    )
+
+    it.effect("weak passwords are 422 weak_password saying what to change, and create nothing", () =>
+      Effect.gen(function* () {
+        const cases: ReadonlyArray<readonly [string, string, string]> = [
+          ["\u0000".repeat(12), "weak-nul@example.com", "control characters"],
+          ["a".repeat(12), "weak-repeated@example.com", "different characters"],
+          ["\u{1F600}".repeat(6), "weak-astral@example.com", "at least 12 characters"],
+          ["too-short", "weak-short@example.com", "at least 12 characters"],
+          ["x".repeat(257), "weak-long@example.com", "at most 256 characters"],
+          ["Qwerty123456", "weak-common@example.com", "common"]
+        ]
+        for (const [password, email, hint] of cases) {
+          const response = yield* post({ ...valid(email), password })
+          assert.strictEqual(response.status, 422, email)
+          const body = yield* json(response)
+          assert.strictEqual(body["code"], "weak_password", email)
+          assert.include(String(body["detail"]), hint, email)
+        }
+        const { sql } = yield* AdminDatabase
+        const users = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE email LIKE 'weak-%'`
+        assert.strictEqual(users[0]?.n, 0)
+      })
+    )
+
+    it.effect("adding a member with a weak password is 422 weak_password; a good one is still 201", () =>
+      Effect.gen(function* () {
+        const owner = yield* signUpAndLogin("weak-member-owner@example.com")
+        const add = (email: string, password: string) =>
+          call("POST", "/api/v1/org/members", { token: owner.accessToken, body: { email, password, role: "member" } })
+        const nul = yield* add("weak-member-nul@example.com", "\u0000".repeat(12))
+        assert.strictEqual(nul.status, 422)
+        assert.strictEqual((yield* json(nul))["code"], "weak_password")
+        const repeated = yield* add("weak-member-a@example.com", "a".repeat(12))
+        assert.strictEqual(repeated.status, 422)
+        assert.strictEqual((yield* json(repeated))["code"], "weak_password")
+        assert.strictEqual((yield* add("good-member@example.com", PASSWORD)).status, 201)
+      })
+    )
+
+    it.effect("organisation names with control or bidirectional-override characters are refused with a 400", () =>
+      Effect.gen(function* () {
+        const names = ["Acme \u202Esdoog", "Acme\u2066Goods", "Acme\u001bGoods", "Acme\u0085Goods", "Acme\u0000Goods"]
+        for (const [i, organizationName] of names.entries()) {
+          const response = yield* post({ ...valid(`bad-name-${i}@example.com`), organizationName })
+          assert.strictEqual(response.status, 400, JSON.stringify(organizationName))
+          const body = yield* json(response)
+          assert.strictEqual(body["code"], "bad_request")
+          assert.include(JSON.stringify(body["errors"]), "control or bidirectional", JSON.stringify(organizationName))
+        }
+        const { sql } = yield* AdminDatabase
+        const users = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE email LIKE 'bad-name-%'`
+        assert.strictEqual(users[0]?.n, 0)
+        assert.strictEqual(
+          (yield* post({ ...valid("good-name@example.com"), organizationName: "Ácme — Goods 東京" })).status,
+          201
+        )
       })
     )
 
