@@ -33,6 +33,16 @@ export const make: Effect.Effect<RateCounterShape> = Effect.sync(() => {
     }
   }
   return {
+    peek: (key) =>
+      Clock.clockWith((clock) =>
+        Effect.sync(() => {
+          const now = clock.currentTimeMillisUnsafe()
+          const current = windows.get(key)
+          return current === undefined || current.endsAt <= now
+            ? { count: 0, resetMillis: 0 }
+            : { count: current.count, resetMillis: current.endsAt - now }
+        })
+      ),
     hit: (key, windowMillis) =>
       Clock.clockWith((clock) =>
         Effect.sync(() => {

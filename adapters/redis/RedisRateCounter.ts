@@ -20,19 +20,32 @@ if ttl < 0 then
 end
 return {n, ttl}`
 
+const PEEK = `
+local n = redis.call('GET', KEYS[1])
+if not n then return {0, 0} end
+return {tonumber(n), redis.call('PTTL', KEYS[1])}`
+
+/** The scripts answer `{count, milliseconds left}`; anything else is a defect (a wrong script), not "Redis down". */
+const isPair = (reply: unknown): reply is readonly [number, number] =>
+  Array.isArray(reply) && reply.length === 2 && typeof reply[0] === "number" && typeof reply[1] === "number"
+
+const toCount = (reply: unknown) =>
+  isPair(reply)
+    ? Effect.succeed({ count: reply[0], resetMillis: Math.max(0, reply[1]) })
+    : Effect.die(new Error(`ratelimit script: unexpected reply ${JSON.stringify(reply)}`))
+
 export const layer = (prefix = "tradeport:") =>
   Layer.effect(
     RateCounter,
     Effect.gen(function* () {
       const redis = yield* RedisConnection
       const hit = redis.script({ name: "ratelimit_hit", lua: HIT, keys: 1, traced: false })
+      const peek = redis.script({ name: "ratelimit_peek", lua: PEEK, keys: 1, traced: false })
       return RateCounter.of({
+        peek: (key) => peek([`${prefix}ratelimit:${key}`], []).pipe(Effect.flatMap(toCount)),
         hit: (key, windowMillis) =>
           hit([`${prefix}ratelimit:${key}`], [String(Math.max(1, Math.ceil(windowMillis)))]).pipe(
-            Effect.map((reply) => {
-              const [count, resetMillis] = reply as [number, number]
-              return { count, resetMillis }
-            })
+            Effect.flatMap(toCount)
           )
       })
     })

@@ -153,6 +153,10 @@ export const layer = (options: MiddlewareOptions) =>
             ? Effect.logDebug("http request")
             : Effect.logInfo("http request")
           yield* log.pipe(Effect.annotateLogs({ ...line, requestId }))
+          // A webhook refused as unverifiable (400, 401) counts against its sender's address.
+          if ((final.status === 400 || final.status === 401) && path.startsWith("/webhooks/")) {
+            yield* limiter.refusedDelivery(request)
+          }
           return final
         })
     }),

@@ -1,6 +1,7 @@
 /**
  * Request rate limiting, fixed window: every client gets a global budget per minute, auth endpoints a much smaller
- * one; probes, metrics and webhooks are exempt. The count lives in the RateCounter port (Redis: one script, one
+ * one; probes and metrics are exempt; webhooks are limited only by their sender's refused deliveries (an address
+ * failing verification RATE_LIMIT_WEBHOOK_FAILURES_PER_MINUTE times is refused until the window ends). The count lives in the RateCounter port (Redis: one script, one
  * round trip per decision, shared by every instance; in memory without REDIS_URL).
  *
  * When the shared store fails (Redis down), decisions fall back to an in-process counter with the same budgets
@@ -39,6 +40,8 @@ export class RequestLimiter extends Context.Service<
   {
     /** None when the request is exempt. */
     readonly decide: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Option.Option<Decision>>
+    /** Counts a refused webhook delivery against its sender's address (after the response is known). */
+    readonly refusedDelivery: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<void>
   }
 >()("tradeport/apps/http/RequestLimiter") {}
 
@@ -72,6 +75,12 @@ export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) =>
         limit: yield* Config.Int("RATE_LIMIT_AUTH_PER_MINUTE").pipe(Config.withDefault(20)),
         window: Duration.minutes(1)
       }
+      // Webhooks are signature-checked, not counted; but an address whose deliveries keep failing verification is
+      // refused before its next one costs a lookup and an HMAC.
+      const webhookFailures: Budget = {
+        limit: yield* Config.Int("RATE_LIMIT_WEBHOOK_FAILURES_PER_MINUTE").pipe(Config.withDefault(60)),
+        window: Duration.minutes(1)
+      }
       const trustProxy = yield* Config.Boolean("TRUST_PROXY").pipe(Config.withDefault(false))
       const shared = yield* RateCounter
       const local = yield* fallbackCounter
@@ -80,7 +89,7 @@ export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) =>
         allowed: Metric.withAttributes(decisions, { scope, outcome: "allowed" }),
         limited: Metric.withAttributes(decisions, { scope, outcome: "limited" })
       })
-      const metrics = { auth: counted("auth"), global: counted("global") }
+      const metrics = { auth: counted("auth"), global: counted("global"), webhooks: counted("webhook_failures") }
 
       const toDecision = (budget: Budget, { count, resetMillis }: WindowCount): Decision => {
         const resetSeconds = Math.max(1, Math.ceil(resetMillis / 1000))
@@ -111,11 +120,34 @@ export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) =>
         )
       }
 
+      /** Whether the address is over its budget of refused deliveries (read, not counted: only refusals count). */
+      const webhookSender = (client: string) => {
+        const key = `webhook-failures:${client}`
+        return shared.peek(key).pipe(
+          Effect.catch(() => local.peek(key)),
+          Effect.orElseSucceed(() => ({ count: 0, resetMillis: 0 })),
+          Effect.flatMap((window) => {
+            if (window.count < webhookFailures.limit) return Effect.succeedNone
+            const refused = toDecision(webhookFailures, { count: window.count + 1, resetMillis: window.resetMillis })
+            return Metric.update(metrics.webhooks.limited, 1).pipe(Effect.as(Option.some(refused)))
+          })
+        )
+      }
+
       return RequestLimiter.of({
+        refusedDelivery: (request) => {
+          const key = `webhook-failures:${clientOf(request, trustProxy)}`
+          const window = Duration.toMillis(webhookFailures.window)
+          return shared.hit(key, window).pipe(
+            Effect.catch(() => fallback(key, window)),
+            Effect.asVoid
+          )
+        },
         decide: (request) => {
           const path = canonicalPath(request.url)
-          // Probes are exempt; so are webhooks: signature-checked, and providers send them from few addresses.
-          if (EXEMPT.includes(path) || path.startsWith("/webhooks/")) return Effect.succeedNone
+          if (EXEMPT.includes(path)) return Effect.succeedNone
+          // Webhooks are not budgeted per request (providers send from few addresses), only their refusals are.
+          if (path.startsWith("/webhooks/")) return webhookSender(clientOf(request, trustProxy))
           const client = clientOf(request, trustProxy)
           return path.startsWith("/api/v1/auth/")
             ? decide("auth", `auth:${client}`, auth)

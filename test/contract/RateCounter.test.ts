@@ -32,6 +32,23 @@ const contract = (
       })
     )
 
+    it.effect("peek reads the window's count without counting; nothing open reads as zero", () =>
+      Effect.gen(function* () {
+        const counter = yield* RateCounter
+        const key = `peek-${Math.random()}`
+        assert.strictEqual((yield* counter.peek(key)).count, 0)
+        yield* counter.hit(key, 200)
+        yield* counter.hit(key, 200)
+        const seen = yield* counter.peek(key)
+        assert.strictEqual(seen.count, 2)
+        assert.isTrue(seen.resetMillis > 0 && seen.resetMillis <= 200, String(seen.resetMillis))
+        assert.strictEqual((yield* counter.peek(key)).count, 2, "peeking counts nothing")
+        assert.strictEqual((yield* counter.hit(key, 200)).count, 3)
+        yield* time.advance(250)
+        assert.strictEqual((yield* counter.peek(key)).count, 0, "the window ended")
+      })
+    )
+
     it.effect("keys are independent", () =>
       Effect.gen(function* () {
         const counter = yield* RateCounter

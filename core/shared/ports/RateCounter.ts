@@ -15,6 +15,8 @@ export interface WindowCount {
 
 export interface RateCounterShape {
   readonly hit: (key: string, windowMillis: number) => Effect.Effect<WindowCount, CacheError>
+  /** The current window's count without counting (0 when no window is open). */
+  readonly peek: (key: string) => Effect.Effect<WindowCount, CacheError>
 }
 
 export class RateCounter extends Context.Service<RateCounter, RateCounterShape>()(
