@@ -105,9 +105,15 @@ describe("secrets never reach the logs", () => {
           tokens.push(String(next["accessToken"]), String(next["refreshToken"]))
           yield* call("POST", "/api/v1/auth/refresh", { body: { refreshToken: session["refreshToken"] } })
           yield* call("POST", "/api/v1/auth/logout", { body: { refreshToken: next["refreshToken"] } })
+          // Reuse revoked that session's family and logout ended it (its access tokens are refused at once now): the
+          // rest of the flow runs in a new session.
+          const again = yield* call("POST", "/api/v1/auth/login", {
+            body: { email, password: canaries.PASSWORD }
+          }).pipe(Effect.flatMap(json))
+          tokens.push(String(again["accessToken"]), String(again["refreshToken"]))
           // G2A: token fetch (readiness), hash-authenticated reads, an order, a signed webhook.
           yield* call("GET", "/health/ready")
-          yield* call("GET", "/api/v1/g2a/products", { token: String(next["accessToken"]) })
+          yield* call("GET", "/api/v1/g2a/products", { token: String(again["accessToken"]) })
           const body = JSON.stringify({
             event_id: "canary-evt",
             type: "order.status",
@@ -120,7 +126,7 @@ describe("secrets never reach the logs", () => {
             )
           )
           // Shopify: install, consent, code exchange, webhook subscriptions, an order sync with a refresh on 401, a webhook.
-          const owner = String(next["accessToken"])
+          const owner = String(again["accessToken"])
           const visit = (path: string, cookie = "") =>
             withoutRedirects(
               HttpClient.execute(
