@@ -70,6 +70,9 @@ describe("egress guard", () => {
       assert.strictEqual(yield* refusal("https://metadata.example"), "private_address")
       assert.strictEqual(yield* refusal("https://nowhere.example"), "unresolvable")
       assert.strictEqual(yield* refusal("http://shop.example"), "scheme")
+      // Only the https port: a user-supplied URL must not point us at another service of a public host (6379…).
+      assert.strictEqual(yield* refusal("https://shop.example:6379/wp"), "port")
+      assert.strictEqual(yield* refusal("https://shop.example:443/wp"), "allowed", "the default port, spelled out")
       assert.strictEqual(yield* refusal("https://u:p@shop.example"), "credentials")
       assert.strictEqual(yield* refusal("https://[::ffff:7f00:1]"), "private_address")
       assert.strictEqual(yield* refusal("https://[::127.0.0.1]"), "private_address")

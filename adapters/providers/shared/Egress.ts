@@ -67,6 +67,7 @@ export const EgressRefusal = Schema.Literals([
   "invalid_url",
   "scheme",
   "credentials",
+  "port",
   "private_address",
   "unresolvable"
 ])
@@ -126,6 +127,8 @@ export class EgressGuard extends Context.Service<
               return yield* new EgressRefused({ reason: "credentials", host })
             if (allowed.has(url.origin)) return url
             if (url.protocol !== "https:") return yield* new EgressRefused({ reason: "scheme", host })
+            // Only https's own port (URL drops an explicit :443): another port reaches another service of that host.
+            if (url.port !== "") return yield* new EgressRefused({ reason: "port", host })
             if (isIP(host) !== 0) {
               if (!isPublicAddress(host)) return yield* new EgressRefused({ reason: "private_address", host })
               return url
