@@ -9,6 +9,7 @@
  * The wiring chooses that counter (Server.ts passes the memory adapter's), so this middleware imports no adapter.
  */
 import { Config, Context, Duration, Effect, Layer, Metric, Option } from "effect"
+import { isIP } from "node:net"
 import type { HttpServerRequest } from "effect/http"
 import { RateCounter, type RateCounterShape, type WindowCount } from "../../core/shared/ports/RateCounter.ts"
 import { canonicalPath } from "./Paths.ts"
@@ -49,7 +50,28 @@ export class RequestLimiter extends Context.Service<
  * Behind one trusted proxy the client is the LAST `X-Forwarded-For` entry (the one our proxy appended); earlier
  * entries are whatever the client chose to send.
  */
-const clientOf = (request: HttpServerRequest.HttpServerRequest, trustProxy: boolean) => {
+/**
+ * The unit a budget belongs to: an IPv4 address (an IPv4-mapped IPv6 one as IPv4), or an IPv6 address's /64 — a
+ * subscriber usually holds a whole /64 and could otherwise rotate through it for a fresh budget per address.
+ */
+export const budgetKey = (address: string): string => {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)
+  if (mapped?.[1] !== undefined) return mapped[1]
+  if (isIP(address) !== 6) return address
+  const [head = "", tail = ""] = address.toLowerCase().split("::")
+  const left = head === "" ? [] : head.split(":")
+  const right = address.includes("::") ? (tail === "" ? [] : tail.split(":")) : []
+  const groups = [...left, ...Array.from({ length: Math.max(0, 8 - left.length - right.length) }, () => "0"), ...right]
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`
+}
+
+const clientOf = (request: HttpServerRequest.HttpServerRequest, trustProxy: boolean) =>
+  budgetKey(addressOf(request, trustProxy))
+
+const addressOf = (request: HttpServerRequest.HttpServerRequest, trustProxy: boolean) => {
   const forwarded = request.headers["x-forwarded-for"]
   if (trustProxy && forwarded !== undefined) {
     const last = forwarded

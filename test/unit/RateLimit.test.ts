@@ -49,4 +49,19 @@ describe("request limiter", () => {
       assert.strictEqual(Option.getOrThrow(auth).limit, 3)
     }).pipe(Effect.provide(limiter({ RATE_LIMIT_AUTH_PER_MINUTE: "3" })))
   )
+
+  it.effect("an IPv6 client is limited per /64 (one subscriber's whole prefix), an IPv4-mapped one as IPv4", () =>
+    Effect.gen(function* () {
+      const results: Array<boolean> = []
+      for (let i = 1; i <= 3; i++) results.push(yield* allowed("/api/v1/auth/login", `2001:db8:1:2::${i.toString(16)}`))
+      assert.deepStrictEqual(results, [true, true, false], "addresses of one /64 share a budget")
+      assert.isTrue(yield* allowed("/api/v1/auth/login", "2001:db8:1:3::1"), "another /64 has its own")
+      assert.isTrue(yield* allowed("/api/v1/auth/login", "::ffff:192.0.2.10"))
+      assert.isTrue(yield* allowed("/api/v1/auth/login", "192.0.2.10"))
+      assert.isFalse(
+        yield* allowed("/api/v1/auth/login", "192.0.2.10"),
+        "the mapped form and the plain one are one client"
+      )
+    }).pipe(Effect.provide(limiter({ TRUST_PROXY: "true", RATE_LIMIT_AUTH_PER_MINUTE: "2" })))
+  )
 })
