@@ -108,6 +108,14 @@ const withDeadline = <E, R>(
     })
   )
 
+/** A request with a body but no Content-Type: refused (415) rather than guessed to be JSON. */
+const untypedBody = (request: HttpServerRequest.HttpServerRequest) => {
+  const { headers } = request
+  if (headers["content-type"] !== undefined) return false
+  const length = headers["content-length"]
+  return (length !== undefined && length !== "0") || headers["transfer-encoding"] !== undefined
+}
+
 export const layer = (options: MiddlewareOptions) =>
   HttpRouter.middleware(
     Effect.gen(function* () {
@@ -125,19 +133,21 @@ export const layer = (options: MiddlewareOptions) =>
                 status: 429,
                 headers: { "retry-after": String(decision.value.retryAfterSeconds) }
               })
-            : yield* withDeadline(httpEffect, options.requestTimeout).pipe(
-                // A defect is a bug: its cause goes to the log, the client gets a bare normalized 500.
-                Effect.catchDefect(
-                  (defect) =>
-                    requestBodyFailure(defect) ??
-                    Effect.logError("unexpected failure", Cause.die(defect)).pipe(
-                      Effect.as(HttpServerResponse.empty({ status: 500 }))
-                    )
-                ),
-                Effect.provideService(HttpIncomingMessage.MaxBodySize, options.maxBodySize),
-                Effect.provideService(CurrentRequestId, requestId),
-                Effect.annotateLogs({ requestId })
-              )
+            : untypedBody(request)
+              ? HttpServerResponse.empty({ status: 415 })
+              : yield* withDeadline(httpEffect, options.requestTimeout).pipe(
+                  // A defect is a bug: its cause goes to the log, the client gets a bare normalized 500.
+                  Effect.catchDefect(
+                    (defect) =>
+                      requestBodyFailure(defect) ??
+                      Effect.logError("unexpected failure", Cause.die(defect)).pipe(
+                        Effect.as(HttpServerResponse.empty({ status: 500 }))
+                      )
+                  ),
+                  Effect.provideService(HttpIncomingMessage.MaxBodySize, options.maxBodySize),
+                  Effect.provideService(CurrentRequestId, requestId),
+                  Effect.annotateLogs({ requestId })
+                )
           const rendered = response.status >= 400 ? normalize(response, requestId) : response
           const withLimits = Option.isSome(decision)
             ? HttpServerResponse.setHeaders(rendered, rateLimitHeaders(decision.value))

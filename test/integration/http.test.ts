@@ -62,6 +62,23 @@ describe("HTTP app", () => {
       })
     )
 
+    it.effect("a body without a Content-Type is refused with 415, not guessed to be JSON", () =>
+      Effect.gen(function* () {
+        const client = yield* HttpClient.HttpClient
+        const untyped = yield* client.execute(
+          HttpClientRequest.post("/api/v1/auth/login").pipe(
+            HttpClientRequest.bodyUint8Array(new TextEncoder().encode('{"email":"a@b.example","password":"x"}')),
+            HttpClientRequest.removeHeader("content-type")
+          )
+        )
+        assert.strictEqual(untyped.status, 415)
+        const body = yield* json(untyped)
+        assert.strictEqual(body["code"], "unsupported_media_type")
+        const typed = yield* call("POST", "/api/v1/auth/login", { body: { email: "a@b.example", password: "x" } })
+        assert.strictEqual(typed.status, 401, "the same body with its type is read")
+      })
+    )
+
     it.effect("an unknown route is a normalized 404 problem carrying the caller's request id", () =>
       Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
