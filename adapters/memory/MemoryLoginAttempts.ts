@@ -1,61 +1,71 @@
 /**
  * LoginAttempts in process memory, on the Effect Clock (so tests drive the window and the lock with TestClock).
  * Serves single-process mode and is the fallback when Redis is unreachable: lockout never silently switches off.
+ * Each call changes one entry in place (JavaScript runs it to completion, so it is atomic); entries whose window and
+ * lock have both ended are dropped a bounded slice at a time, so memory follows the accounts seen recently and no
+ * failed login pays for the others.
  */
-import { Clock, Duration, Effect, Layer, Ref } from "effect"
+import { Clock, Duration, Effect, Layer } from "effect"
 import type { LockoutPolicy } from "../../core/identity/Lockout.ts"
 import { LoginAttempts, type LoginAttemptsShape } from "../../core/identity/ports/LoginAttempts.ts"
 
 interface Entry {
-  readonly attempts: number
-  readonly windowEndsAt: number
-  readonly lockedUntil: number
+  attempts: number
+  windowEndsAt: number
+  lockedUntil: number
 }
 
 export const make = (policy: LockoutPolicy) =>
-  Effect.gen(function* () {
-    const entries = yield* Ref.make(new Map<string, Entry>())
+  Effect.sync(() => {
+    const entries = new Map<string, Entry>()
+    let nextSweep = 0
+    let sweeping: Iterator<[string, Entry]> | undefined
+    const sweep = (now: number) => {
+      if (sweeping === undefined) {
+        if (now < nextSweep) return
+        nextSweep = now + 1_000
+        sweeping = entries.entries()
+      }
+      for (let i = 0; i < 1_000; i++) {
+        const next = sweeping.next()
+        if (next.done === true) {
+          sweeping = undefined
+          return
+        }
+        const [key, entry] = next.value
+        if (entry.windowEndsAt <= now && entry.lockedUntil <= now) entries.delete(key)
+      }
+    }
+    const now = Clock.clockWith((clock) => Effect.sync(() => clock.currentTimeMillisUnsafe()))
     const shape: LoginAttemptsShape = {
       acquire: (key) =>
-        Effect.gen(function* () {
-          const t = yield* Clock.currentTimeMillis
-          return yield* Ref.modify(
-            entries,
-            (all): readonly [{ allowed: boolean; attempt: number }, Map<string, Entry>] => {
-              const current = all.get(key)
-              if (current !== undefined && current.lockedUntil > t)
-                return [{ allowed: false, attempt: current.attempts }, all]
-              const fresh = current === undefined || current.windowEndsAt <= t
-              const attempts = fresh ? 1 : current.attempts + 1
-              const entry: Entry = {
-                attempts,
-                windowEndsAt: fresh ? t + Duration.toMillis(policy.window) : current.windowEndsAt,
-                lockedUntil: current?.lockedUntil ?? 0
-              }
-              return [{ allowed: attempts <= policy.threshold, attempt: attempts }, new Map(all).set(key, entry)]
-            }
-          )
+        Effect.map(now, (t) => {
+          sweep(t)
+          const current = entries.get(key)
+          if (current !== undefined && current.lockedUntil > t) return { allowed: false, attempt: current.attempts }
+          if (current === undefined || current.windowEndsAt <= t) {
+            const windowEndsAt = t + Duration.toMillis(policy.window)
+            entries.set(key, { attempts: 1, windowEndsAt, lockedUntil: current?.lockedUntil ?? 0 })
+            return { allowed: 1 <= policy.threshold, attempt: 1 }
+          }
+          current.attempts += 1
+          return { allowed: current.attempts <= policy.threshold, attempt: current.attempts }
         }),
       fail: (key, attempt) =>
-        Effect.gen(function* () {
+        Effect.map(now, (t) => {
           if (attempt < policy.threshold) return { locked: false }
-          const t = yield* Clock.currentTimeMillis
-          yield* Ref.update(entries, (all) => {
-            const current = all.get(key)
-            return current === undefined
-              ? all
-              : new Map(all).set(key, { ...current, lockedUntil: t + Duration.toMillis(policy.lockFor) })
-          })
+          const current = entries.get(key)
+          if (current !== undefined) current.lockedUntil = t + Duration.toMillis(policy.lockFor)
           return { locked: attempt === policy.threshold }
         }),
       reset: (key) =>
-        Ref.update(entries, (all) => {
-          const next = new Map(all)
-          next.delete(key)
-          return next
+        Effect.sync(() => {
+          entries.delete(key)
         })
     }
-    return shape
+    /** How many accounts the store holds (for tests of its memory bound). */
+    const size = Effect.sync(() => entries.size)
+    return { ...shape, size }
   })
 
 export const layer = (policy: LockoutPolicy) =>
