@@ -1,5 +1,6 @@
 /** Adapters of the core ports: Postgres-backed stores over the app's SqlClient, password KDF, access tokens. */
-import { Layer } from "effect"
+import { Config, Effect, Layer } from "effect"
+import { AppEnv, StartupError } from "./Environment.ts"
 import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
 import * as PgShipmentRepository from "../../adapters/postgres/PgShipmentRepository.ts"
@@ -19,12 +20,29 @@ import * as PgIdentityRepository from "../../adapters/postgres/PgIdentityReposit
 import * as PgTransactions from "../../adapters/postgres/PgTransactions.ts"
 import * as PgSessionRepository from "../../adapters/postgres/PgSessionRepository.ts"
 
+/**
+ * `PASSWORD_HASH_LOG2N` (15; 10–20): the scrypt cost of new hashes (stored hashes name their own). Below the default
+ * only outside production: test suites whose subject is not hashing use 10.
+ */
+const PasswordHasherLive = Layer.unwrap(
+  Effect.gen(function* () {
+    const log2N = yield* Config.Int("PASSWORD_HASH_LOG2N").pipe(Config.withDefault(ScryptPasswordHasher.defaults.log2N))
+    const floor = (yield* AppEnv) === "production" ? ScryptPasswordHasher.defaults.log2N : 10
+    if (log2N < floor || log2N > 20) {
+      return yield* new StartupError({
+        problems: [`PASSWORD_HASH_LOG2N must be between ${floor} and 20 (got ${log2N})`]
+      })
+    }
+    return ScryptPasswordHasher.layer({ ...ScryptPasswordHasher.defaults, log2N })
+  })
+)
+
 export const PersistenceLive = Layer.mergeAll(
   PgHeartbeatStore.layer,
   PgIdentityRepository.layer,
   PgSessionRepository.layer,
   PgAuditLog.layer,
-  ScryptPasswordHasher.layer(),
+  PasswordHasherLive,
   HmacAccessTokens.layerConfig,
   PgConnectionRepository.layer,
   PgTransactions.layer,

@@ -15,7 +15,8 @@ const json = (response: { readonly json: Effect.Effect<unknown, unknown> }) =>
 const valid = (email: string) => ({ organizationName: "Acme Goods", email, password: "correct horse battery staple" })
 
 describe("POST /api/v1/auth/register", () => {
-  layer(testApp(), { excludeTestServices: true, timeout: 60_000 })("sign-up", (it) => {
+  // This file is about how passwords are stored: the production scrypt cost, not the tests' fast one.
+  layer(testApp({ PASSWORD_HASH_LOG2N: "15" }), { excludeTestServices: true, timeout: 60_000 })("sign-up", (it) => {
     it.effect("creates the organisation and its owner; the password is stored only as a scrypt hash", () =>
       Effect.gen(function* () {
         const response = yield* post(valid("Owner@Example.COM "))

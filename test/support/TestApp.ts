@@ -59,6 +59,8 @@ export const testApp = (
               RATE_LIMIT_AUTH_PER_MINUTE: "100000",
               RATE_LIMIT_GLOBAL_PER_MINUTE: "100000",
               ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+              // Fast scrypt: these tests are not about hashing (the hasher's own tests use its real parameters).
+              PASSWORD_HASH_LOG2N: "10",
               ...config
             })
           )
