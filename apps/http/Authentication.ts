@@ -7,9 +7,6 @@
 import { Effect, Layer } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
 import * as Authentication from "../../core/identity/Authentication.ts"
-import type { AccessTokens } from "../../core/identity/ports/AccessTokens.ts"
-import type { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
-import type { RevokedSessions } from "../../core/identity/ports/RevokedSessions.ts"
 import { CurrentPrincipal } from "../../core/identity/Principal.ts"
 import type { CacheError, PersistenceError } from "../../core/shared/errors.ts"
 import { storageUnavailable } from "./ErrorMapping.ts"
@@ -33,7 +30,7 @@ const storage = (e: PersistenceError | CacheError) =>
 export const AuthenticatedLive = Layer.effect(
   Authenticated,
   Effect.gen(function* () {
-    const services = yield* Effect.context<AccessTokens | RevokedSessions | IdentityRepository>()
+    const authenticate = yield* Authentication.authenticator
     const unauthorized = new Unauthorized({
       code: "invalid_token",
       detail: "Missing, invalid or expired access token."
@@ -41,8 +38,7 @@ export const AuthenticatedLive = Layer.effect(
     return Authenticated.of({
       bearer: (httpEffect, { credential }) =>
         Effect.gen(function* () {
-          const principal = yield* Authentication.authenticate(credential).pipe(
-            Effect.provideContext(services),
+          const principal = yield* authenticate(credential).pipe(
             Effect.catchTags({
               InvalidAccessToken: (e) =>
                 Effect.logDebug("access token rejected").pipe(

@@ -192,16 +192,22 @@ export const logout = Effect.fn("Authentication.logout")(function* (presented: R
  * The caller behind a bearer token: verified, its session not revoked, and still a member — with the role in force
  * now (a demoted or removed member loses their powers at once, not when the token expires).
  */
-export const authenticate = Effect.fn("Authentication.authenticate")(function* (token: Redacted.Redacted<string>) {
+/**
+ * The authenticator with its ports resolved once: the bearer middleware builds it at startup, so a request neither
+ * looks services up nor has a context provided (both cost on every authenticated request).
+ */
+export const authenticator = Effect.gen(function* () {
   const tokens = yield* AccessTokens
   const revoked = yield* RevokedSessions
   const repository = yield* IdentityRepository
-  const claimed = yield* tokens.verify(token)
-  const [isRevoked, member] = yield* Effect.all(
-    [revoked.isRevoked(claimed.sessionId), repository.member(claimed.organizationId, claimed.userId)],
-    { concurrency: 2 }
-  )
-  if (isRevoked) return yield* new InvalidAccessToken({ reason: "revoked" })
-  if (Option.isNone(member)) return yield* new InvalidAccessToken({ reason: "not_a_member" })
-  return new Principal({ ...claimed, role: member.value.role })
+  return Effect.fn("Authentication.authenticate")(function* (token: Redacted.Redacted<string>) {
+    const claimed = yield* tokens.verify(token)
+    if (yield* revoked.isRevoked(claimed.sessionId)) return yield* new InvalidAccessToken({ reason: "revoked" })
+    const member = yield* repository.member(claimed.organizationId, claimed.userId)
+    if (Option.isNone(member)) return yield* new InvalidAccessToken({ reason: "not_a_member" })
+    return new Principal({ ...claimed, role: member.value.role })
+  })
 })
+
+export const authenticate = (token: Redacted.Redacted<string>) =>
+  Effect.flatMap(authenticator, (authenticateWith) => authenticateWith(token))
