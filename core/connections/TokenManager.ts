@@ -37,7 +37,7 @@ export class TokenStillRejected extends Schema.TaggedError<TokenStillRejected>()
 const cacheHits = Metric.counter("token_cache_hits_total", { description: "Token reads served from cache, by layer" })
 const refreshes = Metric.counter("token_refresh_total", { description: "Token refreshes performed, by outcome" })
 const ttlGauge = Metric.gauge("token_ttl_seconds", {
-  description: "Remaining lifetime of the newest token per token key"
+  description: "Remaining lifetime of the newest token obtained, per provider (never per connection: bounded series)"
 })
 const fallbacks = Metric.counter("token_cache_fallback_total", {
   description: "Token operations that bypassed an unavailable shared cache or lock"
@@ -105,7 +105,7 @@ export class TokenManager extends Context.Service<
             keepLocally(key, token, now)
             const ttl = cacheTtl(token.expiresAt, now, options.policy)
             yield* Metric.update(
-              Metric.withAttributes(ttlGauge, { token: key }),
+              Metric.withAttributes(ttlGauge, { provider: key.split(":")[0] ?? "unknown" }),
               Math.max(0, (DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(now)) / 1000)
             )
             if (Duration.toMillis(ttl) > 0) yield* cache.set(key, token, ttl).pipe(Effect.catch(degrade(undefined)))

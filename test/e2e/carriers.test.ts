@@ -166,6 +166,11 @@ describe("carriers end to end", () => {
             assert.strictEqual(fake.operations(), reached, "an open circuit does not call the carrier")
             const ready = yield* call("GET", "/health/ready").pipe(Effect.flatMap(json))
             assert.match((ready["details"] as Record<string, string>)["providers"]!, new RegExp(`${carrier}:Open`))
+            // Metrics name providers, never a tenant's connection (bounded series, nothing to identify a merchant).
+            const metrics = yield* HttpClient.get("/metrics").pipe(Effect.flatMap((r) => r.text))
+            assert.match(metrics, new RegExp(`provider_circuit_open\\{provider="${carrier}"\\} 1`))
+            assert.match(metrics, new RegExp(`token_ttl_seconds\\{provider="${carrier}"\\}`))
+            assert.notInclude(metrics, connectionId, "no connection id in any series")
             fake.setMode("ok")
             yield* Effect.sleep("1100 millis")
             assert.strictEqual(

@@ -75,7 +75,9 @@ const attempts = Metric.counter("provider_requests_total", {
 const retries = Metric.counter("provider_retries_total", {
   description: "Provider call retries by provider and reason"
 })
-const circuitOpen = Metric.gauge("provider_circuit_open", { description: "1 while a provider circuit is open" })
+const circuitOpen = Metric.gauge("provider_circuit_open", {
+  description: "How many of a provider's circuits are open (per provider: a store's host never becomes a label)"
+})
 
 const retryAfterOf = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
   const header = response.headers["retry-after"]
@@ -141,9 +143,22 @@ export class ProviderClient extends Context.Service<
         const guard = yield* Effect.serviceOption(EgressGuard)
         const breaker = yield* CircuitBreaker.CircuitBreaker
         const known = yield* Ref.make(new Set<string>())
+        // Open circuits by provider (a circuit key is `provider` or `provider:host`): the gauge counts them.
+        const openCircuits = new Map<string, Set<string>>()
+        const openCount = (key: string, open: boolean) => {
+          const provider = key.split(":")[0] ?? key
+          const keys = openCircuits.get(provider) ?? new Set<string>()
+          if (open) keys.add(key)
+          else keys.delete(key)
+          openCircuits.set(provider, keys)
+          return { provider, count: keys.size }
+        }
         yield* breaker.transitions.pipe(
           Stream.runForEach((t) =>
-            Metric.update(Metric.withAttributes(circuitOpen, { circuit: t.key }), t.to === "Open" ? 1 : 0).pipe(
+            Effect.suspend(() => {
+              const { provider, count } = openCount(t.key, t.to === "Open")
+              return Metric.update(Metric.withAttributes(circuitOpen, { provider }), count)
+            }).pipe(
               Effect.andThen(
                 Effect.logWarning("provider circuit transition").pipe(
                   Effect.annotateLogs({ circuit: t.key, from: t.from, to: t.to })
