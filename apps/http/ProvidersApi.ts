@@ -1,28 +1,12 @@
 /** Contract of the provider catalogue: every provider this deployment knows, whether it is configured, what it can do. */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import {
-  AuthKind,
-  Capability,
-  ConnectField,
-  ProviderKind,
-  RefreshKind,
-  WebhookSigning
-} from "../../core/providers/Provider.ts"
+import { ProviderDescriptor } from "../../core/providers/Provider.ts"
 import { Authenticated } from "./Authentication.ts"
 
+/** A provider's descriptor, and whether this deployment can use it. */
 export class ProviderView extends Schema.Class<ProviderView>("ProviderView")({
-  id: Schema.String,
-  displayName: Schema.String,
-  kind: ProviderKind,
-  auth: AuthKind,
-  scopes: Schema.Array(Schema.String),
-  endpoints: Schema.Record(Schema.String, Schema.String),
-  refresh: RefreshKind,
-  webhooks: WebhookSigning,
-  capabilities: Schema.Array(Capability),
-  connectFields: Schema.Array(ConnectField),
-  documentation: Schema.String,
+  ...ProviderDescriptor.fields,
   /** False when this deployment lacks what the provider needs (the operator's app credentials): connecting fails. */
   configured: Schema.Boolean
 }) {}
