@@ -114,7 +114,10 @@ const repeatingUnit = (characters: ReadonlyArray<string>) => {
     while (k > 0 && characters[i] !== characters[k]) k = prefix[k - 1] ?? 0
     prefix[i] = characters[i] === characters[k] ? k + 1 : k
   }
-  return characters.length - (prefix[characters.length - 1] ?? 0)
+  // A period that does not fit twice is no repetition: a random secret whose last character happens to equal its
+  // first has a "period" of n - 1, and is as strong as its length.
+  const period = characters.length - (prefix[characters.length - 1] ?? 0)
+  return period * 2 <= characters.length ? period : characters.length
 }
 
 /**
@@ -125,7 +128,10 @@ const repeatingUnit = (characters: ReadonlyArray<string>) => {
 const secretStrength = (secret: string) => {
   const characters = Array.from(secret)
   const distinct = new Set(characters).size
-  return { distinct, bits: Math.floor(repeatingUnit(characters) * Math.log2(Math.max(distinct, 1))) }
+  // Bits per character from the alphabet the secret is written in (a random hex secret rarely shows all 16 digits
+  // in 32 characters), never more than its distinct characters could carry beyond that alphabet.
+  const alphabet = /^[0-9a-f]+$/i.test(secret) ? 16 : /^[A-Za-z0-9+/=_-]+$/.test(secret) ? 64 : Math.max(distinct, 1)
+  return { distinct, bits: Math.floor(repeatingUnit(characters) * Math.log2(alphabet)) }
 }
 
 /**

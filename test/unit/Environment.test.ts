@@ -72,6 +72,21 @@ describe("production startup gate", () => {
     })
   )
 
+  it.effect("accepts random secrets written in hex or base64 (a 128-bit hex secret rarely shows all 16 digits)", () =>
+    Effect.gen(function* () {
+      for (let i = 0; i < 200; i++) {
+        for (const secret of [randomBytes(16).toString("hex"), randomBytes(24).toString("base64")]) {
+          const passed = yield* checkProduction.pipe(
+            Effect.as("passed"),
+            Effect.catchTag("StartupError", (e) => Effect.succeed(e.problems.join("; "))),
+            withEnv({ APP_ENV: "production", ...valid(), JWT_SECRET: secret })
+          )
+          assert.strictEqual(passed, "passed", secret)
+        }
+      }
+    })
+  )
+
   it.effect("passes a complete, independent configuration", () =>
     checkProduction.pipe(withEnv({ APP_ENV: "production", ...valid() }))
   )
