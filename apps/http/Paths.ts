@@ -8,9 +8,12 @@ export const canonicalPath = (url: string): string => {
   const known = recent.get(url)
   if (known !== undefined) return known
   const path = canonicalize(url)
-  // Every request asks up to three times (rate limit, headers, access log); hot paths repeat across requests.
-  if (recent.size >= 1024) recent.clear()
-  recent.set(url, path)
+  // Every request asks up to three times (rate limit, headers, access log); hot paths repeat across requests. Only
+  // short URLs without a query are remembered: unique query strings would only churn the cache, long URLs bloat it.
+  if (url.length <= 256 && !url.includes("?")) {
+    if (recent.size >= 1024) recent.clear()
+    recent.set(url, path)
+  }
   return path
 }
 

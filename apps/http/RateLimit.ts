@@ -54,7 +54,11 @@ export class RequestLimiter extends Context.Service<
  * The unit a budget belongs to: an IPv4 address (an IPv4-mapped IPv6 one as IPv4), or an IPv6 address's /64 — a
  * subscriber usually holds a whole /64 and could otherwise rotate through it for a fresh budget per address.
  */
-export const budgetKey = (address: string): string => {
+export const budgetKey = (raw: string): string => {
+  // `[2001:db8::1]:443` and `192.0.2.1:8080` (proxies that append the port): the address alone.
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(raw)
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(raw)
+  const address = bracketed?.[1] ?? withPort?.[1] ?? raw
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)
   if (mapped?.[1] !== undefined) return mapped[1]
   if (isIP(address) !== 6) return address
@@ -142,7 +146,11 @@ export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) =>
         )
       }
 
-      /** Whether the address is over its budget of refused deliveries (read, not counted: only refusals count). */
+      /**
+       * Whether an address is over its budget of refused deliveries to one webhook URL (read, not counted: only refusals
+       * count). Per URL, since a provider sends every tenant's webhooks from a few addresses: a URL that keeps failing
+       * (a forger's target, a misconfigured subscription) is refused, the provider's deliveries to others are not.
+       */
       const webhookSender = (client: string) => {
         const key = `webhook-failures:${client}`
         return shared.peek(key).pipe(
@@ -158,7 +166,7 @@ export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) =>
 
       return RequestLimiter.of({
         refusedDelivery: (request) => {
-          const key = `webhook-failures:${clientOf(request, trustProxy)}`
+          const key = `webhook-failures:${clientOf(request, trustProxy)}:${canonicalPath(request.url)}`
           const window = Duration.toMillis(webhookFailures.window)
           return shared.hit(key, window).pipe(
             Effect.catch(() => fallback(key, window)),
@@ -169,7 +177,7 @@ export const layer = (fallbackCounter: Effect.Effect<RateCounterShape>) =>
           const path = canonicalPath(request.url)
           if (EXEMPT.includes(path)) return Effect.succeedNone
           // Webhooks are not budgeted per request (providers send from few addresses), only their refusals are.
-          if (path.startsWith("/webhooks/")) return webhookSender(clientOf(request, trustProxy))
+          if (path.startsWith("/webhooks/")) return webhookSender(`${clientOf(request, trustProxy)}:${path}`)
           const client = clientOf(request, trustProxy)
           return path.startsWith("/api/v1/auth/")
             ? decide("auth", `auth:${client}`, auth)

@@ -253,18 +253,24 @@ describe("webhook senders that keep failing verification", () => {
   layer(testApp({ RATE_LIMIT_WEBHOOK_FAILURES_PER_MINUTE: "3" }), { excludeTestServices: true, timeout: 60_000 })(
     "a budget of 3 refusals per minute",
     (it) => {
-      it.effect("the 4th delivery from an address whose 3 deliveries were refused is 429, before any lookup", () =>
-        Effect.gen(function* () {
-          const { path, secret } = yield* setup("wh-limit@example.com")
-          const forged = signedDelivery(`whsec_${Buffer.alloc(24, 3).toString("base64")}`, created("EXT-L"))
-          for (let i = 0; i < 3; i++) assert.strictEqual((yield* deliver(path, forged)).status, 401, `forgery ${i + 1}`)
-          const limited = yield* deliver("/webhooks/custom/00000000-0000-4000-8000-000000000000", forged)
-          assert.strictEqual(limited.status, 429)
-          assert.isDefined(limited.headers["retry-after"])
-          assert.strictEqual((yield* json(limited))["code"], "rate_limited")
-          // Refused for the rest of the window, even genuine deliveries from the same address.
-          assert.strictEqual((yield* deliver(path, signedDelivery(secret, created("EXT-L")))).status, 429)
-        })
+      it.effect(
+        "the 4th delivery to a URL from an address whose 3 deliveries there were refused is 429, before any lookup",
+        () =>
+          Effect.gen(function* () {
+            const { path, secret } = yield* setup("wh-limit@example.com")
+            const forged = signedDelivery(`whsec_${Buffer.alloc(24, 3).toString("base64")}`, created("EXT-L"))
+            for (let i = 0; i < 3; i++)
+              assert.strictEqual((yield* deliver(path, forged)).status, 401, `forgery ${i + 1}`)
+            const limited = yield* deliver(path, forged)
+            assert.strictEqual(limited.status, 429)
+            assert.isDefined(limited.headers["retry-after"])
+            assert.strictEqual((yield* json(limited))["code"], "rate_limited")
+            // Refused for the rest of the window, even genuine deliveries from the same address to that URL…
+            assert.strictEqual((yield* deliver(path, signedDelivery(secret, created("EXT-L")))).status, 429)
+            // …while the same address's deliveries to other URLs are still heard (a provider sends for every tenant).
+            const elsewhere = yield* deliver("/webhooks/custom/00000000-0000-4000-8000-000000000000", forged)
+            assert.strictEqual(elsewhere.status, 401)
+          })
       )
     }
   )

@@ -64,4 +64,11 @@ describe("request limiter", () => {
       )
     }).pipe(Effect.provide(limiter({ TRUST_PROXY: "true", RATE_LIMIT_AUTH_PER_MINUTE: "2" })))
   )
+
+  it("a forwarded address with a port or in brackets is budgeted as the address", () => {
+    assert.strictEqual(RateLimit.budgetKey("192.0.2.1:8080"), "192.0.2.1")
+    assert.strictEqual(RateLimit.budgetKey("[2001:db8:1:2::7]:443"), "2001:db8:1:2::/64")
+    assert.strictEqual(RateLimit.budgetKey("[2001:DB8:1:2::8]"), "2001:db8:1:2::/64")
+    assert.strictEqual(RateLimit.budgetKey("2001:0db8:0001:0002:0:0:0:9"), "2001:db8:1:2::/64")
+  })
 })
