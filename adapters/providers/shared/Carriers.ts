@@ -9,7 +9,8 @@ import type { Credentials, OpenedConnection } from "../../../core/connections/Co
 import { ConnectionId } from "../../../core/connections/Connection.ts"
 import { expiryFrom } from "../../../core/connections/TokenLifecycle.ts"
 import type { ProviderServices } from "../../../core/providers/ports/ProviderCatalogue.ts"
-import { ConnectField } from "../../../core/providers/Provider.ts"
+import { ConnectField, type ProviderDescriptor } from "../../../core/providers/Provider.ts"
+import type { Register } from "./Registration.ts"
 import type { CarrierAccountInput, CarrierAdapter, CarrierFailure } from "../../../core/shipping/Carrier.ts"
 import type { Label, RateQuote, ShipmentRequest, TrackingUpdate } from "../../../core/shipping/Shipment.ts"
 import {
@@ -260,3 +261,40 @@ export const withCarrierToken = <A, R>(
         Effect.fail(new CarrierRejected({ carrier: endpoints.carrier, code: "connection_not_found" }))
     })
   )
+
+/**
+ * The registration of a client-credentials carrier: its base URL from `{CARRIER}_ENV`/`{CARRIER}_API_URL` (off in
+ * production until the environment is chosen), the carrier capability and its refresh grant. A carrier's folder
+ * gives only what differs: its descriptor, hosts, token path and client authentication, an account check, and how
+ * a stored account becomes its API.
+ */
+export const registerCarrier =
+  (options: {
+    readonly descriptor: ProviderDescriptor
+    readonly hosts: { readonly sandbox: string; readonly live: string }
+    readonly tokenPath: string
+    readonly clientAuth?: "body" | "basic" | undefined
+    readonly check?: (input: CarrierAccountInput) => CarrierRejected | undefined
+    readonly open: (endpoints: CarrierEndpoints, account: OpenedConnection) => RawCarrierApi
+  }): Register<ProviderClient> =>
+  (appEnv) =>
+    Effect.gen(function* () {
+      const { descriptor } = options
+      const client = yield* ProviderClient
+      const { base, problems, enabled } = yield* loadBaseUrl(descriptor.id, options.hosts, appEnv)
+      if (!enabled) return { problems, provider: { descriptor, configured: false } }
+      const endpoints: CarrierEndpoints = {
+        carrier: descriptor.id,
+        baseUrl: base,
+        tokenPath: options.tokenPath,
+        clientAuth: options.clientAuth
+      }
+      const carrier = carrierAdapter(endpoints, client, {
+        ...(options.check === undefined ? {} : { check: options.check }),
+        open: (account) => options.open(endpoints, account)
+      })
+      return {
+        problems,
+        provider: { descriptor, configured: true, carrier, refreshGrant: refreshGrant(endpoints, client) }
+      }
+    })

@@ -3,19 +3,9 @@
  * sent as HTTP Basic, the only scheme UPS's token endpoint takes) and its 6-character shipper number. Settings:
  * `UPS_ENV` (sandbox = UPS's Customer Integration Environment, or live) and `UPS_API_URL`.
  */
-import { Effect } from "effect"
 import { ProviderDescriptor } from "../../../core/providers/Provider.ts"
 import { CarrierRejected } from "../../../core/shipping/Shipment.ts"
-import {
-  type CarrierEndpoints,
-  carrierAdapter,
-  carrierCredentials,
-  carrierFields,
-  loadBaseUrl,
-  refreshGrant
-} from "../shared/Carriers.ts"
-import { ProviderClient } from "../shared/ProviderClient.ts"
-import type { Register } from "../shared/Registration.ts"
+import { carrierCredentials, carrierFields, registerCarrier } from "../shared/Carriers.ts"
 import { carrier } from "./UpsClient.ts"
 import * as Ups from "./UpsContract.ts"
 
@@ -36,37 +26,21 @@ export const descriptor = new ProviderDescriptor({
 /** UPS shipper (account) numbers are 6 letters or digits; anything else UPS refuses on every call. */
 const SHIPPER_NUMBER = /^[A-Za-z0-9]{6}$/
 
-export const register: Register<ProviderClient> = (appEnv) =>
-  Effect.gen(function* () {
-    const client = yield* ProviderClient
-    const { base, problems, enabled } = yield* loadBaseUrl("ups", Ups.HOSTS, appEnv)
-    if (!enabled) return { problems, provider: { descriptor, configured: false } }
-    // UPS's token endpoint takes the client id and secret as HTTP Basic only.
-    const endpoints: CarrierEndpoints = {
-      carrier: "ups",
-      baseUrl: base,
-      tokenPath: Ups.TOKEN_PATH,
-      clientAuth: "basic"
-    }
-    return {
-      problems,
-      provider: {
-        descriptor,
-        configured: true,
-        carrier: carrierAdapter(endpoints, client, {
-          check: (input) =>
-            SHIPPER_NUMBER.test(input.accountNumber)
-              ? undefined
-              : new CarrierRejected({ carrier: "ups", code: "shipper_number_invalid" }),
-          open: (account) =>
-            carrier(
-              endpoints,
-              account.connection.organizationId,
-              account.connection.id,
-              carrierCredentials(account).accountNumber.toUpperCase()
-            )
-        }),
-        refreshGrant: refreshGrant(endpoints, client)
-      }
-    }
-  })
+export const register = registerCarrier({
+  descriptor,
+  hosts: Ups.HOSTS,
+  tokenPath: Ups.TOKEN_PATH,
+  // UPS's token endpoint takes the client id and secret as HTTP Basic only.
+  clientAuth: "basic",
+  check: (input) =>
+    SHIPPER_NUMBER.test(input.accountNumber)
+      ? undefined
+      : new CarrierRejected({ carrier: "ups", code: "shipper_number_invalid" }),
+  open: (endpoints, account) =>
+    carrier(
+      endpoints,
+      account.connection.organizationId,
+      account.connection.id,
+      carrierCredentials(account).accountNumber.toUpperCase()
+    )
+})
