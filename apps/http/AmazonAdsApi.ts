@@ -1,16 +1,13 @@
 /**
- * Contract of Amazon Ads (Login with Amazon): connect per region, the callback, the advertiser profiles a
- * connection can act for, and choosing the one in use (sent as `Amazon-Advertising-API-Scope`).
+ * Contract of Amazon Ads: the advertiser profiles a connection can act for, and choosing the one in use (sent as
+ * `Amazon-Advertising-API-Scope`). Connecting is ConnectApi (`region=NA|EU|FE`).
  */
 import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { AdsRegion } from "../../core/advertising/Advertising.ts"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { ConnectionId } from "../../core/connections/Connection.ts"
 import { Authenticated } from "./Authentication.ts"
-import { AuthorizeRedirect } from "./ChannelsApi.ts"
 import { ConnectionView } from "./ConnectionsApi.ts"
 import { BadGateway, Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable } from "./Problems.ts"
-import { Malformed } from "./WebhooksApi.ts"
 
 export const ProfileView = Schema.Struct({
   profileId: Schema.String,
@@ -23,14 +20,6 @@ export const ProfileView = Schema.Struct({
 
 export class AmazonAdsGroup extends HttpApiGroup.make("amazonAds")
   .add(
-    HttpApiEndpoint.get("install", "/api/v1/auth/amazon_ads/install", {
-      query: { region: AdsRegion },
-      success: AuthorizeRedirect,
-      error: [Malformed, Forbidden, NotFound, ServiceUnavailable]
-    }).annotate(
-      OpenApi.Description,
-      "Starts connecting Amazon Ads (admins) in a region (NA, EU, FE): 302 to Login with Amazon with scope advertising::campaign_management, a single-use state and PKCE (`Accept: application/json` → `{authorizeUrl}`)."
-    ),
     HttpApiEndpoint.get("profiles", "/api/v1/connections/:id/amazon-ads/profiles", {
       params: { id: ConnectionId },
       success: Schema.Struct({ profiles: Schema.Array(ProfileView), selected: Schema.NullOr(Schema.String) }),
@@ -48,10 +37,3 @@ export class AmazonAdsGroup extends HttpApiGroup.make("amazonAds")
   )
   .middleware(Authenticated)
   .annotate(OpenApi.Description, "Amazon Ads (Login with Amazon)") {}
-
-export class AmazonAdsCallbackGroup extends HttpApiGroup.make("amazonAdsCallback").add(
-  HttpApiEndpoint.get("callback", "/api/v1/auth/amazon_ads/callback", { success: HttpApiSchema.Empty(303) }).annotate(
-    OpenApi.Description,
-    "Login with Amazon's redirect: the single-use state (in this browser), then the code exchanged (with the PKCE verifier) for a refresh token stored sealed; 303 to the console with the outcome."
-  )
-) {}

@@ -1,10 +1,9 @@
-/** Amazon Ads: the connect flow (start, callback) and the advertiser profiles of a connection. */
+/** Amazon Ads: the advertiser profiles of a connection and the one it acts for. */
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import * as Advertising from "../../core/advertising/Advertising.ts"
 import { Api } from "./Api.ts"
 import { caller } from "./Authentication.ts"
-import { codeCallback, startConnect } from "./ConnectFlow.ts"
 import { toView } from "./ConnectionsHandlers.ts"
 import { channelProblems, problems } from "./ErrorMapping.ts"
 
@@ -16,7 +15,6 @@ const adsProblems = {
 
 export const AmazonAdsHandlers = HttpApiBuilder.group(Api, "amazonAds", (handlers) =>
   handlers
-    .handle("install", ({ query }) => startConnect("amazon_ads", query))
     .handle("profiles", ({ params }) =>
       caller.pipe(
         Effect.flatMap((principal) => Advertising.profiles(principal, params.id)),
@@ -34,8 +32,4 @@ export const AmazonAdsHandlers = HttpApiBuilder.group(Api, "amazonAds", (handler
         })
       )
     )
-)
-
-export const AmazonAdsCallbackHandlers = HttpApiBuilder.group(Api, "amazonAdsCallback", (handlers) =>
-  handlers.handle("callback", () => codeCallback("amazon_ads"))
 )

@@ -6,10 +6,11 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { HttpApiError } from "effect/http-api"
 import { AuthGroup, MeGroup } from "./AuthApi.ts"
-import { AmazonAdsCallbackGroup, AmazonAdsGroup } from "./AmazonAdsApi.ts"
+import { AmazonAdsGroup } from "./AmazonAdsApi.ts"
 import { CarriersGroup } from "./CarriersApi.ts"
 import { SessionGroup } from "./SessionApi.ts"
-import { ChannelCallbackGroup, ChannelInstallGroup } from "./ChannelsApi.ts"
+import { ChannelsGroup } from "./ChannelsApi.ts"
+import { ConnectCallbackGroup, ConnectGroup } from "./ConnectApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
 import { G2AGroup } from "./G2AApi.ts"
 import { OrdersGroup } from "./OrdersApi.ts"
@@ -59,11 +60,11 @@ export class Api extends HttpApi.make("tradeport")
   .add(WebhooksGroup)
   .add(OpsGroup)
   .add(G2AGroup)
-  .add(ChannelInstallGroup)
-  .add(ChannelCallbackGroup)
+  .add(ConnectGroup)
+  .add(ConnectCallbackGroup)
+  .add(ChannelsGroup)
   .add(CarriersGroup)
   .add(AmazonAdsGroup)
-  .add(AmazonAdsCallbackGroup)
   .add(SessionGroup)
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(

@@ -13,10 +13,11 @@ import { Api } from "./Api.ts"
 import { ConsoleRoutes } from "./Console.ts"
 import { AuthenticatedLive } from "./Authentication.ts"
 import { AuthHandlers, MeHandlers } from "./AuthHandlers.ts"
-import { AmazonAdsCallbackHandlers, AmazonAdsHandlers } from "./AmazonAdsHandlers.ts"
+import { AmazonAdsHandlers } from "./AmazonAdsHandlers.ts"
 import { CarriersHandlers } from "./CarriersHandlers.ts"
 import { SessionHandlers } from "./SessionHandlers.ts"
-import { ChannelCallbackHandlers, ChannelInstallHandlers } from "./ChannelsHandlers.ts"
+import { ChannelsHandlers } from "./ChannelsHandlers.ts"
+import { ConnectCallbackHandlers, ConnectHandlers } from "./ConnectHandlers.ts"
 import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
 import { G2AHandlers } from "./G2AHandlers.ts"
 import { OpsHandlers } from "./OpsHandlers.ts"
@@ -73,11 +74,11 @@ export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json
     WebhooksHandlers,
     OpsHandlers,
     G2AHandlers,
-    ChannelInstallHandlers,
-    ChannelCallbackHandlers,
+    ConnectHandlers,
+    ConnectCallbackHandlers,
+    ChannelsHandlers,
     CarriersHandlers,
     AmazonAdsHandlers,
-    AmazonAdsCallbackHandlers,
     SessionHandlers
   ]),
   Layer.provide(AuthenticatedLive),

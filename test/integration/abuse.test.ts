@@ -141,7 +141,8 @@ describe("abuse suite", () => {
           const client = yield* HttpClient.HttpClient
           const spec = yield* client.get("/openapi.json").pipe(Effect.flatMap(json))
           const operations = operationsOf(spec)
-          assert.isAtLeast(operations.length, 50, "the whole API is covered")
+          // 49 operations since the connect flows became one set of routes for every provider
+          assert.isAtLeast(operations.length, 49, "the whole API is covered")
           const member = yield* signUpAndLogin("abuse-owner@example.com", "Abuse Co")
           const perOperation = Math.ceil(10_000 / operations.length)
           const failures: Array<string> = []

@@ -39,6 +39,25 @@ describe("HTTP app", () => {
       })
     )
 
+    it.effect(
+      "one set of connect routes serves every provider: unknown or non-connectable providers are 404, never 500",
+      () =>
+        Effect.gen(function* () {
+          const owner = yield* signUpAndLogin("connect-routes@example.com")
+          const status = (path: string) =>
+            call("GET", path, { token: owner.accessToken }).pipe(
+              Effect.flatMap((r) => json(r).pipe(Effect.map((body) => [r.status, body["code"]])))
+            )
+          assert.deepStrictEqual(yield* status("/api/v1/auth/ebay/install"), [404, "provider_not_found"])
+          assert.deepStrictEqual(yield* status("/api/v1/auth/fedex/install"), [404, "provider_not_configured"])
+          assert.deepStrictEqual(yield* status("/api/v1/auth/Not-A-Provider/install"), [400, "bad_request"])
+          const keys = yield* call("POST", "/api/v1/auth/shopify/callback", { body: { user_id: "x" } }).pipe(
+            Effect.flatMap((r) => json(r).pipe(Effect.map((body) => [r.status, body["code"]])))
+          )
+          assert.deepStrictEqual(keys, [400, "state_invalid"], "a provider without a key exchange takes no keys")
+        })
+    )
+
     it.effect("GET /api/v1/ops/jobs shows every scheduled job with its last run and success (admins only)", () =>
       Effect.gen(function* () {
         const owner = yield* signUpAndLogin("ops@example.com")
