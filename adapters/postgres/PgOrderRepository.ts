@@ -45,8 +45,26 @@ const OrderRow = Schema.Struct({
   )
 })
 const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
-const iso = (d: Date) => DateTime.formatIso(DateTime.fromDateUnsafe(d))
-const toOrder = (r: typeof OrderRow.Type) =>
+/** An order as JSON (timestamps as text): the form a SQL function returns it in. */
+const OrderJson = Schema.Struct({
+  ...OrderRow.fields,
+  reservation_expires_at: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  created_us: Schema.optionalKey(Schema.String)
+})
+const decodeCreated = Schema.decodeUnknownEffect(
+  Schema.Struct({
+    outcome: Schema.Literals(["created", "existing", "unknown_sku", "out_of_stock"]),
+    created_at: Schema.NullOr(Schema.Date),
+    unknown_skus: Schema.NullOr(Schema.Array(Schema.String)),
+    short_sku: Schema.NullOr(Schema.String),
+    requested: Schema.NullOr(Schema.Int),
+    available: Schema.NullOr(Schema.Int),
+    existing: Schema.NullOr(OrderJson)
+  })
+)
+const iso = (d: Date | string) => DateTime.formatIso(DateTime.fromDateUnsafe(typeof d === "string" ? new Date(d) : d))
+const toOrder = (r: typeof OrderRow.Type | typeof OrderJson.Type) =>
   new Order({
     id: r.id,
     organizationId: r.organization_id,
@@ -88,110 +106,65 @@ export const layer = Layer.effect(
       )
 
     /**
-     * The order first (a channel order already recorded under the same external id is answered as recorded, nothing
-     * reserved), then its lines and reservations in ONE statement, then its stock (rows locked in product-id order,
-     * last, so a hot row is held for as short as possible): BEGIN, set_config, products, order, lines +
-     * reservations, one UPDATE per product, COMMIT. A product short fails the transaction: nothing of the order
-     * remains (callers never catch OutOfStock inside an enclosing transaction they then commit).
+     * ONE statement: `order_create_reserved()` (migration 0019) sets the organisation context for the call, resolves
+     * the SKUs, writes the order, its lines and reservations and reserves the stock in product-id order, all or
+     * nothing — no transaction of ours around it (inside an enclosing unit of work it simply joins it). A channel
+     * order already recorded under the same external id is answered as recorded, nothing reserved.
      */
     const createReserved: OrderRepositoryShape["createReserved"] = (organizationId, order, demand, expiresAt) =>
-      inOrganization(
-        sql,
-        organizationId
-      )(
-        Effect.gen(function* () {
-          const skus = demand.map((d) => d.sku)
-          const products = yield* sql<{ id: string; sku: string }>`
-          SELECT id::text, sku FROM products WHERE organization_id = ${organizationId} AND sku IN ${sql.in(skus)}`
-          const productOf = new Map(products.map((p) => [p.sku, p.id]))
-          const missing = skus.filter((s) => !productOf.has(s))
-          if (missing.length > 0) return yield* new UnknownSku({ skus: missing })
-          if (order.lines.length === 0) return yield* Effect.die(new Error("an order has at least one line"))
-
-          const expires = expiresAt === undefined ? null : new Date(DateTime.toEpochMillis(expiresAt))
-          const [inserted] = yield* sql<{ created_at: Date }>`
-          INSERT INTO orders (id, organization_id, connection_id, external_order_id, source, status, location, currency,
-                              customer_email, reservation_expires_at)
-          VALUES (${order.id}, ${organizationId}, ${order.connectionId ?? null}, ${order.externalOrderId ?? null}, ${order.source},
-                  'reserved', ${order.location}, ${order.currency}, ${order.customerEmail ?? null}, ${expires})
-          ON CONFLICT (organization_id, connection_id, external_order_id) WHERE external_order_id IS NOT NULL DO NOTHING
-          RETURNING created_at`
-          if (inserted === undefined) {
-            const existing =
-              yield* select(sql`o.organization_id = ${organizationId} AND o.connection_id = ${order.connectionId ?? null}
-                                             AND o.external_order_id = ${order.externalOrderId ?? null}`).pipe(
-                Effect.flatMap((rows) => Effect.orDie(decodeOrders(rows))),
-                Effect.flatMap(
-                  theRow("OrderRepository.createReserved: re-read of the order the insert conflicted with")
-                )
-              )
-            return { order: toOrder(existing), created: false }
-          }
-          // Every SKU of the order was found above (UnknownSku otherwise): a miss here is a bug.
-          const withProduct = <A extends { readonly sku: string }>(items: ReadonlyArray<A>) =>
-            Effect.forEach(items, (item) => {
-              const productId = productOf.get(item.sku)
-              return productId === undefined
-                ? Effect.die(
-                    new Error(
-                      `OrderRepository.createReserved: SKU ${item.sku} has no product after the UnknownSku check`
-                    )
-                  )
-                : Effect.succeed({ item, productId })
+      Effect.gen(function* () {
+        if (order.lines.length === 0) return yield* Effect.die(new Error("an order has at least one line"))
+        const expires = expiresAt === undefined ? null : new Date(DateTime.toEpochMillis(expiresAt))
+        const lines = JSON.stringify(
+          order.lines.map((line, i) => ({
+            line_no: i + 1,
+            sku: line.sku,
+            quantity: line.quantity,
+            unit_price_cents: line.unitPriceCents
+          }))
+        )
+        const row = yield* sql`
+          SELECT * FROM order_create_reserved(${organizationId}, ${order.id}, ${order.source}, ${order.connectionId ?? null},
+            ${order.externalOrderId ?? null}, ${order.location}, ${order.currency}, ${order.customerEmail ?? null},
+            ${expires}, ${lines}::jsonb, ${JSON.stringify(demand)}::jsonb)`.pipe(
+          Effect.flatMap(theRow("OrderRepository.createReserved: order_create_reserved()")),
+          Effect.flatMap((r) => Effect.orDie(decodeCreated(r)))
+        )
+        switch (row.outcome) {
+          case "unknown_sku":
+            return yield* new UnknownSku({ skus: row.unknown_skus ?? [] })
+          case "out_of_stock":
+            return yield* new OutOfStock({
+              sku: row.short_sku ?? "",
+              requested: row.requested ?? 0,
+              available: row.available ?? 0
             })
-          const ordered = (yield* withProduct(demand)).sort((a, b) => (a.productId < b.productId ? -1 : 1))
-          const lines = JSON.stringify(
-            (yield* withProduct(order.lines)).map(({ item: line, productId }, i) => ({
-              line_no: i + 1,
-              product_id: productId,
-              sku: line.sku,
-              quantity: line.quantity,
-              unit_price_cents: line.unitPriceCents
-            }))
-          )
-          const holds = JSON.stringify(
-            ordered.map(({ item: d, productId }) => ({ product_id: productId, quantity: d.quantity }))
-          )
-          yield* sql`
-          WITH l AS (
-            INSERT INTO order_lines (order_id, line_no, organization_id, product_id, sku, quantity, unit_price_cents)
-            SELECT ${order.id}, l.line_no, ${organizationId}, l.product_id, l.sku, l.quantity, l.unit_price_cents
-            FROM json_to_recordset(${lines}::json) AS l(line_no int, product_id uuid, sku text, quantity int, unit_price_cents bigint)
-          )
-          INSERT INTO reservations (order_id, product_id, organization_id, location, quantity, status, expires_at)
-          SELECT ${order.id}, h.product_id, ${organizationId}, ${order.location}, h.quantity, 'open', ${expires}
-          FROM json_to_recordset(${holds}::json) AS h(product_id uuid, quantity int)`
-          // The stock last: the hot inventory row stays locked only from here to COMMIT.
-          for (const { item: d, productId } of ordered) {
-            const reserved = yield* sql`
-            UPDATE inventory_levels SET quantity_reserved = quantity_reserved + ${d.quantity}, updated_at = now()
-            WHERE product_id = ${productId} AND location = ${order.location}
-              AND quantity_on_hand - quantity_reserved >= ${d.quantity}
-            RETURNING 1`
-            if (reserved.length === 0) {
-              const [level] = yield* sql<{ available: number }>`
-              SELECT quantity_on_hand - quantity_reserved AS available FROM inventory_levels
-              WHERE product_id = ${productId} AND location = ${order.location}`
-              return yield* new OutOfStock({ sku: d.sku, requested: d.quantity, available: level?.available ?? 0 })
-            }
+          case "existing": {
+            if (row.existing === null)
+              return yield* Effect.die(new Error("OrderRepository.createReserved: 'existing' without the order"))
+            return { order: toOrder(row.existing), created: false }
           }
-          // Everything the answer holds was just written here: no read back.
-          const created = new Order({
-            id: order.id,
-            organizationId,
-            source: order.source,
-            connectionId: order.connectionId ?? null,
-            externalOrderId: order.externalOrderId ?? null,
-            status: "reserved",
-            location: order.location,
-            currency: order.currency,
-            lines: order.lines,
-            reservationExpiresAt: expires === null ? null : iso(expires),
-            createdAt: iso(inserted.created_at)
-          })
-          return { order: created, created: true }
-        })
-      ).pipe(Effect.mapError(failure("createReserved")), Effect.withSpan("OrderRepository.createReserved"))
+          case "created": {
+            if (row.created_at === null)
+              return yield* Effect.die(new Error("OrderRepository.createReserved: 'created' without created_at"))
+            // Everything the answer holds was just written: no read back.
+            const created = new Order({
+              id: order.id,
+              organizationId,
+              source: order.source,
+              connectionId: order.connectionId ?? null,
+              externalOrderId: order.externalOrderId ?? null,
+              status: "reserved",
+              location: order.location,
+              currency: order.currency,
+              lines: order.lines,
+              reservationExpiresAt: expires === null ? null : iso(expires),
+              createdAt: iso(row.created_at)
+            })
+            return { order: created, created: true }
+          }
+        }
+      }).pipe(Effect.mapError(failure("createReserved")), Effect.withSpan("OrderRepository.createReserved"))
 
     /** Moves the order and its stock together, inventory rows locked in product-id order (as reservations do). */
     const transact = (organizationId: string, id: string, action: Parameters<OrderRepositoryShape["apply"]>[2]) =>
