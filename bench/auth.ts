@@ -129,12 +129,12 @@ const program = Effect.gen(function* () {
       target: "(KDF-bound by design)"
     })
   report({
-    scenario: "rate limit decisions",
+    scenario: "rate limit decisions in a bare loop (no HTTP; the target is per request: bench:ratelimit)",
     unit: "decisions/s",
     tradeport: decisionsPerSecond,
     reference: { name: "rate-limiter-flexible", value: flexiblePerSecond },
     better: "higher",
-    target: "≥ 1.0×"
+    target: "—"
   })
 })
 

@@ -98,7 +98,11 @@ export const Routes = Layer.mergeAll(
   CorsLive
 )
 
-export const ServerLive = HttpRouter.serve(Routes, { disableLogger: true }).pipe(
+/** The routes served by an HTTP server: the app, the tests and the benchmarks serve the same thing. */
+export const serve = (options: { readonly disableListenLog?: boolean } = {}) =>
+  HttpRouter.serve(Routes, { disableLogger: true, ...options })
+
+export const ServerLive = serve().pipe(
   Layer.provide(
     NodeHttpServer.layerConfig(createServer, {
       port: Config.Port("PORT").pipe(Config.withDefault(3000)),

@@ -7,11 +7,11 @@ import { PgClient } from "@effect/sql-pg"
 import { ConfigProvider, Context, Effect, Layer, Redacted, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { Redis } from "ioredis"
-import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import { cpus } from "node:os"
 import * as RateLimit from "../../apps/http/RateLimit.ts"
-import { RateLimitLive, Routes } from "../../apps/http/Server.ts"
+import type { RateCounter } from "../../core/shared/ports/RateCounter.ts"
+import { RateLimitLive, serve } from "../../apps/http/Server.ts"
 import { withProcess } from "../../apps/shared/Platform.ts"
 import * as Migrations from "../../adapters/postgres/Migrations.ts"
 import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
@@ -42,7 +42,13 @@ export interface BenchApp {
 }
 
 /** Starts Postgres, Redis and the app; everything stops when the scope closes. */
-export const startApp = (extra: Record<string, string> = {}): Effect.Effect<BenchApp, unknown, Scope.Scope> =>
+export const startApp = (
+  extra: Record<string, string> = {},
+  options: {
+    /** Decide rate limits with this counter instead of the configured one (the rate-limit reference). */
+    readonly rateCounter?: (redisUrl: string) => Layer.Layer<RateCounter>
+  } = {}
+): Effect.Effect<BenchApp, unknown, Scope.Scope> =>
   Effect.gen(function* () {
     const [postgres, redis] = yield* Effect.acquireRelease(
       Effect.promise(() => Promise.all([provisionPostgres(), provisionRedis()])),
@@ -87,12 +93,13 @@ export const startApp = (extra: Record<string, string> = {}): Effect.Effect<Benc
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       ...extra
     })
-    const server = HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true }).pipe(
+    const server = serve({ disableListenLog: true }).pipe(
       Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" }))
     )
-    const app = withProcess("tradeport-bench", Layer.mergeAll(server, RateLimitLive)).pipe(
-      Layer.provide(ConfigProvider.layer(config))
-    )
+    const served = Layer.mergeAll(server, RateLimitLive)
+    const counted =
+      options.rateCounter === undefined ? served : served.pipe(Layer.provide(options.rateCounter(redis.url)))
+    const app = withProcess("tradeport-bench", counted).pipe(Layer.provide(ConfigProvider.layer(config)))
     const context = yield* Layer.build(app)
     return {
       base: `http://127.0.0.1:${port}`,

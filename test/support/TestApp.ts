@@ -4,10 +4,10 @@
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { FetchHttpClient, HttpRouter, HttpServer } from "effect/http"
+import { FetchHttpClient, HttpServer } from "effect/http"
 import { createServer } from "node:http"
 import { inject } from "vitest"
-import { Routes } from "../../apps/http/Server.ts"
+import { serve } from "../../apps/http/Server.ts"
 import { SchedulerLive } from "../../apps/scheduler/Scheduler.ts"
 import { withProcess } from "../../apps/shared/Platform.ts"
 import * as SchedulerProbe from "../../apps/shared/SchedulerProbe.ts"
@@ -31,11 +31,7 @@ export const testApp = (
   Layer.unwrap(
     Effect.gen(function* () {
       const databaseUrl = options.database?.url ?? (yield* createDatabase)
-      const app = Layer.mergeAll(
-        HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true }),
-        SchedulerLive,
-        SchedulerProbe.layer
-      )
+      const app = Layer.mergeAll(serve({ disableListenLog: true }), SchedulerLive, SchedulerProbe.layer)
       return withProcess("tradeport-test", app).pipe(
         Layer.provideMerge(
           options.listen === undefined
