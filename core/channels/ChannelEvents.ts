@@ -4,14 +4,22 @@
  * names the connection's own account, so neither an unsigned header nor a payload of another topic can cut a
  * merchant off.
  */
-import { DateTime, Effect, Option, Result } from "effect"
+import { DateTime, Effect, Result } from "effect"
 import type { AuditLog } from "../audit/ports/AuditLog.ts"
 import { ConnectionId } from "../connections/Connection.ts"
 import { markUninstalled } from "../connections/Connections.ts"
 import type { PersistenceError } from "../shared/errors.ts"
-import { type Applier, WebhookApplyError } from "../webhooks/Pipeline.ts"
+import { type Applier, type Application, run, WebhookApplyError } from "../webhooks/Pipeline.ts"
+import type { WebhookSource } from "../webhooks/ports/WebhookSources.ts"
 import type { VerifiedEvent } from "../webhooks/Webhook.ts"
-import { cancelHeld, type ChannelOrder, ingest } from "./ChannelOrders.ts"
+import {
+  cancelChange,
+  type ChannelOrder,
+  type ChannelOrderRejected,
+  ingestOutcome,
+  planIngest
+} from "./ChannelOrders.ts"
+import type { OrderChange } from "./OrderChange.ts"
 import type { OrderRepository } from "../orders/ports/OrderRepository.ts"
 import type { ConnectionRepository } from "../connections/ports/ConnectionRepository.ts"
 import type { TokenManager } from "../connections/TokenManager.ts"
@@ -27,6 +35,19 @@ export type ChannelEvent =
 /** A provider's decoder: its topics and payloads into channel events, or why the payload is unusable. */
 export type ChannelEventDecoder = (event: VerifiedEvent) => Result.Result<ChannelEvent, string>
 
+const refused = (e: ChannelOrderRejected) => new WebhookApplyError({ detail: e.detail })
+
+/** An order change: applied when it changed the order, ignored when there was nothing to change; refusals fail. */
+const orderChange = (externalOrderId: string, change: OrderChange): Application<never, never> => ({
+  _tag: "Change",
+  change,
+  outcome: (result) =>
+    ingestOutcome(externalOrderId, change, result).pipe(
+      Effect.map((outcome) => (outcome === "unchanged" ? ("ignored" as const) : ("applied" as const))),
+      Effect.mapError(refused)
+    )
+})
+
 export const channelApplier =
   (
     decode: ChannelEventDecoder
@@ -38,40 +59,31 @@ export const channelApplier =
       const channelEvent = decoded.success
       switch (channelEvent.kind) {
         case "ignored":
-          return "ignored" as const
+          return yield* run(Effect.succeed("ignored" as const))
         case "order": {
-          const outcome = yield* ingest(source.organizationId, source.connectionId, channelEvent.order).pipe(
-            Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
-          )
-          return outcome === "unchanged" ? ("ignored" as const) : ("applied" as const)
+          const planned = planIngest(source.connectionId, channelEvent.order)
+          if (Result.isFailure(planned)) return yield* Effect.fail(refused(planned.failure))
+          return orderChange(channelEvent.order.externalOrderId, planned.success)
         }
-        case "withdrawn": {
-          const outcome = yield* cancelHeld(
-            source.organizationId,
-            source.connectionId,
-            channelEvent.externalOrderId
-          ).pipe(
-            Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
-          )
-          return Option.getOrElse(outcome, () => "unchanged" as const) === "cancelled"
-            ? ("applied" as const)
-            : ("ignored" as const)
-        }
-        case "uninstalled": {
-          if (channelEvent.account !== source.externalAccount) {
-            return yield* new WebhookApplyError({ detail: "uninstall names another account than this connection's" })
-          }
-          // A late (retried) notice of an uninstall that happened before the merchant installed again: not this one.
-          if (event.occurredAt === undefined)
-            return yield* new WebhookApplyError({ detail: "uninstall without the time it happened" })
-          if (source.connectedAt !== undefined && DateTime.isLessThan(event.occurredAt, source.connectedAt))
-            return "ignored" as const
-          yield* markUninstalled(source.organizationId, ConnectionId.make(source.connectionId)).pipe(
-            Effect.catchTag("ConnectionNotFound", () =>
-              Effect.fail(new WebhookApplyError({ detail: "connection vanished" }))
-            )
-          )
-          return "applied" as const
-        }
+        case "withdrawn":
+          return orderChange(channelEvent.externalOrderId, cancelChange(channelEvent.externalOrderId, "ignore"))
+        case "uninstalled":
+          return yield* run(uninstall(source, event, channelEvent.account))
       }
     })
+
+const uninstall = (source: WebhookSource, event: VerifiedEvent, account: string) =>
+  Effect.gen(function* () {
+    if (account !== source.externalAccount) {
+      return yield* new WebhookApplyError({ detail: "uninstall names another account than this connection's" })
+    }
+    // A late (retried) notice of an uninstall that happened before the merchant installed again: not this one.
+    if (event.occurredAt === undefined)
+      return yield* new WebhookApplyError({ detail: "uninstall without the time it happened" })
+    if (source.connectedAt !== undefined && DateTime.isLessThan(event.occurredAt, source.connectedAt))
+      return "ignored" as const
+    yield* markUninstalled(source.organizationId, ConnectionId.make(source.connectionId)).pipe(
+      Effect.catchTag("ConnectionNotFound", () => Effect.fail(new WebhookApplyError({ detail: "connection vanished" })))
+    )
+    return "applied" as const
+  })

@@ -6,15 +6,15 @@
  * cancelled when we first see them are not imported. What happened is read from the order itself, never from an
  * unsigned topic header.
  *
- * Callers run `ingest` inside the organisation's transaction (webhook pipeline, order sync).
+ * Deciding (planIngest: the change as data) is apart from running it (OrderChange.ts): order sync runs it through the
+ * ports inside the organisation's transaction (`ingest`); the webhook pipeline runs it in one statement together
+ * with the event's record.
  */
-import { type DateTime, Effect, Option, Schema } from "effect"
-import { OutOfStock, UnknownSku } from "../inventory/Inventory.ts"
-import type { OrderLine } from "../orders/Order.ts"
+import { type DateTime, Effect, Option, Result, Schema } from "effect"
+import { type OrderLine, OrderStatus } from "../orders/Order.ts"
 import * as Orders from "../orders/Orders.ts"
-import { OrderRepository } from "../orders/ports/OrderRepository.ts"
 import type { OrgId } from "../shared/Ids.ts"
-import { ChannelCursors } from "./ports/ChannelCursors.ts"
+import { type ChangeResult, movesFor, type OrderChange, runChange } from "./OrderChange.ts"
 
 export interface ChannelOrder {
   readonly externalOrderId: string
@@ -41,23 +41,97 @@ export type IngestOutcome = "created" | "cancelled" | "fulfilled" | "unchanged"
 const rejected = (order: { readonly externalOrderId: string }, detail: string) =>
   Effect.fail(new ChannelOrderRejected({ externalOrderId: order.externalOrderId, detail }))
 
-/** Cancels the channel order we hold (stock released); a fulfilled one cannot be cancelled any more. */
+/** Cancelling the channel order we hold releases its stock; a fulfilled one cannot be cancelled any more. */
+export const cancelChange = (
+  externalOrderId: string,
+  whenMissing: "bury" | "ignore" | "retry"
+): OrderChange & { readonly kind: "move" } => ({
+  kind: "move",
+  externalOrderId,
+  action: "cancel",
+  moves: movesFor("cancel"),
+  unchanged: ["cancelled"],
+  skipIfBuried: false,
+  whenMissing
+})
+
+/**
+ * The change a channel order asks for: cancelled → cancel what we hold (or remember it was cancelled, so a late
+ * creation reserves nothing); shipped → commit the stock of an order we hold reserved (history we never held is not
+ * imported); otherwise create it once with its stock reserved. An order without lines cannot become ours.
+ */
+export const planIngest = (
+  connectionId: string,
+  order: ChannelOrder
+): Result.Result<OrderChange, ChannelOrderRejected> => {
+  if (order.cancelled) return Result.succeed(cancelChange(order.externalOrderId, "bury"))
+  if (order.fulfilled)
+    return Result.succeed({
+      kind: "move",
+      externalOrderId: order.externalOrderId,
+      action: "fulfil",
+      moves: movesFor("fulfil"),
+      unchanged: OrderStatus.literals.filter((s) => s !== "reserved"),
+      skipIfBuried: true,
+      whenMissing: "ignore"
+    })
+  if (order.lines.length === 0)
+    return Result.fail(
+      new ChannelOrderRejected({
+        externalOrderId: order.externalOrderId,
+        detail: `order ${order.name} has no lines with a SKU`
+      })
+    )
+  const planned = Orders.plan(
+    { lines: order.lines, currency: order.currency, location: order.location },
+    { kind: "channel", connectionId, externalOrderId: order.externalOrderId },
+    undefined
+  )
+  return Result.succeed({
+    kind: "create",
+    order: { ...planned.order, externalOrderId: order.externalOrderId },
+    demand: planned.demand,
+    expiresAt: planned.expiresAt
+  })
+}
+
+/** What a change's result means for the channel order: created, cancelled, fulfilled, unchanged — or refused. */
+export const ingestOutcome = (
+  externalOrderId: string,
+  change: OrderChange,
+  result: ChangeResult
+): Effect.Effect<IngestOutcome, ChannelOrderRejected> => {
+  const order = { externalOrderId }
+  switch (result.result) {
+    case "created":
+      return Effect.succeed("created")
+    case "moved":
+      return Effect.succeed(change.kind === "move" && change.action === "fulfil" ? "fulfilled" : "cancelled")
+    case "unknown_sku":
+      return rejected(order, `unknown SKU(s): ${result.skus.join(", ")}`)
+    case "out_of_stock":
+      return rejected(order, `out of stock: ${result.sku}`)
+    case "illegal":
+      return rejected(
+        order,
+        `cannot ${change.kind === "move" ? change.action : "create"} an order that is ${result.from}`
+      )
+    default:
+      return Effect.succeed("unchanged")
+  }
+}
+
+/** Cancels the channel order we hold (stock released); none when no such order is recorded. */
 export const cancelHeld = Effect.fn("ChannelOrders.cancelHeld")(function* (
   organizationId: OrgId,
   connectionId: string,
   externalOrderId: string
 ) {
-  const repository = yield* OrderRepository
-  const held = yield* repository.findByExternal(organizationId, connectionId, externalOrderId)
-  if (Option.isNone(held)) return Option.none<"cancelled" | "unchanged">()
-  if (held.value.status === "cancelled") return Option.some("unchanged" as const)
-  yield* repository.apply(organizationId, held.value.id, "cancel").pipe(
-    Effect.catchTag("IllegalTransition", (e) =>
-      rejected({ externalOrderId }, `cannot cancel an order that is ${e.from}`)
-    ),
-    Effect.catchTag("OrderNotFound", () => rejected({ externalOrderId }, "order vanished"))
-  )
-  return Option.some("cancelled" as const)
+  const change = cancelChange(externalOrderId, "ignore")
+  const result = yield* runChange(organizationId, connectionId, change)
+  if (result.result === "missing") return Option.none<"cancelled" | "unchanged">()
+  const outcome = yield* ingestOutcome(externalOrderId, change, result)
+  return Option.some(outcome === "cancelled" ? ("cancelled" as const) : ("unchanged" as const))
 })
 
 export const ingest = Effect.fn("ChannelOrders.ingest")(function* (
@@ -65,40 +139,7 @@ export const ingest = Effect.fn("ChannelOrders.ingest")(function* (
   connectionId: string,
   order: ChannelOrder
 ) {
-  const cursors = yield* ChannelCursors
-  if (order.cancelled) {
-    const outcome = yield* cancelHeld(organizationId, connectionId, order.externalOrderId)
-    // Cancelled before we ever held it: nothing to release, but a late creation of it must not reserve stock.
-    if (Option.isNone(outcome)) yield* cursors.bury(organizationId, connectionId, order.externalOrderId)
-    return Option.getOrElse(outcome, () => "unchanged" as const)
-  }
-  if (yield* cursors.isBuried(organizationId, connectionId, order.externalOrderId)) return "unchanged" as const
-  if (order.fulfilled) {
-    // Already shipped: commit the stock we hold for it; history we never held is not imported (nothing to reserve).
-    const repository = yield* OrderRepository
-    const held = yield* repository.findByExternal(organizationId, connectionId, order.externalOrderId)
-    if (Option.isNone(held) || held.value.status !== "reserved") return "unchanged" as const
-    yield* repository.apply(organizationId, held.value.id, "fulfil").pipe(
-      Effect.catchTag("IllegalTransition", (e) => rejected(order, `cannot fulfil an order that is ${e.from}`)),
-      Effect.catchTag("OrderNotFound", () => rejected(order, "order vanished"))
-    )
-    return "fulfilled" as const
-  }
-  if (order.lines.length === 0) return yield* rejected(order, `order ${order.name} has no lines with a SKU`)
-  const { created } = yield* Orders.create(
-    organizationId,
-    { lines: order.lines, currency: order.currency, location: order.location },
-    {
-      kind: "channel",
-      connectionId,
-      externalOrderId: order.externalOrderId
-    }
-  ).pipe(
-    Effect.catchIf(
-      (e): e is OutOfStock | UnknownSku => e instanceof OutOfStock || e instanceof UnknownSku,
-      (e) =>
-        rejected(order, e._tag === "OutOfStock" ? `out of stock: ${e.sku}` : `unknown SKU(s): ${e.skus.join(", ")}`)
-    )
-  )
-  return created ? ("created" as const) : ("unchanged" as const)
+  const change = yield* Effect.fromResult(planIngest(connectionId, order))
+  const result = yield* runChange(organizationId, connectionId, change)
+  return yield* ingestOutcome(order.externalOrderId, change, result)
 })

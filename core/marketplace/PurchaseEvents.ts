@@ -6,7 +6,7 @@
  */
 import { Effect, Option, type Redacted, Schema } from "effect"
 import type { PersistenceError } from "../shared/errors.ts"
-import { type Applier, type SourceLookup, WebhookApplyError, WebhookUnrouted } from "../webhooks/Pipeline.ts"
+import { type Applier, run, type SourceLookup, WebhookApplyError, WebhookUnrouted } from "../webhooks/Pipeline.ts"
 import { WebhookRejected } from "../webhooks/Webhook.ts"
 import { PurchaseRepository } from "./ports/PurchaseRepository.ts"
 import { fromG2AStatus } from "./Purchase.ts"
@@ -19,36 +19,38 @@ const StatusEvent = Schema.Struct({
 })
 
 export const applyG2AEvent: Applier<PersistenceError, PurchaseRepository> = (source, event) =>
-  Effect.gen(function* () {
-    if (event.topic !== "order.status") return "ignored" as const
-    const { data } = yield* Schema.decodeUnknownEffect(StatusEvent)(event.payload).pipe(
-      Effect.catch(() => Effect.fail(new WebhookApplyError({ detail: "invalid order.status payload" })))
-    )
-    const orderId = String(data.order_id)
-    const status = fromG2AStatus(data.status)
-    if (status === undefined)
-      return yield* new WebhookApplyError({ detail: `unknown G2A order status "${data.status.slice(0, 64)}"` })
-    // The source is the account the order was placed with: the deployment's G2A account, or the connection's.
-    const outcome = yield* (yield* PurchaseRepository).updateStatus(
-      source.organizationId,
-      "g2a",
-      source.connectionId,
-      orderId,
-      status
-    )
-    if (Option.isNone(outcome)) {
-      return yield* new WebhookApplyError({
-        detail: `no G2A order ${orderId.slice(0, 64)} recorded yet`,
-        retryable: true
-      })
-    }
-    if (outcome.value.decision === "illegal") {
-      return yield* new WebhookApplyError({
-        detail: `G2A order ${orderId.slice(0, 64)} cannot go from ${outcome.value.purchase.status} to ${status}`
-      })
-    }
-    return outcome.value.decision === "apply" ? ("applied" as const) : ("ignored" as const)
-  })
+  run(
+    Effect.gen(function* () {
+      if (event.topic !== "order.status") return "ignored" as const
+      const { data } = yield* Schema.decodeUnknownEffect(StatusEvent)(event.payload).pipe(
+        Effect.catch(() => Effect.fail(new WebhookApplyError({ detail: "invalid order.status payload" })))
+      )
+      const orderId = String(data.order_id)
+      const status = fromG2AStatus(data.status)
+      if (status === undefined)
+        return yield* new WebhookApplyError({ detail: `unknown G2A order status "${data.status.slice(0, 64)}"` })
+      // The source is the account the order was placed with: the deployment's G2A account, or the connection's.
+      const outcome = yield* (yield* PurchaseRepository).updateStatus(
+        source.organizationId,
+        "g2a",
+        source.connectionId,
+        orderId,
+        status
+      )
+      if (Option.isNone(outcome)) {
+        return yield* new WebhookApplyError({
+          detail: `no G2A order ${orderId.slice(0, 64)} recorded yet`,
+          retryable: true
+        })
+      }
+      if (outcome.value.decision === "illegal") {
+        return yield* new WebhookApplyError({
+          detail: `G2A order ${orderId.slice(0, 64)} cannot go from ${outcome.value.purchase.status} to ${status}`
+        })
+      }
+      return outcome.value.decision === "apply" ? ("applied" as const) : ("ignored" as const)
+    })
+  )
 
 const OrderReference = Schema.Struct({
   data: Schema.Struct({ order_id: Schema.Union([Schema.String, Schema.Number]) })

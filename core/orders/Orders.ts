@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import { consolidate } from "../inventory/Inventory.ts"
 import type { OrgId } from "../shared/Ids.ts"
 import { OrderId, type OrderLine, OrderNotFound, type OrderStatus } from "./Order.ts"
-import { OrderRepository } from "./ports/OrderRepository.ts"
+import { type NewOrder, OrderRepository } from "./ports/OrderRepository.ts"
 
 /** How long an order may hold stock before the scheduler releases it. */
 export class ReservationTtl extends Context.Reference<Duration.Duration>("tradeport/core/orders/ReservationTtl", {
@@ -26,6 +26,22 @@ export type OrderSource =
   | { readonly kind: "api" }
   | { readonly kind: "channel"; readonly connectionId: string; readonly externalOrderId: string }
 
+/** The order to write for an input: a new id, the defaults, the lines consolidated per SKU (what to reserve). */
+export const plan = (input: OrderInput, source: OrderSource, expiresAt: DateTime.Utc | undefined) => ({
+  order: {
+    id: OrderId.make(randomUUID()),
+    source: source.kind,
+    connectionId: source.kind === "channel" ? source.connectionId : undefined,
+    externalOrderId: source.kind === "channel" ? source.externalOrderId : undefined,
+    location: input.location ?? "default",
+    currency: input.currency ?? "EUR",
+    customerEmail: input.customerEmail,
+    lines: input.lines
+  } satisfies NewOrder,
+  demand: consolidate(input.lines),
+  expiresAt
+})
+
 export const create = Effect.fn("Orders.create")(function* (
   organizationId: OrgId,
   input: OrderInput,
@@ -36,21 +52,8 @@ export const create = Effect.fn("Orders.create")(function* (
   // fulfils or cancels it.
   const expiresAt =
     source.kind === "channel" ? undefined : DateTime.addDuration(yield* DateTime.now, yield* ReservationTtl)
-  return yield* repository.createReserved(
-    organizationId,
-    {
-      id: OrderId.make(randomUUID()),
-      source: source.kind,
-      connectionId: source.kind === "channel" ? source.connectionId : undefined,
-      externalOrderId: source.kind === "channel" ? source.externalOrderId : undefined,
-      location: input.location ?? "default",
-      currency: input.currency ?? "EUR",
-      customerEmail: input.customerEmail,
-      lines: input.lines
-    },
-    consolidate(input.lines),
-    expiresAt
-  )
+  const planned = plan(input, source, expiresAt)
+  return yield* repository.createReserved(organizationId, planned.order, planned.demand, planned.expiresAt)
 })
 
 export const get = Effect.fn("Orders.get")(function* (organizationId: OrgId, id: OrderId) {

@@ -4,13 +4,14 @@
  *   order.cancelled { data: { externalOrderId } }
  * Creating is idempotent on (organisation, connection, external id); unknown topics are ignored (and recorded).
  */
-import { DateTime, Effect, Option, Schema } from "effect"
-import { cancelHeld, ingest } from "../channels/ChannelOrders.ts"
+import { DateTime, Effect, Result, Schema } from "effect"
+import { cancelChange, type ChannelOrderRejected, ingestOutcome, planIngest } from "../channels/ChannelOrders.ts"
+import type { OrderChange } from "../channels/OrderChange.ts"
 import { OrderLine, Sku } from "../orders/Order.ts"
 import type { OrderRepository } from "../orders/ports/OrderRepository.ts"
 import type { ChannelCursors } from "../channels/ports/ChannelCursors.ts"
 import type { PersistenceError } from "../shared/errors.ts"
-import { type Applier, WebhookApplyError } from "./Pipeline.ts"
+import { type Applier, type Application, run, WebhookApplyError } from "./Pipeline.ts"
 
 const Created = Schema.Struct({
   data: Schema.Struct({
@@ -30,6 +31,25 @@ const Cancelled = Schema.Struct({ data: Schema.Struct({ externalOrderId: Schema.
 
 const invalid = (what: string) => () => Effect.fail(new WebhookApplyError({ detail: `invalid ${what} payload` }))
 
+const refused = (e: ChannelOrderRejected) => new WebhookApplyError({ detail: e.detail })
+
+/** An order change whose refusals fail the delivery; anything else applies it. */
+const change = (
+  externalOrderId: string,
+  orderChange: OrderChange,
+  whenMissing?: () => WebhookApplyError
+): Application<never, never> => ({
+  _tag: "Change",
+  change: orderChange,
+  outcome: (result) =>
+    result.result === "missing" && whenMissing !== undefined
+      ? Effect.fail(whenMissing())
+      : ingestOutcome(externalOrderId, orderChange, result).pipe(
+          Effect.as("applied" as const),
+          Effect.mapError(refused)
+        )
+})
+
 export const applyOrderEvent: Applier<PersistenceError, OrderRepository | ChannelCursors> = (source, event) =>
   Effect.gen(function* () {
     switch (event.topic) {
@@ -37,7 +57,7 @@ export const applyOrderEvent: Applier<PersistenceError, OrderRepository | Channe
         const { data } = yield* Schema.decodeUnknownEffect(Created)(event.payload).pipe(
           Effect.catch(invalid("order.created"))
         )
-        yield* ingest(source.organizationId, source.connectionId, {
+        const planned = planIngest(source.connectionId, {
           externalOrderId: data.externalOrderId,
           name: data.externalOrderId,
           lines: data.lines.map(
@@ -48,27 +68,23 @@ export const applyOrderEvent: Applier<PersistenceError, OrderRepository | Channe
           cancelled: false,
           fulfilled: false,
           updatedAt: yield* DateTime.now
-        }).pipe(
-          Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
-        )
-        return "applied" as const
+        })
+        if (Result.isFailure(planned)) return yield* Effect.fail(refused(planned.failure))
+        return change(data.externalOrderId, planned.success)
       }
       case "order.cancelled": {
         const { data } = yield* Schema.decodeUnknownEffect(Cancelled)(event.payload).pipe(
           Effect.catch(invalid("order.cancelled"))
         )
-        const outcome = yield* cancelHeld(source.organizationId, source.connectionId, data.externalOrderId).pipe(
-          Effect.catchTag("ChannelOrderRejected", (e) => Effect.fail(new WebhookApplyError({ detail: e.detail })))
-        )
         // The creation may simply not have arrived yet: ask the sender to retry rather than lose the cancellation.
-        if (Option.isNone(outcome))
-          return yield* new WebhookApplyError({
-            detail: `no order ${data.externalOrderId} from this source yet`,
-            retryable: true
-          })
-        return "applied" as const
+        return change(
+          data.externalOrderId,
+          cancelChange(data.externalOrderId, "retry"),
+          () =>
+            new WebhookApplyError({ detail: `no order ${data.externalOrderId} from this source yet`, retryable: true })
+        )
       }
       default:
-        return "ignored" as const
+        return yield* run(Effect.succeed("ignored" as const))
     }
   })

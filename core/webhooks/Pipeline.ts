@@ -1,11 +1,13 @@
 /**
- * The webhook pipeline: resolve the source → verify the signature (policy) → reject replayed nonces → in ONE
- * transaction, record the event (unique per provider and event id) and apply its effect. A duplicate is
+ * The webhook pipeline: resolve the source → verify the signature (policy) → reject replayed nonces → at once,
+ * record the event (unique per connection and event id) and apply its effect: an order change in one statement of the
+ * event store, other work in one transaction. A duplicate is
  * acknowledged and changes nothing; an authentic event that cannot be applied is recorded as failed (and
  * acknowledged: retrying would not change it); a transient failure is not acknowledged, so the sender retries.
  */
 import { Duration, Effect, Metric, Option, Redacted, Schema } from "effect"
 import { randomBytes } from "node:crypto"
+import { type ChangeResult, isRefusal, type OrderChange } from "../channels/OrderChange.ts"
 import type { PersistenceError } from "../shared/errors.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { NonceGuard } from "./ports/NonceGuard.ts"
@@ -42,10 +44,30 @@ export class WebhookUnrouted extends Schema.TaggedError<WebhookUnrouted>()("Webh
   eventId: Schema.String
 }) {}
 
+/**
+ * What an event does. Most often a change to orders, as data: the event store records the event and makes the change
+ * in one step (`WebhookEvents.applyOnce`), and `outcome` says what the result means for the delivery — failing with
+ * WebhookApplyError exactly for the refusals (OrderChange.isRefusal), which leave nothing recorded. Any other work
+ * runs (`Run`) inside the organisation's transaction, after the event is recorded.
+ */
+export type Application<E, R> =
+  | { readonly _tag: "Run"; readonly run: Effect.Effect<"applied" | "ignored", WebhookApplyError | E, R> }
+  | {
+      readonly _tag: "Change"
+      readonly change: OrderChange
+      readonly outcome: (result: ChangeResult) => Effect.Effect<"applied" | "ignored", WebhookApplyError>
+    }
+
+/** Decides what an event does (reads nothing and writes nothing itself: a payload it cannot use fails). */
 export type Applier<E, R> = (
   source: WebhookSource,
   event: VerifiedEvent
-) => Effect.Effect<"applied" | "ignored", WebhookApplyError | E, R>
+) => Effect.Effect<Application<E, R>, WebhookApplyError>
+
+/** Work run inside the organisation's transaction, after the event is recorded. */
+export const run = <E, R>(
+  effect: Effect.Effect<"applied" | "ignored", WebhookApplyError | E, R>
+): Effect.Effect<Application<E, R>> => Effect.succeed({ _tag: "Run", run: effect })
 
 export type Outcome = "applied" | "duplicate" | "ignored" | "failed"
 
@@ -181,25 +203,39 @@ const process = Effect.fn("Webhooks.receive")(function* <E, R, R2>(
   const giveBackNonce = Option.isSome(event.nonce)
     ? nonces.release(nonceScope, event.nonce.value).pipe(Effect.ignore)
     : Effect.void
-  const outcome = yield* transactions
-    .inOrganization(source.value.organizationId)(
-      Effect.gen(function* () {
-        const isNew = yield* events.recordApplied(record)
-        if (!isNew) return "duplicate" as const
-        return yield* apply(source.value, event)
-      })
-    )
-    .pipe(
-      Effect.catchIf(
-        (e): e is WebhookApplyError => e instanceof WebhookApplyError,
-        (e): Effect.Effect<"failed", WebhookRetryLater | PersistenceError> =>
-          e.retryable === true
-            ? giveBackNonce.pipe(Effect.andThen(Effect.fail(new WebhookRetryLater({ detail: e.detail }))))
-            : events.recordOutcome(record, "failed", e.detail).pipe(Effect.as("failed" as const))
-      ),
-      // Not processed: the sender will retry with the same nonce, which must still be usable then.
-      Effect.tapError(() => giveBackNonce)
-    )
+  // A payload the applier cannot use is refused as an applied event would be: recorded once, as failed.
+  const application = yield* apply(source.value, event).pipe(
+    Effect.catch((e) => Effect.succeed<Application<E, R>>({ _tag: "Run", run: Effect.fail(e) }))
+  )
+  const applied: Effect.Effect<"duplicate" | "applied" | "ignored", WebhookApplyError | E | PersistenceError, R> =
+    application._tag === "Change"
+      ? Effect.gen(function* () {
+          const result = yield* events.applyOnce(record, application.change)
+          if (result.result === "duplicate") return "duplicate" as const
+          const meaning = yield* application.outcome(result)
+          // A refusal left no record of the event: answering it as done would lose the event.
+          if (isRefusal(application.change, result))
+            return yield* Effect.die(new Error(`refused change (${result.result}) answered as ${meaning}`))
+          return meaning
+        })
+      : transactions.inOrganization(source.value.organizationId)(
+          Effect.gen(function* () {
+            const isNew = yield* events.recordApplied(record)
+            if (!isNew) return "duplicate" as const
+            return yield* application.run
+          })
+        )
+  const outcome = yield* applied.pipe(
+    Effect.catchIf(
+      (e): e is WebhookApplyError => e instanceof WebhookApplyError,
+      (e): Effect.Effect<"failed", WebhookRetryLater | PersistenceError> =>
+        e.retryable === true
+          ? giveBackNonce.pipe(Effect.andThen(Effect.fail(new WebhookRetryLater({ detail: e.detail }))))
+          : events.recordOutcome(record, "failed", e.detail).pipe(Effect.as("failed" as const))
+    ),
+    // Not processed: the sender will retry with the same nonce, which must still be usable then.
+    Effect.tapError(() => giveBackNonce)
+  )
   if (outcome === "ignored") yield* events.recordOutcome(record, "ignored", `${event.topic}: nothing to change`)
   yield* Effect.annotateCurrentSpan({
     "webhook.provider": delivery.provider,
