@@ -9,6 +9,7 @@ import { Config, Duration, Effect, Layer, type Redacted } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { Readiness } from "../../core/ops/Readiness.ts"
 import { PersistenceError } from "../../core/shared/errors.ts"
+import * as PgCopy from "./PgCopy.ts"
 
 export interface DatabaseOptions {
   readonly url: Redacted.Redacted
@@ -24,19 +25,22 @@ export const PoolConfig = Config.all({
   statementTimeout: Config.Duration("DATABASE_STATEMENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
 })
 
+/** The app's pool, and beside it the small COPY pool bulk imports stream through (PgCopy.ts). */
 export const layer = (options: DatabaseOptions) =>
-  PgClient.layer({
-    url: options.url,
-    maxConnections: options.poolMax,
-    minConnections: 0,
-    idleTimeout: Duration.seconds(30),
-    connectTimeout: options.connectTimeout,
-    applicationName: options.applicationName,
-    startupParameters: {
-      statement_timeout: String(Duration.toMillis(options.statementTimeout)),
-      idle_in_transaction_session_timeout: String(Duration.toMillis(options.statementTimeout) * 2)
-    }
-  })
+  Layer.merge(PgClient.layer(clientOptions(options)), PgCopy.layer(options))
+
+const clientOptions = (options: DatabaseOptions): PgClient.PgPoolConfig => ({
+  url: options.url,
+  maxConnections: options.poolMax,
+  minConnections: 0,
+  idleTimeout: Duration.seconds(30),
+  connectTimeout: options.connectTimeout,
+  applicationName: options.applicationName,
+  startupParameters: {
+    statement_timeout: String(Duration.toMillis(options.statementTimeout)),
+    idle_in_transaction_session_timeout: String(Duration.toMillis(options.statementTimeout) * 2)
+  }
+})
 
 const sqlState = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"

@@ -1,7 +1,8 @@
 /**
- * Reading bulk-import bodies as they arrive: CSV (RFC 4180 quoting; header row naming `sku`, `quantity` and
- * optionally `location`), NDJSON (one object per line), or a JSON array (decoded whole; bounded by the body limit).
- * Each yields RawRows numbered by their position among data rows.
+ * Reading bulk-import bodies as they arrive, row by row: CSV (RFC 4180 quoting; header row naming `sku`, `quantity`
+ * and optionally `location`), NDJSON (one object per line), or a JSON array (split into its elements as the bytes
+ * arrive, each element parsed on its own). Each yields a stream of RawRows numbered by their position among data
+ * rows; nothing holds more than the current line or element.
  */
 import { Effect, Schema, Stream } from "effect"
 import type { RawRow } from "../../core/inventory/BulkImport.ts"
@@ -36,12 +37,14 @@ export const csvFields = (line: string): Array<string> => {
 const MAX_LINE = 1024 * 1024
 /** Emitted in place of a line longer than MAX_LINE (a NUL never appears in a valid record). */
 const TOO_LONG = "\u0000line-too-long"
+const tooLong = (what: string) =>
+  Effect.fail(new ImportFormatError({ message: `${what} is longer than 1 MiB (an unclosed quote?)` }))
 
 /**
  * Lines of a byte stream, scanning each byte once: the unfinished line and whether it is inside quotes carry over
  * from chunk to chunk (a line break inside quotes stays in its CSV record). A line past 1 MiB is refused.
  */
-const records = (body: Stream.Stream<Uint8Array, unknown>, csv: boolean) =>
+const records = <E>(body: Stream.Stream<Uint8Array, E>, csv: boolean) =>
   body.pipe(
     Stream.decodeText(),
     Stream.mapAccum(
@@ -70,11 +73,7 @@ const records = (body: Stream.Stream<Uint8Array, unknown>, csv: boolean) =>
       { onHalt: (state) => (state.pending.trim().length > 0 ? [state.pending.replace(/\r$/, "")] : []) }
     ),
     Stream.filter((line) => line.trim().length > 0),
-    Stream.mapEffect((line) =>
-      line === TOO_LONG
-        ? Effect.fail(new ImportFormatError({ message: "a line is longer than 1 MiB (an unclosed quote?)" }))
-        : Effect.succeed(line)
-    )
+    Stream.mapEffect((line) => (line === TOO_LONG ? tooLong("a line") : Effect.succeed(line)))
   )
 
 const fromObject = (value: unknown, row: number): RawRow => {
@@ -88,72 +87,126 @@ const fromObject = (value: unknown, row: number): RawRow => {
   }
 }
 
-export const readRows = (
+const parseOrUndefined = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+const csvRows = <E>(body: Stream.Stream<Uint8Array, E>) =>
+  Stream.suspend(() => {
+    let header: Array<string> | undefined
+    let row = 0
+    const badHeader = new ImportFormatError({ message: "the CSV header must name the columns sku and quantity" })
+    const rows = records(body, true).pipe(
+      Stream.mapEffect((line): Effect.Effect<ReadonlyArray<RawRow>, ImportFormatError> => {
+        const fields = csvFields(line)
+        if (header === undefined) {
+          header = fields.map((f) => f.trim().toLowerCase())
+          return header.includes("sku") && header.includes("quantity") ? Effect.succeed([]) : Effect.fail(badHeader)
+        }
+        const columns = header
+        const at = (name: string) => {
+          const index = columns.indexOf(name)
+          return index < 0 ? undefined : fields[index]
+        }
+        row++
+        return Effect.succeed([{ row, sku: at("sku"), quantity: at("quantity"), location: at("location") }])
+      }),
+      Stream.flattenIterable
+    )
+    // An empty body has no header either.
+    return Stream.concat(
+      rows,
+      Stream.suspend(() => (header === undefined ? Stream.fail(badHeader) : Stream.empty))
+    )
+  })
+
+const ndjsonRows = <E>(body: Stream.Stream<Uint8Array, E>) =>
+  records(body, false).pipe(
+    Stream.zipWithIndex,
+    Stream.map(([line, index]) => fromObject(parseOrUndefined(line), index + 1))
+  )
+
+/**
+ * The elements of a JSON array as they arrive: depth and string state carry over from chunk to chunk; an element
+ * ends at a comma or the closing bracket at depth 1 and is parsed on its own. Anything but one array is refused.
+ */
+const jsonArrayRows = <E>(body: Stream.Stream<Uint8Array, E>) =>
+  Stream.suspend(() => {
+    const notJson = new ImportFormatError({ message: "the body is not valid JSON" })
+    const notArray = new ImportFormatError({ message: "a JSON import is an array of {sku, quantity, location?}" })
+    let state: "before" | "inside" | "after" = "before"
+    let depth = 0
+    let inString = false
+    let escaped = false
+    let element = ""
+    let row = 0
+    /** Ends the element before a comma or the closing bracket; only `[]` may close on nothing. */
+    const finish = (out: Array<RawRow>, closing: boolean): ImportFormatError | undefined => {
+      const text = element.trim()
+      element = ""
+      if (text.length === 0) return closing && row === 0 ? undefined : notJson
+      const value = parseOrUndefined(text)
+      if (value === undefined) return notJson
+      row++
+      out.push(fromObject(value, row))
+      return undefined
+    }
+    const chunks = body.pipe(
+      Stream.decodeText(),
+      Stream.mapEffect((chunk): Effect.Effect<ReadonlyArray<RawRow>, ImportFormatError> => {
+        const out: Array<RawRow> = []
+        let start = 0
+        for (let i = 0; i < chunk.length; i++) {
+          const ch = chunk.charAt(i)
+          if (state === "before") {
+            if (ch === "[") {
+              state = "inside"
+              start = i + 1
+            } else if (!/\s/.test(ch)) return Effect.fail(/[{"\d-]/.test(ch) ? notArray : notJson)
+            continue
+          }
+          if (state === "after") {
+            if (!/\s/.test(ch)) return Effect.fail(notJson)
+            continue
+          }
+          if (inString) {
+            if (escaped) escaped = false
+            else if (ch === "\\") escaped = true
+            else if (ch === '"') inString = false
+          } else if (ch === '"') inString = true
+          else if (ch === "{" || ch === "[") depth++
+          else if ((ch === "}" || ch === "]") && depth > 0) depth--
+          else if (depth === 0 && (ch === "," || ch === "]")) {
+            element += chunk.slice(start, i)
+            start = i + 1
+            const problem = finish(out, ch === "]")
+            if (problem !== undefined) return Effect.fail(problem)
+            if (ch === "]") state = "after"
+          }
+        }
+        if (state === "inside") element += chunk.slice(start)
+        return element.length > MAX_LINE ? tooLong("an array element") : Effect.succeed(out)
+      }),
+      Stream.flattenIterable
+    )
+    return Stream.concat(
+      chunks,
+      Stream.suspend(() => (state === "after" ? Stream.empty : Stream.fail(notJson)))
+    )
+  })
+
+/** The rows of an import body, by its media type (JSON when none is given). */
+export const readRows = <E>(
   contentType: string,
-  body: Stream.Stream<Uint8Array, unknown>
-): Effect.Effect<ReadonlyArray<RawRow>, ImportFormatError | unknown> => {
+  body: Stream.Stream<Uint8Array, E>
+): Stream.Stream<RawRow, ImportFormatError | E> => {
   const [mediaType = ""] = contentType.split(";")
   const type = mediaType.trim().toLowerCase()
-  if (type === "text/csv") {
-    return Effect.gen(function* () {
-      let header: Array<string> | undefined
-      const rows: Array<RawRow> = []
-      yield* records(body, true).pipe(
-        Stream.runForEach((line) =>
-          Effect.sync(() => {
-            const fields = csvFields(line)
-            if (header === undefined) {
-              header = fields.map((f) => f.trim().toLowerCase())
-              return
-            }
-            const columns = header
-            const at = (name: string) => {
-              const index = columns.indexOf(name)
-              return index < 0 ? undefined : fields[index]
-            }
-            rows.push({ row: rows.length + 1, sku: at("sku"), quantity: at("quantity"), location: at("location") })
-          })
-        )
-      )
-      if (header === undefined || !header.includes("sku") || !header.includes("quantity")) {
-        return yield* Effect.fail(
-          new ImportFormatError({ message: "the CSV header must name the columns sku and quantity" })
-        )
-      }
-      return rows
-    })
-  }
-  if (type === "application/x-ndjson") {
-    return Effect.gen(function* () {
-      const rows: Array<RawRow> = []
-      yield* records(body, false).pipe(
-        Stream.runForEach((line) =>
-          Effect.sync(() => {
-            let value: unknown
-            try {
-              value = JSON.parse(line)
-            } catch {
-              value = undefined
-            }
-            rows.push(fromObject(value, rows.length + 1))
-          })
-        )
-      )
-      return rows
-    })
-  }
-  return Effect.gen(function* () {
-    const text = yield* body.pipe(Stream.decodeText(), Stream.mkString)
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch {
-      return yield* Effect.fail(new ImportFormatError({ message: "the body is not valid JSON" }))
-    }
-    if (!Array.isArray(value))
-      return yield* Effect.fail(
-        new ImportFormatError({ message: "a JSON import is an array of {sku, quantity, location?}" })
-      )
-    return value.map((v, i) => fromObject(v, i + 1))
-  })
+  if (type === "text/csv") return csvRows(body)
+  if (type === "application/x-ndjson") return ndjsonRows(body)
+  return jsonArrayRows(body)
 }

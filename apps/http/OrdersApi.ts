@@ -3,7 +3,7 @@ import { ErrorReporter, Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Order, OrderId, OrderStatus, Sku } from "../../core/orders/Order.ts"
 import { Authenticated } from "./Authentication.ts"
-import { Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable } from "./Problems.ts"
+import { Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable } from "./Problems.ts"
 
 const Quantity = Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000)))
 
@@ -19,6 +19,9 @@ export const CreateOrderPayload = Schema.Struct({
   currency: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Z]{3}$/)))),
   customerEmail: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isMaxLength(254))))
 })
+
+/** The largest import body the API accepts; IMPORT_MAX_BYTES (ImportLimits.ts) may lower it, never raise it. */
+export const IMPORT_MAX_BYTES_CEILING = "64 MiB"
 
 const IdempotencyKey = Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(255)))
 
@@ -120,16 +123,20 @@ export class OrdersGroup extends HttpApiGroup.make("orders")
     }),
     HttpApiEndpoint.post("importInventory", "/api/v1/inventory/bulk", {
       query: { mode: Schema.optionalKey(Schema.Literals(["all-or-nothing", "partial"])) },
-      headers: { "content-type": Schema.optionalKey(Schema.String) },
+      headers: {
+        "content-type": Schema.optionalKey(Schema.String),
+        "content-length": Schema.optionalKey(Schema.String)
+      },
+      // The ceiling; the configured IMPORT_MAX_BYTES (never above it) is what the handler enforces.
       payload: HttpApiSchema.StreamUint8Array({
         contentType: ["text/csv", "application/x-ndjson", "application/json"],
-        maxBytes: "64 MiB"
+        maxBytes: IMPORT_MAX_BYTES_CEILING
       }),
       success: ImportReportBody,
-      error: [ImportRejected, Forbidden, Unprocessable, ServiceUnavailable]
+      error: [ImportRejected, Forbidden, Unprocessable, PayloadTooLarge, ServiceUnavailable]
     }).annotate(
       OpenApi.Description,
-      "Set on-hand quantities from CSV (header `sku,quantity[,location]`), NDJSON or a JSON array of {sku, quantity, location?}, read as a stream. mode=all-or-nothing (default) applies every row or none (422 with the report); mode=partial applies the valid rows. Admins."
+      `Set on-hand quantities from CSV (header \`sku,quantity[,location]\`), NDJSON or a JSON array of {sku, quantity, location?}, read and applied as a stream. mode=all-or-nothing (default) applies every row or none (422 with the report); mode=partial applies the valid rows. At most IMPORT_MAX_BYTES (default 16 MiB, never above ${IMPORT_MAX_BYTES_CEILING}) and IMPORT_MAX_ROWS rows (default 200,000): 413 beyond either, nothing applied. Admins.`
     )
   )
   .middleware(Authenticated)

@@ -69,6 +69,17 @@ export class ServiceUnavailable extends HttpApiError.Problem<ServiceUnavailable>
   { ...code, retryAfterSeconds: Schema.optionalKey(Schema.Int) }
 ) {}
 
+/** A request past a size bound (an import's bytes or rows). */
+export class PayloadTooLarge extends HttpApiError.Problem<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  {
+    type: "https://tradeport.dev/problems/payload-too-large",
+    status: 413,
+    title: "Content Too Large"
+  },
+  code
+) {}
+
 /** A provider refused or garbled our request: not the caller's fault, not ours to retry blindly. */
 export class BadGateway extends HttpApiError.Problem<BadGateway>()(
   "BadGateway",
