@@ -75,3 +75,32 @@ WITH o AS (
 UPDATE inventory_levels SET quantity_reserved = quantity_reserved + 1, updated_at = now()
 WHERE product_id = :product::uuid AND location = 'default' AND quantity_on_hand - quantity_reserved >= 1;
 `
+
+/** The same order as ONE statement: our `order_create_reserved()` (migration 0019), autocommitted. */
+export const orderFunctionStatement = `
+SELECT outcome FROM order_create_reserved(:org::uuid, gen_random_uuid(), 'api', NULL, NULL, 'default', 'EUR', NULL,
+  now() + interval '30 minutes',
+  jsonb_build_array(jsonb_build_object('line_no', 1, 'sku', :sku::text, 'quantity', 1, 'unit_price_cents', 0)),
+  jsonb_build_array(jsonb_build_object('sku', :sku::text, 'quantity', 1)));
+`
+
+/** A webhook's new channel order as ONE statement: our `webhook_apply()` (migration 0021), autocommitted. */
+export const webhookFunctionStatement = `
+SELECT result FROM webhook_apply(:org::uuid, 'custom', 'pgf-' || :client_id::text || '-' || :n::text, :conn::uuid,
+  'order.created', '{}',
+  jsonb_build_object('kind', 'create', 'external', 'PGF-' || :client_id::text || '-' || :n::text,
+    'id', gen_random_uuid(), 'location', 'default', 'currency', 'EUR', 'email', NULL, 'expires', NULL,
+    'lines', jsonb_build_array(jsonb_build_object('line_no', 1, 'sku', :sku::text, 'quantity', 1, 'unit_price_cents', 0)),
+    'demand', jsonb_build_array(jsonb_build_object('sku', :sku::text, 'quantity', 1))));
+`
+
+/** The median of a few alternating rounds (the machine's run-to-run noise is ±30%: compare within one run). */
+export const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length === 0
+    ? Number.NaN
+    : sorted.length % 2 === 1
+      ? (sorted[mid] ?? 0)
+      : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
