@@ -4,7 +4,7 @@
  * arrive, each element parsed on its own). Each yields a stream of RawRows numbered by their position among data
  * rows; nothing holds more than the current line or element.
  */
-import { Effect, Schema, Stream } from "effect"
+import { Array as Arr, Effect, Schema, Stream } from "effect"
 import type { RawRow } from "../../core/inventory/BulkImport.ts"
 
 export class ImportFormatError extends Schema.TaggedError<ImportFormatError>()("ImportFormatError", {
@@ -42,14 +42,15 @@ const tooLong = (what: string) =>
 
 /**
  * Lines of a byte stream, scanning each byte once: the unfinished line and whether it is inside quotes carry over
- * from chunk to chunk (a line break inside quotes stays in its CSV record). A line past 1 MiB is refused.
+ * from chunk to chunk (a line break inside quotes stays in its CSV record). A line past 1 MiB is refused. Lines
+ * travel as one array per chunk of text (an effect per line would cost more than parsing it).
  */
 const records = <E>(body: Stream.Stream<Uint8Array, E>, csv: boolean) =>
   body.pipe(
     Stream.decodeText(),
     Stream.mapAccum(
       () => ({ pending: "", quoted: false }),
-      (state, chunk) => {
+      (state, chunk): readonly [{ pending: string; quoted: boolean }, ReadonlyArray<ReadonlyArray<string>>] => {
         let pending = state.pending
         let quoted = state.quoted
         const out: Array<string> = []
@@ -58,7 +59,8 @@ const records = <E>(body: Stream.Stream<Uint8Array, E>, csv: boolean) =>
           const ch = chunk[i]
           if (csv && ch === '"') quoted = !quoted
           else if (ch === "\n" && !quoted) {
-            out.push((pending + chunk.slice(start, i)).replace(/\r$/, ""))
+            const line = (pending + chunk.slice(start, i)).replace(/\r$/, "")
+            if (line.trim().length > 0) out.push(line)
             pending = ""
             start = i + 1
           }
@@ -68,13 +70,16 @@ const records = <E>(body: Stream.Stream<Uint8Array, E>, csv: boolean) =>
           out.push(TOO_LONG)
           pending = ""
         }
-        return [{ pending, quoted }, out]
+        return [{ pending, quoted }, [out]]
       },
-      { onHalt: (state) => (state.pending.trim().length > 0 ? [state.pending.replace(/\r$/, "")] : []) }
+      { onHalt: (state) => (state.pending.trim().length > 0 ? [[state.pending.replace(/\r$/, "")]] : []) }
     ),
-    Stream.filter((line) => line.trim().length > 0),
-    Stream.mapEffect((line) => (line === TOO_LONG ? tooLong("a line") : Effect.succeed(line)))
+    Stream.mapEffect((lines) => (lines.includes(TOO_LONG) ? tooLong("a line") : Effect.succeed(lines)))
   )
+
+/** Back from one array per chunk to a stream of rows, keeping the chunks. */
+const flatten = <A, E>(arrays: Stream.Stream<ReadonlyArray<A>, E>) =>
+  arrays.pipe(Stream.filter(Arr.isReadonlyArrayNonEmpty), Stream.flattenArray)
 
 const fromObject = (value: unknown, row: number): RawRow => {
   const o = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {}
@@ -101,21 +106,26 @@ const csvRows = <E>(body: Stream.Stream<Uint8Array, E>) =>
     let row = 0
     const badHeader = new ImportFormatError({ message: "the CSV header must name the columns sku and quantity" })
     const rows = records(body, true).pipe(
-      Stream.mapEffect((line): Effect.Effect<ReadonlyArray<RawRow>, ImportFormatError> => {
-        const fields = csvFields(line)
-        if (header === undefined) {
-          header = fields.map((f) => f.trim().toLowerCase())
-          return header.includes("sku") && header.includes("quantity") ? Effect.succeed([]) : Effect.fail(badHeader)
+      Stream.mapEffect((lines): Effect.Effect<ReadonlyArray<RawRow>, ImportFormatError> => {
+        const out: Array<RawRow> = []
+        for (const line of lines) {
+          const fields = csvFields(line)
+          if (header === undefined) {
+            header = fields.map((f) => f.trim().toLowerCase())
+            if (!header.includes("sku") || !header.includes("quantity")) return Effect.fail(badHeader)
+            continue
+          }
+          const columns = header
+          const at = (name: string) => {
+            const index = columns.indexOf(name)
+            return index < 0 ? undefined : fields[index]
+          }
+          row++
+          out.push({ row, sku: at("sku"), quantity: at("quantity"), location: at("location") })
         }
-        const columns = header
-        const at = (name: string) => {
-          const index = columns.indexOf(name)
-          return index < 0 ? undefined : fields[index]
-        }
-        row++
-        return Effect.succeed([{ row, sku: at("sku"), quantity: at("quantity"), location: at("location") }])
+        return Effect.succeed(out)
       }),
-      Stream.flattenIterable
+      flatten
     )
     // An empty body has no header either.
     return Stream.concat(
@@ -125,10 +135,13 @@ const csvRows = <E>(body: Stream.Stream<Uint8Array, E>) =>
   })
 
 const ndjsonRows = <E>(body: Stream.Stream<Uint8Array, E>) =>
-  records(body, false).pipe(
-    Stream.zipWithIndex,
-    Stream.map(([line, index]) => fromObject(parseOrUndefined(line), index + 1))
-  )
+  Stream.suspend(() => {
+    let row = 0
+    return records(body, false).pipe(
+      Stream.map((lines) => lines.map((line) => fromObject(parseOrUndefined(line), ++row))),
+      flatten
+    )
+  })
 
 /**
  * The elements of a JSON array as they arrive: depth and string state carry over from chunk to chunk; an element
@@ -191,7 +204,7 @@ const jsonArrayRows = <E>(body: Stream.Stream<Uint8Array, E>) =>
         if (state === "inside") element += chunk.slice(start)
         return element.length > MAX_LINE ? tooLong("an array element") : Effect.succeed(out)
       }),
-      Stream.flattenIterable
+      flatten
     )
     return Stream.concat(
       chunks,
