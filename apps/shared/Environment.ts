@@ -13,9 +13,11 @@ import { fileURLToPath } from "node:url"
 import { parseKeyring } from "../../adapters/crypto/Keyring.ts"
 import { collectInto, optionalConfig } from "../../adapters/providers/shared/StrictConfig.ts"
 
-export const AppEnv = Config.Literals(["development", "test", "production"], "APP_ENV").pipe(
-  Config.withDefault("development" as const)
-)
+/**
+ * Required: a deployment that forgot it must not quietly run as development (generated secrets, an embedded
+ * database). `npm start` and the other npm scripts set `development` when it is unset; the image sets `production`.
+ */
+export const AppEnv = Config.Literals(["development", "test", "production"], "APP_ENV")
 export type AppEnv = "development" | "test" | "production"
 
 export const DataDir = Config.String("DATA_DIR").pipe(

@@ -42,6 +42,19 @@ describe("processes", () => {
   )
 
   it.live(
+    "APP_ENV unset: the process refuses to start, naming APP_ENV, instead of running as development",
+    () =>
+      Effect.gen(function* () {
+        const app = launch("apps/main.ts", {})
+        const code = yield* Effect.promise(() => app.exited)
+        assert.notStrictEqual(code, 0)
+        assert.include(app.output(), "APP_ENV")
+        assert.notInclude(app.output(), "created local development secrets")
+      }),
+    30_000
+  )
+
+  it.live(
     "SIGTERM stops the app gracefully with exit code 0",
     () =>
       Effect.gen(function* () {

@@ -318,7 +318,16 @@ describe("Config.withDefault falls back on a missing value only, never on an inv
         const error = yield* config.pipe(Effect.flip)
         assert.match(error.message, new RegExp(variable))
       }
-      assert.strictEqual(yield* parse(AppEnv, {}), "development")
     })
+  )
+
+  it.effect(
+    "APP_ENV has no default: unset, startup stops naming it (a forgotten setting must not mean development)",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* parse(AppEnv, {}).pipe(Effect.flip)
+        assert.match(error.message, /APP_ENV/)
+        assert.strictEqual(yield* parse(AppEnv, { APP_ENV: "development" }), "development")
+      })
   )
 })
