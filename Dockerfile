@@ -21,7 +21,7 @@ COPY --chown=node:node adapters ./adapters
 COPY --chown=node:node apps ./apps
 COPY --chown=node:node migrations ./migrations
 USER node
-EXPOSE 3000
+EXPOSE 3000 9464
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Override per service: apps/scheduler/main.ts, apps/migrate.ts, apps/job.ts <name>.

@@ -14,7 +14,6 @@ import { ConnectCallbackGroup, ConnectGroup } from "./ConnectApi.ts"
 import { ConnectionsGroup } from "./ConnectionsApi.ts"
 import { G2AGroup } from "./G2AApi.ts"
 import { OrdersGroup } from "./OrdersApi.ts"
-import { OpsGroup } from "./OpsApi.ts"
 import { OrgGroup } from "./OrgApi.ts"
 import { ProvidersGroup } from "./ProvidersApi.ts"
 import { WebhooksGroup } from "./WebhooksApi.ts"
@@ -58,7 +57,6 @@ export class Api extends HttpApi.make("tradeport")
   .add(ProvidersGroup)
   .add(OrdersGroup)
   .add(WebhooksGroup)
-  .add(OpsGroup)
   .add(G2AGroup)
   .add(ConnectGroup)
   .add(ConnectCallbackGroup)

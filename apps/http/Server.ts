@@ -3,10 +3,9 @@
  * middleware, served by Node's http server on PORT. Dependencies (ports) are provided by the caller.
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { ByteSize, Config, Duration, Effect, Layer } from "effect"
+import { ByteSize, Config, Duration, Effect, Layer, Option } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
-import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
-import { PrometheusMetrics } from "effect/observability"
+import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { createServer } from "node:http"
 import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
 import { Api } from "./Api.ts"
@@ -20,7 +19,6 @@ import { ChannelsHandlers } from "./ChannelsHandlers.ts"
 import { ConnectCallbackHandlers, ConnectHandlers } from "./ConnectHandlers.ts"
 import { ConnectionsHandlers } from "./ConnectionsHandlers.ts"
 import { G2AHandlers } from "./G2AHandlers.ts"
-import { OpsHandlers } from "./OpsHandlers.ts"
 import { OrdersHandlers } from "./OrdersHandlers.ts"
 import { OrgHandlers } from "./OrgHandlers.ts"
 import { ProvidersHandlers } from "./ProvidersHandlers.ts"
@@ -28,6 +26,7 @@ import * as RateLimit from "./RateLimit.ts"
 import { WebhooksHandlers } from "./WebhooksHandlers.ts"
 import { HealthHandlers } from "./HealthHandlers.ts"
 import * as Middleware from "./Middleware.ts"
+import { OpsPort, OpsRoutes, opsServer, PublicReadinessDetails } from "./Ops.ts"
 
 const QUIET = ["/health/live", "/health/ready", "/metrics"]
 
@@ -72,7 +71,6 @@ export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json
     ProvidersHandlers,
     OrdersHandlers,
     WebhooksHandlers,
-    OpsHandlers,
     G2AHandlers,
     ConnectHandlers,
     ConnectCallbackHandlers,
@@ -88,19 +86,27 @@ export const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json
 /** Anything no route matched: a normalized 404 (through the middleware, so it carries a request id). */
 const NotFoundRoute = HttpRouter.add("*", "/*", Effect.succeed(HttpServerResponse.empty({ status: 404 })))
 
-export const Routes = Layer.mergeAll(
-  ApiRoutes,
-  ConsoleRoutes,
-  NotFoundRoute,
-  HttpApiScalar.layer(Api, { path: "/docs" }),
-  PrometheusMetrics.layerHttp({ path: "/metrics" }),
-  MiddlewareLive,
-  CorsLive
-)
+export const Routes = Layer.mergeAll(ApiRoutes, ConsoleRoutes, NotFoundRoute, MiddlewareLive, CorsLive)
 
-/** The routes served by an HTTP server: the app, the tests and the benchmarks serve the same thing. */
+/**
+ * What an HTTP app serves (the app, the tests and the benchmarks serve the same thing): the public routes on the
+ * given server, and the operational ones beside them or, when they have a port of their own (see Ops), on theirs.
+ */
 export const serve = (options: { readonly disableListenLog?: boolean } = {}) =>
-  HttpRouter.serve(Routes, { disableLogger: true, ...options })
+  Layer.unwrap(
+    Effect.map(OpsPort, (opsPort) =>
+      Option.match(opsPort, {
+        onNone: () => HttpRouter.serve(Layer.merge(Routes, OpsRoutes), { disableLogger: true, ...options }),
+        onSome: (port) =>
+          Layer.merge(
+            HttpRouter.serve(Routes, { disableLogger: true, ...options }).pipe(
+              Layer.provide(Layer.succeed(PublicReadinessDetails, false))
+            ),
+            opsServer(port)
+          )
+      })
+    )
+  )
 
 export const ServerLive = serve().pipe(
   Layer.provide(
