@@ -21,6 +21,8 @@ export type FakeResponse =
       readonly json?: unknown
       readonly text?: string
       readonly delayMs?: number
+      /** Answers only once this settles: the test decides when the provider has finished (no guessed delay). */
+      readonly after?: Promise<unknown>
     }
   | { readonly drop: true }
   | { readonly hang: true }
@@ -61,7 +63,8 @@ export const startFakeServer = async (handler: Handler): Promise<FakeServer> => 
         })
         res.end(body)
       }
-      if (response.delayMs !== undefined) setTimeout(send, response.delayMs)
+      if (response.after !== undefined) void response.after.then(send)
+      else if (response.delayMs !== undefined) setTimeout(send, response.delayMs)
       else send()
     })
   })

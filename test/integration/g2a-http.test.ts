@@ -4,9 +4,10 @@
  * check, order creation (admins, Idempotency-Key required and replayed) and the problem codes of the taxonomy.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Fiber, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
+import { eventually, until } from "../support/Eventually.ts"
 import { testApp } from "../support/TestApp.ts"
 import { type FakeG2A, signWebhook, startFakeG2A } from "../fakes/FakeG2A.ts"
 import * as Connections from "../../core/connections/Connections.ts"
@@ -39,8 +40,8 @@ const app = Layer.unwrap(
       G2A_API_URL: fake.url,
       G2A_EXPORT_API_URL: fake.url,
       G2A_RETRY_MAX: "1",
-      // Short, so a slow G2A order outlives its request (the middleware then interrupts the handler).
-      REQUEST_TIMEOUT: "1 second"
+      // Longer than any test holds a G2A answer back, however slow the machine (the abort test holds one).
+      G2A_TIMEOUT_MS: "30000"
     }).pipe(Layer.provideMerge(Layer.succeed(G2AFake, fake)))
   })
 )
@@ -290,23 +291,36 @@ describe("G2A over HTTP", () => {
           const { accessToken } = yield* signUpAndLogin("g2a-abort@example.com")
           const sent = () => fake.server.count((r) => r.path === "/v1/order")
           const before = sent()
-          // G2A takes longer than REQUEST_TIMEOUT: the request is cut off mid-purchase.
+          // G2A answers only when the test says so: the purchase is under way for as long as the test needs.
+          let finishPurchase: () => void = () => undefined
+          const purchased = new Promise<void>((resume) => {
+            finishPurchase = resume
+          })
           fake.failNext("/v1/order", {
             status: 200,
             json: { order_id: "5550001", price: 12.5, currency: "EUR" },
-            delayMs: 1500
+            after: purchased
           })
           const payload = { productId: "501", maxPrice: 15, currency: "EUR" }
-          const cut = yield* order(accessToken, payload, "g2a-abort-1").pipe(Effect.timeout("400 millis"), Effect.flip)
-          assert.strictEqual(cut._tag, "TimeoutError")
+          const first = yield* Effect.forkChild(order(accessToken, payload, "g2a-abort-1"))
+          // Once G2A has the order, the key's provisional answer is stored (it is written before the call): then the
+          // client hangs up mid-purchase, which interrupts the request's handler.
+          yield* until("the purchase reached G2A", () => sent() > before)
+          yield* Fiber.interrupt(first)
           const concurrent = yield* order(accessToken, payload, "g2a-abort-1")
           assert.strictEqual(
             concurrent.status,
             409,
             "while the purchase is under way the key answers 409, never a second purchase"
           )
-          yield* Effect.sleep("2500 millis")
-          const retry = yield* order(accessToken, payload, "g2a-abort-1")
+          finishPurchase()
+          // The recorded answer replaces the provisional one when G2A has answered; until then a retry replays 409.
+          const retry = yield* eventually(
+            "the purchase was recorded",
+            order(accessToken, payload, "g2a-abort-1"),
+            (r) => r.status !== 409,
+            { everyMs: 50 }
+          )
           assert.strictEqual(retry.status, 201)
           assert.strictEqual((yield* json(retry))["externalOrderId"], "5550001")
           assert.strictEqual(sent() - before, 1, "G2A was asked once")
