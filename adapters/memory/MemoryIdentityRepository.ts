@@ -15,7 +15,7 @@ import {
   type Role,
   User
 } from "../../core/identity/Identity.ts"
-import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
+import { type Credentials, IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
 import { UserId } from "../../core/shared/Ids.ts"
 import { onRollback } from "./UnitOfWork.ts"
 
@@ -26,7 +26,7 @@ interface StoredMembership {
 
 interface State {
   readonly organizations: ReadonlyMap<string, Organization>
-  readonly users: ReadonlyMap<string, { readonly user: User; readonly passwordHash: string }>
+  readonly users: ReadonlyMap<string, Credentials>
   readonly memberships: ReadonlyArray<StoredMembership>
 }
 
@@ -66,6 +66,12 @@ export const layer = Layer.effect(
         const logged = undo === undefined ? outcome : Effect.tap(outcome, () => onRollback(Ref.update(state, undo)))
         return [logged, next] as const
       }).pipe(Effect.flatten)
+    const byId = (s: State, userId: string) => [...s.users.values()].find((c) => c.user.id === userId)
+    const updateUser = (userId: string, change: (c: Credentials) => Credentials) =>
+      Ref.update(state, (s) => {
+        const found = byId(s, userId)
+        return found === undefined ? s : { ...s, users: new Map(s.users).set(found.user.email, change(found)) }
+      })
     const without = <V>(map: ReadonlyMap<string, V>, key: string) => {
       const copy = new Map(map)
       copy.delete(key)
@@ -88,7 +94,11 @@ export const layer = Layer.effect(
               const stored = { membership, joinedAt: at }
               const next: State = {
                 organizations: new Map(s.organizations).set(organization.id, organization),
-                users: new Map(s.users).set(user.email, { user, passwordHash: registration.passwordHash }),
+                users: new Map(s.users).set(user.email, {
+                  user,
+                  passwordHash: registration.passwordHash,
+                  verified: false
+                }),
                 memberships: [...s.memberships, stored]
               }
               const undo: Undo = (later) => ({
@@ -101,6 +111,9 @@ export const layer = Layer.effect(
           )
         }),
       findCredentials: (email) => Ref.get(state).pipe(Effect.map((s) => Option.fromNullishOr(s.users.get(email)))),
+      credentialsOf: (userId) => Ref.get(state).pipe(Effect.map((s) => Option.fromNullishOr(byId(s, userId)))),
+      setPassword: (userId, passwordHash) => updateUser(userId, (c) => ({ ...c, passwordHash })),
+      markEmailVerified: (userId) => updateUser(userId, (c) => ({ ...c, verified: true })),
       membershipsOf: (userId) =>
         Ref.get(state).pipe(
           Effect.map((s) => s.memberships.filter((m) => m.membership.userId === userId).map((m) => m.membership))
@@ -128,20 +141,26 @@ export const layer = Layer.effect(
         Effect.gen(function* () {
           const at = yield* joinedAt
           return yield* transact<MemberView, EmailTaken>((s) => {
-            if (s.users.has(added.email)) return [Effect.fail(new EmailTaken()), s] as const
-            const user = new User({ id: UserId.make(randomUUID()), email: added.email })
+            const existing = s.users.get(added.email)
+            // An account in no organisation any more (a removed member) is taken over; any membership is EmailTaken.
+            if (existing !== undefined && s.memberships.some((m) => m.membership.userId === existing.user.id))
+              return [Effect.fail(new EmailTaken()), s] as const
+            const user = existing?.user ?? new User({ id: UserId.make(randomUUID()), email: added.email })
             const stored = {
               membership: new Membership({ organizationId, userId: user.id, role: added.role }),
               joinedAt: at
             }
             const next: State = {
               ...s,
-              users: new Map(s.users).set(user.email, { user, passwordHash: added.passwordHash }),
+              users: new Map(s.users).set(user.email, { user, passwordHash: added.passwordHash, verified: true }),
               memberships: [...s.memberships, stored]
             }
             const undo: Undo = (later) => ({
               ...later,
-              users: without(later.users, user.email),
+              users:
+                existing === undefined
+                  ? without(later.users, user.email)
+                  : new Map(later.users).set(user.email, existing),
               memberships: later.memberships.filter((m) => m !== stored)
             })
             return [view(next, stored), next, undo] as const

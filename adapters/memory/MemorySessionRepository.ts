@@ -1,5 +1,6 @@
 /** SessionRepository in process memory (unit tests); same rotation and reuse semantics as Postgres. */
 import { DateTime, Effect, Layer, Ref } from "effect"
+import type { SessionId } from "../../core/identity/Principal.ts"
 import {
   type RotateOutcome,
   SessionRepository,
@@ -45,6 +46,16 @@ export const layer = Layer.effect(
               return [{ _tag: "Reused", ...ownerOf(token) }, revokeFamily(all, token.familyId)]
             return [{ _tag: "Invalid" }, all]
           })
+        }),
+      revokeAllOf: (userId, options = {}) =>
+        Ref.modify(tokens, (all): readonly [ReadonlyArray<SessionId>, Map<string, Token>] => {
+          const hit = (t: Token) =>
+            t.userId === userId &&
+            t.status === "active" &&
+            (options.organizationId === undefined || t.organizationId === options.organizationId) &&
+            t.familyId !== options.keep
+          const families = [...new Set([...all.values()].filter(hit).map((t) => t.familyId))]
+          return [families, new Map([...all].map(([k, t]) => [k, hit(t) ? { ...t, status: "revoked" as const } : t]))]
         }),
       revokeFamilyOf: (presented) =>
         Ref.modify(tokens, (all): readonly [SessionOwner | undefined, Map<string, Token>] => {

@@ -19,7 +19,11 @@ import {
   Role,
   User
 } from "../../core/identity/Identity.ts"
-import { IdentityRepository, type IdentityRepositoryShape } from "../../core/identity/ports/IdentityRepository.ts"
+import {
+  IdentityRepository,
+  type IdentityRepositoryShape,
+  type NewMember
+} from "../../core/identity/ports/IdentityRepository.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
 import { theRow, toPersistenceError } from "./Database.ts"
 import { asUser, inOrganization } from "./Tenancy.ts"
@@ -37,8 +41,17 @@ const decodeMemberships = Schema.decodeUnknownEffect(
   Schema.Array(Schema.Struct({ organization_id: OrgId, user_id: UserId, role: Role }))
 )
 const decodeCredentials = Schema.decodeUnknownEffect(
-  Schema.Array(Schema.Struct({ id: UserId, email: Email, password_hash: Schema.String }))
+  Schema.Array(Schema.Struct({ id: UserId, email: Email, password_hash: Schema.String, verified: Schema.Boolean }))
 )
+const toCredentials = (rows: ReadonlyArray<{ id: UserId; email: Email; password_hash: string; verified: boolean }>) =>
+  Option.fromNullishOr(rows[0]).pipe(
+    Option.map((r) => ({
+      user: new User({ id: r.id, email: r.email }),
+      passwordHash: r.password_hash,
+      verified: r.verified
+    }))
+  )
+const decodeIds = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: UserId })))
 const decodeOrganizations = Schema.decodeUnknownEffect(
   Schema.Array(Schema.Struct({ id: OrgId, name: OrganizationName }))
 )
@@ -79,17 +92,66 @@ export const layer = Layer.effect(
       }
     )
 
+    const credentials = sql`SELECT id, email, password_hash, email_verified_at IS NOT NULL AS verified FROM users`
+
     const findCredentials: IdentityRepositoryShape["findCredentials"] = (email) =>
-      sql`SELECT id, email, password_hash FROM users WHERE email = ${email}`.pipe(
+      sql`${credentials} WHERE email = ${email}`.pipe(
         failed("findCredentials"),
         Effect.flatMap((rows) => Effect.orDie(decodeCredentials(rows))),
-        Effect.map((rows) =>
-          Option.fromNullishOr(rows[0]).pipe(
-            Option.map((r) => ({ user: new User({ id: r.id, email: r.email }), passwordHash: r.password_hash }))
-          )
-        ),
+        Effect.map(toCredentials),
         Effect.withSpan("IdentityRepository.findCredentials")
       )
+
+    const credentialsOf: IdentityRepositoryShape["credentialsOf"] = (userId) =>
+      sql`${credentials} WHERE id = ${userId}`.pipe(
+        failed("credentialsOf"),
+        Effect.flatMap((rows) => Effect.orDie(decodeCredentials(rows))),
+        Effect.map(toCredentials),
+        Effect.withSpan("IdentityRepository.credentialsOf")
+      )
+
+    const setPassword: IdentityRepositoryShape["setPassword"] = (userId, passwordHash) =>
+      sql`UPDATE users SET password_hash = ${passwordHash}, password_changed_at = now() WHERE id = ${userId}`.pipe(
+        Effect.asVoid,
+        failed("setPassword"),
+        Effect.withSpan("IdentityRepository.setPassword")
+      )
+
+    const markEmailVerified: IdentityRepositoryShape["markEmailVerified"] = (userId) =>
+      sql`UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = ${userId}`.pipe(
+        Effect.asVoid,
+        failed("markEmailVerified"),
+        Effect.withSpan("IdentityRepository.markEmailVerified")
+      )
+
+    /**
+     * The user a new member's email names: a fresh verified account, or an account left in no organisation (a removed
+     * member), taken over with the new password and its old sessions revoked. Any membership anywhere is EmailTaken:
+     * the account's own memberships are read as that user (its own-read policy), across organisations.
+     */
+    const accountForNewMember = (added: NewMember) =>
+      Effect.gen(function* () {
+        const userId = UserId.make(randomUUID())
+        const inserted = yield* sql`
+          INSERT INTO users (id, email, password_hash, email_verified_at) VALUES (${userId}, ${added.email}, ${added.passwordHash}, now())
+          ON CONFLICT (email) DO NOTHING RETURNING id`
+        if (inserted.length === 1) return userId
+        const [existing] = yield* sql`SELECT id FROM users WHERE email = ${added.email} FOR UPDATE`.pipe(
+          Effect.flatMap((rows) => Effect.orDie(decodeIds(rows)))
+        )
+        if (existing === undefined) return yield* new EmailTaken()
+        const memberships = yield* asUser(
+          sql,
+          existing.id
+        )(sql`SELECT 1 FROM memberships WHERE user_id = ${existing.id} LIMIT 1`)
+        if (memberships.length > 0) return yield* new EmailTaken()
+        yield* sql`
+          UPDATE users SET password_hash = ${added.passwordHash}, password_changed_at = now(),
+                           email_verified_at = coalesce(email_verified_at, now())
+          WHERE id = ${existing.id}`
+        yield* sql`UPDATE refresh_tokens SET status = 'revoked' WHERE user_id = ${existing.id} AND status <> 'revoked'`
+        return existing.id
+      })
 
     const membershipsOf: IdentityRepositoryShape["membershipsOf"] = (userId) =>
       asUser(
@@ -138,19 +200,18 @@ export const layer = Layer.effect(
 
     const addMember: IdentityRepositoryShape["addMember"] = Effect.fn("IdentityRepository.addMember")(
       function* (organizationId, added) {
-        const userId = UserId.make(randomUUID())
         const rows = yield* inOrganization(
           sql,
           organizationId
         )(
           Effect.gen(function* () {
-            yield* sql`INSERT INTO users (id, email, password_hash) VALUES (${userId}, ${added.email}, ${added.passwordHash})`
+            const userId = yield* accountForNewMember(added)
             yield* sql`INSERT INTO memberships (organization_id, user_id, role) VALUES (${organizationId}, ${userId}, ${added.role})`
             return yield* sql`${memberQuery(organizationId)} AND m.user_id = ${userId}`
           })
         ).pipe(
           Effect.mapError((e) =>
-            e.reason._tag === "UniqueViolation"
+            e._tag === "EmailTaken" || e.reason._tag === "UniqueViolation"
               ? new EmailTaken()
               : toPersistenceError("IdentityRepository.addMember")(e)
           )
@@ -221,6 +282,9 @@ export const layer = Layer.effect(
     return IdentityRepository.of({
       registerOwner,
       findCredentials,
+      credentialsOf,
+      setPassword,
+      markEmailVerified,
       membershipsOf,
       organization,
       member,

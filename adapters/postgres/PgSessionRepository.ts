@@ -13,6 +13,7 @@ import { toPersistenceError } from "./Database.ts"
 
 const Owner = Schema.Struct({ family_id: SessionId, user_id: UserId, organization_id: OrgId, status: Schema.String })
 const decodeOwners = Schema.decodeUnknownEffect(Schema.Array(Owner))
+const decodeFamilies = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ family_id: SessionId })))
 const toOwner = (row: typeof Owner.Type) => ({
   familyId: row.family_id,
   userId: row.user_id,
@@ -84,6 +85,19 @@ export const layer = Layer.effect(
           Effect.withSpan("SessionRepository.revokeFamilyOf")
         )
 
-    return SessionRepository.of({ open, rotate, revokeFamilyOf })
+    const revokeAllOf: SessionRepositoryShape["revokeAllOf"] = (userId, options = {}) =>
+      sql`
+        UPDATE refresh_tokens SET status = 'revoked'
+        WHERE user_id = ${userId} AND status = 'active'
+          AND (${options.organizationId ?? null}::uuid IS NULL OR organization_id = ${options.organizationId ?? null}::uuid)
+          AND (${options.keep ?? null}::uuid IS NULL OR family_id <> ${options.keep ?? null}::uuid)
+        RETURNING family_id`.pipe(
+        Effect.flatMap((rows) => Effect.orDie(decodeFamilies(rows))),
+        Effect.map((rows) => [...new Set(rows.map((r) => r.family_id))]),
+        Effect.mapError(toPersistenceError("SessionRepository.revokeAllOf")),
+        Effect.withSpan("SessionRepository.revokeAllOf")
+      )
+
+    return SessionRepository.of({ open, rotate, revokeFamilyOf, revokeAllOf })
   })
 )

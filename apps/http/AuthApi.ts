@@ -1,10 +1,13 @@
-/** Contract of the identity endpoints: sign-up, sessions (login, refresh, logout) and the caller's own identity. */
+/**
+ * Contract of the identity endpoints: sign-up with email verification, password reset, sessions (login, refresh,
+ * logout), the caller's own identity and password change.
+ */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Email, NewOrganizationName, OrganizationName, Password, Role } from "../../core/identity/Identity.ts"
 import { OrgId, UserId } from "../../core/shared/Ids.ts"
 import { Authenticated } from "./Authentication.ts"
-import { Conflict, NotFound, ServiceUnavailable, Unauthorized, Unprocessable } from "./Problems.ts"
+import { Forbidden, NotFound, ServiceUnavailable, Unauthorized, Unprocessable } from "./Problems.ts"
 
 export const RegisterPayload = Schema.Struct({
   organizationName: NewOrganizationName,
@@ -12,11 +15,16 @@ export const RegisterPayload = Schema.Struct({
   password: Password
 })
 
-export class Registered extends Schema.Class<Registered>("Registered")({
-  organization: Schema.Struct({ id: OrgId, name: OrganizationName }),
-  user: Schema.Struct({ id: UserId, email: Email }),
-  role: Role
+/** The one answer to a sign-up, a reset request or a resend: the same whether or not the address has an account. */
+export class Accepted extends Schema.Class<Accepted>("Accepted")({
+  status: Schema.Literal("email_sent"),
+  detail: Schema.String
 }) {}
+
+const AccountToken = Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(128)))
+export const TokenPayload = Schema.Struct({ token: AccountToken })
+export const EmailPayload = Schema.Struct({ email: Email })
+export const ResetPayload = Schema.Struct({ token: AccountToken, password: Password })
 
 /** Any string up to the KDF's bound: the rules for new passwords must not lock out existing ones. */
 const PresentedPassword = Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(256)))
@@ -27,6 +35,8 @@ export const LoginPayload = Schema.Struct({
   password: PresentedPassword,
   organizationId: Schema.optionalKey(OrgId)
 })
+
+export const ChangePasswordPayload = Schema.Struct({ currentPassword: PresentedPassword, newPassword: Password })
 
 export const RefreshPayload = Schema.Struct({ refreshToken: PresentedToken })
 
@@ -49,19 +59,51 @@ export class AuthGroup extends HttpApiGroup.make("auth")
   .add(
     HttpApiEndpoint.post("register", "/api/v1/auth/register", {
       payload: RegisterPayload,
-      success: Registered.pipe(HttpApiSchema.status(201)),
-      error: [Conflict, Unprocessable, ServiceUnavailable]
+      success: Accepted.pipe(HttpApiSchema.status(202)),
+      error: [Unprocessable, ServiceUnavailable]
     }).annotate(
       OpenApi.Description,
-      "Create an organisation and its owner account. A password that breaks the policy (12 to 256 characters counted in code points, at least 4 different ones, no control characters, not a common password) is 422 weak_password."
+      "Sign up: always 202 `email_sent`, whether or not the address has an account (no enumeration). A new address gets an organisation, an unverified owner and a verification link (24 h, single use); an address that has an account gets an email saying so and nothing changes. A password that breaks the policy (12 to 256 characters counted in code points, at least 4 different ones, no control characters, not a common password) is 422 weak_password; 503 mail_unavailable when the email could not be handed to the mail server."
+    ),
+    HttpApiEndpoint.post("verifyEmail", "/api/v1/auth/verify", {
+      payload: TokenPayload,
+      success: HttpApiSchema.NoContent,
+      error: [Unprocessable, ServiceUnavailable]
+    }).annotate(
+      OpenApi.Description,
+      "Confirm an address with the token of the emailed link. Unknown, expired and already used tokens are all 422 invalid_token."
+    ),
+    HttpApiEndpoint.post("resendVerification", "/api/v1/auth/verify/resend", {
+      payload: EmailPayload,
+      success: Accepted.pipe(HttpApiSchema.status(202)),
+      error: ServiceUnavailable
+    }).annotate(
+      OpenApi.Description,
+      "Send a new verification link to an unconfirmed account. Always 202 `email_sent` (nothing is sent to unknown or confirmed addresses)."
+    ),
+    HttpApiEndpoint.post("forgotPassword", "/api/v1/auth/password/forgot", {
+      payload: EmailPayload,
+      success: Accepted.pipe(HttpApiSchema.status(202)),
+      error: ServiceUnavailable
+    }).annotate(
+      OpenApi.Description,
+      "Ask for a password reset link (30 min, single use). Always 202 `email_sent`, whether or not the address has an account."
+    ),
+    HttpApiEndpoint.post("resetPassword", "/api/v1/auth/password/reset", {
+      payload: ResetPayload,
+      success: HttpApiSchema.NoContent,
+      error: [Unprocessable, ServiceUnavailable]
+    }).annotate(
+      OpenApi.Description,
+      "Set a new password with the token of the emailed link; every session of the account is revoked. 422 weak_password (the link stays usable) or invalid_token (unknown, expired or used)."
     ),
     HttpApiEndpoint.post("login", "/api/v1/auth/login", {
       payload: LoginPayload,
       success: TokenPair,
-      error: [Unauthorized, ServiceUnavailable]
+      error: [Unauthorized, Forbidden, ServiceUnavailable]
     }).annotate(
       OpenApi.Description,
-      "Exchange email and password for an access token (15 min) and a refresh token. Wrong credentials and locked accounts get the same 401."
+      "Exchange email and password for an access token (15 min) and a refresh token. Wrong credentials and locked accounts get the same 401; the right password for an unconfirmed address is 403 email_not_verified."
     ),
     HttpApiEndpoint.post("refresh", "/api/v1/auth/refresh", {
       payload: RefreshPayload,
@@ -84,6 +126,14 @@ export class MeGroup extends HttpApiGroup.make("me")
     HttpApiEndpoint.get("me", "/api/v1/me", { success: Me, error: [NotFound, ServiceUnavailable] }).annotate(
       OpenApi.Description,
       "The caller, the organisation the token acts in, and the caller's role there."
+    ),
+    HttpApiEndpoint.post("changePassword", "/api/v1/me/password", {
+      payload: ChangePasswordPayload,
+      success: HttpApiSchema.NoContent,
+      error: [Forbidden, Unprocessable, ServiceUnavailable]
+    }).annotate(
+      OpenApi.Description,
+      "Change the caller's password: the current one is required (403 wrong_password; wrong guesses count towards the account's lockout), the new one must meet the policy (422 weak_password). The account's other sessions are revoked; this one stays."
     )
   )
   .middleware(Authenticated) {}

@@ -4,9 +4,10 @@ import { HttpApiBuilder } from "effect/http-api"
 import * as Authentication from "../../core/identity/Authentication.ts"
 import * as Members from "../../core/identity/Members.ts"
 import { CurrentPrincipal } from "../../core/identity/Principal.ts"
-import { register } from "../../core/identity/Registration.ts"
+import * as Passwords from "../../core/identity/Passwords.ts"
+import * as Registration from "../../core/identity/Registration.ts"
 import { Api } from "./Api.ts"
-import { Me, Registered, TokenPair } from "./AuthApi.ts"
+import { Accepted, Me, TokenPair } from "./AuthApi.ts"
 import { problems } from "./ErrorMapping.ts"
 
 const toTokenPair = (pair: Effect.Success<ReturnType<typeof Authentication.login>>) =>
@@ -19,26 +20,47 @@ const toTokenPair = (pair: Effect.Success<ReturnType<typeof Authentication.login
     role: pair.principal.role
   })
 
+/** The same answer for every address: whether an email went out, and what it said, is for the address's owner. */
+const emailSent = new Accepted({
+  status: "email_sent",
+  detail: "If the address can receive it, an email with the next step is on its way. Check your inbox."
+})
+
 export const AuthHandlers = HttpApiBuilder.group(Api, "auth", (handlers) =>
   handlers
     .handle("register", ({ payload }) =>
-      register({
+      Registration.register({
         organizationName: payload.organizationName,
         email: payload.email,
         password: Redacted.make(payload.password)
       }).pipe(
-        Effect.map(
-          ({ organization, user, membership }) =>
-            new Registered({
-              organization: { id: organization.id, name: organization.name },
-              user: { id: user.id, email: user.email },
-              role: membership.role
-            })
-        ),
+        Effect.as(emailSent),
         Effect.catchTags({
           WeakPassword: problems.WeakPassword,
-          EmailTaken: problems.EmailTaken,
+          MailError: problems.MailError,
           PersistenceError: problems.PersistenceError
+        })
+      )
+    )
+    .handle("verifyEmail", ({ payload }) =>
+      Registration.verifyEmail(payload.token).pipe(
+        Effect.catchTags({
+          InvalidAccountToken: problems.InvalidAccountToken,
+          PersistenceError: problems.PersistenceError
+        })
+      )
+    )
+    .handle("resendVerification", ({ payload }) =>
+      Registration.resendVerification(payload.email).pipe(Effect.as(emailSent))
+    )
+    .handle("forgotPassword", ({ payload }) => Passwords.requestReset(payload.email).pipe(Effect.as(emailSent)))
+    .handle("resetPassword", ({ payload }) =>
+      Passwords.resetPassword(payload.token, Redacted.make(payload.password)).pipe(
+        Effect.catchTags({
+          WeakPassword: problems.WeakPassword,
+          InvalidAccountToken: problems.InvalidAccountToken,
+          PersistenceError: problems.PersistenceError,
+          CacheError: problems.CacheError
         })
       )
     )
@@ -51,6 +73,7 @@ export const AuthHandlers = HttpApiBuilder.group(Api, "auth", (handlers) =>
         Effect.map(toTokenPair),
         Effect.catchTags({
           InvalidCredentials: problems.InvalidCredentials,
+          EmailNotVerified: problems.EmailNotVerified,
           PersistenceError: problems.PersistenceError,
           CacheError: problems.CacheError
         })
@@ -73,15 +96,34 @@ export const AuthHandlers = HttpApiBuilder.group(Api, "auth", (handlers) =>
 )
 
 export const MeHandlers = HttpApiBuilder.group(Api, "me", (handlers) =>
-  handlers.handle("me", () =>
-    Effect.gen(function* () {
-      const principal = yield* CurrentPrincipal
-      const { member, organization } = yield* Members.me(principal)
-      return new Me({
-        user: { id: member.userId, email: member.email },
-        organization: { id: organization.id, name: organization.name },
-        role: member.role
-      })
-    }).pipe(Effect.catchTags({ MemberNotFound: problems.MemberNotFound, PersistenceError: problems.PersistenceError }))
-  )
+  handlers
+    .handle("changePassword", ({ payload }) =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        yield* Passwords.changePassword(principal, {
+          current: Redacted.make(payload.currentPassword),
+          next: Redacted.make(payload.newPassword)
+        })
+      }).pipe(
+        Effect.catchTags({
+          WeakPassword: problems.WeakPassword,
+          WrongPassword: problems.WrongPassword,
+          PersistenceError: problems.PersistenceError,
+          CacheError: problems.CacheError
+        })
+      )
+    )
+    .handle("me", () =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        const { member, organization } = yield* Members.me(principal)
+        return new Me({
+          user: { id: member.userId, email: member.email },
+          organization: { id: organization.id, name: organization.name },
+          role: member.role
+        })
+      }).pipe(
+        Effect.catchTags({ MemberNotFound: problems.MemberNotFound, PersistenceError: problems.PersistenceError })
+      )
+    )
 )

@@ -3,10 +3,11 @@
  * at startup. Every console path answers the page (the page routes itself); assets come from /console/assets/.
  * A strict Content-Security-Policy allows only this origin's script and style — no inline code, no third parties.
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { readFile } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
+import { DevMailbox, type DevMailboxShape } from "../shared/DevMailbox.ts"
 
 const DIR = fileURLToPath(new URL("../console/", import.meta.url))
 
@@ -26,6 +27,20 @@ const ASSETS: Readonly<Record<string, string>> = {
   "app.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8"
 }
+
+/**
+ * GET /dev/mailbox[?to=address]: what the loopback mail capture received, newest first, as JSON. Registered only when
+ * the capture runs (no SMTP server configured, never in production): the verification and reset links are in there.
+ */
+const devMailbox = (mailbox: DevMailboxShape) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const to = new URL(request.url, "http://console").searchParams.get("to") ?? undefined
+    return HttpServerResponse.jsonUnsafe(
+      { smtp: mailbox.smtpUrl, messages: mailbox.messages(to) },
+      { headers: { "cache-control": "no-store" } }
+    )
+  })
 
 export const ConsoleRoutes = Layer.unwrap(
   Effect.gen(function* () {
@@ -48,6 +63,9 @@ export const ConsoleRoutes = Layer.unwrap(
       return HttpServerResponse.html(index).pipe(HttpServerResponse.setHeaders(headers))
     })
     // (The wildcard route also answers /console itself.)
-    return HttpRouter.add("GET", "/console/*", serve)
+    const consoleRoute = HttpRouter.add("GET", "/console/*", serve)
+    const mailbox = yield* Effect.serviceOption(DevMailbox)
+    if (Option.isNone(mailbox)) return consoleRoute
+    return Layer.merge(consoleRoute, HttpRouter.add("GET", "/dev/mailbox", devMailbox(mailbox.value)))
   })
 )

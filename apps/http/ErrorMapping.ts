@@ -13,6 +13,7 @@ import type { DecryptionFailed } from "../../core/connections/ports/CredentialVa
 import type { LockTimeout } from "../../core/connections/ports/DistributedLock.ts"
 import type { TokenStillRejected } from "../../core/connections/TokenManager.ts"
 import type { WeakPassword } from "../../core/identity/Identity.ts"
+import type { MailError } from "../../core/notifications/ports/Mailer.ts"
 import {
   MAX_PASSWORD_LENGTH,
   MIN_DISTINCT_CHARACTERS,
@@ -228,6 +229,32 @@ export const problems = {
     Effect.fail(new Conflict({ code: "email_taken", detail: "An account with this email already exists." })),
   InvalidCredentials: () =>
     Effect.fail(new Unauthorized({ code: "invalid_credentials", detail: "Email or password is incorrect." })),
+  EmailNotVerified: () =>
+    Effect.fail(
+      new Forbidden({
+        code: "email_not_verified",
+        detail: "Confirm your email address first: follow the link we sent you (or ask for a new one)."
+      })
+    ),
+  WrongPassword: () =>
+    Effect.fail(new Forbidden({ code: "wrong_password", detail: "The current password is incorrect." })),
+  InvalidAccountToken: () =>
+    Effect.fail(
+      new Unprocessable({ code: "invalid_token", detail: "This link is not valid: it expired or was already used." })
+    ),
+  MailError: (e: MailError) =>
+    Effect.logError("email not sent").pipe(
+      Effect.annotateLogs({ operation: e.operation, reason: e.reason }),
+      Effect.andThen(
+        Effect.fail(
+          new ServiceUnavailable({
+            code: "mail_unavailable",
+            detail: "The email could not be sent just now; try again in a minute.",
+            retryAfterSeconds: 60
+          })
+        )
+      )
+    ),
   InvalidRefreshToken: () =>
     Effect.fail(
       new Unauthorized({ code: "invalid_refresh_token", detail: "The refresh token is not valid; log in again." })

@@ -19,6 +19,7 @@ import * as PgHeartbeatStore from "../../adapters/postgres/PgHeartbeatStore.ts"
 import * as PgIdentityRepository from "../../adapters/postgres/PgIdentityRepository.ts"
 import * as PgTransactions from "../../adapters/postgres/PgTransactions.ts"
 import * as PgSessionRepository from "../../adapters/postgres/PgSessionRepository.ts"
+import * as PgAccountTokenRepository from "../../adapters/postgres/PgAccountTokenRepository.ts"
 
 /**
  * `PASSWORD_HASH_LOG2N` (15; 10–15): the scrypt cost of new hashes, lowered only outside production (tests). Never
@@ -44,6 +45,7 @@ export const PersistenceLive = Layer.mergeAll(
   PgHeartbeatStore.layer,
   PgIdentityRepository.layer,
   PgSessionRepository.layer,
+  PgAccountTokenRepository.layer,
   PgAuditLog.layer,
   PasswordHasherLive,
   HmacAccessTokens.layerConfig,

@@ -8,11 +8,12 @@ import { Cause, Exit, Layer } from "effect"
 import { FailureAnswersLive } from "../http/ErrorMapping.ts"
 import { checkProduction, layerDevSecrets } from "./Environment.ts"
 import { DatabaseLive, ReadinessLive, RedisLive, TelemetryLive, VaultLive } from "./Infrastructure.ts"
+import { MailLive } from "./Mail.ts"
 import { PersistenceLive } from "./Persistence.ts"
 import { ProvidersLive } from "./Providers.ts"
 
 const Infrastructure = (serviceName: string) =>
-  Layer.mergeAll(DatabaseLive(serviceName), RedisLive).pipe(
+  Layer.mergeAll(DatabaseLive(serviceName), RedisLive, MailLive).pipe(
     Layer.provideMerge(VaultLive),
     Layer.provideMerge(ReadinessLive)
   )

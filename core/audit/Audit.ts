@@ -3,6 +3,9 @@ import { Schema } from "effect"
 
 export const AuditAction = Schema.Literals([
   "USER_REGISTERED",
+  "EMAIL_VERIFIED",
+  "PASSWORD_CHANGED",
+  "PASSWORD_RESET",
   "LOGIN_SUCCEEDED",
   "LOGIN_FAILED",
   "ACCOUNT_LOCKED",

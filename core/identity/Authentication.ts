@@ -7,13 +7,14 @@
  * - Logout revokes the family; it always succeeds, so it cannot be used to probe tokens.
  * - Both revocations also deny the family's session id to access tokens at once (RevokedSessions, for one
  *   access-token lifetime), so the tokens already handed out stop working before they expire.
+ * - An account whose address was never confirmed cannot log in (EmailNotVerified, told only after the right password).
  * - Authenticate: a verified access token whose session is not revoked, with the role the member has now.
  */
 import { DateTime, Effect, Option, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
 import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { OrgId, UserId } from "../shared/Ids.ts"
-import { type Email, InvalidCredentials, InvalidRefreshToken } from "./Identity.ts"
+import { type Email, EmailNotVerified, InvalidCredentials, InvalidRefreshToken } from "./Identity.ts"
 import { lockoutKey } from "./Lockout.ts"
 import { AccessTokens, InvalidAccessToken } from "./ports/AccessTokens.ts"
 import { IdentityRepository } from "./ports/IdentityRepository.ts"
@@ -51,7 +52,7 @@ const nextToken = Effect.gen(function* () {
  * Denies the session's access tokens for as long as one can live. The refresh family is already revoked durably,
  * so a cache failure here is logged (loudly) rather than turned into a failed logout or refresh.
  */
-const denyAccessTokens = Effect.fn("Authentication.denyAccessTokens")(function* (sessionId: SessionId) {
+export const denyAccessTokens = Effect.fn("Authentication.denyAccessTokens")(function* (sessionId: SessionId) {
   const revoked = yield* RevokedSessions
   const tokens = yield* AccessTokens
   yield* revoked
@@ -91,6 +92,8 @@ export const login = Effect.fn("Authentication.login")(function* (input: LoginIn
 
   const { user } = credentials.value
   yield* attempts.reset(key)
+  // Only someone who knows the password learns that the address is unconfirmed.
+  if (!credentials.value.verified) return yield* new EmailNotVerified()
   const memberships = yield* repository.membershipsOf(user.id)
   const membership =
     input.organizationId === undefined

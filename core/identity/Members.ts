@@ -8,7 +8,9 @@ import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { UserId } from "../shared/Ids.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { type Email, MemberNotFound, type Password, type Role } from "./Identity.ts"
+import { denyAccessTokens } from "./Authentication.ts"
 import { checkPassword } from "./PasswordPolicy.ts"
+import { SessionRepository } from "./ports/SessionRepository.ts"
 import { IdentityRepository } from "./ports/IdentityRepository.ts"
 import { PasswordHasher } from "./ports/PasswordHasher.ts"
 import type { Principal } from "./Principal.ts"
@@ -97,6 +99,10 @@ export const remove = Effect.fn("Members.remove")(function* (principal: Principa
       })
     })
   )
+  // Their sessions in this organisation end now: re-added later, they log in afresh.
+  const sessions = yield* SessionRepository
+  for (const familyId of yield* sessions.revokeAllOf(userId, { organizationId: principal.organizationId }))
+    yield* denyAccessTokens(familyId)
 })
 
 export const auditTrail = Effect.fn("Members.auditTrail")(function* (

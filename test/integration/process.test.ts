@@ -5,9 +5,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { connect } from "node:net"
 import { resolve } from "node:path"
 import { inject } from "vitest"
+import { eventually, until } from "../support/Eventually.ts"
 import { freePort } from "../support/RedisServer.ts"
 import { createDatabase } from "../support/TestDatabase.ts"
 
@@ -25,6 +27,34 @@ const launch = (script: string, env: Record<string, string>) => {
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
   return { child, exited, output: () => output }
 }
+
+/**
+ * Whether the app has read everything a client sent on a connection: its side of the connection (local port `port`,
+ * peer port `clientPort`) has nothing left in its receive queue (Linux /proc/net/tcp). Node parses what it reads at
+ * once, so from then on the app knows a request is in flight.
+ */
+const serverHasRead = (port: number, clientPort: number) => {
+  const hex = (n: number) => `:${n.toString(16).toUpperCase().padStart(4, "0")}`
+  const fields = readFileSync("/proc/net/tcp", "utf8")
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .find((f) => f[1]?.endsWith(hex(port)) && f[2]?.endsWith(hex(clientPort)))
+  return fields !== undefined && Number.parseInt(fields[4]?.split(":")[1] ?? "1", 16) === 0
+}
+
+/** Whether a new connection to the port is refused (the listener is closed). */
+const refused = (port: number) =>
+  Effect.promise(
+    () =>
+      new Promise<boolean>((done) => {
+        const probe = connect(port, "127.0.0.1")
+        probe.once("connect", () => {
+          probe.destroy()
+          done(false)
+        })
+        probe.once("error", () => done(true))
+      })
+  )
 
 describe("processes", () => {
   it.live(
@@ -84,9 +114,11 @@ describe("processes", () => {
         socket.on("data", (c: Buffer) => (reply += c.toString()))
         const replied = new Promise((done) => socket.once("end", done))
         socket.write("GET /health/ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n")
-        yield* Effect.sleep("200 millis")
+        // The app has read those bytes (so the connection carries a request, not an idle one) before the signal...
+        yield* until("the app read the request's first lines", () => serverHasRead(port, socket.localPort!))
         app.child.kill("SIGTERM")
-        yield* Effect.sleep("300 millis")
+        // ...and the request ends only once shutdown is under way (the app stopped accepting connections).
+        yield* eventually("the app stopped listening", refused(port), (r) => r)
         socket.write("\r\n")
         const code = yield* Effect.promise(() => app.exited)
         yield* Effect.promise(() => replied)

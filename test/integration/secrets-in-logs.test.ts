@@ -9,7 +9,7 @@ import { Effect, Layer } from "effect"
 import { randomBytes } from "node:crypto"
 import { HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { signWebhook, startFakeG2A } from "../fakes/FakeG2A.ts"
-import { call, json, withoutRedirects } from "../support/Api.ts"
+import { call, json, mailedToken, withoutRedirects } from "../support/Api.ts"
 import { consent, cookieFrom } from "../support/Browser.ts"
 import { startFakeShopify } from "../fakes/shopify/FakeShopify.ts"
 import { startFakeWooCommerce } from "../fakes/woocommerce/FakeWooCommerce.ts"
@@ -88,6 +88,9 @@ describe("secrets never reach the logs", () => {
           yield* call("POST", "/api/v1/auth/register", {
             body: { organizationName: "Canary", email, password: canaries.PASSWORD }
           })
+          const verifyToken = yield* mailedToken(email, /Confirm your email/)
+          tokens.push(verifyToken)
+          yield* call("POST", "/api/v1/auth/verify", { body: { token: verifyToken } })
           yield* call("POST", "/api/v1/auth/login", { body: { email, password: `${canaries.PASSWORD}-wrong` } })
           const session = yield* call("POST", "/api/v1/auth/login", {
             body: { email, password: canaries.PASSWORD }

@@ -28,16 +28,38 @@ export interface Session {
 
 export const PASSWORD = "correct horse battery staple"
 
-/** Signs up an organisation and logs its owner in. */
+/**
+ * The one-time token of the newest email to `email` whose subject matches, read from the app's development mailbox
+ * (GET /dev/mailbox: the loopback SMTP capture the test app starts when no SMTP server is configured).
+ */
+export const mailedToken = (email: string, subject: RegExp) =>
+  Effect.gen(function* () {
+    const response = yield* call("GET", `/dev/mailbox?to=${encodeURIComponent(email)}`)
+    const body = yield* json(response)
+    const messages = Array.isArray(body["messages"]) ? body["messages"] : []
+    for (const message of messages) {
+      if (typeof message !== "object" || message === null) continue
+      const subjectOf = "subject" in message ? String(message.subject) : ""
+      const text = "text" in message ? String(message.text) : ""
+      const token = /#token=([A-Za-z0-9_.%-]+)/.exec(text)?.[1]
+      if (subject.test(subjectOf) && token !== undefined) return decodeURIComponent(token)
+    }
+    return yield* Effect.die(new Error(`no "${subject.source}" email to ${email}`))
+  })
+
+/** Signs up an organisation, follows the emailed verification link and logs its owner in. */
 export const signUpAndLogin = (email: string, organizationName = "Acme") =>
   Effect.gen(function* () {
     const response = yield* call("POST", "/api/v1/auth/register", {
       body: { organizationName, email, password: PASSWORD }
     })
-    if (response.status !== 201) return yield* Effect.die(new Error(`register ${email}: ${response.status}`))
-    const registered = yield* json(response)
+    if (response.status !== 202) return yield* Effect.die(new Error(`register ${email}: ${response.status}`))
+    const token = yield* mailedToken(email, /Confirm your email/)
+    const verified = yield* call("POST", "/api/v1/auth/verify", { body: { token } })
+    if (verified.status !== 204) return yield* Effect.die(new Error(`verify ${email}: ${verified.status}`))
     const session = yield* login(email)
-    return { ...session, userId: String((registered["user"] as Record<string, unknown>)["id"]) }
+    const me = yield* call("GET", "/api/v1/me", { token: session.accessToken }).pipe(Effect.flatMap(json))
+    return { ...session, userId: String((me["user"] as Record<string, unknown>)["id"]) }
   })
 
 export const login = (email: string, password = PASSWORD) =>

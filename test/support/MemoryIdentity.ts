@@ -1,5 +1,8 @@
-/** The identity use cases on memory adapters (fast scrypt), for unit tests driven by TestClock. */
-import { Duration, Layer, Redacted } from "effect"
+/**
+ * The identity use cases on memory adapters (fast scrypt), for unit tests driven by TestClock; email goes over real
+ * SMTP to a loopback server (test/support/Mail.ts).
+ */
+import { Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
 import * as MemoryAuditLog from "../../adapters/memory/MemoryAuditLog.ts"
@@ -8,9 +11,36 @@ import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.
 import * as MemoryRevokedSessions from "../../adapters/memory/MemoryRevokedSessions.ts"
 import * as MemoryTransactions from "../../adapters/memory/MemoryTransactions.ts"
 import * as MemorySessionRepository from "../../adapters/memory/MemorySessionRepository.ts"
+import * as MemoryAccountTokenRepository from "../../adapters/memory/MemoryAccountTokenRepository.ts"
 import { defaultLockout } from "../../core/identity/Lockout.ts"
+import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
+import { register, type RegisterInput, verifyEmail } from "../../core/identity/Registration.ts"
+import { nextMail, TestMail, tokenIn } from "./Mail.ts"
+
+/** Signs up, follows the emailed verification link, and gives the new organisation and owner. */
+export const signUpVerified = (input: RegisterInput) =>
+  Effect.gen(function* () {
+    yield* register(input)
+    yield* verifyFromMail(input.email)
+    const repository = yield* IdentityRepository
+    const credentials = yield* repository.findCredentials(input.email)
+    if (Option.isNone(credentials)) return yield* Effect.die(new Error("signed up, but no account"))
+    const user = credentials.value.user
+    const [membership] = yield* repository.membershipsOf(user.id)
+    if (membership === undefined) return yield* Effect.die(new Error("signed up, but no membership"))
+    return { user, organization: { id: membership.organizationId } }
+  })
+
+/** Follows the verification link emailed to `email` (after a register). */
+export const verifyFromMail = (email: string) =>
+  Effect.gen(function* () {
+    const mail = yield* nextMail(email, /Confirm your email/)
+    yield* verifyEmail(tokenIn(mail))
+  })
 
 export const MemoryIdentity = Layer.mergeAll(
+  MemoryAccountTokenRepository.layer,
+  TestMail,
   MemoryIdentityRepository.layer,
   MemorySessionRepository.layer,
   MemoryTransactions.layer,

@@ -15,6 +15,7 @@ import * as RedisTokenCache from "../../adapters/redis/RedisTokenCache.ts"
 import { keyringFrom } from "../../adapters/crypto/Keyring.ts"
 import { NotifierLive } from "../../apps/shared/Notifications.ts"
 import { CredentialVault } from "../../core/connections/ports/CredentialVault.ts"
+import { TestMail } from "./Mail.ts"
 import { providerClient } from "./ProviderStack.ts"
 import { TEST_ENCRYPTION_KEYS } from "./TestApp.ts"
 import * as TestDatabase from "./TestDatabase.ts"
@@ -40,7 +41,9 @@ export const Persistence = Layer.mergeAll(
 ).pipe(Layer.provideMerge(TestDatabase.layer))
 
 export const tokenStack = (prefix: string) =>
-  Layer.mergeAll(Persistence, TestVault, sharedStores(prefix), NotifierLive).pipe(
+  Layer.mergeAll(TestVault, sharedStores(prefix), NotifierLive).pipe(
+    Layer.provideMerge(Persistence),
+    Layer.provideMerge(TestMail),
     Layer.provideMerge(
       providerClient({
         timeout: Duration.seconds(2),

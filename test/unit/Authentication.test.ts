@@ -5,12 +5,11 @@ import { AuditLog } from "../../core/audit/ports/AuditLog.ts"
 import * as Authentication from "../../core/identity/Authentication.ts"
 import { Email, OrganizationName, Password } from "../../core/identity/Identity.ts"
 import { AccessTokens } from "../../core/identity/ports/AccessTokens.ts"
-import { register } from "../../core/identity/Registration.ts"
-import { MemoryIdentity } from "../support/MemoryIdentity.ts"
+import { MemoryIdentity, signUpVerified } from "../support/MemoryIdentity.ts"
 
 const email = Email.make("owner@example.com")
 const password = "correct horse battery staple"
-const signUp = register({
+const signUp = signUpVerified({
   organizationName: OrganizationName.make("Acme"),
   email,
   password: Redacted.make(Password.make(password))

@@ -7,7 +7,7 @@ import * as Members from "../../core/identity/Members.ts"
 import { MAX_PASSWORD_LENGTH, refusalOf } from "../../core/identity/PasswordPolicy.ts"
 import { Principal, SessionId } from "../../core/identity/Principal.ts"
 import { register } from "../../core/identity/Registration.ts"
-import { MemoryIdentity } from "../support/MemoryIdentity.ts"
+import { MemoryIdentity, signUpVerified } from "../support/MemoryIdentity.ts"
 
 const signUp = (password: string, email = "owner@example.com") =>
   register({
@@ -42,7 +42,11 @@ describe("passwords set through the use cases", () => {
 
   it.effect("adding a member refuses a weak password and accepts a good one", () =>
     Effect.gen(function* () {
-      const { organization, user } = yield* signUp("correct horse battery staple")
+      const { organization, user } = yield* signUpVerified({
+        organizationName: OrganizationName.make("Acme"),
+        email: Email.make("owner@example.com"),
+        password: Redacted.make(Password.make("correct horse battery staple"))
+      })
       const owner = new Principal({
         userId: user.id,
         organizationId: organization.id,

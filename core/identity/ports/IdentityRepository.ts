@@ -20,6 +20,14 @@ import type {
   User
 } from "../Identity.ts"
 
+export interface Credentials {
+  readonly user: User
+  readonly passwordHash: string
+  /** The address was confirmed (a verification or reset link was followed, or an admin added the member). */
+  readonly verified: boolean
+}
+
+/** A registration creates an unverified owner: they log in once they follow the emailed link. */
 export interface OwnerRegistration {
   readonly organizationId: OrgId
   readonly userId: UserId
@@ -41,16 +49,24 @@ export interface IdentityRepositoryShape {
     { readonly organization: Organization; readonly user: User; readonly membership: Membership },
     EmailTaken | PersistenceError
   >
-  /** Platform path (login): the user and password hash for an email, across organisations. */
-  readonly findCredentials: (
-    email: Email
-  ) => Effect.Effect<Option.Option<{ readonly user: User; readonly passwordHash: string }>, PersistenceError>
+  /** Platform path (login, registration, reset): the user, password hash and verification for an email. */
+  readonly findCredentials: (email: Email) => Effect.Effect<Option.Option<Credentials>, PersistenceError>
+  /** Platform path (password change): the same for a user id. */
+  readonly credentialsOf: (userId: UserId) => Effect.Effect<Option.Option<Credentials>, PersistenceError>
+  /** Platform path: replaces the user's password hash. */
+  readonly setPassword: (userId: UserId, passwordHash: string) => Effect.Effect<void, PersistenceError>
+  /** Platform path: the user proved they read mail at their address (kept if it was already set). */
+  readonly markEmailVerified: (userId: UserId) => Effect.Effect<void, PersistenceError>
   /** The user's own memberships, oldest first (visible to that user only). */
   readonly membershipsOf: (userId: UserId) => Effect.Effect<ReadonlyArray<Membership>, PersistenceError>
   readonly organization: (organizationId: OrgId) => Effect.Effect<Option.Option<Organization>, PersistenceError>
   readonly member: (organizationId: OrgId, userId: UserId) => Effect.Effect<Option.Option<MemberView>, PersistenceError>
   readonly listMembers: (organizationId: OrgId) => Effect.Effect<ReadonlyArray<MemberView>, PersistenceError>
-  /** Creates a new user directly in the organisation; an existing email is EmailTaken. */
+  /**
+   * Creates a new user directly in the organisation, verified (the admin vouches for the address). An email whose
+   * account belongs to no organisation any more (a removed member) is taken over: its password and sessions are
+   * replaced. An email with a membership anywhere is EmailTaken.
+   */
   readonly addMember: (
     organizationId: OrgId,
     member: NewMember

@@ -27,6 +27,14 @@ export type RotateOutcome =
 export interface SessionRepositoryShape {
   readonly open: (owner: SessionOwner, first: IssuedToken) => Effect.Effect<void, PersistenceError>
   readonly rotate: (presentedHash: Uint8Array, next: IssuedToken) => Effect.Effect<RotateOutcome, PersistenceError>
+  /**
+   * Revokes every live session of the user (in one organisation, when given), except `keep`; returns the families
+   * revoked, so their access tokens can be denied too. Password change and reset, member removal.
+   */
+  readonly revokeAllOf: (
+    userId: UserId,
+    options?: { readonly organizationId?: OrgId | undefined; readonly keep?: SessionId | undefined }
+  ) => Effect.Effect<ReadonlyArray<SessionId>, PersistenceError>
   /** Revokes the family the token belongs to (logout); returns its owner if the token was known. */
   readonly revokeFamilyOf: (presentedHash: Uint8Array) => Effect.Effect<SessionOwner | undefined, PersistenceError>
 }
