@@ -11,6 +11,8 @@ export interface Polling {
   readonly withinMs?: number
   /** Pause between probes (default 20 ms). */
   readonly everyMs?: number
+  /** What to add to the failure (a process's output, the state seen last). */
+  readonly detail?: () => string
 }
 
 /** A real-time pause (a timer, not the Effect Clock). */
@@ -28,7 +30,8 @@ export const eventually = <A, E, R>(
     while (true) {
       const value = yield* probe
       if (done(value)) return value
-      if (Date.now() >= deadline) return yield* Effect.die(new Error(`never happened: ${what}`))
+      if (Date.now() >= deadline)
+        return yield* Effect.die(new Error(`never happened: ${what}${options.detail ? `\n${options.detail()}` : ""}`))
       yield* pause(options.everyMs ?? 20)
     }
   })
