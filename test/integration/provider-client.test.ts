@@ -3,10 +3,12 @@
  * and the circuit breaker opening after 5 consecutive failures, failing fast, probing and closing.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
 import { HttpClientRequest } from "effect/http"
 import { type ClientPolicy, ProviderClient } from "../../adapters/providers/shared/ProviderClient.ts"
 import { scripted, startFakeServer } from "../fakes/FakeServer.ts"
+import { until } from "../support/Eventually.ts"
 import { providerClient, testPolicy } from "../support/ProviderStack.ts"
 
 const withFake = <A, E>(
@@ -125,7 +127,10 @@ describe("provider client policy", () => {
     )
   )
 
-  it.live(
+  // On the TestClock: the attempts' 200 ms timeouts and the circuit's 400 ms open period are Clock time. The clock
+  // moves only once the hanging fake has each attempt, so no timeout fires before its request arrived and the circuit
+  // cannot half-open between two steps, however slow the machine.
+  it.effect(
     "5 consecutive timeouts open the circuit; calls then fail fast without reaching the provider; a probe closes it",
     () =>
       Effect.gen(function* () {
@@ -139,22 +144,29 @@ describe("provider client policy", () => {
           provider: "carrier",
           operation: "/rates"
         })
+        /** Once the fake holds attempt `n`: its timeout runs out, then the backoff before the next attempt. */
+        const timeOut = (n: number) =>
+          Effect.gen(function* () {
+            yield* until(`attempt ${n} reached the provider`, () => fake.count() >= n)
+            yield* TestClock.adjust(Duration.sum(testPolicy.timeout, testPolicy.maxDelay))
+          })
         // Two calls of 1 + 2 attempts: the 5th timed-out attempt opens the circuit and the 6th fails fast.
-        assert.strictEqual((yield* Effect.flip(call)).reason, "Timeout")
-        const second = yield* Effect.flip(call)
-        assert.strictEqual(second.reason, "CircuitOpen")
+        const first = yield* Effect.forkChild(Effect.flip(call))
+        for (const n of [1, 2, 3]) yield* timeOut(n)
+        assert.strictEqual((yield* Fiber.join(first)).reason, "Timeout")
+        const second = yield* Effect.forkChild(Effect.flip(call))
+        for (const n of [4, 5]) yield* timeOut(n)
+        assert.strictEqual((yield* Fiber.join(second)).reason, "CircuitOpen")
         assert.strictEqual(fake.count(), 5)
-        const fastStart = Date.now()
+        // Fails fast: it returns without the clock moving at all (a call that waited for a timeout would not return).
         assert.strictEqual((yield* Effect.flip(call)).reason, "CircuitOpen")
-        assert.isBelow(Date.now() - fastStart, 100, "fails fast")
         assert.strictEqual(fake.count(), 5, "nothing reached the provider while open")
         assert.deepStrictEqual(yield* client.circuits, [{ key: "carrier", state: "Open" }])
         healthy = true
-        yield* Effect.sleep("450 millis")
+        yield* TestClock.adjust("400 millis")
         assert.strictEqual((yield* call).status, 200, "the half-open probe succeeds")
         assert.deepStrictEqual(yield* client.circuits, [{ key: "carrier", state: "Closed" }])
         assert.strictEqual(fake.count(), 6)
-      }).pipe(Effect.provide(Layer.fresh(providerClient())), Effect.scoped),
-    15_000
+      }).pipe(Effect.provide(Layer.fresh(providerClient(testPolicy, "400 millis"))), Effect.scoped)
   )
 })
