@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { HttpClientRequest } from "effect/http"
+import { TestClock } from "effect/testing"
 import { randomUUID } from "node:crypto"
 import { G2AClient } from "../../adapters/providers/g2a/G2AClient.ts"
 import * as G2AConfig from "../../adapters/providers/g2a/G2AConfig.ts"
@@ -125,23 +126,28 @@ describe("G2A adapter against the fake G2A", () => {
     )
   )
 
-  it.live("refreshes when less than 5 minutes remain", () =>
-    withG2A(
-      (g2a) =>
-        Effect.gen(function* () {
-          const client = yield* G2AClient
-          yield* client.token
-          yield* client.token
-          assert.strictEqual(tokenRequests(g2a), 1, "fresh: served from cache")
-          // The first token lived 301 s: one second later it has < 5 min left and the next read refreshes it.
-          yield* Effect.sleep(Duration.millis(1500))
-          g2a.setExpiresIn(3600)
-          yield* client.token
-          assert.strictEqual(tokenRequests(g2a), 2)
-          yield* client.token
-          assert.strictEqual(tokenRequests(g2a), 2)
-        }),
-      { fake: { expiresIn: 301 } }
+  // On the TestClock: token lifetimes are Clock time, so "fresh" cannot turn stale while a slow machine is between two
+  // reads. The clock starts at the real time: G2A checks its signed timestamps against that.
+  it.effect("refreshes when less than 5 minutes remain", () =>
+    Effect.andThen(
+      TestClock.setTime(Date.now()),
+      withG2A(
+        (g2a) =>
+          Effect.gen(function* () {
+            const client = yield* G2AClient
+            yield* client.token
+            yield* client.token
+            assert.strictEqual(tokenRequests(g2a), 1, "fresh: served from cache")
+            // The first token lived 301 s: 1.5 s later it has < 5 min left and the next read refreshes it.
+            yield* TestClock.adjust("1500 millis")
+            g2a.setExpiresIn(3600)
+            yield* client.token
+            assert.strictEqual(tokenRequests(g2a), 2)
+            yield* client.token
+            assert.strictEqual(tokenRequests(g2a), 2)
+          }),
+        { fake: { expiresIn: 301 } }
+      )
     )
   )
 
