@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { pgbenchBinary } from "./support/Pgbench.ts"
 
-const BENCHES = ["http", "webhooks", "orders", "import", "auth", "ratelimit", "tokens"]
+const BENCHES = ["http", "webhooks", "orders", "buckets", "import", "auth", "ratelimit", "tokens"]
 
 interface Row {
   readonly scenario: string
