@@ -156,35 +156,295 @@ const page = (title, children) => {
 
 const loading = () => el("p", { class: "loading", "aria-busy": "true" }, ["Loading…"])
 
-// ---- Login ----------------------------------------------------------------------------------------------------
+// ---- Login and the account pages (sign up, verify, forgot, reset, change) -------------------------------------
+
+/**
+ * A form on a card: labelled inputs, a submit button that is disabled while the request runs, and the banner (a live
+ * region; role=alert for errors) saying what happened. `hint` ids describe fields (aria-describedby).
+ * @param {string} title @param {Array<Node>} fields @param {string} action
+ * @param {(data: FormData, form: HTMLFormElement) => Promise<void>} submit
+ */
+const formCard = (title, fields, action, submit) => {
+  const button = /** @type {HTMLButtonElement} */ (el("button", { type: "submit" }, [action]))
+  const form = /** @type {HTMLFormElement} */ (el("form", { "aria-label": title }, [...fields, button]))
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault()
+    button.disabled = true
+    try {
+      await submit(new FormData(form), form)
+    } finally {
+      button.disabled = false
+    }
+  })
+  return form
+}
+
+/** A new-password input with the policy as its description; marked invalid (and focused) when refused. */
+const newPasswordField = (id = "new-password", label = "New password") => [
+  el("label", { for: id }, [label]),
+  el("input", {
+    id,
+    name: id,
+    type: "password",
+    autocomplete: "new-password",
+    required: "",
+    minlength: "12",
+    maxlength: "256",
+    "aria-describedby": `${id}-hint`
+  }),
+  el("p", { id: `${id}-hint`, class: "hint" }, ["At least 12 characters; a few unrelated words make a good one."])
+]
+
+/** @param {HTMLFormElement} form @param {string} name @param {boolean} invalid */
+const markInvalid = (form, name, invalid) => {
+  const input = form.querySelector(`[name="${name}"]`)
+  if (input === null) return
+  if (invalid) {
+    input.setAttribute("aria-invalid", "true")
+    const target = /** @type {HTMLElement} */ (input)
+    target.focus()
+  } else input.removeAttribute("aria-invalid")
+}
+
+/** @param {string} path @param {unknown} body */
+const postJson = (path, body) =>
+  fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify(body)
+  })
+
+/** @param {string} href @param {string} text */
+const link = (href, text) => el("a", { href }, [text])
+
+/** The one-time token a link carries in its fragment; removed from the address bar (and history) at once. */
+const takeToken = () => {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get("token") ?? ""
+  if (window.location.hash !== "") window.history.replaceState({}, "", window.location.pathname)
+  return token
+}
+
+/** @param {string} email */
+const resendCard = (email = "") =>
+  el("div", { class: "card" }, [
+    el("h2", {}, ["Need a new confirmation link?"]),
+    formCard(
+      "Send a new confirmation link",
+      [
+        el("label", { for: "resend-email" }, ["Email"]),
+        el("input", {
+          id: "resend-email",
+          name: "email",
+          type: "email",
+          autocomplete: "email",
+          required: "",
+          value: email
+        })
+      ],
+      "Send a new link",
+      async (data) => {
+        const response = await postJson("/api/v1/auth/verify/resend", { email: data.get("email") })
+        if (!response.ok) return say(await problemOf(response), "error")
+        say("If that address has an unconfirmed account, a new link is on its way. Check your email.", "ok")
+      }
+    )
+  ])
 
 const showLogin = () => {
   nav.hidden = true
   logoutButton.hidden = true
-  const form = el("form", { "aria-label": "Log in" }, [
-    el("label", { for: "email" }, ["Email"]),
-    el("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: "" }),
-    el("label", { for: "password" }, ["Password"]),
-    el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: "" }),
-    el("button", { type: "submit" }, ["Log in"])
+  const form = formCard(
+    "Log in",
+    [
+      el("label", { for: "email" }, ["Email"]),
+      el("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: "" }),
+      el("label", { for: "password" }, ["Password"]),
+      el("input", {
+        id: "password",
+        name: "password",
+        type: "password",
+        autocomplete: "current-password",
+        required: ""
+      })
+    ],
+    "Log in",
+    async (data) => {
+      const email = String(data.get("email") ?? "")
+      const response = await postJson("/api/v1/auth/session", { email, password: data.get("password") })
+      if (response.status === 403) {
+        say("Confirm your email address first: follow the link we sent you.", "error")
+        main.append(resendCard(email))
+        return
+      }
+      if (!response.ok)
+        return say(response.status === 401 ? "Email or password is incorrect." : await problemOf(response), "error")
+      rememberSession(await response.json())
+      banner.textContent = ""
+      window.history.pushState({}, "", "/console/connections")
+      await loadCatalogue()
+      route()
+    }
+  )
+  page("Log in", [
+    el("div", { class: "card" }, [form]),
+    el("p", { class: "links" }, [
+      link("/console/signup", "Create an account"),
+      " · ",
+      link("/console/forgot-password", "Forgot your password?")
+    ])
   ])
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault()
-    const data = new FormData(/** @type {HTMLFormElement} */ (form))
-    const response = await fetch("/api/v1/auth/session", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      credentials: "same-origin",
-      body: JSON.stringify({ email: data.get("email"), password: data.get("password") })
-    })
-    if (!response.ok)
-      return say(response.status === 401 ? "Email or password is incorrect." : await problemOf(response), "error")
-    rememberSession(await response.json())
-    banner.textContent = ""
-    route()
-  })
-  page("Log in", [el("div", { class: "card" }, [form])])
 }
+
+const showSignup = () => {
+  const form = formCard(
+    "Create an account",
+    [
+      el("label", { for: "organization" }, ["Organisation name"]),
+      el("input", {
+        id: "organization",
+        name: "organizationName",
+        type: "text",
+        autocomplete: "organization",
+        required: "",
+        maxlength: "200"
+      }),
+      el("label", { for: "signup-email" }, ["Email"]),
+      el("input", { id: "signup-email", name: "email", type: "email", autocomplete: "email", required: "" }),
+      ...newPasswordField("password", "Password")
+    ],
+    "Create account",
+    async (data, form) => {
+      const response = await postJson("/api/v1/auth/register", {
+        organizationName: data.get("organizationName"),
+        email: data.get("email"),
+        password: data.get("password")
+      })
+      markInvalid(form, "password", response.status === 422)
+      if (!response.ok) return say(await problemOf(response), "error")
+      banner.textContent = ""
+      page("Check your email", [
+        el("div", { class: "card" }, [
+          el("p", {}, [
+            `We sent an email to ${String(data.get("email"))}. Follow the link in it to confirm your address, then log in.`
+          ]),
+          el("p", { class: "hint" }, ["The link works once and expires in 24 hours."])
+        ]),
+        resendCard(String(data.get("email") ?? ""))
+      ])
+      say("Check your email to finish signing up.", "ok")
+    }
+  )
+  page("Create an account", [
+    el("div", { class: "card" }, [form]),
+    el("p", { class: "links" }, [link("/console", "Already have an account? Log in")])
+  ])
+}
+
+const showVerify = async () => {
+  const token = takeToken()
+  page("Confirm your email", [loading()])
+  const response = token === "" ? undefined : await postJson("/api/v1/auth/verify", { token })
+  if (response?.status === 204) {
+    say("Your email address is confirmed. You can log in now.", "ok")
+    return showLogin()
+  }
+  say(response === undefined ? "This link is not valid." : await problemOf(response), "error")
+  page("Confirm your email", [
+    el("p", {}, [
+      "This confirmation link is not valid: it expired or was already used. If you already confirmed, log in."
+    ]),
+    el("p", { class: "links" }, [link("/console", "Log in")]),
+    resendCard()
+  ])
+}
+
+const showForgot = () => {
+  const form = formCard(
+    "Reset your password",
+    [
+      el("label", { for: "forgot-email" }, ["Email"]),
+      el("input", { id: "forgot-email", name: "email", type: "email", autocomplete: "email", required: "" })
+    ],
+    "Send reset link",
+    async (data) => {
+      const response = await postJson("/api/v1/auth/password/forgot", { email: data.get("email") })
+      if (!response.ok) return say(await problemOf(response), "error")
+      say(
+        "If that address has an account, a reset link is on its way. Check your email: it works for 30 minutes.",
+        "ok"
+      )
+    }
+  )
+  page("Forgot your password?", [
+    el("div", { class: "card" }, [form]),
+    el("p", { class: "links" }, [link("/console", "Back to log in")])
+  ])
+}
+
+const showReset = () => {
+  const token = takeToken()
+  const form = formCard(
+    "Choose a new password",
+    [...newPasswordField(), ...newPasswordField("confirm-password", "Repeat the new password")],
+    "Set new password",
+    async (data, form) => {
+      if (data.get("new-password") !== data.get("confirm-password")) {
+        markInvalid(form, "confirm-password", true)
+        return say("The two passwords differ.", "error")
+      }
+      const response = await postJson("/api/v1/auth/password/reset", { token, password: data.get("new-password") })
+      if (response.status === 204) {
+        say("Your password is changed and every session was logged out. Log in with the new password.", "ok")
+        window.history.pushState({}, "", "/console")
+        return showLogin()
+      }
+      const body = await response.json().catch(() => ({}))
+      markInvalid(form, "new-password", body?.code === "weak_password")
+      say(typeof body?.detail === "string" ? body.detail : `HTTP ${response.status}`, "error")
+      if (body?.code === "invalid_token")
+        form.after(el("p", { class: "links" }, [link("/console/forgot-password", "Ask for a new link")]))
+    }
+  )
+  page("Choose a new password", [el("div", { class: "card" }, [form])])
+}
+
+const showAccount = async () => {
+  const form = formCard(
+    "Change password",
+    [
+      el("label", { for: "current-password" }, ["Current password"]),
+      el("input", {
+        id: "current-password",
+        name: "current-password",
+        type: "password",
+        autocomplete: "current-password",
+        required: ""
+      }),
+      ...newPasswordField()
+    ],
+    "Change password",
+    async (data, form) => {
+      const response = await api("POST", "/api/v1/me/password", {
+        json: { currentPassword: data.get("current-password"), newPassword: data.get("new-password") }
+      })
+      markInvalid(form, "current-password", response.status === 403)
+      markInvalid(form, "new-password", response.status === 422)
+      if (!response.ok) return say(await problemOf(response), "error")
+      form.reset()
+      say("Password changed. Your other sessions were logged out.", "ok")
+    }
+  )
+  page("Account", [el("section", { class: "card" }, [el("h2", {}, ["Change password"]), form])])
+}
+
+/** Pages for people who are not logged in: shown without a session. */
+const PUBLIC = /** @type {Record<string, () => void | Promise<void>>} */ ({
+  signup: showSignup,
+  verify: showVerify,
+  "forgot-password": showForgot,
+  "reset-password": showReset
+})
 
 // ---- Connections ----------------------------------------------------------------------------------------------
 
@@ -559,7 +819,8 @@ const VIEWS = /** @type {Record<string, () => Promise<void>>} */ ({
   connections: showConnections,
   tokens: showTokens,
   orders: showOrders,
-  inventory: showInventory
+  inventory: showInventory,
+  account: showAccount
 })
 
 const route = () => {
@@ -596,6 +857,12 @@ logoutButton.addEventListener("click", async () => {
 })
 
 const boot = async () => {
+  const publicView = PUBLIC[window.location.pathname.replace(/^\/console\/?/, "").split("/")[0] ?? ""]
+  if (publicView !== undefined) {
+    nav.hidden = true
+    logoutButton.hidden = true
+    return void publicView()
+  }
   // Where a connect flow ended: a message from our own table, never the text the URL carries.
   const params = new URLSearchParams(window.location.search)
   const outcome = params.get("outcome")

@@ -1,5 +1,7 @@
 /** A browser at a provider's consent page (a fake's): opens it, clicks Approve or Deny, and is sent back to us. */
 import { Effect } from "effect"
+import { existsSync } from "node:fs"
+import { chromium } from "playwright-core"
 
 /** The path (and query) of our app the browser is redirected to, and the status of that redirect. */
 export const consent = (authorizeUrl: string, decision: "approve" | "deny") =>
@@ -23,3 +25,24 @@ export const cookieFrom = (headers: Readonly<Record<string, string | undefined>>
   if (match === null) throw new Error(`no ${name} cookie in ${header}`)
   return match[1]!
 }
+
+const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
+
+/** Debian's Chromium, headless, for the test's scope (playwright-core: no downloaded browsers). */
+export const chromiumBrowser = Effect.gen(function* () {
+  if (!existsSync(CHROMIUM))
+    return yield* Effect.die(
+      new Error(
+        `the console's browser tests need Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`
+      )
+    )
+  return yield* Effect.acquireRelease(
+    Effect.promise(() =>
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+      })
+    ),
+    (b) => Effect.promise(() => b.close())
+  )
+})
