@@ -111,9 +111,15 @@ interface Activity {
   pid: number | undefined
   statement: Promise<void> | undefined
   copy: ReturnType<typeof copyFrom> | undefined
+  /** The connection itself failed (the server went away): it must be closed, not rolled back and reused. */
+  broken: Error | undefined
 }
 
 const abort = async (client: pg.PoolClient, clientConfig: pg.ClientConfig, activity: Activity) => {
+  if (activity.broken !== undefined) {
+    client.release(activity.broken)
+    return
+  }
   try {
     if (activity.copy !== undefined) {
       // Sends CopyFail: the server ends the COPY with an error and the transaction is failed.
@@ -122,6 +128,9 @@ const abort = async (client: pg.PoolClient, clientConfig: pg.ClientConfig, activ
     }
     if (activity.statement !== undefined && activity.pid !== undefined) {
       const canceller = new pg.Client(clientConfig)
+      // A connection that breaks emits 'error' besides rejecting what is pending; unheard, that event ends the process.
+      // The rejection below is what reports it.
+      canceller.on("error", () => undefined)
       await canceller.connect()
       try {
         await canceller.query("SELECT pg_cancel_backend($1)", [activity.pid])
@@ -150,9 +159,15 @@ export const inOrganization = <A, E>(
 ): Effect.Effect<A, Exclude<E, DriverFailure> | PersistenceError, CopyPool> =>
   Effect.gen(function* () {
     const { pool, clientConfig } = yield* CopyPool
-    const activity: Activity = { pid: undefined, statement: undefined, copy: undefined }
-    const tx = (client: pg.PoolClient): CopyTransaction => ({
-      query: (text, values) =>
+    const activity: Activity = { pid: undefined, statement: undefined, copy: undefined, broken: undefined }
+    // A checked-out client has no pool listener: when its connection ends unexpectedly (a failover, a killed backend)
+    // it emits 'error', which would end the whole process unheard. Pending queries reject as well; this marks the
+    // connection to be closed instead of reused.
+    const onBroken = (error: Error) => {
+      activity.broken ??= error
+    }
+    const tx = (client: pg.PoolClient): CopyTransaction => {
+      const query: CopyTransaction["query"] = (text, values) =>
         Effect.suspend(() => {
           const running = client.query({ text, values: values === undefined ? [] : [...values] })
           const settled = running.then(
@@ -166,8 +181,10 @@ export const inOrganization = <A, E>(
           return Effect.tryPromise({ try: () => running, catch: (cause) => new DriverFailure({ cause }) }).pipe(
             Effect.map((r) => ({ rows: r.rows, rowCount: r.rowCount ?? 0 }))
           )
-        }),
-      copyFrom: (text, data) =>
+        })
+      const statementTimeout = (millis: number) =>
+        query("SELECT set_config('statement_timeout', $1, true)", [String(millis)])
+      const copyIn = <E>(text: string, data: Stream.Stream<string, E>) =>
         Effect.suspend(() => {
           const copy = client.query(copyFrom(text))
           activity.copy = copy
@@ -201,7 +218,15 @@ export const inOrganization = <A, E>(
             },
             catch: (cause) => new DriverFailure(failed ?? { cause })
           })
+          // A COPY waiting for the client's next bytes still ends at once when its connection fails.
+          const broken = Effect.callback<never, DriverFailure>((resume) => {
+            if (failed !== undefined) return resume(Effect.fail(new DriverFailure(failed)))
+            const onError = (cause: unknown) => resume(Effect.fail(new DriverFailure({ cause })))
+            copy.once("error", onError)
+            return Effect.sync(() => copy.off("error", onError))
+          })
           return Stream.runForEach(data, write).pipe(
+            Effect.raceFirst(broken),
             Effect.andThen(end),
             Effect.tap(() =>
               Effect.sync(() => {
@@ -210,9 +235,22 @@ export const inOrganization = <A, E>(
             )
           )
         })
-    })
+      return {
+        query,
+        // The COPY lasts as long as the client's upload: the server's statement timeout would cut a slow but healthy
+        // one. The request's deadline bounds it instead (its interruption aborts and cancels, see abort); the
+        // set-based statements after it are bounded again.
+        copyFrom: (text, data) =>
+          statementTimeout(0).pipe(
+            Effect.andThen(copyIn(text, data)),
+            Effect.andThen(statementTimeout(Number(clientConfig.statement_timeout ?? 0)))
+          )
+      }
+    }
     return yield* Effect.acquireUseRelease(
-      Effect.tryPromise({ try: () => pool.connect(), catch: (cause) => new DriverFailure({ cause }) }),
+      Effect.tryPromise({ try: () => pool.connect(), catch: (cause) => new DriverFailure({ cause }) }).pipe(
+        Effect.tap((client) => Effect.sync(() => client.on("error", onBroken)))
+      ),
       (client) =>
         Effect.gen(function* () {
           const t = tx(client)
@@ -226,15 +264,18 @@ export const inOrganization = <A, E>(
           return result
         }),
       (client, exit) =>
-        exit._tag === "Success"
+        (exit._tag === "Success" && activity.broken === undefined
           ? Effect.sync(() => client.release())
-          : Effect.tryPromise({ try: () => abort(client, clientConfig, activity), catch: (cause) => cause }).pipe(
-              Effect.catch((cause) =>
-                Effect.logWarning("COPY transaction could not be rolled back; its connection was closed").pipe(
-                  Effect.annotateLogs({ operation, ...describe(cause) })
-                )
-              )
+          : Effect.tryPromise({ try: () => abort(client, clientConfig, activity), catch: (cause) => cause })
+        ).pipe(
+          Effect.catch((cause) =>
+            Effect.logWarning("COPY transaction could not be rolled back; its connection was closed").pipe(
+              Effect.annotateLogs({ operation, ...describe(cause) })
             )
+          ),
+          // Only once the connection is back in the pool (which listens to it again) or closed.
+          Effect.ensuring(Effect.sync(() => client.off("error", onBroken)))
+        )
     ).pipe(
       Effect.catchIf(
         (error): error is DriverFailure => error instanceof DriverFailure,

@@ -125,5 +125,30 @@ describe("bulk import bounds", () => {
         assert.strictEqual(yield* onHand(a.accessToken, "C-1"), 7)
       })
     )
+
+    it.effect("the COPY connection killed mid-import (a failover): 503, nothing written, the process lives on", () =>
+      Effect.gen(function* () {
+        const a = yield* signUpAndLogin("import-killed@example.com")
+        yield* stock(a.accessToken, ["K-1"], 5)
+        const never = yield* Deferred.make<void>()
+        const body = Stream.concat(
+          Stream.make(encoder.encode("sku,quantity\nK-1,70\n")),
+          Stream.fromEffectDrain(Deferred.await(never))
+        )
+        const request = yield* Effect.forkChild(upload(a.accessToken, body))
+        const copying = yield* eventually(copySessions, (sessions) =>
+          sessions.some((s) => s.state === "active" && s.query.startsWith("COPY import_input"))
+        )
+        const pid = copying.find((s) => s.query.startsWith("COPY import_input"))?.pid
+        const { sql } = yield* AdminDatabase
+        yield* sql`SELECT pg_terminate_backend(${pid ?? 0})`
+        // Before the fix the checked-out client's unheard 'error' event ended the process (and this test run).
+        const answer = yield* Fiber.join(request)
+        assert.strictEqual(answer.status, 503)
+        assert.strictEqual(yield* onHand(a.accessToken, "K-1"), 5)
+        assert.strictEqual((yield* uploadText(a.accessToken, "sku,quantity\nK-1,7")).status, 200)
+        assert.strictEqual(yield* onHand(a.accessToken, "K-1"), 7)
+      })
+    )
   })
 })
