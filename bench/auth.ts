@@ -7,7 +7,7 @@ import { HttpServerRequest } from "effect/http"
 import * as RateLimit from "../apps/http/RateLimit.ts"
 import { Redis } from "ioredis"
 import { RateLimiterRedis } from "rate-limiter-flexible"
-import { client, inParallel, machine, percentile, report, startApp } from "./support/App.ts"
+import { client, inParallel, machine, percentile, report, signUp, startApp } from "./support/App.ts"
 
 const LOGINS = Number(process.env["BENCH_LOGINS"] ?? 200)
 const LOGIN_CONCURRENCY = Number(process.env["BENCH_LOGIN_CONCURRENCY"] ?? 8)
@@ -21,13 +21,7 @@ const program = Effect.gen(function* () {
   const users = Array.from({ length: LOGIN_CONCURRENCY }, (_, i) => `bench-${i}@example.com`)
   yield* Effect.promise(() =>
     Promise.all(
-      users.map((email) =>
-        api.request("POST", "/api/v1/auth/register", {
-          organizationName: "Bench",
-          email,
-          password: "bench password 12345"
-        })
-      )
+      users.map((email) => signUp(api.request, { organizationName: "Bench", email, password: "bench password 12345" }))
     )
   )
   const latencies: Array<number> = []

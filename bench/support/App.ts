@@ -133,17 +133,45 @@ export const client = (base: string) => {
   }
   return {
     request,
-    /** Registers an organisation and returns its owner's access token. */
+    /** Registers an organisation (confirming its address through the emailed link) and returns its owner's token. */
     owner: async (email: string) => {
-      await request("POST", "/api/v1/auth/register", {
-        organizationName: "Bench",
-        email,
-        password: "bench password 12345"
-      })
+      await signUp(request, { organizationName: "Bench", email, password: "bench password 12345" })
       const login = await request("POST", "/api/v1/auth/login", { email, password: "bench password 12345" })
       return String(login.body["accessToken"])
     }
   }
+}
+
+type Request = (
+  method: string,
+  path: string,
+  body?: unknown
+) => Promise<{ readonly status: number; readonly body: Record<string, unknown> }>
+
+/**
+ * Signs up as a merchant does: register, then follow the confirmation link from the app's development mailbox (the
+ * loopback SMTP capture it starts when no SMTP server is configured). Polled: the email is sent after the answer.
+ */
+export const signUp = async (
+  request: Request,
+  account: { readonly organizationName: string; readonly email: string; readonly password: string }
+) => {
+  const registered = await request("POST", "/api/v1/auth/register", account)
+  if (registered.status !== 202) throw new Error(`register ${account.email}: ${registered.status}`)
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const mailbox = await request("GET", `/dev/mailbox?to=${encodeURIComponent(account.email)}`)
+    const messages = Array.isArray(mailbox.body["messages"]) ? mailbox.body["messages"] : []
+    for (const message of messages) {
+      const text = typeof message === "object" && message !== null && "text" in message ? String(message.text) : ""
+      const token = /#token=([A-Za-z0-9_.%-]+)/.exec(text)?.[1]
+      if (token === undefined) continue
+      const verified = await request("POST", "/api/v1/auth/verify", { token: decodeURIComponent(token) })
+      if (verified.status !== 204) throw new Error(`verify ${account.email}: ${verified.status}`)
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`no confirmation email to ${account.email}`)
 }
 
 /**

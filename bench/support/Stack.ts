@@ -9,6 +9,7 @@ import * as Migrations from "../../adapters/postgres/Migrations.ts"
 import * as Provisioning from "../../adapters/postgres/Provisioning.ts"
 import { freePort, type RedisServer, startRedisServer } from "../../test/support/RedisServer.ts"
 import { provisionPostgres } from "../../test/support/Services.ts"
+import { signUp } from "./App.ts"
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -98,7 +99,18 @@ export const startStack = async (name: string, extraEnv: Readonly<Record<string,
   }
   /** Registers an organisation and logs its owner in. */
   const owner = async (email: string) => {
-    await api("POST", "/api/v1/auth/register", { organizationName: name, email, password: `${name} password 12345` })
+    await signUp(
+      async (method, path, body) => {
+        const response = await fetch(`${base}${path}`, {
+          method,
+          headers: body === undefined ? {} : { "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) })
+        })
+        const text = await response.text()
+        return { status: response.status, body: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {} }
+      },
+      { organizationName: name, email, password: `${name} password 12345` }
+    )
     return String(
       (await api("POST", "/api/v1/auth/login", { email, password: `${name} password 12345` }))["accessToken"]
     )
