@@ -12,6 +12,7 @@ import * as Ups from "../../adapters/providers/ups/UpsContract.ts"
 import { pollCarrierTrackingJob } from "../../apps/scheduler/TrackingPollJob.ts"
 import { type FakeUps, startFakeUps } from "../fakes/ups/FakeUps.ts"
 import { call, json, signUpAndLogin } from "../support/Api.ts"
+import { eventually } from "../support/Eventually.ts"
 import { testApp } from "../support/TestApp.ts"
 import { AdminDatabase } from "../support/TestDatabase.ts"
 
@@ -28,10 +29,13 @@ const app = Layer.unwrap(
     )
     return testApp({
       UPS_API_URL: fake.url,
-      // As in carriers.test.ts: short enough for timeouts in a test; one retry covers a loaded machine.
-      PROVIDER_TIMEOUT: "2 seconds",
+      // As in carriers.test.ts: long enough for 50 quotes fired at once on a loaded machine (with one retry), short
+      // enough for the 5 timeouts the circuit test needs (25 s of its budget).
+      PROVIDER_TIMEOUT: "5 seconds",
       PROVIDER_RETRIES: "1",
-      PROVIDER_CIRCUIT_COOLDOWN: "1 second"
+      // Longer than the few requests the test makes while the circuit is open take on a loaded machine; the test
+      // polls for the probe instead of sleeping it out.
+      PROVIDER_CIRCUIT_COOLDOWN: "5 seconds"
     }).pipe(Layer.provideMerge(Layer.succeed(Fake, fake)))
   })
 )
@@ -184,12 +188,19 @@ describe("UPS end to end", () => {
           const ready = yield* call("GET", "/health/ready").pipe(Effect.flatMap(json))
           assert.match((ready["details"] as Record<string, string>)["providers"]!, /ups:Open/)
           fake.setMode("ok")
-          yield* Effect.sleep("1100 millis")
-          const probe = yield* quote(accessToken, orderId, connectionId)
+          // The cooldown is real time in the app: poll until the circuit lets a probe through (until then each call
+          // is a 503 that reaches nothing).
+          const probe = yield* eventually(
+            "the circuit let a probe through",
+            quote(accessToken, orderId, connectionId),
+            (r) => r.status !== 503 || fake.operations() !== reached,
+            { everyMs: 200 }
+          )
           assert.strictEqual(probe.status, 200, "the half-open probe succeeds and closes the circuit")
           assert.strictEqual((yield* quote(accessToken, orderId, connectionId)).status, 200)
         }),
-      90_000
+      // 50 cold quotes, 5 attempts that time out (25 s), the circuit's cooldown (5 s): ~40 s idle.
+      180_000
     )
 
     it.effect("a label is bought once per Idempotency-Key, never re-sent, and tracked until delivered", () =>
