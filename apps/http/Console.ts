@@ -28,13 +28,28 @@ const ASSETS: Readonly<Record<string, string>> = {
   "style.css": "text/css; charset=utf-8"
 }
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (what a dual-stack socket reports for an IPv4 peer). */
+const LOOPBACK = /^(?:::ffff:)?127(?:\.\d{1,3}){3}$|^::1$/i
+
+/**
+ * Whether the request came straight from this machine: the connected socket's own peer address (never a header), and
+ * no proxy in between — a request carrying X-Forwarded-For or Forwarded was relayed for someone else, even by a proxy
+ * on this machine.
+ */
+export const fromLoopback = (request: HttpServerRequest.HttpServerRequest) =>
+  request.headers["x-forwarded-for"] === undefined &&
+  request.headers["forwarded"] === undefined &&
+  Option.exists(request.peerAddress, (address) => LOOPBACK.test(address))
+
 /**
  * GET /dev/mailbox[?to=address]: what the loopback mail capture received, newest first, as JSON. Registered only when
- * the capture runs (no SMTP server configured, never in production): the verification and reset links are in there.
+ * the capture runs (no SMTP server configured, never in production): the verification and reset links are in there,
+ * so it answers loopback clients only; anyone else (a development instance bound to 0.0.0.0) gets 404.
  */
 const devMailbox = (mailbox: DevMailboxShape) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
+    if (!fromLoopback(request)) return HttpServerResponse.empty({ status: 404 })
     const to = new URL(request.url, "http://console").searchParams.get("to") ?? undefined
     return HttpServerResponse.jsonUnsafe(
       { smtp: mailbox.smtpUrl, messages: mailbox.messages(to) },
