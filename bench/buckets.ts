@@ -42,6 +42,8 @@ interface Run {
   readonly tps: number
   readonly p99: number
   readonly processed: number
+  /** Transactions that failed (deadlock or serialization errors): must be 0. */
+  readonly failed: number
 }
 
 const runPgbench = (url: string, clients: number, script: string, limit: string): Run => {
@@ -69,6 +71,7 @@ const runPgbench = (url: string, clients: number, script: string, limit: string)
     const output = `${run.stdout}\n${run.stderr}`
     const tps = /tps = ([\d.]+)/.exec(output)?.[1]
     const processed = /actually processed: (\d+)/.exec(output)?.[1]
+    const failed = /failed transactions: (\d+)/.exec(output)?.[1]
     if (run.status !== 0 || tps === undefined) throw new Error(`pgbench failed: ${output.slice(0, 3000)}`)
     // Per-transaction log lines: client_id transaction_no latency_us script_no epoch_s epoch_us.
     const latencies = readdirSync(dir)
@@ -77,7 +80,12 @@ const runPgbench = (url: string, clients: number, script: string, limit: string)
       .map((line) => Number(line.split(" ")[2]) / 1000)
       .filter((ms) => Number.isFinite(ms))
       .sort((a, b) => a - b)
-    return { tps: Number(tps), p99: percentile(latencies, 99), processed: Number(processed ?? 0) }
+    return {
+      tps: Number(tps),
+      p99: percentile(latencies, 99),
+      processed: Number(processed ?? 0),
+      failed: Number(failed ?? 0)
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -159,7 +167,7 @@ const program = Effect.gen(function* () {
                 (design === 0
                   ? ""
                   : `, waited for a bucket ~${Number(after[0]?.["last_value"]) - Number(waits[0]?.["last_value"])}×`) +
-                `; ${stockLine(c)}`
+                `; failed ${run.failed}; ${stockLine(c)}`
             )
           }
         }
@@ -197,7 +205,7 @@ const program = Effect.gen(function* () {
         const refused = run.processed - (c.orders - before.orders)
         console.log(
           `  ${label(design).padEnd(10)}: sold ${sold} units in ${c.orders - before.orders} orders, refused ${refused}, ` +
-            `left ${c.available}, oversold ${Math.max(0, sold - DEPLETION_STOCK)}; ${stockLine(c)}`
+            `left ${c.available}, oversold ${Math.max(0, sold - DEPLETION_STOCK)}, failed ${run.failed}; ${stockLine(c)}`
         )
       }
       console.log(

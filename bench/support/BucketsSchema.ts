@@ -37,8 +37,11 @@ $$;
 
 -- Buckets: the order row, then
 --  1. an unlocked bucket with enough stock, starting at a random one (SKIP LOCKED: never waits);
---  2. else wait for the first bucket that had enough (one row, in a subtransaction: if it is short once locked,
---     its lock is given back before step 3, so no lock is held while waiting for others);
+--  2. else wait for the first bucket that had enough;
+-- Steps 1 and 2 each run in a subtransaction rolled back when they take nothing: a row that changed since the
+-- statement's snapshot is locked before it is re-checked, and stays locked if found short (READ COMMITTED), so
+-- without the rollback a transaction could wait in step 2 or 3 holding a bucket another one waits for (deadlocks,
+-- seen in the depletion run before this);
 --  3. else lock every bucket in bucket order (deadlock-free) and reserve across them, or refuse (all or nothing).
 -- Every lock re-reads the latest committed row (READ COMMITTED), so the stock checked is the stock updated.
 CREATE FUNCTION reserve_bucketed(p_product int, p_buckets int, p_qty int) RETURNS boolean LANGUAGE plpgsql AS $$
@@ -52,10 +55,17 @@ BEGIN
   BEGIN
     INSERT INTO sales (product, quantity) VALUES (p_product, p_qty);
 
-    SELECT bucket INTO chosen FROM stock_buckets
-    WHERE product = p_product AND on_hand - reserved >= p_qty
-    ORDER BY (bucket - start + p_buckets) % p_buckets
-    LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+    BEGIN
+      SELECT bucket INTO chosen FROM stock_buckets
+      WHERE product = p_product AND on_hand - reserved >= p_qty
+      ORDER BY (bucket - start + p_buckets) % p_buckets
+      LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+      IF chosen IS NULL THEN
+        RAISE EXCEPTION 'no free bucket' USING ERRCODE = 'TP410';
+      END IF;
+    EXCEPTION WHEN SQLSTATE 'TP410' THEN
+      chosen := NULL;
+    END;
 
     IF chosen IS NULL THEN
       SELECT bucket INTO chosen FROM stock_buckets
