@@ -218,15 +218,9 @@ export const inOrganization = <A, E>(
             },
             catch: (cause) => new DriverFailure(failed ?? { cause })
           })
-          // A COPY waiting for the client's next bytes still ends at once when its connection fails.
-          const broken = Effect.callback<never, DriverFailure>((resume) => {
-            if (failed !== undefined) return resume(Effect.fail(new DriverFailure(failed)))
-            const onError = (cause: unknown) => resume(Effect.fail(new DriverFailure({ cause })))
-            copy.once("error", onError)
-            return Effect.sync(() => copy.off("error", onError))
-          })
+          // A COPY waiting for the client's next bytes notices a failed connection at its next write, or at the
+          // request's deadline: racing the body read does not help, its interruption waits for the next bytes too.
           return Stream.runForEach(data, write).pipe(
-            Effect.raceFirst(broken),
             Effect.andThen(end),
             Effect.tap(() =>
               Effect.sync(() => {

@@ -142,7 +142,8 @@ describe("bulk import bounds", () => {
         const pid = copying.find((s) => s.query.startsWith("COPY import_input"))?.pid
         const { sql } = yield* AdminDatabase
         yield* sql`SELECT pg_terminate_backend(${pid ?? 0})`
-        // Before the fix the checked-out client's unheard 'error' event ended the process (and this test run).
+        // Before the fix the checked-out client's unheard 'error' event ended the process (and this test run); the
+        // answer is the request deadline's 503 (the upload is still open), never a crash or a 500.
         const answer = yield* Fiber.join(request)
         assert.strictEqual(answer.status, 503)
         assert.strictEqual(yield* onHand(a.accessToken, "K-1"), 5)
