@@ -111,7 +111,9 @@ export const layer = Layer.effect(
       )
 
     const setPassword: IdentityRepositoryShape["setPassword"] = (userId, passwordHash) =>
-      sql`UPDATE users SET password_hash = ${passwordHash}, password_changed_at = now() WHERE id = ${userId}`.pipe(
+      // The clock when the row is written (under the caller's lock), not the transaction's start: sessions begun
+      // before it may not rotate (PgSessionRepository compares their family_started_at with it).
+      sql`UPDATE users SET password_hash = ${passwordHash}, password_changed_at = clock_timestamp() WHERE id = ${userId}`.pipe(
         Effect.asVoid,
         failed("setPassword"),
         Effect.withSpan("IdentityRepository.setPassword")
@@ -146,7 +148,7 @@ export const layer = Layer.effect(
         )(sql`SELECT 1 FROM memberships WHERE user_id = ${existing.id} LIMIT 1`)
         if (memberships.length > 0) return yield* new EmailTaken()
         yield* sql`
-          UPDATE users SET password_hash = ${added.passwordHash}, password_changed_at = now(),
+          UPDATE users SET password_hash = ${added.passwordHash}, password_changed_at = clock_timestamp(),
                            email_verified_at = coalesce(email_verified_at, now())
           WHERE id = ${existing.id}`
         yield* sql`UPDATE refresh_tokens SET status = 'revoked' WHERE user_id = ${existing.id} AND status <> 'revoked'`

@@ -1,9 +1,12 @@
-/** Transactions on Postgres: a transaction carrying the organisation's RLS context; nested repository calls join it. */
+/**
+ * Transactions on Postgres: a transaction carrying the organisation's RLS context, or one holding an account's user
+ * row FOR UPDATE; nested repository calls join it.
+ */
 import { Effect, Layer } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { Transactions } from "../../core/shared/ports/Transactions.ts"
 import { toPersistenceError } from "./Database.ts"
-import { inOrganization } from "./Tenancy.ts"
+import { forAccount, inOrganization } from "./Tenancy.ts"
 
 export const layer = Layer.effect(
   Transactions,
@@ -16,6 +19,13 @@ export const layer = Layer.effect(
           organizationId
         )(effect).pipe(
           Effect.mapError((e) => (SqlError.isSqlError(e) ? toPersistenceError("Transactions.inOrganization")(e) : e))
+        ),
+      forAccount: (userId) => (effect) =>
+        forAccount(
+          sql,
+          userId
+        )(effect).pipe(
+          Effect.mapError((e) => (SqlError.isSqlError(e) ? toPersistenceError("Transactions.forAccount")(e) : e))
         )
     })
   })

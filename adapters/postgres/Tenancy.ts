@@ -71,3 +71,17 @@ export const asPlatform =
   (sql: SqlClient.SqlClient) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
     withSetting(sql, "app.platform", "on", effect)
+
+/**
+ * The explicit platform path for one account's password change or reset: a transaction holding the user row FOR
+ * UPDATE, so the session repository's opens and rotations (which take it FOR SHARE) wait for it to end. Units of work
+ * nested inside are savepoints that put the outer settings back.
+ */
+export const forAccount =
+  (sql: SqlClient.SqlClient, userId: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+    Effect.gen(function* () {
+      const body = Effect.andThen(sql`SELECT 1 FROM users WHERE id = ${userId} FOR UPDATE`, effect)
+      if (yield* OpenTransaction) return yield* sql.withTransaction(body)
+      return yield* sql.withTransaction(body).pipe(Effect.provideService(OpenTransaction, true))
+    })

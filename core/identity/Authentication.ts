@@ -3,7 +3,8 @@
  *
  * - Login runs exactly one password verification whatever happens (unknown email, locked account, wrong
  *   password), so neither the answer nor its timing tells an attacker which it was.
- * - Refresh rotates the token; a token presented twice revokes its whole family (someone else holds a copy).
+ * - Refresh rotates the token; a token presented twice revokes its whole family (someone else holds a copy). A
+ *   session begun before the password last changed neither opens nor rotates (SessionRepository).
  * - Logout revokes the family; it always succeeds, so it cannot be used to probe tokens.
  * - Both revocations also deny the family's session id to access tokens at once (RevokedSessions, for one
  *   access-token lifetime), so the tokens already handed out stop working before they expire.
@@ -108,10 +109,13 @@ export const login = Effect.fn("Authentication.login")(function* (input: LoginIn
     sessionId: SessionId.make(randomUUID())
   })
   const refresh = yield* nextToken
-  yield* sessions.open(
+  // Refused if the password changed since it was checked above: a reset racing this login ends its session too.
+  const opened = yield* sessions.open(
     { familyId: principal.sessionId, userId: user.id, organizationId: principal.organizationId },
-    refresh.issued
+    refresh.issued,
+    { passwordHash: credentials.value.passwordHash }
   )
+  if (!opened) return yield* new InvalidCredentials()
   yield* audit.record({
     organizationId: principal.organizationId,
     actorUserId: user.id,

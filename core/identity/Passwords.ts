@@ -10,6 +10,7 @@ import type { AuditAction } from "../audit/Audit.ts"
 import { Mailer } from "../notifications/ports/Mailer.ts"
 import type { UserId } from "../shared/Ids.ts"
 import { PublicLinks } from "../shared/ports/PublicLinks.ts"
+import { Transactions } from "../shared/ports/Transactions.ts"
 import { issueToken, redeemToken } from "./AccountLinks.ts"
 import * as AccountMail from "./AccountMail.ts"
 import { denyAccessTokens } from "./Authentication.ts"
@@ -30,12 +31,30 @@ const mailLater = <R>(mail: Effect.Effect<void, { readonly _tag: string }, R>, w
     )
   )
 
-const revokeSessions = Effect.fn("Passwords.revokeSessions")(function* (userId: UserId, keep?: SessionId) {
-  const sessions = yield* SessionRepository
-  const revoked = yield* sessions.revokeAllOf(userId, { keep })
-  for (const familyId of revoked) yield* denyAccessTokens(familyId)
-  return revoked.length
-})
+/**
+ * Sets the password and revokes the account's sessions (but `keep`) as one unit of work holding the account, so no
+ * refresh or login racing it leaves a session begun under the old password alive; then denies their access tokens.
+ * `first` runs inside the same unit (a reset link is spent only if the password is set).
+ */
+const replacePassword = <E = never, R = never>(
+  userId: UserId,
+  passwordHash: string,
+  options: { readonly keep?: SessionId | undefined; readonly first?: Effect.Effect<void, E, R> | undefined }
+) =>
+  Effect.gen(function* () {
+    const repository = yield* IdentityRepository
+    const sessions = yield* SessionRepository
+    const transactions = yield* Transactions
+    const revoked = yield* transactions.forAccount(userId)(
+      Effect.gen(function* () {
+        if (options.first !== undefined) yield* options.first
+        yield* repository.setPassword(userId, passwordHash)
+        return yield* sessions.revokeAllOf(userId, { keep: options.keep })
+      })
+    )
+    for (const familyId of revoked) yield* denyAccessTokens(familyId)
+    return revoked.length
+  }).pipe(Effect.withSpan("Passwords.replacePassword"))
 
 const auditEverywhere = Effect.fn("Passwords.audit")(function* (
   userId: UserId,
@@ -78,8 +97,8 @@ export const changePassword = Effect.fn("Passwords.change")(function* (
     return yield* new WrongPassword()
   }
   yield* attempts.reset(key)
-  yield* repository.setPassword(user.id, yield* hasher.hash(Redacted.make(Redacted.value(input.next))))
-  const revoked = yield* revokeSessions(user.id, principal.sessionId)
+  const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(input.next)))
+  const revoked = yield* replacePassword(user.id, passwordHash, { keep: principal.sessionId })
   yield* auditEverywhere(user.id, "PASSWORD_CHANGED", { sessionsRevoked: revoked })
   yield* mailLater(
     Effect.gen(function* () {
@@ -116,9 +135,7 @@ export const resetPassword = Effect.fn("Passwords.reset")(function* (token: stri
   const attempts = yield* LoginAttempts
   const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(next)))
   const userId = yield* redeemToken("reset_password", token)
-  yield* repository.setPassword(userId, passwordHash)
-  yield* repository.markEmailVerified(userId)
-  const revoked = yield* revokeSessions(userId)
+  const revoked = yield* replacePassword(userId, passwordHash, { first: repository.markEmailVerified(userId) })
   yield* auditEverywhere(userId, "PASSWORD_RESET", { sessionsRevoked: revoked })
   const credentials = yield* repository.credentialsOf(userId)
   if (Option.isSome(credentials)) {

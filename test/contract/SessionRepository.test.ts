@@ -25,6 +25,8 @@ const issued = (tokenHash: Uint8Array, validFor: Duration.Duration = Duration.ho
   DateTime.now.pipe(Effect.map((now): IssuedToken => ({ tokenHash, expiresAt: DateTime.addDuration(now, validFor) })))
 const expired = (tokenHash: Uint8Array) => issued(tokenHash, Duration.minutes(-1))
 const INVALID = { _tag: "Invalid" } as const
+/** The password hash `owner` registers with, as a login would have verified it. */
+const ANY = { passwordHash: "x" }
 
 /** Presents `presented`, offering a fresh successor (or `next`). */
 const rotate = (presented: Uint8Array, next: Uint8Array = hash()) =>
@@ -61,7 +63,7 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
         const sessions = yield* SessionRepository
         const who = yield* owner
         const [t0, t1, t2] = [hash(), hash(), hash()]
-        yield* sessions.open(who, yield* issued(t0))
+        yield* sessions.open(who, yield* issued(t0), ANY)
         assert.deepStrictEqual(yield* rotate(t0, t1), { _tag: "Rotated", ...who })
         assert.deepStrictEqual(yield* rotate(t1, t2), { _tag: "Rotated", ...who })
       })
@@ -72,7 +74,7 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
         const sessions = yield* SessionRepository
         const who = yield* owner
         const [t0, t1, stolen] = [hash(), hash(), hash()]
-        yield* sessions.open(who, yield* issued(t0))
+        yield* sessions.open(who, yield* issued(t0), ANY)
         assert.strictEqual((yield* rotate(t0, t1))._tag, "Rotated")
         assert.deepStrictEqual(yield* rotate(t0, stolen), { _tag: "Reused", ...who })
         assert.deepStrictEqual(yield* rotate(t1), INVALID, "the successor is revoked with its family")
@@ -87,7 +89,7 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
         const who = yield* owner
         const [old, next] = [hash(), hash()]
         assert.deepStrictEqual(yield* rotate(hash()), INVALID)
-        yield* sessions.open(who, yield* expired(old))
+        yield* sessions.open(who, yield* expired(old), ANY)
         assert.deepStrictEqual(yield* rotate(old, next), INVALID)
         assert.deepStrictEqual(yield* rotate(old), INVALID, "an expired token presented twice is not reuse")
         assert.deepStrictEqual(yield* rotate(next), INVALID)
@@ -100,9 +102,9 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
         const who = yield* owner
         const other = anotherFamily(who)
         const [t0, t1, u0] = [hash(), hash(), hash()]
-        yield* sessions.open(who, yield* issued(t0))
+        yield* sessions.open(who, yield* issued(t0), ANY)
         yield* rotate(t0, t1)
-        yield* sessions.open(other, yield* issued(u0))
+        yield* sessions.open(other, yield* issued(u0), ANY)
         assert.deepStrictEqual(yield* sessions.revokeFamilyOf(t0), who, "a retired token still names its family")
         assert.deepStrictEqual(yield* rotate(t1), INVALID)
         assert.deepStrictEqual(yield* sessions.revokeFamilyOf(t1), who, "an already revoked family is still known")
@@ -111,12 +113,45 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
       })
     )
 
+    it.effect("a password change ends the families begun before it; a login that checked the old one opens none", () =>
+      Effect.gen(function* () {
+        const sessions = yield* SessionRepository
+        const identity = yield* IdentityRepository
+        const who = yield* owner
+        const [t0, u0, v0] = [hash(), hash(), hash()]
+        assert.isTrue(yield* sessions.open(who, yield* issued(t0), ANY))
+        yield* identity.setPassword(who.userId, "y")
+        assert.deepStrictEqual(yield* rotate(t0), INVALID, "begun under the old password")
+        assert.isFalse(yield* sessions.open(anotherFamily(who), yield* issued(u0), ANY), "verified the old password")
+        assert.deepStrictEqual(yield* rotate(u0), INVALID, "nothing was left open")
+        const fresh = anotherFamily(who)
+        assert.isTrue(yield* sessions.open(fresh, yield* issued(v0), { passwordHash: "y" }))
+        assert.deepStrictEqual(yield* rotate(v0), { _tag: "Rotated", ...fresh })
+      })
+    )
+
+    it.effect("a password change keeps the family it was told to keep (the changer's own session)", () =>
+      Effect.gen(function* () {
+        const sessions = yield* SessionRepository
+        const identity = yield* IdentityRepository
+        const who = yield* owner
+        const other = anotherFamily(who)
+        const [t0, u0] = [hash(), hash()]
+        yield* sessions.open(who, yield* issued(t0), ANY)
+        yield* sessions.open(other, yield* issued(u0), ANY)
+        yield* identity.setPassword(who.userId, "y")
+        assert.deepStrictEqual(yield* sessions.revokeAllOf(who.userId, { keep: who.familyId }), [other.familyId])
+        assert.deepStrictEqual(yield* rotate(t0), { _tag: "Rotated", ...who })
+        assert.deepStrictEqual(yield* rotate(u0), INVALID)
+      })
+    )
+
     it.effect("20 concurrent refreshes with one token: exactly one rotates, the family ends revoked", () =>
       Effect.gen(function* () {
         const sessions = yield* SessionRepository
         const who = yield* owner
         const t0 = hash()
-        yield* sessions.open(who, yield* issued(t0))
+        yield* sessions.open(who, yield* issued(t0), ANY)
         const successors = Array.from({ length: 20 }, hash)
         const outcomes = yield* Effect.forEach(successors, (next) => rotate(t0, next), { concurrency: "unbounded" })
         const count = (tag: string) => outcomes.filter((o) => o._tag === tag).length
@@ -129,7 +164,7 @@ const contract = (name: string, repositories: Layer.Layer<SessionRepository | Id
   })
 
 describe("SessionRepository", () => {
-  contract("memory", Layer.mergeAll(MemorySessionRepository.layer, MemoryIdentityRepository.layer))
+  contract("memory", MemorySessionRepository.layer.pipe(Layer.provideMerge(MemoryIdentityRepository.layer)))
   contract(
     "postgres",
     Layer.mergeAll(PgSessionRepository.layer, PgIdentityRepository.layer).pipe(

@@ -38,13 +38,8 @@ export const verifyFromMail = (email: string) =>
     yield* verifyEmail(tokenIn(mail))
   })
 
-export const MemoryIdentity = Layer.mergeAll(
-  MemoryAccountTokenRepository.layer,
-  TestMail,
-  MemoryIdentityRepository.layer,
-  MemorySessionRepository.layer,
-  MemoryTransactions.layer,
-  MemoryAuditLog.layer,
+/** What the identity use cases need besides their stores: lockout, revocation cache, fast scrypt, access tokens. */
+export const IdentityServices = Layer.mergeAll(
   MemoryLoginAttempts.layer(defaultLockout),
   MemoryRevokedSessions.layer,
   ScryptPasswordHasher.layer({ log2N: 10, r: 8, p: 1 }),
@@ -54,4 +49,14 @@ export const MemoryIdentity = Layer.mergeAll(
     audience: "tradeport-api",
     ttl: Duration.minutes(15)
   })
+)
+
+export const MemoryIdentity = Layer.mergeAll(
+  MemoryAccountTokenRepository.layer,
+  TestMail,
+  // One identity store, shared with the session store (which checks a new session's password against it).
+  MemorySessionRepository.layer.pipe(Layer.provideMerge(MemoryIdentityRepository.layer)),
+  MemoryTransactions.layer,
+  MemoryAuditLog.layer,
+  IdentityServices
 )

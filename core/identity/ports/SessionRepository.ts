@@ -2,6 +2,10 @@
  * Port: refresh-token sessions. Only SHA-256 hashes of refresh tokens are stored. A login opens a family; `rotate`
  * atomically retires the presented token and stores its successor — or, when the presented token was already
  * used, revokes the whole family (reuse detection) and says so.
+ *
+ * A password change ends the sessions begun under the old password, and no race brings one back: `open` refuses
+ * when the password is no longer the one the login verified, and a family begun before the account's password
+ * last changed never rotates again. Adapters serialise both against a password change (Transactions.forAccount).
  */
 import { Context, type DateTime, type Effect } from "effect"
 import type { OrgId, UserId } from "../../shared/Ids.ts"
@@ -25,11 +29,21 @@ export type RotateOutcome =
   | { readonly _tag: "Invalid" }
 
 export interface SessionRepositoryShape {
-  readonly open: (owner: SessionOwner, first: IssuedToken) => Effect.Effect<void, PersistenceError>
+  /**
+   * Opens a family, unless the account's password hash is no longer `verified.passwordHash` (changed since the login
+   * checked it): false then, and nothing stays open.
+   */
+  readonly open: (
+    owner: SessionOwner,
+    first: IssuedToken,
+    verified: { readonly passwordHash: string }
+  ) => Effect.Effect<boolean, PersistenceError>
+  /** Invalid (and the family revoked) when the family began before the account's password last changed. */
   readonly rotate: (presentedHash: Uint8Array, next: IssuedToken) => Effect.Effect<RotateOutcome, PersistenceError>
   /**
    * Revokes every live session of the user (in one organisation, when given), except `keep`; returns the families
-   * revoked, so their access tokens can be denied too. Password change and reset, member removal.
+   * revoked, so their access tokens can be denied too. Password change and reset, member removal. The kept family
+   * carries on under the account's current password (called after a change, it survives the change).
    */
   readonly revokeAllOf: (
     userId: UserId,
