@@ -50,6 +50,20 @@ const securityHeaders = (
   return HttpServerResponse.setHeaders(response, headers)
 }
 
+/**
+ * Every 401 names its scheme (RFC 9110 §15.5.2, RFC 6750 §3): a bearer token, and when one was presented and
+ * refused, that it was the token (`invalid_token`) — never why (expired, revoked, forged): that stays in the log.
+ */
+const final401 = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) => {
+  if (response.status !== 401) return response
+  const presented = /^bearer\s/i.test(request.headers["authorization"] ?? "")
+  return HttpServerResponse.setHeader(
+    response,
+    "www-authenticate",
+    presented ? 'Bearer realm="tradeport", error="invalid_token"' : 'Bearer realm="tradeport"'
+  )
+}
+
 const rateLimitHeaders = (decision: Decision) => ({
   "ratelimit-limit": String(decision.limit),
   "ratelimit-remaining": String(decision.remaining),
@@ -156,7 +170,8 @@ export const layer = (options: MiddlewareOptions) =>
           const withLimits = Option.isSome(decision)
             ? HttpServerResponse.setHeaders(rendered, rateLimitHeaders(decision.value))
             : rendered
-          const final = HttpServerResponse.setHeader(securityHeaders(request, withLimits), "x-request-id", requestId)
+          const challenged = final401(request, withLimits)
+          const final = HttpServerResponse.setHeader(securityHeaders(request, challenged), "x-request-id", requestId)
           const seconds = (performance.now() - started) / 1000
           const metrics = metricsFor(request.method, final.status)
           yield* Metric.update(metrics.requests, 1)

@@ -83,6 +83,22 @@ describe("HTTP app", () => {
       })
     )
 
+    it.effect(
+      "a 401 names its scheme (WWW-Authenticate: Bearer), and says invalid_token only when one was presented",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* HttpClient.HttpClient
+          const anonymous = yield* client.get("/api/v1/me")
+          assert.strictEqual(anonymous.status, 401)
+          assert.strictEqual(anonymous.headers["www-authenticate"], 'Bearer realm="tradeport"')
+          const forged = yield* client.execute(
+            HttpClientRequest.get("/api/v1/me").pipe(HttpClientRequest.bearerToken("not.a.token"))
+          )
+          assert.strictEqual(forged.status, 401)
+          assert.strictEqual(forged.headers["www-authenticate"], 'Bearer realm="tradeport", error="invalid_token"')
+        })
+    )
+
     it.effect("a body without a Content-Type is refused with 415, not guessed to be JSON", () =>
       Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
