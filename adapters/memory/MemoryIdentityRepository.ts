@@ -97,7 +97,7 @@ export const layer = Layer.effect(
                 users: new Map(s.users).set(user.email, {
                   user,
                   passwordHash: registration.passwordHash,
-                  verified: false
+                  verified: true
                 }),
                 memberships: [...s.memberships, stored]
               }

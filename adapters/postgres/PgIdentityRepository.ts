@@ -77,7 +77,9 @@ export const layer = Layer.effect(
         )(
           Effect.gen(function* () {
             yield* sql`INSERT INTO organizations (id, name) VALUES (${organization.id}, ${organization.name})`
-            yield* sql`INSERT INTO users (id, email, password_hash) VALUES (${user.id}, ${user.email}, ${registration.passwordHash})`
+            yield* sql`
+              INSERT INTO users (id, email, password_hash, email_verified_at)
+              VALUES (${user.id}, ${user.email}, ${registration.passwordHash}, now())`
             yield* sql`INSERT INTO memberships (organization_id, user_id, role) VALUES (${organization.id}, ${user.id}, 'owner')`
           })
         ).pipe(

@@ -272,11 +272,6 @@ const showLogin = () => {
     async (data) => {
       const email = String(data.get("email") ?? "")
       const response = await postJson("/api/v1/auth/session", { email, password: data.get("password") })
-      if (response.status === 403) {
-        say("Confirm your email address first: follow the link we sent you.", "error")
-        main.append(resendCard(email))
-        return
-      }
       if (!response.ok)
         return say(response.status === 401 ? "Email or password is incorrect." : await problemOf(response), "error")
       rememberSession(await response.json())

@@ -100,10 +100,10 @@ export class AuthGroup extends HttpApiGroup.make("auth")
     HttpApiEndpoint.post("login", "/api/v1/auth/login", {
       payload: LoginPayload,
       success: TokenPair,
-      error: [Unauthorized, Forbidden, ServiceUnavailable]
+      error: [Unauthorized, ServiceUnavailable]
     }).annotate(
       OpenApi.Description,
-      "Exchange email and password for an access token (15 min) and a refresh token. Wrong credentials and locked accounts get the same 401; the right password for an unconfirmed address is 403 email_not_verified."
+      "Exchange email and password for an access token (15 min) and a refresh token. Wrong credentials, locked accounts and addresses without a confirmed account (a sign-up whose link was not followed) all get the same 401."
     ),
     HttpApiEndpoint.post("refresh", "/api/v1/auth/refresh", {
       payload: RefreshPayload,

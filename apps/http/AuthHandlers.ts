@@ -73,7 +73,6 @@ export const AuthHandlers = HttpApiBuilder.group(Api, "auth", (handlers) =>
         Effect.map(toTokenPair),
         Effect.catchTags({
           InvalidCredentials: problems.InvalidCredentials,
-          EmailNotVerified: problems.EmailNotVerified,
           PersistenceError: problems.PersistenceError,
           CacheError: problems.CacheError
         })

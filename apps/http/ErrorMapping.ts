@@ -229,13 +229,6 @@ export const problems = {
     Effect.fail(new Conflict({ code: "email_taken", detail: "An account with this email already exists." })),
   InvalidCredentials: () =>
     Effect.fail(new Unauthorized({ code: "invalid_credentials", detail: "Email or password is incorrect." })),
-  EmailNotVerified: () =>
-    Effect.fail(
-      new Forbidden({
-        code: "email_not_verified",
-        detail: "Confirm your email address first: follow the link we sent you (or ask for a new one)."
-      })
-    ),
   WrongPassword: () =>
     Effect.fail(new Forbidden({ code: "wrong_password", detail: "The current password is incorrect." })),
   InvalidAccountToken: () =>

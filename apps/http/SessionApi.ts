@@ -9,7 +9,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/ht
 import { Role } from "../../core/identity/Identity.ts"
 import { LoginPayload } from "./AuthApi.ts"
 import { OrgId } from "../../core/shared/Ids.ts"
-import { Forbidden, ServiceUnavailable, Unauthorized } from "./Problems.ts"
+import { ServiceUnavailable, Unauthorized } from "./Problems.ts"
 
 export class BrowserSession extends Schema.Class<BrowserSession>("BrowserSession")({
   accessToken: Schema.String,
@@ -25,7 +25,7 @@ export class SessionGroup extends HttpApiGroup.make("session")
     HttpApiEndpoint.post("start", "/api/v1/auth/session", {
       payload: LoginPayload,
       success: BrowserSession,
-      error: [Unauthorized, Forbidden, ServiceUnavailable]
+      error: [Unauthorized, ServiceUnavailable]
     }).annotate(
       OpenApi.Description,
       "Console login: the access token in the body, the refresh token in the HttpOnly `tp_session` cookie."

@@ -54,7 +54,6 @@ export const SessionHandlers = HttpApiBuilder.group(Api, "session", (handlers) =
         Effect.flatMap(withCookie),
         Effect.catchTags({
           InvalidCredentials: problems.InvalidCredentials,
-          EmailNotVerified: problems.EmailNotVerified,
           PersistenceError: problems.PersistenceError,
           CacheError: problems.CacheError
         })

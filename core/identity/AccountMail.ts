@@ -13,14 +13,18 @@ export const verification = (to: string, link: string): Mail => ({
   text: `Welcome to Tradeport.\n\nConfirm this address to finish creating your account:\n\n${link}\n\nThe link works once and expires in 24 hours. If you did not sign up, ignore this message: no account will be usable without it.\n${SIGNATURE}`
 })
 
-/** Someone signed up with an address that already has an account: the owner of the address learns it, nobody else. */
-export const alreadyRegistered = (to: string, links: PublicLinksShape, verifyLink: string | undefined): Mail => ({
+/**
+ * Someone signed up with an address that already has an account: the owner of the address learns it, nobody else.
+ * An account that was never confirmed may carry a password someone else chose, so it is offered a new password (a
+ * reset link), never a link that would confirm it as it is.
+ */
+export const alreadyRegistered = (to: string, links: PublicLinksShape, resetLink: string | undefined): Mail => ({
   to,
   subject: "You already have a Tradeport account",
   text: `Someone (probably you) tried to sign up for Tradeport with this address, which already has an account. Nothing was changed.\n\n${
-    verifyLink === undefined
+    resetLink === undefined
       ? `Log in: ${links.login}\n\nForgot your password? Reset it: ${links.forgotPassword}`
-      : `Your address is not confirmed yet. Confirm it to start using your account:\n\n${verifyLink}\n\nThe link works once and expires in 24 hours.`
+      : `The account was never confirmed. To use it, choose a new password here (this also confirms your address):\n\n${resetLink}\n\nThe link works once and expires in 30 minutes.`
   }\n\nIf this was not you, you can ignore this message.\n${SIGNATURE}`
 })
 

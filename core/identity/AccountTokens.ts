@@ -1,15 +1,20 @@
 /**
- * One-time account tokens (email verification, password reset): `<selector>.<verifier>`, two random values. The
+ * One-time account tokens (a sign-up's confirmation, password reset): `<selector>.<verifier>`, two random values. The
  * selector finds the stored row; only the verifier's SHA-256 is stored, and it is compared in constant time. A token
  * is single use (the store's markUsed is a conditional write) and expires.
  */
 import { Duration, Schema } from "effect"
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 
-export const TokenPurpose = Schema.Literals(["verify_email", "reset_password"])
+/**
+ * `sign_up` confirms a pending sign-up (the account is created only then); `reset_password` sets a new password.
+ * `verify_email` confirmed an account created at sign-up: no longer issued, and no longer honoured.
+ */
+export const TokenPurpose = Schema.Literals(["sign_up", "verify_email", "reset_password"])
 export type TokenPurpose = typeof TokenPurpose.Type
 
 export const TOKEN_TTL: Readonly<Record<TokenPurpose, Duration.Duration>> = {
+  sign_up: Duration.hours(24),
   verify_email: Duration.hours(24),
   reset_password: Duration.minutes(30)
 }

@@ -8,14 +8,15 @@
  * - Logout revokes the family; it always succeeds, so it cannot be used to probe tokens.
  * - Both revocations also deny the family's session id to access tokens at once (RevokedSessions, for one
  *   access-token lifetime), so the tokens already handed out stop working before they expire.
- * - An account whose address was never confirmed cannot log in (EmailNotVerified, told only after the right password).
+ * - An account whose address was never confirmed cannot log in, and is told exactly what a wrong password is told
+ *   (InvalidCredentials): a login must not say which addresses have accounts, or were just signed up.
  * - Authenticate: a verified access token whose session is not revoked, with the role the member has now.
  */
 import { DateTime, Effect, Option, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
 import { AuditLog } from "../audit/ports/AuditLog.ts"
 import type { OrgId, UserId } from "../shared/Ids.ts"
-import { type Email, EmailNotVerified, InvalidCredentials, InvalidRefreshToken } from "./Identity.ts"
+import { type Email, InvalidCredentials, InvalidRefreshToken } from "./Identity.ts"
 import { lockoutKey } from "./Lockout.ts"
 import { AccessTokens, InvalidAccessToken } from "./ports/AccessTokens.ts"
 import { IdentityRepository } from "./ports/IdentityRepository.ts"
@@ -82,7 +83,8 @@ export const login = Effect.fn("Authentication.login")(function* (input: LoginIn
   const passwordMatches = yield* hasher.verify(input.password, stored)
   if (!attempt.allowed) return yield* new InvalidCredentials()
 
-  if (Option.isNone(credentials) || !passwordMatches) {
+  // An unconfirmed account is a failed login like any other (counted, audited, the same answer).
+  if (Option.isNone(credentials) || !passwordMatches || !credentials.value.verified) {
     const { locked } = yield* attempts.fail(key, attempt.attempt)
     // Audited off the response path: the answer's timing must not depend on whether the account exists.
     yield* Effect.forkDetach(
@@ -93,8 +95,6 @@ export const login = Effect.fn("Authentication.login")(function* (input: LoginIn
 
   const { user } = credentials.value
   yield* attempts.reset(key)
-  // Only someone who knows the password learns that the address is unconfirmed.
-  if (!credentials.value.verified) return yield* new EmailNotVerified()
   const memberships = yield* repository.membershipsOf(user.id)
   const membership =
     input.organizationId === undefined

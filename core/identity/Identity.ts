@@ -84,12 +84,6 @@ export class WeakPassword extends Schema.TaggedError<WeakPassword>()("WeakPasswo
 
 export class EmailTaken extends Schema.TaggedError<EmailTaken>()("EmailTaken", {}) {}
 
-/**
- * The password was right but the address was never confirmed. Told only to someone who knows the password, so it
- * says nothing about which addresses have accounts.
- */
-export class EmailNotVerified extends Schema.TaggedError<EmailNotVerified>()("EmailNotVerified", {}) {}
-
 /** A password change whose current password is wrong (or whose account is locked by failed attempts). */
 export class WrongPassword extends Schema.TaggedError<WrongPassword>()("WrongPassword", {}) {}
 

@@ -71,14 +71,14 @@ describe("account lifecycle in Chromium", () => {
             await page.screenshot({ path: `${SHOTS}/signup-check-email.png`, fullPage: true })
           })
 
-          // Not confirmed yet: logging in says so.
+          // Not confirmed yet: there is no account, and logging in says only what a wrong password would.
           const welcome = yield* nextMail(email, /Confirm your email/)
           yield* step(async () => {
             await page.goto(`${base}/console`)
             await page.getByLabel("Email").fill(email)
             await page.getByLabel("Password").fill("correct horse battery staple")
             await page.getByRole("button", { name: "Log in" }).click()
-            await page.getByText("Confirm your email address first").waitFor()
+            await page.getByText("Email or password is incorrect.").waitFor()
           })
 
           // Follow the emailed link: confirmed, the token gone from the address bar, then log in.

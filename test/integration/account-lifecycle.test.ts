@@ -71,23 +71,98 @@ describe("account lifecycle with email", () => {
         )
         const { sql } = yield* AdminDatabase
         const orgs = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM organizations WHERE name = 'Lifecycle Co'`
-        assert.strictEqual(orgs[0]?.n, 2, "one organisation per new address, none for the known one")
+        assert.strictEqual(orgs[0]?.n, 1, "the confirmed sign-up's; none for the known one, none before a link")
       })
     )
 
-    it.effect("an unverified account cannot log in; the link verifies it once; an expired link does nothing", () =>
+    it.effect(
+      "sign-up then login tells nothing: no account before the link, and the right password is a plain 401",
+      () =>
+        Effect.gen(function* () {
+          const email = "probe@victim.example"
+          yield* verifiedOwner("exists@victim.example")
+          // The probe: sign up with P, then log in with P. A new address and a known one must answer alike.
+          assert.strictEqual((yield* register(email)).status, 202)
+          assert.strictEqual((yield* register("exists@victim.example", "another long passphrase")).status, 202)
+          assert.strictEqual(
+            yield* codeOf("POST", "/api/v1/auth/login", { email, password: PASSWORD }),
+            "401 invalid_credentials"
+          )
+          assert.strictEqual(
+            yield* codeOf("POST", "/api/v1/auth/login", {
+              email: "exists@victim.example",
+              password: "another long passphrase"
+            }),
+            "401 invalid_credentials"
+          )
+          const { sql } = yield* AdminDatabase
+          const users = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE email = ${email}`
+          assert.strictEqual(users[0]?.n, 0, "a sign-up creates no account until its address is confirmed")
+        })
+    )
+
+    it.effect("pre-creation takeover: a stranger's sign-up never gives them the owner's account", () =>
+      Effect.gen(function* () {
+        const email = "victim@shop.example"
+        const attacker = "the attacker's passphrase"
+        assert.strictEqual((yield* register(email, attacker)).status, 202)
+        yield* nextMail(email, /Confirm your email/)
+        // The owner signs up later with their own password and follows whatever link they are sent.
+        assert.strictEqual((yield* register(email, PASSWORD)).status, 202)
+        const mail = yield* nextMail(email, /Confirm your email|already have a Tradeport account/)
+        assert.strictEqual((yield* call("POST", "/api/v1/auth/verify", { body: { token: tokenIn(mail) } })).status, 204)
+        assert.strictEqual(
+          yield* codeOf("POST", "/api/v1/auth/login", { email, password: attacker }),
+          "401 invalid_credentials"
+        )
+        assert.strictEqual(yield* status("POST", "/api/v1/auth/login", { body: { email, password: PASSWORD } }), 200)
+      })
+    )
+
+    it.effect("an unconfirmed account from before is offered a new password, never a plain confirmation", () =>
+      Effect.gen(function* () {
+        // As the old sign-up left it: an unconfirmed owner whose password someone else may have chosen.
+        const email = "legacy@shop.example"
+        const attacker = "the attacker's passphrase"
+        assert.strictEqual((yield* register("legacy-seed@shop.example", attacker)).status, 202)
+        yield* call("POST", "/api/v1/auth/verify", {
+          body: { token: tokenIn(yield* nextMail("legacy-seed@shop.example", /Confirm your email/)) }
+        })
+        const { sql } = yield* AdminDatabase
+        yield* sql`UPDATE users SET email = ${email}, email_verified_at = NULL WHERE email = 'legacy-seed@shop.example'`
+        assert.strictEqual(
+          yield* codeOf("POST", "/api/v1/auth/login", { email, password: attacker }),
+          "401 invalid_credentials"
+        )
+        assert.strictEqual((yield* register(email, PASSWORD)).status, 202)
+        const told = yield* nextMail(email, /already have a Tradeport account/)
+        assert.include(told.text, "/console/reset-password#token=")
+        assert.notInclude(told.text, "/console/verify#token=")
+        const token = tokenIn(told)
+        assert.strictEqual(yield* codeOf("POST", "/api/v1/auth/verify", { token }), "422 invalid_token")
+        assert.strictEqual(
+          yield* status("POST", "/api/v1/auth/password/reset", {
+            body: { token, password: "the owner's new passphrase" }
+          }),
+          204
+        )
+        assert.strictEqual(yield* status("POST", "/api/v1/auth/login", { body: { email, password: attacker } }), 401)
+        assert.strictEqual(
+          yield* status("POST", "/api/v1/auth/login", { body: { email, password: "the owner's new passphrase" } }),
+          200
+        )
+      })
+    )
+
+    it.effect("an unconfirmed sign-up cannot log in; the link confirms it once; an expired link does nothing", () =>
       Effect.gen(function* () {
         const email = "unverified@example.com"
         yield* register(email)
         const first = tokenIn(yield* nextMail(email, /Confirm your email/))
         assert.strictEqual(
           yield* codeOf("POST", "/api/v1/auth/login", { email, password: PASSWORD }),
-          "403 email_not_verified"
-        )
-        assert.strictEqual(
-          yield* codeOf("POST", "/api/v1/auth/login", { email, password: "a wrong passphrase" }),
           "401 invalid_credentials",
-          "only the right password learns that the address is unconfirmed"
+          "no account yet: the right password is told what a wrong one is"
         )
         // Resend: a new link, and the older one stops working.
         assert.strictEqual(yield* status("POST", "/api/v1/auth/verify/resend", { body: { email } }), 202)
@@ -173,7 +248,9 @@ describe("account lifecycle with email", () => {
             yield* codeOf("POST", "/api/v1/auth/password/reset", { token: late, password: "the latest passphrase" }),
             "422 invalid_token"
           )
-          const audit = yield* sql<{ action: string }>`SELECT action FROM audit_log WHERE action = 'PASSWORD_RESET'`
+          const audit = yield* sql<{ action: string }>`
+            SELECT action FROM audit_log
+            WHERE action = 'PASSWORD_RESET' AND target = (SELECT id::text FROM users WHERE email = ${email})`
           assert.strictEqual(audit.length, 1)
         })
     )

@@ -38,7 +38,7 @@ describe("account lifecycle (TestClock)", () => {
       yield* register(input("b@example.com"))
       const a = tokenIn(yield* nextMail("a@example.com", /Confirm your email/))
       const b = tokenIn(yield* nextMail("b@example.com", /Confirm your email/))
-      assert.strictEqual(yield* tagOf(login("a@example.com")), "EmailNotVerified")
+      assert.strictEqual(yield* tagOf(login("a@example.com")), "InvalidCredentials", "no account until the link")
       yield* TestClock.adjust(Duration.seconds(24 * 3600 - 1))
       assert.strictEqual(yield* tagOf(verifyEmail(a)), "ok")
       assert.strictEqual(yield* tagOf(verifyEmail(a)), "InvalidAccountToken", "single use")

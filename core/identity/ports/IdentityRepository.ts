@@ -27,7 +27,7 @@ export interface Credentials {
   readonly verified: boolean
 }
 
-/** A registration creates an unverified owner: they log in once they follow the emailed link. */
+/** A registration creates a confirmed owner: it runs only once the sign-up's emailed link was followed. */
 export interface OwnerRegistration {
   readonly organizationId: OrgId
   readonly userId: UserId
