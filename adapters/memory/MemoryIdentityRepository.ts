@@ -67,11 +67,20 @@ export const layer = Layer.effect(
         return [logged, next] as const
       }).pipe(Effect.flatten)
     const byId = (s: State, userId: string) => [...s.users.values()].find((c) => c.user.id === userId)
+    /** Changes a user; inside a unit of work that fails, the user is put back as they were. */
     const updateUser = (userId: string, change: (c: Credentials) => Credentials) =>
-      Ref.update(state, (s) => {
+      Ref.modify(state, (s) => {
         const found = byId(s, userId)
-        return found === undefined ? s : { ...s, users: new Map(s.users).set(found.user.email, change(found)) }
-      })
+        return found === undefined
+          ? [undefined, s]
+          : [found, { ...s, users: new Map(s.users).set(found.user.email, change(found)) }]
+      }).pipe(
+        Effect.flatMap((before) =>
+          before === undefined
+            ? Effect.void
+            : onRollback(Ref.update(state, (s) => ({ ...s, users: new Map(s.users).set(before.user.email, before) })))
+        )
+      )
     const without = <V>(map: ReadonlyMap<string, V>, key: string) => {
       const copy = new Map(map)
       copy.delete(key)

@@ -59,11 +59,3 @@ export const spendToken = Effect.fn("AccountLinks.spend")(function* (token: Stor
 /** The user a claimed token is for; a sign-up's token (no user yet) is not valid where a user's is expected. */
 export const userOf = (token: StoredAccountToken) =>
   token.subject._tag === "User" ? Effect.succeed(token.subject.userId) : Effect.fail(new InvalidAccountToken())
-
-/** The user a token is for, once: unknown, mismatched, expired, used, other-purpose tokens are InvalidAccountToken. */
-export const redeemToken = Effect.fn("AccountLinks.redeem")(function* (purpose: TokenPurpose, presented: string) {
-  const token = yield* claimToken(purpose, presented)
-  const userId = yield* userOf(token)
-  yield* spendToken(token)
-  return userId
-})

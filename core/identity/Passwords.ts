@@ -11,7 +11,7 @@ import { Mailer } from "../notifications/ports/Mailer.ts"
 import type { UserId } from "../shared/Ids.ts"
 import { PublicLinks } from "../shared/ports/PublicLinks.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
-import { issueToken, redeemToken } from "./AccountLinks.ts"
+import { claimToken, issueToken, spendToken, userOf } from "./AccountLinks.ts"
 import * as AccountMail from "./AccountMail.ts"
 import { denyAccessTokens } from "./Authentication.ts"
 import { type Email, type Password, WrongPassword } from "./Identity.ts"
@@ -126,7 +126,10 @@ export const requestReset = Effect.fn("Passwords.requestReset")(function* (email
   )
 })
 
-/** Redeems a reset link: the new password is set, every session ends, the address counts as confirmed. */
+/**
+ * Redeems a reset link: in one unit of work the link is spent, the new password set and every session ended; the
+ * address counts as confirmed.
+ */
 export const resetPassword = Effect.fn("Passwords.reset")(function* (token: string, next: Redacted.Redacted<Password>) {
   // The policy first: a refused password does not use up the link.
   yield* checkPassword(next)
@@ -134,8 +137,12 @@ export const resetPassword = Effect.fn("Passwords.reset")(function* (token: stri
   const hasher = yield* PasswordHasher
   const attempts = yield* LoginAttempts
   const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(next)))
-  const userId = yield* redeemToken("reset_password", token)
-  const revoked = yield* replacePassword(userId, passwordHash, { first: repository.markEmailVerified(userId) })
+  const claimed = yield* claimToken("reset_password", token)
+  const userId = yield* userOf(claimed)
+  // The link is spent in the same unit of work as the new password: if that fails, the link still works.
+  const revoked = yield* replacePassword(userId, passwordHash, {
+    first: Effect.andThen(spendToken(claimed), repository.markEmailVerified(userId))
+  })
   yield* auditEverywhere(userId, "PASSWORD_RESET", { sessionsRevoked: revoked })
   const credentials = yield* repository.credentialsOf(userId)
   if (Option.isSome(credentials)) {

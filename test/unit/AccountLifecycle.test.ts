@@ -4,13 +4,15 @@
  * admins' connection alerts (owners and admins, one email each; members none).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Redacted } from "effect"
+import { Duration, Effect, Exit, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import * as Authentication from "../../core/identity/Authentication.ts"
 import { Email, OrganizationName, Password } from "../../core/identity/Identity.ts"
 import * as Members from "../../core/identity/Members.ts"
 import * as Passwords from "../../core/identity/Passwords.ts"
+import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
 import { Principal, SessionId } from "../../core/identity/Principal.ts"
+import { PersistenceError } from "../../core/shared/errors.ts"
 import { register, verifyEmail } from "../../core/identity/Registration.ts"
 import { emailAdmins } from "../../core/notifications/AdminAlerts.ts"
 import { nextMail, TestMailbox, tokenIn } from "../support/Mail.ts"
@@ -90,6 +92,32 @@ describe("account lifecycle (TestClock)", () => {
       yield* Passwords.requestReset(Email.make("r@example.com"))
       yield* nextMail("r@example.com", /Reset your/)
       assert.strictEqual((yield* TestMailbox).messages("ghost@example.com").length, 0)
+    }).pipe(Effect.provide(MemoryIdentity))
+  )
+
+  it.effect("a reset whose new password cannot be stored leaves the link usable (redeem and set are one unit)", () =>
+    Effect.gen(function* () {
+      yield* signUpVerified(input("atomic@example.com"))
+      yield* Passwords.requestReset(Email.make("atomic@example.com"))
+      const token = tokenIn(yield* nextMail("atomic@example.com", /Reset your/))
+      const next = Redacted.make(Password.make("a brand new passphrase"))
+      const failing = Layer.effect(
+        IdentityRepository,
+        Effect.gen(function* () {
+          const real = yield* IdentityRepository
+          return IdentityRepository.of({
+            ...real,
+            setPassword: () =>
+              Effect.fail(new PersistenceError({ operation: "IdentityRepository.setPassword", reason: "Unavailable" }))
+          })
+        })
+      )
+      assert.strictEqual(
+        yield* tagOf(Passwords.resetPassword(token, next).pipe(Effect.provide(failing))),
+        "PersistenceError"
+      )
+      assert.strictEqual(yield* tagOf(Passwords.resetPassword(token, next)), "ok", "the link was not spent")
+      assert.strictEqual(yield* tagOf(login("atomic@example.com", "a brand new passphrase")), "ok")
     }).pipe(Effect.provide(MemoryIdentity))
   )
 
