@@ -8,7 +8,7 @@ import * as Passwords from "../../core/identity/Passwords.ts"
 import * as Registration from "../../core/identity/Registration.ts"
 import { Api } from "./Api.ts"
 import { Accepted, Me, TokenPair } from "./AuthApi.ts"
-import { problems } from "./ErrorMapping.ts"
+import { problems, storageProblems } from "./ErrorMapping.ts"
 
 const toTokenPair = (pair: Effect.Success<ReturnType<typeof Authentication.login>>) =>
   new TokenPair({
@@ -59,8 +59,7 @@ export const AuthHandlers = HttpApiBuilder.group(Api, "auth", (handlers) =>
         Effect.catchTags({
           WeakPassword: problems.WeakPassword,
           InvalidAccountToken: problems.InvalidAccountToken,
-          PersistenceError: problems.PersistenceError,
-          CacheError: problems.CacheError
+          ...storageProblems
         })
       )
     )
@@ -73,8 +72,7 @@ export const AuthHandlers = HttpApiBuilder.group(Api, "auth", (handlers) =>
         Effect.map(toTokenPair),
         Effect.catchTags({
           InvalidCredentials: problems.InvalidCredentials,
-          PersistenceError: problems.PersistenceError,
-          CacheError: problems.CacheError
+          ...storageProblems
         })
       )
     )
@@ -107,8 +105,7 @@ export const MeHandlers = HttpApiBuilder.group(Api, "me", (handlers) =>
         Effect.catchTags({
           WeakPassword: problems.WeakPassword,
           WrongPassword: problems.WrongPassword,
-          PersistenceError: problems.PersistenceError,
-          CacheError: problems.CacheError
+          ...storageProblems
         })
       )
     )

@@ -364,3 +364,9 @@ export const FailureAnswersLive = Layer.succeed(
     }
   })
 )
+
+/** Storage that failed (the database or Redis): the same answer from every handler. */
+export const storageProblems = {
+  PersistenceError: problems.PersistenceError,
+  CacheError: problems.CacheError
+} as const

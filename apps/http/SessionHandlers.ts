@@ -6,7 +6,7 @@ import * as Authentication from "../../core/identity/Authentication.ts"
 import { REFRESH_TOKEN_TTL } from "../../core/identity/Sessions.ts"
 import { PublicBaseUrl } from "../shared/Environment.ts"
 import { Api } from "./Api.ts"
-import { problems } from "./ErrorMapping.ts"
+import { problems, storageProblems } from "./ErrorMapping.ts"
 import { BrowserSession } from "./SessionApi.ts"
 
 const COOKIE = "tp_session"
@@ -54,8 +54,7 @@ export const SessionHandlers = HttpApiBuilder.group(Api, "session", (handlers) =
         Effect.flatMap(withCookie),
         Effect.catchTags({
           InvalidCredentials: problems.InvalidCredentials,
-          PersistenceError: problems.PersistenceError,
-          CacheError: problems.CacheError
+          ...storageProblems
         })
       )
     )
