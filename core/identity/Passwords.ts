@@ -13,6 +13,7 @@ import { PublicLinks } from "../shared/ports/PublicLinks.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { claimToken, issueToken, spendToken, userOf } from "./AccountLinks.ts"
 import * as AccountMail from "./AccountMail.ts"
+import { withinMailBudget } from "./AccountMailBudget.ts"
 import { denyAccessTokens } from "./Authentication.ts"
 import { type Email, type Password, WrongPassword } from "./Identity.ts"
 import { lockoutKey } from "./Lockout.ts"
@@ -114,6 +115,8 @@ export const changePassword = Effect.fn("Passwords.change")(function* (
  */
 export const requestReset = Effect.fn("Passwords.requestReset")(function* (email: Email) {
   const repository = yield* IdentityRepository
+  // At most a few links an hour to one address (counted for every address, so it says nothing either).
+  if (!(yield* withinMailBudget("reset", email))) return
   yield* mailLater(
     Effect.gen(function* () {
       const found = yield* repository.findCredentials(email)

@@ -10,6 +10,7 @@
  *   stranger who signs up with someone's address never holds an account there, and a login for an address without a
  *   confirmed account is just a wrong password.
  * - `resendVerification` answers the same for every address.
+ * Confirmation emails to one address are budgeted (AccountMailBudget): past it, nothing is sent and nothing is said.
  * The password must meet the PasswordPolicy, is hashed before anything is stored and never leaves in clear.
  */
 import { Effect, Option, Redacted } from "effect"
@@ -21,6 +22,7 @@ import { PublicLinks } from "../shared/ports/PublicLinks.ts"
 import { Transactions } from "../shared/ports/Transactions.ts"
 import { claimToken, issueSignUp, issueToken, spendToken } from "./AccountLinks.ts"
 import * as AccountMail from "./AccountMail.ts"
+import { withinMailBudget } from "./AccountMailBudget.ts"
 import { InvalidAccountToken } from "./AccountTokens.ts"
 import type { Email, OrganizationName, Password } from "./Identity.ts"
 import { checkPassword } from "./PasswordPolicy.ts"
@@ -55,6 +57,8 @@ export const register = Effect.fn("Registration.register")(function* (input: Reg
   const hasher = yield* PasswordHasher
   const repository = yield* IdentityRepository
   const passwordHash = yield* hasher.hash(Redacted.make(Redacted.value(input.password)))
+  // Counted for every address before looking it up: over budget, nothing is sent, and the answer is the same.
+  if (!(yield* withinMailBudget("confirm", input.email))) return
   const existing = yield* repository.findCredentials(input.email)
   if (Option.isSome(existing)) return yield* tellExisting(existing.value)
   yield* sendSignUpLink({ email: input.email, organizationName: input.organizationName, passwordHash })
@@ -100,6 +104,7 @@ export const verifyEmail = Effect.fn("Registration.verifyEmail")(function* (toke
 export const resendVerification = Effect.fn("Registration.resendVerification")(function* (email: Email) {
   const repository = yield* IdentityRepository
   const tokens = yield* AccountTokenRepository
+  if (!(yield* withinMailBudget("confirm", email))) return
   yield* Effect.forkDetach(
     Effect.gen(function* () {
       const found = yield* repository.findCredentials(email)

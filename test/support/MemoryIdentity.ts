@@ -6,6 +6,7 @@ import { Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as HmacAccessTokens from "../../adapters/crypto/HmacAccessTokens.ts"
 import * as ScryptPasswordHasher from "../../adapters/crypto/ScryptPasswordHasher.ts"
 import * as MemoryAuditLog from "../../adapters/memory/MemoryAuditLog.ts"
+import * as MemoryRateCounter from "../../adapters/memory/MemoryRateCounter.ts"
 import * as MemoryIdentityRepository from "../../adapters/memory/MemoryIdentityRepository.ts"
 import * as MemoryLoginAttempts from "../../adapters/memory/MemoryLoginAttempts.ts"
 import * as MemoryRevokedSessions from "../../adapters/memory/MemoryRevokedSessions.ts"
@@ -58,5 +59,6 @@ export const MemoryIdentity = Layer.mergeAll(
   MemorySessionRepository.layer.pipe(Layer.provideMerge(MemoryIdentityRepository.layer)),
   MemoryTransactions.layer,
   MemoryAuditLog.layer,
+  MemoryRateCounter.layer,
   IdentityServices
 )

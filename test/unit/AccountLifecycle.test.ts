@@ -4,16 +4,20 @@
  * admins' connection alerts (owners and admins, one email each; members none).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Redacted } from "effect"
+import { DateTime, Duration, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { TestClock } from "effect/testing"
+import * as MemoryMailer from "../../adapters/memory/MemoryMailer.ts"
+import { Outbox } from "../../adapters/memory/MemoryMailer.ts"
+import { TOKEN_TTL } from "../../core/identity/AccountTokens.ts"
 import * as Authentication from "../../core/identity/Authentication.ts"
 import { Email, OrganizationName, Password } from "../../core/identity/Identity.ts"
 import * as Members from "../../core/identity/Members.ts"
 import * as Passwords from "../../core/identity/Passwords.ts"
+import { AccountTokenRepository } from "../../core/identity/ports/AccountTokenRepository.ts"
 import { IdentityRepository } from "../../core/identity/ports/IdentityRepository.ts"
 import { Principal, SessionId } from "../../core/identity/Principal.ts"
 import { PersistenceError } from "../../core/shared/errors.ts"
-import { register, verifyEmail } from "../../core/identity/Registration.ts"
+import { register, resendVerification, verifyEmail } from "../../core/identity/Registration.ts"
 import { emailAdmins } from "../../core/notifications/AdminAlerts.ts"
 import { nextMail, TestMailbox, tokenIn } from "../support/Mail.ts"
 import { MemoryIdentity, signUpVerified } from "../support/MemoryIdentity.ts"
@@ -118,6 +122,49 @@ describe("account lifecycle (TestClock)", () => {
       )
       assert.strictEqual(yield* tagOf(Passwords.resetPassword(token, next)), "ok", "the link was not spent")
       assert.strictEqual(yield* tagOf(login("atomic@example.com", "a brand new passphrase")), "ok")
+    }).pipe(Effect.provide(MemoryIdentity))
+  )
+
+  it.effect("one address gets at most 5 reset links and 5 confirmation links an hour; every answer is the same", () =>
+    Effect.gen(function* () {
+      yield* signUpVerified(input("flood@example.com"))
+      yield* Effect.gen(function* () {
+        const tokens = yield* AccountTokenRepository
+        const outbox = yield* Outbox
+        const mails = (subject: RegExp) =>
+          Effect.map(outbox.sent, (sent) => sent.filter((m) => subject.test(m.subject)))
+        /** Waits (by yielding to the forked senders, no clock) until a mail whose link was issued now or later. */
+        const untilLinkIssuedNow = (subject: RegExp, ttl: Duration.Duration) =>
+          Effect.gen(function* () {
+            const issuedNow = DateTime.addDuration(yield* DateTime.now, ttl)
+            for (let turn = 0; turn < 10_000; turn++) {
+              for (const mail of yield* mails(subject)) {
+                const selector = /#token=([A-Za-z0-9_-]+)\./.exec(mail.text)?.[1] ?? ""
+                const stored = yield* tokens.find(selector)
+                if (Option.exists(stored, (t) => !DateTime.isLessThan(t.expiresAt, issuedNow))) return
+              }
+              yield* Effect.yieldNow
+            }
+            return yield* Effect.die(new Error("no link issued after the window"))
+          })
+
+        for (let i = 0; i < 6; i++)
+          assert.strictEqual(yield* tagOf(Passwords.requestReset(Email.make("flood@example.com"))), "ok")
+        yield* TestClock.adjust("1 hour")
+        yield* Passwords.requestReset(Email.make("flood@example.com"))
+        // The senders run in order: once the new window's link is out, every earlier request's is too.
+        yield* untilLinkIssuedNow(/Reset your/, TOKEN_TTL.reset_password)
+        assert.strictEqual((yield* mails(/Reset your/)).length, 6, "5 in the first hour, 1 in the next")
+
+        // Confirmation links for a pending sign-up: sign-up and resend share one budget.
+        yield* register(input("pending@example.com"))
+        for (let i = 0; i < 5; i++)
+          assert.strictEqual(yield* tagOf(resendVerification(Email.make("pending@example.com"))), "ok")
+        yield* TestClock.adjust("1 hour")
+        yield* resendVerification(Email.make("pending@example.com"))
+        yield* untilLinkIssuedNow(/Confirm your email/, TOKEN_TTL.sign_up)
+        assert.strictEqual((yield* mails(/Confirm your email/)).length, 6)
+      }).pipe(Effect.provide(MemoryMailer.layer))
     }).pipe(Effect.provide(MemoryIdentity))
   )
 
