@@ -63,7 +63,7 @@ export class AuthGroup extends HttpApiGroup.make("auth")
       error: [Unprocessable, ServiceUnavailable]
     }).annotate(
       OpenApi.Description,
-      "Sign up: always 202 `email_sent`, whether or not the address has an account (no enumeration). A new address gets an organisation, an unverified owner and a verification link (24 h, single use); an address that has an account gets an email saying so and nothing changes. A password that breaks the policy (12 to 256 characters counted in code points, at least 4 different ones, no control characters, not a common password) is 422 weak_password; 503 mail_unavailable when the email could not be handed to the mail server."
+      "Sign up: always 202 `email_sent`, whether or not the address has an account (no enumeration). No account is created yet: a new address gets a confirmation link (24 h, single use) and the organisation and owner are created when it is followed; an address that has an account gets an email saying so (an account never confirmed: a link to choose a new password) and nothing changes. At most 5 confirmation emails an hour go to one address; past that nothing is sent and the answer is the same. A password that breaks the policy (12 to 256 characters counted in code points, at least 4 different ones, no control characters, not a common password) is 422 weak_password; 503 mail_unavailable when the email could not be handed to the mail server."
     ),
     HttpApiEndpoint.post("verifyEmail", "/api/v1/auth/verify", {
       payload: TokenPayload,
@@ -71,7 +71,7 @@ export class AuthGroup extends HttpApiGroup.make("auth")
       error: [Unprocessable, ServiceUnavailable]
     }).annotate(
       OpenApi.Description,
-      "Confirm an address with the token of the emailed link. Unknown, expired and already used tokens are all 422 invalid_token."
+      "Confirm a sign-up with the token of the emailed link: the organisation and its owner are created now. Unknown, expired, already used and superseded tokens are all 422 invalid_token."
     ),
     HttpApiEndpoint.post("resendVerification", "/api/v1/auth/verify/resend", {
       payload: EmailPayload,
@@ -79,7 +79,7 @@ export class AuthGroup extends HttpApiGroup.make("auth")
       error: ServiceUnavailable
     }).annotate(
       OpenApi.Description,
-      "Send a new verification link to an unconfirmed account. Always 202 `email_sent` (nothing is sent to unknown or confirmed addresses)."
+      "Send a fresh link for a pending sign-up (or a new-password link to an account never confirmed). Always 202 `email_sent` (nothing is sent to unknown or confirmed addresses, nor past 5 an hour to one address)."
     ),
     HttpApiEndpoint.post("forgotPassword", "/api/v1/auth/password/forgot", {
       payload: EmailPayload,
@@ -87,7 +87,7 @@ export class AuthGroup extends HttpApiGroup.make("auth")
       error: ServiceUnavailable
     }).annotate(
       OpenApi.Description,
-      "Ask for a password reset link (30 min, single use). Always 202 `email_sent`, whether or not the address has an account."
+      "Ask for a password reset link (30 min, single use). Always 202 `email_sent`, whether or not the address has an account (at most 5 links an hour go to one address)."
     ),
     HttpApiEndpoint.post("resetPassword", "/api/v1/auth/password/reset", {
       payload: ResetPayload,
